@@ -43,3 +43,18 @@ export interface KernelHandle {
   /** Subscribes to status changes and outputs; returns an unsubscribe function. */
   subscribe(listener: (event: KernelEvent) => void): () => void;
 }
+
+export interface KernelStartOptions {
+  /** Shown in logs and status: usually the notebook path. */
+  name?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+/** Starts and tracks kernels; exported by kernel/host.ts as `createKernelHost(options)`. */
+export interface KernelHost {
+  start(options?: KernelStartOptions): Promise<KernelHandle>;
+  get(id: string): KernelHandle | undefined;
+  list(): KernelHandle[];
+  shutdownAll(): Promise<void>;
+}
