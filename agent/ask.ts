@@ -112,10 +112,6 @@ export async function ask(mcp: AgentMcpClient, question: string, options: AskOpt
   const bedrock = options.bedrock ?? makeBedrockClient(target, { credentials: options.credentials, maxAttempts: s.maxAttempts });
   const ownsClient = !options.bedrock;
 
-  const [tools, status] = await Promise.all([converseToolsFrom(mcp, signal), readSourceStatus(mcp, signal)]);
-  let system = systemPrompt({ status, toolNames: tools.map((t) => t.toolSpec?.name ?? '') });
-  if (s.instructions) system += `\n\nAdditional instructions:\n${s.instructions}`;
-
   const messages: Message[] = [{ role: 'user', content: [{ text: question }] }];
   const toolCalls: ToolCallRecord[] = [];
   const usage: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
@@ -129,6 +125,9 @@ export async function ask(mcp: AgentMcpClient, question: string, options: AskOpt
   };
 
   try {
+    const [tools, status] = await Promise.all([converseToolsFrom(mcp, signal), readSourceStatus(mcp, signal)]);
+    let system = systemPrompt({ status, toolNames: tools.map((t) => t.toolSpec?.name ?? '') });
+    if (s.instructions) system += `\n\nAdditional instructions:\n${s.instructions}`;
     while (true) {
       turns++;
       // Separate the text of consecutive turns so streamed sentences do not run together.
