@@ -126,7 +126,7 @@ export async function ask(mcp: AgentMcpClient, question: string, options: AskOpt
 
   try {
     const [tools, status] = await Promise.all([converseToolsFrom(mcp, signal), readSourceStatus(mcp, signal)]);
-    let system = systemPrompt({ status, toolNames: tools.map((t) => t.toolSpec?.name ?? '') });
+    let system = systemPrompt({ status, toolNames: tools.map((t) => t.toolSpec?.name ?? ''), serverInstructions: mcp.getInstructions?.() });
     if (s.instructions) system += `\n\nAdditional instructions:\n${s.instructions}`;
     while (true) {
       turns++;

@@ -16,13 +16,14 @@ export async function readSourceStatus(client: AgentMcpClient, signal?: AbortSig
   }
 }
 
-export function systemPrompt(opts: { status: string; toolNames: string[]; now?: Date }): string {
+export function systemPrompt(opts: { status: string; toolNames: string[]; serverInstructions?: string; now?: Date }): string {
   const now = (opts.now ?? new Date()).toISOString();
   return [
     'You are a CloudTrail analyst working inside Trailbook, a notebook for investigating AWS CloudTrail activity.',
     'Answer the user\'s question from the CloudTrail data, using the tools to look it up. Do not guess: if the data does not show something, say so.',
     `Tools available: ${opts.toolNames.join(', ') || '(none)'}.`,
-    'Times in tool inputs are epoch milliseconds unless a tool says otherwise. Start narrow (event name counts, a time window, one principal) before pulling many events.',
+    'Give tool arguments exactly as each tool\'s input schema describes them (including time formats). Start narrow (event name counts, a time window, one principal) before pulling many events.',
+    ...(opts.serverInstructions ? [`The CloudTrail tool server says: ${opts.serverInstructions}`] : []),
     'Cite the CloudTrail eventID of every event you rely on, e.g. (event 3f1c...-...), and name principals by ARN or user name and times in UTC ISO 8601.',
     'Be concise: a short direct answer first, then the evidence. Use Markdown.',
     `Current time: ${now}.`,

@@ -2,7 +2,7 @@ import type { Tool, ToolResultBlock, ToolResultContentBlock, ToolUseBlock } from
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
 /** The part of an MCP client the agent uses, so in-process and remote clients both fit. */
-export type AgentMcpClient = Pick<Client, 'listTools' | 'callTool' | 'readResource'>;
+export type AgentMcpClient = Pick<Client, 'listTools' | 'callTool' | 'readResource'> & Partial<Pick<Client, 'getInstructions'>>;
 
 /** One tool call the model made, as shown to the user. */
 export interface ToolCallRecord {
