@@ -1,0 +1,65 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { EventStore } from '../cloudtrail/query.ts';
+import pkg from '../package.json' with { type: 'json' };
+
+export const SERVER_NAME = 'trailbook-cloudtrail';
+export const SERVER_VERSION: string = pkg.version;
+
+/** What every tool gets. Later tools may need more (e.g. a trained model): derive it lazily through `memo`. */
+export interface ToolContext {
+  store: EventStore;
+  /** Clock for relative times (`-7d`); injectable so tests are exact. */
+  now: () => number;
+  version: string;
+  /**
+   * Computes a value once per store and keeps it, so expensive derived state (a trained model, an index)
+   * survives the new-server-per-request pattern of the stateless HTTP transports.
+   */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+/** Adds one tool (or resource) to a server. mcp/tools/index.ts lists them all. */
+export type ToolRegistrar = (server: McpServer, context: ToolContext) => void;
+
+const memos = new WeakMap<EventStore, Map<string, Promise<unknown>>>();
+
+export function createToolContext(options: { store: EventStore; now?: () => number }): ToolContext {
+  const { store } = options;
+  return {
+    store,
+    now: options.now ?? Date.now,
+    version: SERVER_VERSION,
+    memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      let m = memos.get(store);
+      if (!m) memos.set(store, (m = new Map()));
+      let p = m.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = compute();
+        m.set(key, p);
+        // A failed computation is not cached: the next call retries.
+        p.catch(() => m.get(key) === p && m.delete(key));
+      }
+      return p;
+    },
+  };
+}
+
+/** Result with structured content plus the same JSON as text (the spec's advice for clients without structured output). */
+export function structuredResult<T extends Record<string, unknown>>(data: T): CallToolResult & { structuredContent: T } {
+  return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
+}
+
+export function errorResult(tool: string, err: unknown): CallToolResult {
+  const message = err instanceof Error ? err.message : String(err);
+  return { content: [{ type: 'text', text: `${tool}: ${message}` }], isError: true };
+}
+
+/** Runs a tool body and turns any failure (bad argument, store error) into an MCP error result: the server never crashes. */
+export async function guarded(tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await body();
+  } catch (err) {
+    return errorResult(tool, err);
+  }
+}

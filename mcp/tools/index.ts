@@ -1,0 +1,7 @@
+import type { ToolRegistrar } from '../context.ts';
+import { registerEventNames } from './event-names.ts';
+import { registerLookupEvents } from './lookup-events.ts';
+import { registerStatusResource } from './status.ts';
+
+/** Every tool and resource the server offers. Adding a tool is one line here plus its own module. */
+export const registrars: ToolRegistrar[] = [registerLookupEvents, registerEventNames, registerStatusResource];
