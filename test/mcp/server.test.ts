@@ -144,7 +144,8 @@ describe('cloudtrail://status', () => {
     const { resources } = await conn.client.listResources();
     expect(resources.map((r) => r.uri)).toContain('cloudtrail://status');
     const res = await conn.client.readResource({ uri: 'cloudtrail://status' });
-    const status = JSON.parse(String(res.contents[0].text));
+    const content = res.contents[0];
+    const status = JSON.parse('text' in content ? content.text : '');
     const pkg = (await import('../../package.json', { with: { type: 'json' } })).default;
     expect(status).toMatchObject({
       source: 'memory',
