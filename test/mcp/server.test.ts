@@ -158,3 +158,102 @@ describe('cloudtrail://status', () => {
   });
 });
 
+
+describe('list_cloudtrail_principals', () => {
+  it('aggregates per principal key with counts, errors and first/last seen', async () => {
+    const res = ok(await call(conn.client, 'list_cloudtrail_principals', { top: 1000 }));
+    const keys = [...new Set(events.map((e) => e.principal.key))];
+    expect(res.total_principals).toBe(keys.length);
+    expect(res.total_events).toBe(events.length);
+    for (const key of keys) {
+      const mine = events.filter((e) => e.principal.key === key);
+      const row = res.principals.find((p: any) => p.key === key);
+      expect(row, key).toMatchObject({
+        events: mine.length,
+        errors: mine.filter((e) => e.errorCode).length,
+        read_only: mine.filter((e) => e.readOnly === true).length,
+        mutating: mine.filter((e) => e.readOnly === false).length,
+        first_seen: new Date(Math.min(...mine.map((e) => e.time))).toISOString(),
+        last_seen: new Date(Math.max(...mine.map((e) => e.time))).toISOString(),
+        distinct_actions: new Set(mine.map((e) => `${e.source}:${e.name}`)).size,
+        source_ips: new Set(mine.map((e) => e.sourceIp)).size,
+      });
+    }
+    const counts = res.principals.map((p: any) => p.events);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    const carol = res.principals.find((p: any) => p.key === 'carol@example.com');
+    expect(carol).toMatchObject({ type: 'AssumedRole', name: 'Deployer', human: 'carol@example.com' });
+  });
+
+  it('filters by principal type and window, sorts by errors, and limits to top', async () => {
+    const res = ok(await call(conn.client, 'list_cloudtrail_principals', { principal_type: 'IAMUser', start_time: '-1d', sort_by: 'errors', top: 1 }));
+    const inWindow = events.filter((e) => e.principal.type === 'IAMUser' && e.time >= FIXTURE_END - 24 * HOUR);
+    expect(res.total_events).toBe(inWindow.length);
+    expect(res.total_principals).toBe(2);
+    expect(res.principals).toHaveLength(1);
+    const errorsOf = (k: string) => inWindow.filter((e) => e.principal.key === k && e.errorCode).length;
+    expect(res.principals[0].errors).toBe(Math.max(errorsOf('alice'), errorsOf('bob')));
+  });
+});
+
+describe('get_cloudtrail_event', () => {
+  it('returns one event with its raw record', async () => {
+    const target = events[123];
+    const res = ok(await call(conn.client, 'get_cloudtrail_event', { event_id: target.id }));
+    expect(res.event.id).toBe(target.id);
+    expect(res.event.raw).toEqual(JSON.parse(JSON.stringify(target.raw)));
+  });
+
+  it('says clearly when the id is unknown', async () => {
+    const r = await call(conn.client, 'get_cloudtrail_event', { event_id: 'nope' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toBe('get_cloudtrail_event: no event with event_id "nope"');
+    const r2 = await call(conn.client, 'get_cloudtrail_event', {});
+    expect(r2.isError).toBe(true);
+    expect(textOf(r2)).toMatch(/event_id/);
+  });
+});
+
+describe('get_cloudtrail_activity_timeline', () => {
+  it('buckets events per hour and per day', async () => {
+    for (const [bucket, width] of [['hour', HOUR], ['day', 24 * HOUR]] as const) {
+      const res = ok(await call(conn.client, 'get_cloudtrail_activity_timeline', { bucket, errors_only: bucket === 'day' }));
+      const expected = new Map<string, number>();
+      for (const e of events) {
+        if (bucket === 'day' && !e.errorCode) continue;
+        const k = new Date(Math.floor(e.time / width) * width).toISOString();
+        expected.set(k, (expected.get(k) ?? 0) + 1);
+      }
+      expect(new Map(res.buckets.map((b: any) => [b.start, b.events]))).toEqual(expected);
+      expect(res.total_events).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+    }
+  });
+
+  it('refuses more buckets than it can return, naming the fix', async () => {
+    // 240 events over 72 hours cannot exceed 5000 minute buckets, so a bigger store is needed.
+    const many = Array.from({ length: 5001 }, (_, i) => ({ ...events[0], id: `m${i}`, time: FIXTURE_END - i * 60_000 }));
+    const c = await connectInProcess(new MemoryStore(many));
+    const r = await call(c.client, 'get_cloudtrail_activity_timeline', { bucket: 'minute' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/more than 5000 minute buckets: use a wider bucket/);
+    await c.close();
+  });
+});
+
+describe('tool list', () => {
+  it('offers the analyst tools with input and output schemas', async () => {
+    const { tools } = await conn.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'get_cloudtrail_activity_timeline',
+      'get_cloudtrail_event',
+      'get_cloudtrail_event_names',
+      'list_cloudtrail_principals',
+      'lookup_cloudtrail_events',
+    ]);
+    for (const t of tools) {
+      expect(t.outputSchema?.type, t.name).toBe('object');
+      expect(t.description!.length).toBeGreaterThan(40);
+      expect(t.annotations?.readOnlyHint).toBe(true);
+    }
+  });
+});
