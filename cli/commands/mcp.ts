@@ -1,13 +1,93 @@
-import type { Command } from '../command.ts';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DATA_DIR, loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
+import type { EventStore } from '../../cloudtrail/query.ts';
+import { UsageError, type Command } from '../command.ts';
 
-// Placeholder until this command's issue lands; it only reports that it is not built yet.
+const usage = `Usage: trailbook mcp [--http PORT [--host HOST]]
+
+Serve the CloudTrail MCP server (tools lookup_cloudtrail_events, get_cloudtrail_event_names,
+list_cloudtrail_principals, get_cloudtrail_event, get_cloudtrail_activity_timeline; resource cloudtrail://status).
+
+Transports:
+  (default)        stdio: JSON-RPC on stdin/stdout, logs on stderr. For MCP clients that spawn the server,
+                   e.g. {"command": "npx", "args": ["trailbook", "mcp"]}.
+  --http PORT      Streamable HTTP, stateless, at http://HOST:PORT/mcp (POST only; GET/DELETE give 405).
+                   PORT 0 picks a free port; the endpoint URL is printed on stdout.
+  --host HOST      Interface to listen on with --http (default 127.0.0.1). On loopback only loopback
+                   Host headers are accepted (DNS-rebinding protection).
+
+Data: TRAILBOOK_SOURCE (files | lookup | athena, default files), TRAILBOOK_DATA_DIR (default .data/sample;
+the sample dataset is generated there on first use), TRAILBOOK_REGIONS, TRAILBOOK_CACHE_DIR, TRAILBOOK_ATHENA_*.`;
+
+const log = (m: string) => process.stderr.write(`trailbook mcp: ${m}\n`);
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) throw new UsageError(`--http needs a port number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+/** The embedded default: generate the sample dataset on first use, if the generator module is present. */
+async function ensureDefaultData(config: DataConfig): Promise<void> {
+  if (config.TRAILBOOK_SOURCE !== 'files' || config.TRAILBOOK_DATA_DIR !== DEFAULT_DATA_DIR) return;
+  const generator = new URL('../../cloudtrail/generator/index.ts', import.meta.url);
+  if (!existsSync(generator)) return;
+  // stdout belongs to the protocol in stdio mode: whatever the generator prints goes to stderr.
+  const { log: consoleLog, info: consoleInfo } = console;
+  console.log = console.info = (...args: unknown[]) => console.error(...args);
+  try {
+    const mod = (await import(generator.href)) as { ensureSampleData?: () => Promise<unknown> };
+    await mod.ensureSampleData?.();
+  } finally {
+    console.log = consoleLog;
+    console.info = consoleInfo;
+  }
+}
+
+async function openConfiguredStore(): Promise<EventStore> {
+  const config = loadDataConfig();
+  await ensureDefaultData(config);
+  const store = await openStore(config);
+  const errors = (store as { errors?: { file: string; message: string }[] }).errors;
+  if (errors?.length) log(`${errors.length} file(s) skipped, first: ${errors[0].file}: ${errors[0].message}`);
+  const s = await store.status();
+  log(`${s.count ?? '?'} events from ${s.kind} ${s.location}`);
+  return store;
+}
+
 const command: Command = {
   name: 'mcp',
-  summary: 'not built yet',
-  usage: 'Usage: trailbook mcp (not built yet)',
-  async run() {
-    console.error('trailbook mcp is not built yet');
-    return 1;
+  summary: 'Serve the CloudTrail MCP tools over stdio or Streamable HTTP',
+  usage,
+  async run(argv) {
+    let values: { http?: string; host?: string };
+    try {
+      ({ values } = parseArgs({ args: argv, options: { http: { type: 'string' }, host: { type: 'string' } }, strict: true, allowPositionals: false }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (values.host !== undefined && values.http === undefined) throw new UsageError('--host only applies with --http PORT');
+    const port = values.http === undefined ? undefined : parsePort(values.http);
+
+    const store = await openConfiguredStore();
+    if (port === undefined) {
+      const { serveStdio } = await import('../../mcp/stdio.ts');
+      await serveStdio(store);
+      await store.close?.();
+      return 0;
+    }
+    const { startMcpHttpServer } = await import('../../mcp/http.ts');
+    const started = await startMcpHttpServer({ store, port, host: values.host });
+    console.log(`MCP endpoint: ${started.url}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log('shutting down');
+    await started.close();
+    await store.close?.();
+    return 0;
   },
 };
 export default command;
