@@ -10,7 +10,7 @@ export type KernelStatus = 'starting' | 'idle' | 'busy' | 'dead';
 export type KernelEvent =
   | { type: 'status'; status: KernelStatus; detail?: string }
   /** One output of the running cell, delivered as it happens (stream text arrives in chunks). */
-  | { type: 'output'; cellId?: string; output: Output };
+  | { type: 'output'; cellId?: string; output: Output; executionCount?: number | null };
 
 export interface ExecuteRequest {
   code: string;
@@ -26,6 +26,11 @@ export interface ExecuteReply {
   durationMs: number;
   /** All outputs of the cell, in order (the same ones passed to onOutput). */
   outputs: Output[];
+  /**
+   * Set when this run had to start a fresh kernel because the previous one died (the reason, e.g.
+   * "The kernel exited with code 1."). The same notice is the first output (stderr stream).
+   */
+  restartNotice?: string;
 }
 
 export interface InterruptResult {
@@ -36,6 +41,8 @@ export interface InterruptResult {
 export interface KernelHandle {
   readonly id: string;
   readonly status: KernelStatus;
+  /** The kernel process id while it runs (for diagnostics). */
+  readonly pid?: number;
   execute(req: ExecuteRequest): Promise<ExecuteReply>;
   interrupt(): Promise<InterruptResult>;
   restart(): Promise<void>;
@@ -49,6 +56,20 @@ export interface KernelStartOptions {
   name?: string;
   cwd?: string;
   env?: Record<string, string>;
+}
+
+/** Options of `createKernelHost(options)`. */
+export interface KernelHostOptions {
+  /** How long an interrupted cell may take to stop before the kernel is killed and restarted (default 2000 ms). */
+  interruptGraceMs?: number;
+  /** How long a kernel may take to start (default 30 s). */
+  startTimeoutMs?: number;
+  /** Extra `node` flags for kernel processes, e.g. `--max-old-space-size=512`. */
+  execArgv?: string[];
+  /** Environment added to every kernel's (after process.env, before KernelStartOptions.env). */
+  env?: Record<string, string>;
+  /** Where the kernel bundle is cached (default node_modules/.cache/trailbook). */
+  cacheDir?: string;
 }
 
 /** Starts and tracks kernels; exported by kernel/host.ts as `createKernelHost(options)`. */

@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** One running (or finished) cell. Async work started by a cell carries it, so late output is attributed correctly. */
+export interface Execution {
+  exec: number;
+  count: number;
+  cellId?: string;
+  aborted: boolean;
+  finished: boolean;
+  streamBytes: number;
+  streamTruncated: boolean;
+  /** Rejects the cell's pending promise so the kernel goes idle even if the cell never settles. */
+  abort(): void;
+}
+
+export const executionContext = new AsyncLocalStorage<Execution>();
+
+/** The cell currently running, if any (output from code outside any cell context goes to it). */
+let running: Execution | undefined;
+export const setRunning = (e: Execution | undefined) => {
+  running = e;
+};
+export const getRunning = () => running;
+
+export const currentExecution = (): Execution | undefined => executionContext.getStore() ?? running;
+
+export class InterruptError extends Error {
+  override name = 'KeyboardInterrupt';
+  constructor() {
+    super('Execution interrupted');
+  }
+}

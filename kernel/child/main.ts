@@ -1,0 +1,146 @@
+import { writeSync } from 'node:fs';
+import { runInThisContext } from 'node:vm';
+import { inspect } from 'node:util';
+import { transform } from 'esbuild';
+import type { ChildToHost, HostToChild } from '../wire.ts';
+import { preludeModules, type PreludeContext } from '../prelude/index.ts';
+import { compileCell } from './compile.ts';
+import { toMimeBundle } from './display.ts';
+import { errorOutput, rememberCell } from './errors.ts';
+import { executionContext, getRunning, InterruptError, setRunning, type Execution } from './execution.ts';
+import { captureStdio, flushStreams, send, sendOutput, writeStream } from './output.ts';
+import { installRuntime } from './runtime.ts';
+
+/**
+ * The kernel child process: receives cells over IPC, runs them one at a time in this process's
+ * global context, and sends outputs back as they happen.
+ */
+
+const ctx: PreludeContext = { cwd: process.cwd(), env: process.env };
+
+// --- Prelude globals: light ones now, heavy ones just before the first cell that mentions them ---
+
+const lazy = new Map<string, (c: PreludeContext) => Promise<unknown>>();
+const loading = new Map<string, Promise<void>>();
+
+function defineGlobal(name: string, value: unknown) {
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+for (const module of preludeModules) {
+  for (const [name, g] of Object.entries(module.globals)) {
+    if (g.value) defineGlobal(name, g.value(ctx));
+    else if (g.load) {
+      lazy.set(name, g.load);
+      // Reached only through eval-like access before any cell named it: say what to do.
+      Object.defineProperty(globalThis, name, {
+        configurable: true,
+        enumerable: false,
+        get() {
+          throw new Error(`${name} is loaded on first use: mention it directly in a cell (e.g. \`await ${name}\`) before using it indirectly`);
+        },
+        set(value) {
+          defineGlobal(name, value);
+        },
+      });
+    }
+  }
+}
+
+function loadGlobals(identifiers: Set<string>): Promise<unknown> {
+  const pending: Promise<void>[] = [];
+  for (const [name, load] of lazy) {
+    if (!identifiers.has(name)) continue;
+    let p = loading.get(name);
+    if (!p) {
+      p = load(ctx).then((value) => defineGlobal(name, value));
+      p.catch(() => loading.delete(name)); // a failed load (e.g. bad config) is retried by the next cell
+      loading.set(name, p);
+    }
+    pending.push(p);
+  }
+  return Promise.all(pending);
+}
+
+// --- Process setup ---
+
+installRuntime(ctx.cwd);
+captureStdio();
+
+// SIGINT outside a synchronous vm run (where breakOnSigint handles it): abort the running cell.
+process.on('SIGINT', () => getRunning()?.abort());
+
+// Errors from background work must not kill the kernel: show them under the cell that started it.
+process.on('uncaughtException', (err) => sendOutput(errorOutput(err)));
+process.on('unhandledRejection', (reason) => {
+  if (reason instanceof InterruptError) return; // an abandoned, interrupted cell
+  writeStream('stderr', `Unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : inspect(reason)}\n`);
+});
+
+// A cell calling process.exit() ends the kernel: leave a note the host shows to the user.
+const realExit = process.exit.bind(process);
+process.exit = ((code?: number) => {
+  flushStreams();
+  writeSync(2, `[kernel] process.exit(${code ?? ''}) was called\n`);
+  realExit(code);
+}) as typeof process.exit;
+
+// --- Execution ---
+
+async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
+  let abort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    abort = () => reject(new InterruptError());
+  });
+  aborted.catch(() => {});
+  const execution: Execution = {
+    exec: msg.exec,
+    count: msg.count,
+    cellId: msg.cellId,
+    aborted: false,
+    finished: false,
+    streamBytes: 0,
+    streamTruncated: false,
+    abort() {
+      execution.aborted = true;
+      abort();
+    },
+  };
+  setRunning(execution);
+  let status: 'ok' | 'error' | 'aborted' = 'ok';
+  try {
+    const cell = await compileCell(msg.code, `<cell ${msg.count}>`);
+    rememberCell(cell);
+    await Promise.race([loadGlobals(cell.identifiers), aborted]);
+    const result = executionContext.run(execution, () => runInThisContext(cell.script, { filename: cell.filename, breakOnSigint: true }) as Promise<unknown>);
+    const value = await Promise.race([result, aborted]);
+    if (value !== undefined) {
+      const data = await toMimeBundle(value);
+      sendOutput({ output_type: 'execute_result', execution_count: msg.count, data, metadata: {} }, execution);
+    }
+  } catch (err) {
+    const interrupted = err instanceof InterruptError || (err as NodeJS.ErrnoException)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+    status = interrupted ? 'aborted' : 'error';
+    execution.aborted ||= interrupted;
+    sendOutput(interrupted ? { output_type: 'error', ename: 'KeyboardInterrupt', evalue: 'Execution interrupted', traceback: ['KeyboardInterrupt: Execution interrupted'] } : errorOutput(err), execution);
+  } finally {
+    execution.finished = true;
+    setRunning(undefined);
+    flushStreams();
+    send({ type: 'done', exec: msg.exec, status });
+  }
+}
+
+let queue = Promise.resolve();
+process.on('message', (msg: HostToChild) => {
+  if (msg.type === 'execute') queue = queue.then(() => execute(msg));
+  else if (msg.type === 'shutdown') {
+    flushStreams();
+    realExit(0);
+  }
+});
+process.on('disconnect', () => realExit(0));
+
+send({ type: 'ready', pid: process.pid, startedAt: Date.now() } satisfies ChildToHost);
+// Start esbuild's service now so the first cell does not wait for it.
+transform('', { loader: 'ts' }).catch(() => {});

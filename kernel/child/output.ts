@@ -1,0 +1,79 @@
+import type { Output } from '../../notebook/format.ts';
+import { LIMITS, type ChildToHost } from '../wire.ts';
+import { currentExecution, type Execution } from './execution.ts';
+
+/**
+ * Sends outputs to the host. Stream text is batched briefly (a tight loop of console.log would
+ * otherwise cost one IPC message per line) but flushed within a few milliseconds, and also while
+ * a synchronous loop keeps the event loop busy, so output still arrives live.
+ */
+
+const FLUSH_BYTES = 64 * 1024;
+const FLUSH_MS = 8;
+
+export function send(message: ChildToHost) {
+  if (message.type !== 'output' || message.output.output_type !== 'stream') flushStreams();
+  process.send?.(message);
+}
+
+interface Pending {
+  exec?: number;
+  name: 'stdout' | 'stderr';
+  text: string;
+}
+let pending: Pending[] = [];
+let pendingBytes = 0;
+let lastFlush = 0;
+let timer: NodeJS.Timeout | undefined;
+
+export function flushStreams() {
+  if (timer) {
+    clearTimeout(timer);
+    timer = undefined;
+  }
+  lastFlush = performance.now();
+  if (!pending.length) return;
+  const batch = pending;
+  pending = [];
+  pendingBytes = 0;
+  for (const p of batch) process.send?.({ type: 'output', exec: p.exec, output: { output_type: 'stream', name: p.name, text: p.text } } satisfies ChildToHost);
+}
+
+export function writeStream(name: 'stdout' | 'stderr', text: string, execution: Execution | undefined = currentExecution()) {
+  if (!text) return;
+  if (execution) {
+    if (execution.streamTruncated) return;
+    const remaining = LIMITS.streamBytesPerCell - execution.streamBytes;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > remaining) {
+      execution.streamTruncated = true;
+      text = `${Buffer.from(text).subarray(0, Math.max(remaining, 0)).toString()}\n[output truncated: this cell wrote more than ${LIMITS.streamBytesPerCell / 1024 / 1024} MB of text; the rest was dropped]\n`;
+      name = 'stderr';
+    }
+    execution.streamBytes += bytes;
+  }
+  const last = pending[pending.length - 1];
+  if (last && last.exec === execution?.exec && last.name === name) last.text += text;
+  else pending.push({ exec: execution?.exec, name, text });
+  pendingBytes += text.length;
+  if (pendingBytes >= FLUSH_BYTES || performance.now() - lastFlush >= FLUSH_MS) flushStreams();
+  else timer ??= setTimeout(flushStreams, FLUSH_MS);
+}
+
+export function sendOutput(output: Output, execution: Execution | undefined = currentExecution()) {
+  send({ type: 'output', exec: execution?.exec, output });
+}
+
+/** Routes process.stdout/stderr writes (console.* included) to the cell that made them. */
+export function captureStdio() {
+  for (const name of ['stdout', 'stderr'] as const) {
+    const stream = process[name];
+    stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      writeStream(name, text);
+      const cb = typeof encoding === 'function' ? encoding : callback;
+      if (typeof cb === 'function') queueMicrotask(() => (cb as () => void)());
+      return true;
+    }) as typeof stream.write;
+  }
+}

@@ -1,0 +1,399 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { Output } from '../notebook/format.ts';
+import { kernelBundle } from './bundle.ts';
+import type {
+  ExecuteReply,
+  ExecuteRequest,
+  InterruptResult,
+  KernelEvent,
+  KernelHandle,
+  KernelHost,
+  KernelHostOptions,
+  KernelStartOptions,
+  KernelStatus,
+} from './protocol.ts';
+import type { ChildToHost, HostToChild } from './wire.ts';
+
+/**
+ * Runs each kernel in its own child process (plain `node` on the cached kernel bundle, IPC with
+ * 'advanced' serialization). The host never dies with a kernel: a kernel that exits, runs out of
+ * memory or is killed fails its running cell with a clear error, is marked dead, and the next
+ * execute starts a fresh one and says so.
+ */
+
+export type { KernelHostOptions } from './protocol.ts';
+
+const DEFAULT_INTERRUPT_GRACE_MS = 2000;
+const DEFAULT_START_TIMEOUT_MS = 30_000;
+const STDERR_TAIL = 4096;
+
+interface Running {
+  exec: number;
+  count: number;
+  req: ExecuteRequest;
+  outputs: Output[];
+  started: number;
+  notice?: string;
+  settle(status: ExecuteReply['status']): void;
+  done: Promise<void>;
+}
+
+interface Child {
+  process: ChildProcess;
+  closed: Promise<void>;
+  /** Set when the host ended it on purpose (restart, interrupt timeout, shutdown). */
+  expected: boolean;
+  stderrTail: string;
+}
+
+class Kernel implements KernelHandle {
+  readonly id = randomUUID();
+  private currentStatus: KernelStatus = 'starting';
+  private child?: Child;
+  private starting?: Promise<void>;
+  private running?: Running;
+  private count = 0;
+  private execSeq = 0;
+  /** exec id → cell id, so output arriving after a cell finished (timers) is still attributed. */
+  private readonly cellOf = new Map<number, { cellId?: string; count: number }>();
+  private readonly listeners = new Set<(e: KernelEvent) => void>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private deathNote?: string;
+  private isShutDown = false;
+
+  constructor(
+    private readonly options: KernelStartOptions,
+    private readonly hostOptions: KernelHostOptions,
+    private readonly onShutdown: (k: Kernel) => void,
+  ) {}
+
+  get status(): KernelStatus {
+    return this.currentStatus;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.process.pid;
+  }
+
+  get name(): string | undefined {
+    return this.options.name;
+  }
+
+  subscribe(listener: (event: KernelEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: KernelEvent) {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // a faulty listener must not break the kernel
+      }
+    }
+  }
+
+  private setStatus(status: KernelStatus, detail?: string) {
+    this.currentStatus = status;
+    this.emit(detail ? { type: 'status', status, detail } : { type: 'status', status });
+  }
+
+  // --- Process lifecycle ---
+
+  async start(detail?: string): Promise<void> {
+    if (this.starting) return this.starting;
+    this.starting = this.spawn(detail).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async spawn(detail?: string): Promise<void> {
+    this.setStatus('starting', detail);
+    const bundle = await kernelBundle(this.hostOptions.cacheDir);
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...this.hostOptions.env,
+      ...this.options.env,
+    };
+    // The host may run under tsx/vitest loaders; the kernel is plain node on a bundle.
+    delete env.NODE_OPTIONS;
+    const proc = fork(bundle, [], {
+      cwd: this.options.cwd ?? process.cwd(),
+      env,
+      execArgv: this.hostOptions.execArgv ?? [],
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const child: Child = {
+      process: proc,
+      expected: false,
+      stderrTail: '',
+      closed: new Promise((resolve) => proc.once('close', () => resolve())),
+    };
+    this.child = child;
+    proc.stdout!.on('data', (d: Buffer) => this.rawOutput(child, 'stdout', d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => this.rawOutput(child, 'stderr', d.toString()));
+    proc.on('message', (m: ChildToHost) => this.onMessage(child, m));
+    proc.on('error', () => {
+      // spawn or IPC errors surface as 'close' too; nothing else to do here
+    });
+
+    const ready = new Promise<void>((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error(`kernel did not start within ${this.startTimeout} ms`)), this.startTimeout);
+      const onMessage = (m: ChildToHost) => {
+        if (m.type !== 'ready') return;
+        clearTimeout(timeout);
+        proc.off('message', onMessage);
+        resolve();
+      };
+      proc.on('message', onMessage);
+      child.closed.then(() => {
+        clearTimeout(timeout);
+        reject(new Error(`kernel exited during startup: ${this.describeExit(child)}`));
+      });
+    });
+    proc.once('close', () => this.onClose(child));
+    try {
+      await ready;
+    } catch (err) {
+      child.expected = true;
+      proc.kill('SIGKILL');
+      if (this.child === child) this.child = undefined;
+      this.setStatus('dead', (err as Error).message);
+      throw err;
+    }
+    if (this.child === child) this.setStatus(this.running ? 'busy' : 'idle');
+  }
+
+  private get startTimeout() {
+    return this.hostOptions.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  }
+
+  private describeExit(child: Child): string {
+    const { exitCode, signalCode } = child.process;
+    const tail = child.stderrTail;
+    if (/heap out of memory|Reached heap limit|Allocation failed/i.test(tail)) return 'The kernel ran out of memory.';
+    const exitCall = /\[kernel\] process\.exit\((\d*)\) was called/.exec(tail);
+    if (exitCall) return `The kernel exited because a cell called process.exit(${exitCall[1]}).`;
+    if (signalCode === 'SIGKILL') return 'The kernel was killed (SIGKILL; possibly out of memory).';
+    if (signalCode) return `The kernel was killed by ${signalCode}.`;
+    return `The kernel exited with code ${exitCode}.`;
+  }
+
+  private onClose(child: Child) {
+    if (this.child === child) this.child = undefined;
+    if (child.expected) return;
+    const reason = this.describeExit(child);
+    this.deathNote = reason;
+    this.setStatus('dead', reason);
+    const r = this.running;
+    if (r) {
+      this.addOutput(r, {
+        output_type: 'error',
+        ename: 'KernelDied',
+        evalue: `${reason} Its state is lost; the next run starts a fresh kernel.`,
+        traceback: [`KernelDied: ${reason}`, 'Variables from earlier cells are gone; the next run starts a fresh kernel.'],
+      });
+      r.settle('error');
+    }
+  }
+
+  /** Ends the current process on purpose and waits until it is gone. */
+  private async killChild(signal: NodeJS.Signals = 'SIGKILL') {
+    const child = this.child;
+    if (!child) return;
+    child.expected = true;
+    this.child = undefined;
+    child.process.kill(signal);
+    await child.closed;
+  }
+
+  private sendToChild(message: HostToChild): boolean {
+    const proc = this.child?.process;
+    if (!proc?.connected) return false;
+    try {
+      proc.send(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // --- Messages ---
+
+  private onMessage(child: Child, m: ChildToHost) {
+    if (child !== this.child) return;
+    if (m.type === 'output') this.routeOutput(m.exec, m.output);
+    else if (m.type === 'done') {
+      const r = this.running;
+      if (r && r.exec === m.exec) r.settle(m.status);
+    }
+  }
+
+  private rawOutput(child: Child, name: 'stdout' | 'stderr', text: string) {
+    if (name === 'stderr') child.stderrTail = (child.stderrTail + text).slice(-STDERR_TAIL);
+    if (child !== this.child) return;
+    this.routeOutput(this.running?.exec, { output_type: 'stream', name, text });
+  }
+
+  private routeOutput(exec: number | undefined, output: Output) {
+    const r = this.running;
+    if (r && exec === r.exec) return this.addOutput(r, output);
+    const cell = exec === undefined ? undefined : this.cellOf.get(exec);
+    this.emit({ type: 'output', cellId: cell?.cellId, output, executionCount: cell?.count ?? null });
+  }
+
+  private addOutput(r: Running, output: Output) {
+    r.outputs.push(output);
+    try {
+      r.req.onOutput?.(output);
+    } catch {
+      // the caller's callback failing must not lose the output for others
+    }
+    this.emit({ type: 'output', cellId: r.req.cellId, output, executionCount: r.count });
+  }
+
+  // --- KernelHandle ---
+
+  execute(req: ExecuteRequest): Promise<ExecuteReply> {
+    const result = this.chain.then(() => this.run(req));
+    this.chain = result.catch(() => {});
+    return result;
+  }
+
+  private async run(req: ExecuteRequest): Promise<ExecuteReply> {
+    if (this.isShutDown) throw new Error('kernel is shut down');
+    let notice: string | undefined;
+    if (this.starting) await this.starting.catch(() => {});
+    if (!this.child) {
+      const note = this.deathNote;
+      this.deathNote = undefined;
+      if (note) notice = `${note} A fresh kernel was started: variables from earlier cells are gone.`;
+      this.count = 0;
+      await this.start(note ? `restarted: ${note}` : 'restarted');
+    }
+    const count = ++this.count;
+    const exec = ++this.execSeq;
+    this.cellOf.set(exec, { cellId: req.cellId, count });
+    if (this.cellOf.size > 1000) this.cellOf.delete(this.cellOf.keys().next().value!);
+
+    let settle!: (status: ExecuteReply['status']) => void;
+    const reply = new Promise<ExecuteReply['status']>((resolve) => {
+      settle = resolve;
+    });
+    const running: Running = {
+      exec,
+      count,
+      req,
+      outputs: [],
+      started: performance.now(),
+      notice,
+      settle: (status) => {
+        if (this.running === running) this.running = undefined;
+        settle(status);
+      },
+      done: reply.then(() => {}),
+    };
+    this.running = running;
+    this.setStatus('busy');
+    if (notice) this.addOutput(running, { output_type: 'stream', name: 'stderr', text: `[${notice}]\n` });
+    if (!this.sendToChild({ type: 'execute', exec, code: req.code, count, cellId: req.cellId })) {
+      // The kernel died between start and send; onClose settles the cell with the reason.
+      if (!this.child) running.settle('error');
+    }
+    const status = await reply;
+    if (this.child && !this.running) this.setStatus('idle');
+    return {
+      status,
+      executionCount: count,
+      durationMs: Math.round((performance.now() - running.started) * 100) / 100,
+      outputs: running.outputs,
+      ...(notice ? { restartNotice: notice } : {}),
+    };
+  }
+
+  async interrupt(): Promise<InterruptResult> {
+    const r = this.running;
+    const child = this.child;
+    if (!r || !child) return { stateLost: false };
+    child.process.kill('SIGINT');
+    const grace = this.hostOptions.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([r.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), grace)))]);
+    clearTimeout(timer);
+    if (stopped) return { stateLost: false };
+
+    await this.killChild();
+    const seconds = (grace / 1000).toString();
+    this.addOutput(r, {
+      output_type: 'error',
+      ename: 'KernelRestarted',
+      evalue: `The cell did not stop within ${seconds} s of the interrupt, so the kernel was restarted: its state (variables, imports) was lost.`,
+      traceback: [`KernelRestarted: the cell did not stop within ${seconds} s of the interrupt; the kernel was restarted and its state was lost.`],
+    });
+    r.settle('aborted');
+    this.count = 0;
+    await this.start('restarted after an interrupt: state was lost');
+    return { stateLost: true };
+  }
+
+  async restart(): Promise<void> {
+    if (this.isShutDown) throw new Error('kernel is shut down');
+    await this.killChild();
+    const r = this.running;
+    if (r) {
+      this.addOutput(r, { output_type: 'error', ename: 'KernelRestarted', evalue: 'The kernel was restarted while this cell ran.', traceback: ['KernelRestarted: the kernel was restarted while this cell ran.'] });
+      r.settle('aborted');
+    }
+    this.count = 0;
+    this.deathNote = undefined;
+    await this.start('restarted');
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.isShutDown) return;
+    this.isShutDown = true;
+    const child = this.child;
+    if (child) {
+      child.expected = true;
+      this.sendToChild({ type: 'shutdown' });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([child.closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+      await this.killChild();
+    }
+    const r = this.running;
+    if (r) {
+      this.addOutput(r, { output_type: 'error', ename: 'KernelShutdown', evalue: 'The kernel was shut down while this cell ran.', traceback: ['KernelShutdown: the kernel was shut down while this cell ran.'] });
+      r.settle('aborted');
+    }
+    this.setStatus('dead', 'shut down');
+    this.onShutdown(this);
+  }
+}
+
+export function createKernelHost(options: KernelHostOptions = {}): KernelHost {
+  const kernels = new Map<string, Kernel>();
+  return {
+    async start(startOptions: KernelStartOptions = {}) {
+      const kernel = new Kernel(startOptions, options, (k) => kernels.delete(k.id));
+      kernels.set(kernel.id, kernel);
+      try {
+        await kernel.start();
+      } catch (err) {
+        kernels.delete(kernel.id);
+        throw err;
+      }
+      return kernel;
+    },
+    get: (id) => kernels.get(id),
+    list: () => [...kernels.values()],
+    async shutdownAll() {
+      await Promise.all([...kernels.values()].map((k) => k.shutdown()));
+    },
+  };
+}

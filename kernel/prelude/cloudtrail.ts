@@ -1,0 +1,187 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { PreludeContext, PreludeModule } from './types.ts';
+
+/**
+ * `mcp` (the raw MCP client) and `cloudtrail` (typed wrappers over its tools). In-process by
+ * default: a linked in-memory transport to createCloudTrailMcpServer over the configured store,
+ * opened on first use. With TRAILBOOK_MCP_URL, Streamable HTTP to that URL, SigV4-signed when
+ * TRAILBOOK_MCP_SIGV4=true.
+ */
+
+let clientPromise: Promise<Client> | undefined;
+
+export function mcpClient(ctx: PreludeContext): Promise<Client> {
+  clientPromise ??= connect(ctx).catch((err) => {
+    clientPromise = undefined; // let the next cell retry after fixing the configuration
+    throw err;
+  });
+  return clientPromise;
+}
+
+async function connect(ctx: PreludeContext): Promise<Client> {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const client = new Client({ name: 'trailbook-kernel', version: '0.1.0' });
+  const url = ctx.env.TRAILBOOK_MCP_URL;
+  if (url) {
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    let fetchImpl: typeof fetch | undefined;
+    if (ctx.env.TRAILBOOK_MCP_SIGV4 === 'true') fetchImpl = await (await import('./sigv4-fetch.ts')).createSigV4Fetch({ env: ctx.env });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: fetchImpl }));
+    return client;
+  }
+  const [{ InMemoryTransport }, { createCloudTrailMcpServer }, { openStore, loadDataConfig }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/inMemory.js'),
+    import('../../mcp/server.ts'),
+    import('../../cloudtrail/config.ts'),
+  ]);
+  const store = await openStore(loadDataConfig(ctx.env));
+  const server = createCloudTrailMcpServer({ store });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return client;
+}
+
+type Time = string | number | Date;
+const iso = (t: Time | undefined) => (t === undefined ? undefined : t instanceof Date ? t.toISOString() : typeof t === 'number' ? new Date(t).toISOString() : t);
+
+function defined(o: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const result = await client.callTool({ name, arguments: defined(args) });
+  const text = (result.content as { type: string; text?: string }[] | undefined)?.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+  if (result.isError) throw new Error(text || `${name} failed`);
+  if (result.structuredContent) return result.structuredContent as Record<string, unknown>;
+  try {
+    return JSON.parse(text ?? '') as Record<string, unknown>;
+  } catch {
+    return { text };
+  }
+}
+
+export interface LookupArgs {
+  startTime?: Time;
+  endTime?: Time;
+  username?: string;
+  eventName?: string;
+  eventSource?: string;
+  readOnly?: boolean;
+  errorsOnly?: boolean;
+  maxResults?: number;
+  order?: 'asc' | 'desc';
+  cursor?: string;
+  includeRaw?: boolean;
+}
+
+const lookupArgs = (a: LookupArgs) => ({
+  start_time: iso(a.startTime),
+  end_time: iso(a.endTime),
+  username: a.username,
+  event_name: a.eventName,
+  event_source: a.eventSource,
+  read_only: a.readOnly,
+  errors_only: a.errorsOnly,
+  max_results: a.maxResults,
+  order: a.order,
+  cursor: a.cursor,
+  include_raw: a.includeRaw,
+});
+
+export function createCloudTrail(client: Client) {
+  const tools = client.listTools().then((r) => r.tools.map((t) => t.name));
+  const api = {
+    /** One page of events (newest first unless order: 'asc'), with next_cursor when there are more. */
+    lookupEvents: (args: LookupArgs = {}) => callTool(client, 'lookup_cloudtrail_events', lookupArgs(args)),
+    /** Events matching the filters, following pages up to `limit` (default 1000). */
+    async events(args: LookupArgs & { limit?: number } = {}) {
+      const limit = args.limit ?? 1000;
+      const events: unknown[] = [];
+      let cursor = args.cursor;
+      do {
+        const page = await api.lookupEvents({ ...args, cursor, maxResults: Math.min(args.maxResults ?? 1000, limit - events.length) });
+        events.push(...((page.events as unknown[]) ?? []));
+        cursor = page.next_cursor as string | undefined;
+      } while (cursor && events.length < limit);
+      return events;
+    },
+    /** API actions by frequency. */
+    async eventNames(args: { startTime?: Time; endTime?: Time; username?: string; eventSource?: string; top?: number } = {}) {
+      const r = await callTool(client, 'get_cloudtrail_event_names', { start_time: iso(args.startTime), end_time: iso(args.endTime), username: args.username, event_source: args.eventSource, top: args.top });
+      return r.event_names as { source: string; name: string; count: number }[];
+    },
+    /** Principals with their event counts: the server's principals tool when it has one, else derived from events. */
+    async principals(args: { startTime?: Time; endTime?: Time; limit?: number } = {}) {
+      const tool = (await tools).find((n) => /principal/.test(n));
+      if (tool) {
+        const r = await callTool(client, tool, { start_time: iso(args.startTime), end_time: iso(args.endTime) });
+        return (r.principals ?? r) as unknown;
+      }
+      const events = (await api.events({ startTime: args.startTime, endTime: args.endTime, limit: args.limit ?? 10_000 })) as { principal: { name: string; type: string; arn?: string }; time: string }[];
+      const byName = new Map<string, { name: string; type: string; arn?: string; events: number; first: string; last: string }>();
+      for (const e of events) {
+        const p = byName.get(e.principal.name) ?? { name: e.principal.name, type: e.principal.type, arn: e.principal.arn, events: 0, first: e.time, last: e.time };
+        p.events++;
+        if (e.time < p.first) p.first = e.time;
+        if (e.time > p.last) p.last = e.time;
+        byName.set(p.name, p);
+      }
+      return [...byName.values()].sort((a, b) => b.events - a.events);
+    },
+    /** Source kind, location, time range and event count of the data. */
+    async status() {
+      const r = await client.readResource({ uri: 'cloudtrail://status' });
+      const first = r.contents[0] as { text?: string } | undefined;
+      return JSON.parse(first?.text ?? '{}') as Record<string, unknown>;
+    },
+    /** Names of the tools the MCP server offers. */
+    tools: () => tools,
+    /** Calls any tool by name with snake_case arguments, returning its structured result. */
+    call: (name: string, args: Record<string, unknown> = {}) => callTool(client, name, args),
+  };
+  return api;
+}
+
+export const cloudtrailPrelude: PreludeModule = {
+  name: 'cloudtrail',
+  globals: {
+    mcp: { load: (ctx) => mcpClient(ctx) },
+    cloudtrail: { load: async (ctx) => createCloudTrail(await mcpClient(ctx)) },
+  },
+  types: `
+type TimeArg = string | number | Date;
+interface CloudTrailPrincipal { type: string; name: string; arn?: string; human?: string; session?: string; accessKeyId?: string; }
+interface CloudTrailEvent {
+  id: string; time: string; source: string; name: string; region: string; account: string;
+  principal: CloudTrailPrincipal; sourceIp: string; userAgent: string;
+  errorCode?: string; errorMessage?: string; readOnly?: boolean;
+  resources: { arn?: string; type?: string; accountId?: string }[];
+  raw?: Record<string, unknown>;
+}
+interface CloudTrailLookupArgs {
+  /** ISO 8601, epoch ms, a Date, or relative (-7d, -24h, -30m, now). */
+  startTime?: TimeArg; endTime?: TimeArg;
+  username?: string; eventName?: string; eventSource?: string;
+  readOnly?: boolean; errorsOnly?: boolean; maxResults?: number;
+  order?: 'asc' | 'desc'; cursor?: string; includeRaw?: boolean;
+}
+/** CloudTrail tools over MCP (in-process server, or TRAILBOOK_MCP_URL). */
+declare const cloudtrail: {
+  lookupEvents(args?: CloudTrailLookupArgs): Promise<{ events: CloudTrailEvent[]; count: number; order: 'asc' | 'desc'; next_cursor?: string }>;
+  events(args?: CloudTrailLookupArgs & { limit?: number }): Promise<CloudTrailEvent[]>;
+  eventNames(args?: { startTime?: TimeArg; endTime?: TimeArg; username?: string; eventSource?: string; top?: number }): Promise<{ source: string; name: string; count: number }[]>;
+  principals(args?: { startTime?: TimeArg; endTime?: TimeArg; limit?: number }): Promise<{ name: string; type: string; arn?: string; events: number; first: string; last: string }[]>;
+  status(): Promise<{ source: string; location: string; regions: string[]; start_time: string | null; end_time: string | null; count: number | null; [k: string]: unknown }>;
+  tools(): Promise<string[]>;
+  call(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
+};
+/** The raw MCP client (@modelcontextprotocol/sdk Client). */
+declare const mcp: {
+  listTools(): Promise<{ tools: { name: string; description?: string; inputSchema: unknown }[] }>;
+  callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<{ content: unknown[]; structuredContent?: Record<string, unknown>; isError?: boolean }>;
+  readResource(request: { uri: string }): Promise<{ contents: { uri: string; text?: string; mimeType?: string }[] }>;
+  [method: string]: any;
+};
+`,
+};

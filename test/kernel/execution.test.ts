@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KernelHandle } from '../../kernel/protocol.ts';
+import { errorOf, resultOf, startKernel, textOf } from './helpers.ts';
+
+let kernel: KernelHandle;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  ({ kernel, close } = await startKernel());
+});
+afterAll(() => close());
+
+const run = async (code: string) => {
+  const reply = await kernel.execute({ code });
+  return { ...reply, result: resultOf(reply.outputs)?.['text/plain'], error: errorOf(reply.outputs) };
+};
+
+describe('kernel execution', () => {
+  it('keeps state across cells and shows the last expression', async () => {
+    expect((await run('const a: number = 20;')).result).toBeUndefined();
+    const r = await run('a + 22');
+    expect(r.status).toBe('ok');
+    expect(r.result).toBe('42');
+  });
+
+  it('allows re-running a cell that declares const', async () => {
+    await run('const once = 1');
+    const r = await run('const once = 2; once');
+    expect(r.status).toBe('ok');
+    expect(r.result).toBe('2');
+  });
+
+  it('persists functions, classes, enums, destructured names and imports', async () => {
+    await run(`
+      function triple(n: number) { return n * 3 }
+      class Counter { constructor(public n = 0) {} inc() { return ++this.n } }
+      enum Colour { Red, Green }
+      const { p, q: [r] } = { p: 1, q: [2] };
+      import { basename } from 'node:path';
+      import * as nodeUtil from 'node:util';
+      import { z } from 'zod';
+    `);
+    const r = await run('[triple(2), new Counter(4).inc(), Colour.Green, p + r, basename("/x/y.ts"), typeof nodeUtil.inspect, z.string().parse("ok")]');
+    expect(r.error).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(resultOf(r.outputs)?.['application/json']))).toEqual([6, 5, 1, 3, 'y.ts', 'function', 'ok']);
+  });
+
+  it('runs top-level await', async () => {
+    const r = await run('const v = await new Promise<number>((res) => setTimeout(() => res(7), 20)); v * 6');
+    expect(r.result).toBe('42');
+  });
+
+  it('ignores type errors (TypeScript is transpiled, not checked)', async () => {
+    const r = await run('const s: number = "not a number" as any as string; s.length');
+    expect(r.result).toBe('12');
+  });
+
+  it('counts executions', async () => {
+    const a = await run('1');
+    const b = await run('2');
+    expect(b.executionCount).toBe(a.executionCount! + 1);
+    expect(resultOf(b.outputs)).toBeDefined();
+    expect(b.outputs[0]).toMatchObject({ output_type: 'execute_result', execution_count: b.executionCount });
+  });
+
+  it('streams console output while the cell runs, before it ends', async () => {
+    const arrivals: { text: string; at: number }[] = [];
+    const started = Date.now();
+    const reply = await kernel.execute({
+      code: `for (let i = 0; i < 3; i++) { console.log('tick ' + i); await new Promise((r) => setTimeout(r, 150)); } console.error('done')`,
+      onOutput: (o) => {
+        if (o.output_type === 'stream') arrivals.push({ text: String(o.text), at: Date.now() - started });
+      },
+    });
+    const ended = Date.now() - started;
+    expect(textOf(reply.outputs)).toBe('tick 0\ntick 1\ntick 2\n');
+    expect(textOf(reply.outputs, 'stderr')).toBe('done\n');
+    const first = arrivals.find((a) => a.text.includes('tick 0'))!;
+    const second = arrivals.find((a) => a.text.includes('tick 1'))!;
+    // tick 0 arrives long before the cell ends (it sleeps 450 ms in total), and ticks arrive apart.
+    expect(ended - first.at).toBeGreaterThan(300);
+    expect(second.at - first.at).toBeGreaterThan(100);
+  });
+
+  it('maps a runtime error to the line and column in the cell TypeScript', async () => {
+    const r = await run(['const n: number = 1;', 'type T = { a: string };', '', 'function fail(): never {', '  throw new Error("boom");', '}', 'fail();'].join('\n'));
+    expect(r.status).toBe('error');
+    expect(r.error).toMatchObject({ ename: 'Error', evalue: 'boom' });
+    const count = r.executionCount;
+    expect(r.error!.traceback[0]).toBe('Error: boom');
+    expect(r.error!.traceback[1]).toBe(`    at fail (<cell ${count}>:5:9)`);
+    expect(r.error!.traceback[2]).toBe(`    at <cell ${count}>:7:1`);
+    expect(r.error!.traceback.join('\n')).not.toMatch(/kernel|node:internal|async_hooks/);
+  });
+
+  it('maps errors thrown from functions defined in earlier cells to that cell', async () => {
+    const def = await run('const pad = 1;\nfunction later(x: string) {\n  return x.toUpperCase();\n}');
+    const r = await run('later(undefined as any)');
+    expect(r.error!.ename).toBe('TypeError');
+    expect(r.error!.traceback[1]).toContain(`<cell ${def.executionCount}>:3:12`);
+  });
+
+  it('reports a syntax error with its position', async () => {
+    const r = await run('const ok = 1;\nconst = 2;');
+    expect(r.status).toBe('error');
+    expect(r.error!.ename).toBe('SyntaxError');
+    expect(r.error!.traceback[1]).toBe(`    at <cell ${r.executionCount}>:2:7`);
+  });
+
+  it('reports non-Error throws and keeps running after errors', async () => {
+    const r = await run('throw { code: 7 }');
+    expect(r.error!.ename).toBe('Uncaught');
+    expect(r.error!.evalue).toContain('code: 7');
+    expect((await run('40 + 2')).result).toBe('42');
+  });
+
+  it('reports output from timers under the cell that started them', async () => {
+    const events: { cellId?: string; text: string }[] = [];
+    const off = kernel.subscribe((e) => {
+      if (e.type === 'output' && e.output.output_type === 'stream') events.push({ cellId: e.cellId, text: String(e.output.text) });
+    });
+    await kernel.execute({ code: 'setTimeout(() => console.log("late"), 50); 0', cellId: 'timer-cell' });
+    await kernel.execute({ code: 'await new Promise((r) => setTimeout(r, 150))', cellId: 'other-cell' });
+    off();
+    expect(events).toContainEqual({ cellId: 'timer-cell', text: 'late\n' });
+  });
+
+  it('loads packages from the project and reports a missing package clearly', async () => {
+    const r = await run('import { marked } from "marked"; marked.parse("# T")');
+    expect(r.result).toContain('<h1>T</h1>');
+    const missing = await run('import nope from "no-such-package-xyz"');
+    expect(missing.status).toBe('error');
+    expect(missing.error!.evalue).toContain('no-such-package-xyz');
+  });
+});

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KernelEvent, KernelHandle } from '../../kernel/protocol.ts';
+import { errorOf, resultOf, startKernel, textOf } from './helpers.ts';
+
+let kernel: KernelHandle;
+let close: () => Promise<void>;
+const statuses: string[] = [];
+beforeAll(async () => {
+  ({ kernel, close } = await startKernel({ interruptGraceMs: 1000 }));
+  kernel.subscribe((e: KernelEvent) => {
+    if (e.type === 'status') statuses.push(e.detail ? `${e.status}: ${e.detail}` : e.status);
+  });
+});
+afterAll(() => close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const value = async (code: string) => resultOf((await kernel.execute({ code })).outputs)?.['text/plain'];
+
+describe('kernel interrupt, restart and death', () => {
+  it('reports busy then idle around a cell', async () => {
+    statuses.length = 0;
+    await kernel.execute({ code: '1' });
+    expect(statuses).toEqual(['busy', 'idle']);
+    expect(kernel.status).toBe('idle');
+  });
+
+  it('interrupts a synchronous infinite loop and keeps state', async () => {
+    await kernel.execute({ code: 'const kept = "still here"; let spins = 0;' });
+    const running = kernel.execute({ code: 'while (true) { spins++ }' });
+    await sleep(200);
+    const started = Date.now();
+    expect(await kernel.interrupt()).toEqual({ stateLost: false });
+    expect(Date.now() - started).toBeLessThan(900);
+    const reply = await running;
+    expect(reply.status).toBe('aborted');
+    expect(errorOf(reply.outputs)?.ename).toBe('KeyboardInterrupt');
+    expect(await value('kept')).toBe("'still here'");
+    expect(Number(await value('spins'))).toBeGreaterThan(0);
+  });
+
+  it('interrupts an async loop and keeps state', async () => {
+    const running = kernel.execute({ code: 'let ticks = 0; while (true) { ticks++; await new Promise((r) => setTimeout(r, 1)); }' });
+    await sleep(200);
+    expect(await kernel.interrupt()).toEqual({ stateLost: false });
+    const reply = await running;
+    expect(reply.status).toBe('aborted');
+    const ticks = Number(await value('ticks'));
+    expect(ticks).toBeGreaterThan(0);
+    // The loop really stopped: no more ticks later.
+    await sleep(100);
+    expect(Number(await value('ticks'))).toBe(ticks);
+    expect(await value('kept')).toBe("'still here'");
+  });
+
+  it('interrupts a cell waiting on a promise that never settles', async () => {
+    const running = kernel.execute({ code: 'await new Promise(() => {})' });
+    await sleep(100);
+    expect(await kernel.interrupt()).toEqual({ stateLost: false });
+    expect((await running).status).toBe('aborted');
+    expect(await value('kept')).toBe("'still here'");
+  });
+
+  it('kills and restarts a kernel that ignores the interrupt, saying state was lost', async () => {
+    const running = kernel.execute({ code: 'await null; while (true) {}' });
+    await sleep(200);
+    expect(await kernel.interrupt()).toEqual({ stateLost: true });
+    const reply = await running;
+    expect(reply.status).toBe('aborted');
+    expect(errorOf(reply.outputs)?.evalue).toMatch(/restarted.*state.*lost/);
+    expect(kernel.status).toBe('idle');
+    expect(await value('typeof kept')).toBe("'undefined'");
+  });
+
+  it('survives process.exit() in a cell: clear error, dead, next run starts fresh and says so', async () => {
+    await kernel.execute({ code: 'const before = 1' });
+    const reply = await kernel.execute({ code: 'console.log("leaving"); process.exit(3)' });
+    expect(reply.status).toBe('error');
+    expect(textOf(reply.outputs)).toBe('leaving\n');
+    expect(errorOf(reply.outputs)).toMatchObject({ ename: 'KernelDied' });
+    expect(errorOf(reply.outputs)!.evalue).toContain('process.exit(3)');
+    expect(kernel.status).toBe('dead');
+
+    const next = await kernel.execute({ code: 'typeof before' });
+    expect(next.status).toBe('ok');
+    expect(next.restartNotice).toContain('process.exit(3)');
+    expect(textOf(next.outputs, 'stderr')).toContain('A fresh kernel was started');
+    expect(next.executionCount).toBe(1);
+    expect(resultOf(next.outputs)?.['text/plain']).toBe("'undefined'");
+  });
+
+  it('survives the kernel process being killed while a cell runs', async () => {
+    const running = kernel.execute({ code: 'await new Promise((r) => setTimeout(r, 5000))' });
+    await sleep(100);
+    process.kill(kernel.pid!, 'SIGKILL');
+    const reply = await running;
+    expect(reply.status).toBe('error');
+    expect(errorOf(reply.outputs)!.evalue).toContain('killed (SIGKILL');
+    expect(kernel.status).toBe('dead');
+    expect(statuses.at(-1)).toMatch(/^dead: The kernel was killed/);
+    expect(await value('6 * 7')).toBe('42');
+  });
+
+  it('survives a kernel running out of memory', async () => {
+    const small = await startKernel({ execArgv: ['--max-old-space-size=48'] });
+    try {
+      const reply = await small.kernel.execute({ code: 'const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1))' });
+      expect(reply.status).toBe('error');
+      expect(errorOf(reply.outputs)!.evalue).toContain('ran out of memory');
+      const next = await small.kernel.execute({ code: '1 + 1' });
+      expect(next.restartNotice).toContain('ran out of memory');
+      expect(resultOf(next.outputs)?.['text/plain']).toBe('2');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('restarts on request, clearing state and the execution count', async () => {
+    await kernel.execute({ code: 'const gone = 1' });
+    await kernel.restart();
+    expect(statuses.slice(-2)).toEqual(['starting: restarted', 'idle']);
+    const r = await kernel.execute({ code: 'typeof gone' });
+    expect(r.executionCount).toBe(1);
+    expect(resultOf(r.outputs)?.['text/plain']).toBe("'undefined'");
+    expect(r.restartNotice).toBeUndefined();
+  });
+
+  it('shuts down: the handle reports dead and refuses work', async () => {
+    const other = await startKernel();
+    const pid = other.kernel.pid!;
+    await other.kernel.shutdown();
+    expect(other.kernel.status).toBe('dead');
+    expect(other.host.list()).toHaveLength(0);
+    await expect(other.kernel.execute({ code: '1' })).rejects.toThrow(/shut down/);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
