@@ -40,6 +40,8 @@ describe('agent.ask over ConverseStream with MCP tools', () => {
     const firstChunkSeen = new Promise<void>((r) => (releaseFirstTurn = r));
     let serverFinishedTurn1 = false;
     const expectedTop = (await mcp.client.callTool({ name: TOOL, arguments: { top: 3 } })) as any;
+    const listed = (await mcp.client.listTools()).tools;
+    const statusText = ((await mcp.client.readResource({ uri: 'cloudtrail://status' })).contents[0] as { text: string }).text;
     const opts = await withFake([
       turn({
         text: ['Let me count ', 'the event names.'],
@@ -51,9 +53,15 @@ describe('agent.ask over ConverseStream with MCP tools', () => {
         toolUse: { toolUseId: 'tooluse_1', name: TOOL, inputChunks: ['{"to', 'p"', ': 3}'] },
         usage: { inputTokens: 1200, outputTokens: 40 },
         assert: (req) => {
-          const spec = req.body.toolConfig.tools.find((t: any) => t.toolSpec.name === TOOL).toolSpec;
-          expect(spec.inputSchema.json.type).toBe('object');
-          expect(spec.description.length).toBeGreaterThan(0);
+          // Every MCP tool is offered, with its JSON input schema and description.
+          expect(req.body.toolConfig.tools.map((t: any) => t.toolSpec.name)).toEqual(listed.map((t) => t.name));
+          for (const [i, t] of listed.entries()) {
+            const { $schema: _s, ...schema } = t.inputSchema as Record<string, unknown>;
+            expect(req.body.toolConfig.tools[i].toolSpec).toEqual({ name: t.name, description: t.description, inputSchema: { json: schema } });
+          }
+          expect(statusText.length).toBeGreaterThan(10);
+          expect(req.body.system[0].text).toContain(statusText);
+          expect(req.body.system[0].text).toContain(mcp.client.getInstructions()!);
           expect(req.body.system[0].text).toMatch(/CloudTrail analyst/);
           expect(req.body.system[0].text).toMatch(/eventID/);
           expect(req.body.system[0].text).toContain('cloudtrail://status');

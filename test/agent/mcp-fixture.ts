@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { openFilesStore } from '../../cloudtrail/stores/files.ts';
-import { createCloudTrailMcpServer } from './standin-mcp.ts';
+import { createCloudTrailMcpServer } from '../../mcp/server.ts';
 
 export const DATASET = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
 
