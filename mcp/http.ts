@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, type ToolRegistrar } from './context.ts';
+import { jsonRpcError } from './json-rpc.ts';
 import { createCloudTrailMcpServer } from './server.ts';
 
 export const DEFAULT_MCP_PATH = '/mcp';
@@ -21,11 +22,6 @@ export interface McpHttpOptions {
 }
 
 export type McpRequestHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => Promise<void>;
-
-/** A JSON-RPC error body as the SDK's own examples send for HTTP-level failures. */
-export function jsonRpcError(code: number, message: string): string {
-  return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
-}
 
 /**
  * Stateless Streamable HTTP: every POST gets a fresh MCP server and transport (no session to keep or leak);

@@ -1,0 +1,4 @@
+/** A JSON-RPC error body, as the SDK's own examples send for HTTP-level failures (no request id known). */
+export function jsonRpcError(code: number, message: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
