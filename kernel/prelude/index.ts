@@ -1,3 +1,4 @@
+import { agentPrelude } from '../../agent/prelude.ts';
 import { cloudtrailPrelude } from './cloudtrail.ts';
 import { displayPrelude } from './display.ts';
 import { plotPrelude } from './plot.ts';
@@ -10,7 +11,7 @@ export type { PreludeContext, PreludeGlobal, PreludeModule } from './types.ts';
  * write a module exporting a PreludeModule and add it to this list. Keep module files cheap to
  * import: put heavy imports inside `load`.
  */
-export const preludeModules: PreludeModule[] = [displayPrelude, plotPrelude, cloudtrailPrelude];
+export const preludeModules: PreludeModule[] = [displayPrelude, plotPrelude, cloudtrailPrelude, agentPrelude];
 
 /** TypeScript declarations of every prelude global, served to the editor (Monaco) for completion and hover. */
 export async function generatePreludeTypes(modules: PreludeModule[] = preludeModules): Promise<string> {
