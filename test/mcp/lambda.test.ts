@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../cloudtrail/query.ts';
 import { MemoryStore } from '../../cloudtrail/stores/memory.ts';
-import { createStreamingHandler } from '../../mcp/lambda.ts';
+import { createStreamingHandler } from '../../mcp/lambda-handler.ts';
 import { lambdaRuntimeShim, METADATA_PRELUDE_CONTENT_TYPE } from '../../mcp/lambda-runtime-shim.ts';
 import { checkServerAgainst } from './conformance.ts';
 import { fixtureRecords, writeFixtureDir } from './fixture.ts';
