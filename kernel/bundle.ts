@@ -1,5 +1,5 @@
 import { build, type Plugin } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /**
@@ -114,5 +114,22 @@ async function buildBundle(cacheDir: string, manifestPath: string): Promise<stri
   const tmp = `${manifestPath}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(manifest, null, 1));
   renameSync(tmp, manifestPath);
+  removeOldBuilds(cacheDir, outName);
   return join(outdir, 'main.mjs');
+}
+
+/**
+ * Old builds pile up while sources are being edited. A kernel still running an old build loads
+ * lazy chunks from its directory, so only builds older than a day are removed.
+ */
+function removeOldBuilds(cacheDir: string, keep: string) {
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const name of readdirSync(cacheDir)) {
+    if (!name.startsWith('kernel-') || name === keep) continue;
+    try {
+      if (statSync(join(cacheDir, name)).mtimeMs < dayAgo) rmSync(join(cacheDir, name), { recursive: true, force: true });
+    } catch {
+      // removed concurrently
+    }
+  }
 }

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { RUNTIME } from './compile.ts';
 import { executionContext, InterruptError } from './execution.ts';
 
@@ -14,7 +17,10 @@ export function installRuntime(cwd: string) {
 
   async function importModule(specifier: string): Promise<unknown> {
     if (isBuiltin(specifier)) return import(specifier);
-    if (/^\.{0,2}\//.test(specifier)) return import(pathToFileURL(fromNotebook.resolve(specifier)).href);
+    if (/^\.{0,2}\//.test(specifier)) {
+      const file = fromNotebook.resolve(specifier);
+      return /\.[cm]?tsx?$/.test(file) ? importTypeScript(file) : import(pathToFileURL(file).href);
+    }
     try {
       // The kernel bundle lives under the project's node_modules, so this resolves project packages (ESM conditions).
       return await import(specifier);
@@ -45,4 +51,31 @@ export function installRuntime(cwd: string) {
     importMeta: { url: pathToFileURL(join(cwd, '<cell>')).href, dirname: cwd, filename: join(cwd, '<cell>') },
   };
   Object.defineProperty(globalThis, RUNTIME, { value: runtime, enumerable: false, configurable: false, writable: false });
+}
+
+/** Where compiled local TypeScript modules go: beside the kernel bundle, so their package imports resolve from the project. */
+const modulesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'modules');
+
+/**
+ * `import { f } from './helpers.ts'` next to a notebook: Node cannot load TypeScript, so bundle the
+ * file (and its local imports) with esbuild; the content hash in the name makes an edited file load anew.
+ */
+async function importTypeScript(file: string): Promise<unknown> {
+  const result = await build({
+    entryPoints: [file],
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    write: false,
+    sourcemap: 'inline',
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]!.text;
+  const name = `${createHash('sha256').update(file).update(code).digest('hex').slice(0, 16)}.mjs`;
+  mkdirSync(modulesDir, { recursive: true });
+  const out = join(modulesDir, name);
+  writeFileSync(out, code);
+  return import(pathToFileURL(out).href);
 }

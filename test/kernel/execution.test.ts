@@ -132,3 +132,25 @@ describe('kernel execution', () => {
     expect(missing.error!.evalue).toContain('no-such-package-xyz');
   });
 });
+
+describe('local TypeScript modules next to the notebook', () => {
+  it('imports a .ts file relative to the notebook directory, and reloads it when it changes', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'trailbook-nbdir-'));
+    await writeFile(join(dir, 'util.ts'), 'import { z } from "zod";\nexport const shout = (s: string): string => z.string().parse(s).toUpperCase() + "!";\n');
+    const local = await startKernel({}, { cwd: dir });
+    try {
+      const r = await local.kernel.execute({ code: 'import { shout } from "./util.ts"; shout("hi")' });
+      expect(errorOf(r.outputs)).toBeUndefined();
+      expect(resultOf(r.outputs)?.['text/plain']).toBe("'HI!'");
+      await writeFile(join(dir, 'util.ts'), 'export const shout = (s: string): string => s + "?";\n');
+      const again = await local.kernel.execute({ code: 'import { shout } from "./util.ts"; shout("hi")' });
+      expect(resultOf(again.outputs)?.['text/plain']).toBe("'hi?'");
+    } finally {
+      await local.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

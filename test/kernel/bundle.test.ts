@@ -1,0 +1,33 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelBundle } from '../../kernel/bundle.ts';
+
+let cache: string;
+beforeAll(async () => {
+  cache = await mkdtemp(join(tmpdir(), 'trailbook-cache-'));
+});
+afterAll(() => rm(cache, { recursive: true, force: true }));
+
+describe('kernel bundle cache', () => {
+  it('builds once, reuses the cached build, and rebuilds when a bundled source changes', async () => {
+    const first = await kernelBundle(cache);
+    expect(first).toMatch(/kernel-[^/]+\/main\.mjs$/);
+    const manifest = JSON.parse(await readFile(join(cache, 'kernel.json'), 'utf8'));
+    expect(Object.keys(manifest.inputs)).toEqual(expect.arrayContaining(['kernel/child/main.ts', 'kernel/prelude/index.ts']));
+    // Heavy prelude parts are imported dynamically, on first use, never statically at startup.
+    const main = await readFile(first, 'utf8');
+    expect(main).toContain('import("@observablehq/plot")');
+    expect(main).not.toMatch(/^import .* from "(@observablehq\/plot|linkedom|@modelcontextprotocol\/sdk[^"]*)";$/m);
+
+    expect(await kernelBundle(cache)).toBe(first);
+
+    // Simulate an edit: the recorded fingerprint of one source no longer matches.
+    manifest.inputs['kernel/child/main.ts'] = '0:0';
+    await writeFile(join(cache, 'kernel.json'), JSON.stringify(manifest));
+    const rebuilt = await kernelBundle(cache);
+    expect(rebuilt).not.toBe(first);
+    expect(await kernelBundle(cache)).toBe(rebuilt);
+  });
+});
