@@ -28,7 +28,30 @@ export interface Agent {
 
 /** One line per tool call in the streamed output, so a long pause shows what the agent is doing. */
 export function toolCallLine(c: ToolCallRecord): string {
-  return `\n· ${c.name} ${compactInput(c.input, 120)} → ${c.isError ? `error: ${c.error ?? 'failed'}` : 'ok'} (${c.ms} ms)\n`;
+  return `· ${c.name} ${compactInput(c.input, 120)} → ${c.isError ? `error: ${c.error ?? 'failed'}` : 'ok'} (${c.ms} ms)\n`;
+}
+
+/**
+ * Interleaves streamed text and tool-call lines: a tool line always starts on its own line, and the
+ * turn separators never stack into more than one blank line.
+ */
+export function cellWriter(write: (chunk: string) => void) {
+  let trailingNewlines = 0;
+  let started = false;
+  const put = (chunk: string) => {
+    if (!chunk) return;
+    const lead = chunk.length - chunk.replace(/^\n+/, '').length;
+    if (lead) chunk = chunk.slice(started ? Math.min(lead, Math.max(0, trailingNewlines + lead - 2)) : lead);
+    if (!chunk) return;
+    write(chunk);
+    started = true;
+    const trail = chunk.length - chunk.replace(/\n+$/, '').length;
+    trailingNewlines = trail === chunk.length ? trailingNewlines + trail : trail;
+  };
+  return {
+    text: put,
+    toolCall: (c: ToolCallRecord) => put((started && trailingNewlines === 0 ? '\n' : '') + toolCallLine(c)),
+  };
 }
 
 /** The `agent` global of the kernel. */
@@ -38,8 +61,9 @@ export function createAgent(deps: AgentDeps): Agent {
     async ask(question, options = {}) {
       const client = typeof deps.mcp === 'function' ? await deps.mcp() : deps.mcp;
       const opts: AskOptions = { env: deps.env, ...deps.defaults, ...options };
-      opts.onText ??= write;
-      opts.onToolCall ??= (c) => write(toolCallLine(c));
+      const out = cellWriter(write);
+      opts.onText ??= out.text;
+      opts.onToolCall ??= out.toolCall;
       return ask(client, question, opts);
     },
     target(options = {}) {

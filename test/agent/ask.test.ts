@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialsProviderError } from '@smithy/core/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ask, BedrockSetupError, createAgent, DEFAULT_MAX_TURNS, type AskOptions } from '../../agent/index.ts';
+import { ask, BedrockSetupError, cellWriter, createAgent, DEFAULT_MAX_TURNS, type AskOptions } from '../../agent/index.ts';
 import { errorReply, startFakeBedrock, turn, type FakeBedrock, type FakeRequest, type Script } from '../support/fake-bedrock.ts';
 import { connectCloudTrailMcp } from './mcp-fixture.ts';
 
@@ -300,8 +300,22 @@ describe('createAgent (the kernel global)', () => {
     const result = await agent.ask('what?');
     expect(result.answer).toBe('Done.');
     const text = out.join('');
-    expect(text).toMatch(/^Checking\.\n· get_cloudtrail_event_names \{"top":1\} → ok \(\d+ ms\)\n/);
-    expect(text.endsWith('Done.')).toBe(true);
+    expect(text).toMatch(/^Checking\.\n· get_cloudtrail_event_names \{"top":1\} → ok \(\d+ ms\)\n\nDone\.$/);
     expect(agent.target({ region: 'eu-central-1' })).toMatchObject({ region: 'eu-central-1', modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0' });
+  });
+});
+
+describe('cellWriter', () => {
+  it('puts tool lines on their own line and keeps at most one blank line between turns', () => {
+    const out: string[] = [];
+    const w = cellWriter((c) => out.push(c));
+    const call = { name: 't', input: { a: 1 }, isError: false, ms: 3 };
+    w.text('\n\nHello');
+    w.toolCall(call);
+    w.toolCall({ ...call, isError: true, error: 'boom' });
+    w.text('\n\n');
+    w.text('Answer.\n');
+    w.text('\n\n\nMore');
+    expect(out.join('')).toBe('Hello\n· t {"a":1} → ok (3 ms)\n· t {"a":1} → error: boom (3 ms)\n\nAnswer.\n\nMore');
   });
 });
