@@ -1,0 +1,255 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+  type AthenaClientConfig,
+  type QueryExecution,
+} from '@aws-sdk/client-athena';
+import { z } from 'zod';
+import { normalise, type TrailEvent } from '../event.ts';
+import {
+  EventQuery,
+  matches,
+  type EventFilter,
+  type EventNameCount,
+  type EventNamesQuery,
+  type EventPage,
+  type EventStore,
+  type QueryOptions,
+  type StoreStatus,
+} from '../query.ts';
+import { CloudTrailRecord } from '../record.ts';
+import { eventNamesSql, eventsSql, rowToRecord, statusSql, tableName, type TableRef } from './athena-sql.ts';
+import { sleep } from './token-bucket.ts';
+
+/**
+ * The `athena` source: SQL over the CloudTrail table in Athena, for trails too large for one machine.
+ * Each call runs one query (StartQueryExecution), polls GetQueryExecution with backoff until it finishes, and
+ * pages GetQueryResults. Filters are pushed down as SQL (partition pruning on `region` and `timestamp`), and
+ * rows are mapped back to records and checked with `matches`, so results mean what they mean for every source.
+ */
+
+export interface AthenaStoreOptions extends TableRef {
+  /** The AWS region Athena runs in. */
+  region: string;
+  workgroup?: string;
+  /** s3://bucket/prefix/ for results; optional when the workgroup sets one. */
+  outputLocation?: string;
+  /** Restricts the `region` partition; empty means every region in the table. */
+  regions?: string[];
+  endpoint?: string;
+  credentials?: AthenaClientConfig['credentials'];
+  /** First wait between GetQueryExecution polls; grows 1.5x per poll up to `maxPollMs`. */
+  pollMs?: number;
+  maxPollMs?: number;
+  /** A query running longer than this is stopped and reported. */
+  timeoutMs?: number;
+  /** Rows per GetQueryResults page (Athena allows up to 1000). */
+  pageSize?: number;
+  sdkMaxAttempts?: number;
+  /** How long a status() answer is reused (it scans the table). */
+  statusTtlMs?: number;
+}
+
+export class AthenaQueryError extends Error {
+  constructor(
+    message: string,
+    readonly queryExecutionId: string | undefined,
+    readonly state: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AthenaQueryError';
+  }
+}
+
+const AthenaCursor = z.object({ o: z.enum(['asc', 'desc']), t: z.number(), id: z.string() });
+type AthenaCursor = z.infer<typeof AthenaCursor>;
+const encodeCursor = (c: AthenaCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(s: string): AthenaCursor {
+  try {
+    return AthenaCursor.parse(JSON.parse(Buffer.from(s, 'base64url').toString('utf8')));
+  } catch {
+    throw new Error(`Invalid athena cursor "${s.slice(0, 40)}": pass the nextCursor returned by the previous page unchanged.`);
+  }
+}
+
+type Row = Record<string, string | undefined>;
+
+export class AthenaStore implements EventStore {
+  readonly kind = 'athena' as const;
+  private readonly client: AthenaClient;
+  private readonly table: TableRef;
+  private statusMemo?: { at: number; status: StoreStatus };
+  /** SQL of every query started, most recent last (for notebooks that want to show or reuse it). */
+  readonly history: { id: string; sql: string }[] = [];
+
+  constructor(private readonly o: AthenaStoreOptions) {
+    this.table = { catalog: o.catalog, database: o.database, table: o.table };
+    tableName(this.table); // Validates names up front: a bad name fails at open, not at the first query.
+    this.client = new AthenaClient({ region: o.region, endpoint: o.endpoint, credentials: o.credentials, maxAttempts: o.sdkMaxAttempts ?? 3 });
+  }
+
+  private where() {
+    return { regions: this.o.regions };
+  }
+
+  /** Starts a query and waits until it succeeded; failures carry Athena's StateChangeReason. */
+  async run(sql: string, opts: QueryOptions = {}): Promise<string> {
+    const started = await this.call('StartQueryExecution', () =>
+      this.client.send(
+        new StartQueryExecutionCommand({
+          QueryString: sql,
+          QueryExecutionContext: { Database: this.o.database, Catalog: this.o.catalog },
+          WorkGroup: this.o.workgroup,
+          ResultConfiguration: this.o.outputLocation ? { OutputLocation: this.o.outputLocation } : undefined,
+        }),
+        { abortSignal: opts.signal },
+      ),
+    );
+    const id = started.QueryExecutionId;
+    if (!id) throw new AthenaQueryError('Athena StartQueryExecution returned no QueryExecutionId.', undefined, undefined);
+    this.history.push({ id, sql });
+    const deadline = Date.now() + (this.o.timeoutMs ?? 10 * 60_000);
+    let delay = this.o.pollMs ?? 200;
+    for (let polls = 1; ; polls++) {
+      const { QueryExecution: qe } = await this.call('GetQueryExecution', () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), { abortSignal: opts.signal }));
+      const state = qe?.Status?.State;
+      opts.onProgress?.({ phase: 'athena', done: polls, detail: `query ${id} ${state ?? 'UNKNOWN'}${scanned(qe)}` });
+      if (state === 'SUCCEEDED') return id;
+      if (state === 'FAILED' || state === 'CANCELLED') throw failure(id, qe);
+      if (opts.signal?.aborted || Date.now() > deadline) {
+        await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        throw new AthenaQueryError(`Athena query ${id} did not finish within ${Math.round((this.o.timeoutMs ?? 600_000) / 1000)} s and was stopped.`, id, state);
+      }
+      await sleep(delay, opts.signal).catch(async (err) => {
+        await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+        throw err;
+      });
+      delay = Math.min(delay * 1.5, this.o.maxPollMs ?? 2000);
+    }
+  }
+
+  /** Pages GetQueryResults, yielding rows keyed by column name (NULL as undefined), header row skipped. */
+  async *rows(id: string, opts: QueryOptions = {}): AsyncIterable<Row> {
+    let NextToken: string | undefined;
+    let first = true;
+    let pages = 0;
+    do {
+      const res = await this.call('GetQueryResults', () =>
+        this.client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken, MaxResults: this.o.pageSize ?? 1000 }), { abortSignal: opts.signal }),
+      );
+      const names = (res.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
+      let data = res.ResultSet?.Rows ?? [];
+      // For SELECT queries the first row of the first page repeats the column names.
+      if (first && data[0]?.Data?.every((d, i) => d.VarCharValue === names[i])) data = data.slice(1);
+      first = false;
+      pages++;
+      opts.onProgress?.({ phase: 'athena-results', done: pages, detail: `result page ${pages} of query ${id}` });
+      for (const r of data) {
+        const row: Row = {};
+        names.forEach((n, i) => (row[n] = r.Data?.[i]?.VarCharValue));
+        yield row;
+      }
+      NextToken = res.NextToken;
+    } while (NextToken);
+  }
+
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AthenaQueryError || (err as Error)?.name === 'AbortError') throw err;
+      const code = (err as Error)?.name ?? 'Error';
+      const hint = /AccessDenied/.test(code) ? ' The caller needs athena:StartQueryExecution/GetQueryExecution/GetQueryResults, glue:GetTable and S3 access to the trail bucket and the output location.' : '';
+      throw new AthenaQueryError(`Athena ${op} failed (${code}): ${(err as Error)?.message}.${hint}`, undefined, undefined, { cause: err });
+    }
+  }
+
+  private toEvent(row: Row): TrailEvent | undefined {
+    const parsed = CloudTrailRecord.safeParse(rowToRecord(row));
+    return parsed.success ? normalise(parsed.data) : undefined;
+  }
+
+  async query(input: EventQuery, opts: QueryOptions = {}): Promise<EventPage> {
+    const q = EventQuery.parse(input);
+    const cur = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (cur && cur.o !== q.order) throw new Error(`This cursor was made for order "${cur.o}"; pass the same order to continue.`);
+    // One row more than asked tells whether another page exists.
+    const sql = eventsSql(this.table, q, { ...this.where(), order: q.order, after: cur, limit: q.limit + 1 });
+    const id = await this.run(sql, opts);
+    const events: TrailEvent[] = [];
+    let more = false;
+    let last: { t: number; id: string } | undefined;
+    let rows = 0;
+    for await (const row of this.rows(id, opts)) {
+      // LIMIT is limit+1: a row beyond `limit` only says another page exists.
+      if (++rows > q.limit) {
+        more = true;
+        break;
+      }
+      const e = this.toEvent(row);
+      if (!e) continue;
+      last = { t: e.time, id: e.id };
+      // SQL's principal filter is a superset of `matches`; rows it lets through still advance the cursor.
+      if (matches(e, q)) events.push(e);
+    }
+    return { events, nextCursor: more && last ? encodeCursor({ o: q.order, ...last }) : undefined };
+  }
+
+  async *scan(filter: EventFilter = {}, opts: QueryOptions = {}): AsyncIterable<TrailEvent> {
+    const id = await this.run(eventsSql(this.table, filter, { ...this.where(), order: 'asc' }), opts);
+    for await (const row of this.rows(id, opts)) {
+      const e = this.toEvent(row);
+      if (e && matches(e, filter)) yield e;
+    }
+  }
+
+  async eventNames(q: EventNamesQuery = {}, opts: QueryOptions = {}): Promise<EventNameCount[]> {
+    const id = await this.run(eventNamesSql(this.table, q, this.where()), opts);
+    const out: EventNameCount[] = [];
+    for await (const r of this.rows(id, opts)) out.push({ source: r.eventsource ?? '', name: r.eventname ?? '', count: Number(r.events ?? 0) });
+    return out;
+  }
+
+  async status(): Promise<StoreStatus> {
+    const ttl = this.o.statusTtlMs ?? 10 * 60_000;
+    if (this.statusMemo && Date.now() - this.statusMemo.at < ttl) return this.statusMemo.status;
+    const id = await this.run(statusSql(this.table, this.where()));
+    let row: Row = {};
+    for await (const r of this.rows(id)) row = r;
+    const time = (s: string | undefined) => (s ? Date.parse(s) : undefined);
+    const status: StoreStatus = {
+      kind: 'athena',
+      location: `athena://${this.o.catalog ?? 'AwsDataCatalog'}/${this.o.database}/${this.o.table} (workgroup ${this.o.workgroup ?? 'primary'}, ${this.o.region})`,
+      regions: this.o.regions?.length ? this.o.regions : (row.regions ?? '').split(',').filter(Boolean),
+      start: time(row.first_event),
+      end: time(row.last_event),
+      count: Number(row.events ?? 0),
+      version: 'athena-cloudtrail-1',
+    };
+    this.statusMemo = { at: Date.now(), status };
+    return status;
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+function scanned(qe: QueryExecution | undefined): string {
+  const bytes = qe?.Statistics?.DataScannedInBytes;
+  return bytes === undefined ? '' : `, ${(bytes / 1e6).toFixed(1)} MB scanned`;
+}
+
+function failure(id: string, qe: QueryExecution | undefined): AthenaQueryError {
+  const st = qe?.Status;
+  const reason = st?.StateChangeReason ?? st?.AthenaError?.ErrorMessage ?? 'no reason given';
+  const kind = st?.AthenaError?.ErrorType !== undefined ? ` [error type ${st.AthenaError.ErrorType}, category ${st.AthenaError.ErrorCategory}]` : '';
+  return new AthenaQueryError(`Athena query ${id} ${st?.State === 'CANCELLED' ? 'was cancelled' : 'failed'}: ${reason}${kind}`, id, st?.State);
+}
+
+export const openAthenaStore = (o: AthenaStoreOptions): AthenaStore => new AthenaStore(o);
