@@ -1,13 +1,95 @@
-import type { Command } from '../command.ts';
+import { parseArgs } from 'node:util';
+import { loadDataConfig, DEFAULT_DATA_DIR } from '../../cloudtrail/config.ts';
+import { UsageError, type Command } from '../command.ts';
 
-// Placeholder until this command's issue lands; it only reports that it is not built yet.
+const usage = `Usage: trailbook serve [--host HOST] [--port PORT] [--notebook-dir DIR]
+
+Serves the workbench (UI, notebooks API, kernels) and prints its URL with the access token.
+
+Options:
+  --host HOST           interface to listen on (default TRAILBOOK_HOST or 127.0.0.1; 0.0.0.0 in a container)
+  --port PORT           port (default TRAILBOOK_PORT or 8888; 0 picks a free port)
+  --notebook-dir DIR    where notebooks are stored (default TRAILBOOK_NOTEBOOK_DIR or ./notebooks)
+  --no-sample-data      do not generate the sample CloudTrail dataset on first start
+
+Environment: TRAILBOOK_TOKEN (access token; generated and printed when unset), TRAILBOOK_SHARE_SECRET
+(HMAC key for share links; generated and kept in the notebooks directory when unset),
+TRAILBOOK_KERNEL_IDLE_SECONDS (shut down kernels idle this long with no browser attached; default 3600),
+plus the data settings (TRAILBOOK_SOURCE, TRAILBOOK_DATA_DIR, ...).`;
+
+/** Generates the embedded sample dataset when the default files source is used and it is missing. */
+async function ensureSample(log: (line: string) => void): Promise<void> {
+  const data = loadDataConfig();
+  if (data.TRAILBOOK_SOURCE !== 'files' || data.TRAILBOOK_DATA_DIR !== DEFAULT_DATA_DIR) return;
+  const modulePath = '../../cloudtrail/generator/index.ts';
+  let mod: { ensureSampleData?: (dir?: string) => Promise<unknown> };
+  try {
+    mod = await import(modulePath);
+  } catch (err) {
+    log(`sample data: generator not available (${(err as Error).message.split('\n')[0]})`);
+    return;
+  }
+  if (typeof mod.ensureSampleData !== 'function') return;
+  const started = Date.now();
+  const result = await mod.ensureSampleData(data.TRAILBOOK_DATA_DIR);
+  if (result && typeof result === 'object' && 'generated' in result && (result as { generated: boolean }).generated) {
+    log(`generated the sample CloudTrail dataset in ${data.TRAILBOOK_DATA_DIR} (${Date.now() - started} ms)`);
+  }
+}
+
 const command: Command = {
   name: 'serve',
-  summary: 'not built yet',
-  usage: 'Usage: trailbook serve (not built yet)',
-  async run() {
-    console.error('trailbook serve is not built yet');
-    return 1;
+  summary: 'Start the workbench (UI, API and kernels)',
+  usage,
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          host: { type: 'string' },
+          port: { type: 'string' },
+          'notebook-dir': { type: 'string' },
+          'no-sample-data': { type: 'boolean', default: false },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
+    }
+    const { loadWorkbenchConfig } = await import('../../workbench/config.ts');
+    const config = loadWorkbenchConfig(process.env, {
+      ...(values.host ? { host: values.host } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(values['notebook-dir'] ? { notebookDir: values['notebook-dir'] } : {}),
+    });
+    const log = (line: string) => console.log(`[trailbook] ${line}`);
+    const { ensureUiBuild } = await import('../../workbench/build.ts');
+    const [, built] = await Promise.all([values['no-sample-data'] ? undefined : ensureSample(log), ensureUiBuild(log)]);
+    void built;
+    const { startWorkbench } = await import('../../workbench/server.ts');
+    const workbench = await startWorkbench({ ...config, log });
+    log(`notebooks in ${config.notebookDir}`);
+    console.log(`\n  Trailbook workbench is running at:\n\n    ${workbench.url}/?token=${config.token}\n`);
+    if (!config.tokenGenerated) console.log('  (token from TRAILBOOK_TOKEN)\n');
+
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log(`${signal}: shutting down kernels and the server`);
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        void workbench.close().finally(resolve);
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    return 0;
   },
 };
 export default command;

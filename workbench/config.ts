@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { PROJECT_ROOT } from '../cloudtrail/config.ts';
+
+/** Workbench settings: environment first, command-line flags override (see cli/commands/serve.ts). */
+export const WorkbenchEnv = z.object({
+  TRAILBOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  TRAILBOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
+  TRAILBOOK_TOKEN: z.string().min(8, 'TRAILBOOK_TOKEN must be at least 8 characters').optional(),
+  TRAILBOOK_NOTEBOOK_DIR: z.string().min(1).default(resolve(PROJECT_ROOT, 'notebooks')),
+  TRAILBOOK_SHARE_SECRET: z.string().min(16, 'TRAILBOOK_SHARE_SECRET must be at least 16 characters').optional(),
+  /** Seconds a kernel may sit idle with no browser attached before it is shut down. */
+  TRAILBOOK_KERNEL_IDLE_SECONDS: z.coerce.number().int().min(1).default(3600),
+});
+
+export interface WorkbenchConfig {
+  host: string;
+  port: number;
+  token: string;
+  /** True when the token was generated (so the CLI prints it prominently). */
+  tokenGenerated: boolean;
+  notebookDir: string;
+  /** Undefined: generated and persisted beside the notebooks directory (see share.ts). */
+  shareSecret?: string;
+  kernelIdleMs: number;
+}
+
+export function loadWorkbenchConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkbenchConfig> = {}): WorkbenchConfig {
+  const parsed = WorkbenchEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid workbench configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const token = overrides.token ?? e.TRAILBOOK_TOKEN;
+  return {
+    host: overrides.host ?? e.TRAILBOOK_HOST,
+    port: overrides.port ?? e.TRAILBOOK_PORT,
+    token: token ?? randomBytes(24).toString('hex'),
+    tokenGenerated: !token,
+    notebookDir: resolve(overrides.notebookDir ?? e.TRAILBOOK_NOTEBOOK_DIR),
+    shareSecret: overrides.shareSecret ?? e.TRAILBOOK_SHARE_SECRET,
+    kernelIdleMs: overrides.kernelIdleMs ?? e.TRAILBOOK_KERNEL_IDLE_SECONDS * 1000,
+  };
+}

@@ -1,0 +1,35 @@
+/** The two server-rendered pages: the login form and the app shell the browser UI mounts into. */
+
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function loginPage({ next, error }: { next: string; error?: string }): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Log in · Trailbook</title><link rel="stylesheet" href="/static/style.css"></head>
+<body class="login-page">
+<main class="login-card">
+  <h1 class="brand">Trailbook</h1>
+  <p>Enter the access token printed by <code>trailbook serve</code>.</p>
+  ${error ? `<p class="login-error" role="alert">${escapeHtml(error)}</p>` : ''}
+  <form method="post" action="/login">
+    <input type="hidden" name="next" value="${escapeHtml(next)}">
+    <label for="token">Access token</label>
+    <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+    <button type="submit" class="primary">Log in</button>
+  </form>
+</main>
+</body></html>
+`;
+}
+
+export function shellPage(): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Trailbook</title>
+<link rel="stylesheet" href="/static/style.css">
+<link rel="stylesheet" href="/build/app.css">
+<script type="module" src="/build/app.js"></script>
+</head>
+<body><div id="app" aria-live="polite"><p class="loading">Loading…</p></div></body></html>
+`;
+}

@@ -1,0 +1,62 @@
+import type { Notebook } from '../../notebook/format.ts';
+
+/** Typed calls to the workbench API. Mutations carry the double-submit CSRF token. */
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+function csrfToken(): string {
+  const match = /(?:^|;\s*)trailbook_csrf=([^;]+)/.exec(document.cookie);
+  return match ? decodeURIComponent(match[1]!) : '';
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrfToken();
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  if (res.status === 401) {
+    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    throw new ApiError('Not logged in', 401, {});
+  }
+  if (res.status === 204) return undefined as T;
+  const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new ApiError(String(data.error ?? res.statusText), res.status, data);
+  return data as T;
+}
+
+const nb = (name: string) => `/api/notebooks/${encodeURIComponent(name)}`;
+
+export interface NotebookEntry {
+  name: string;
+  size: number;
+  modified: string;
+  error?: string;
+}
+export interface Opened {
+  name: string;
+  version: string;
+  notebook: Notebook;
+}
+
+export const api = {
+  list: () => call<{ notebooks: NotebookEntry[]; kernels: { name: string; status: string }[] }>('GET', '/api/notebooks'),
+  create: (name?: string) => call<Opened>('POST', '/api/notebooks', { name }),
+  open: (name: string) => call<Opened>('GET', nb(name)),
+  save: (name: string, notebook: Notebook, version: string | null) => call<{ version: string }>('PUT', nb(name), { notebook, version }),
+  rename: (name: string, to: string) => call<{ name: string }>('POST', `${nb(name)}/rename`, { to }),
+  duplicate: (name: string) => call<Opened>('POST', `${nb(name)}/duplicate`, {}),
+  remove: (name: string) => call<void>('DELETE', nb(name)),
+  share: (name: string, expiresInHours: number | null) => call<{ url: string; exportUrl: string; expiresAt: number | null }>('POST', `${nb(name)}/share`, { expiresInHours }),
+  kernelTypes: async (): Promise<string> => {
+    const res = await fetch('/api/kernel/types.d.ts', { credentials: 'same-origin' });
+    return res.ok ? res.text() : '';
+  },
+};

@@ -1,0 +1,73 @@
+import DOMPurify from 'dompurify';
+import { marked } from 'marked';
+import type { Output } from '../../notebook/format.ts';
+import { h } from './dom.ts';
+
+/** Renders nbformat outputs in the browser; HTML, SVG and markdown go through DOMPurify first. */
+
+// Links in outputs open in a new tab and never carry the opener.
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A') {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+const PURIFY = { USE_PROFILES: { html: true, svg: true, svgFilters: true }, FORBID_TAGS: ['form', 'input', 'button', 'textarea', 'select'] };
+
+export const sanitise = (html: string): string => DOMPurify.sanitize(html, PURIFY) as unknown as string;
+export const markdownToHtml = (md: string): string => sanitise(marked.parse(md, { async: false, gfm: true }) as string);
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? v.join('') : JSON.stringify(v, null, 2));
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+
+function rich(data: Record<string, unknown>): HTMLElement {
+  if (data['image/svg+xml'] !== undefined) return html('out svg', sanitise(text(data['image/svg+xml'])));
+  if (data['text/html'] !== undefined) return html('out html', sanitise(text(data['text/html'])));
+  if (data['text/markdown'] !== undefined) return html('out markdown', markdownToHtml(text(data['text/markdown'])));
+  for (const mime of ['image/png', 'image/jpeg', 'image/gif', 'image/webp']) {
+    const b = data[mime];
+    if (b !== undefined) return h('div', { class: 'out image' }, h('img', { alt: 'output image', src: `data:${mime};base64,${text(b).replace(/\s/g, '')}` }));
+  }
+  if (data['application/json'] !== undefined) return h('pre', { class: 'out json' }, JSON.stringify(data['application/json'], null, 2));
+  return h('pre', { class: 'out plain' }, stripAnsi(text(data['text/plain'] ?? `[${Object.keys(data).join(', ')}]`)));
+}
+
+function html(cls: string, markup: string): HTMLElement {
+  const el = h('div', { class: cls });
+  el.innerHTML = markup;
+  return el;
+}
+
+export function renderOutput(output: Output): HTMLElement {
+  switch (output.output_type) {
+    case 'stream':
+      return h('pre', { class: `out stream ${output.name}` }, stripAnsi(text(output.text)));
+    case 'error':
+      return h(
+        'pre',
+        { class: 'out error', role: 'alert' },
+        h('strong', {}, `${output.ename}: ${output.evalue}`),
+        output.traceback.length ? '\n' + stripAnsi(output.traceback.join('\n')) : '',
+      );
+    default:
+      return rich(output.data);
+  }
+}
+
+/**
+ * Appends an output to a cell's output area. Consecutive stream chunks of the same name are merged
+ * into one block, both in the list (as Jupyter stores them) and on screen, so streaming stays cheap.
+ */
+export function appendOutput(outputs: Output[], area: HTMLElement, output: Output): void {
+  const last = outputs[outputs.length - 1];
+  if (output.output_type === 'stream' && last?.output_type === 'stream' && last.name === output.name) {
+    last.text = text(last.text) + text(output.text);
+    const el = area.lastElementChild;
+    if (el) el.append(stripAnsi(text(output.text)));
+    return;
+  }
+  outputs.push(output.output_type === 'stream' ? { ...output, text: text(output.text) } : output);
+  area.append(renderOutput(output));
+}
