@@ -274,7 +274,15 @@ class Kernel implements KernelHandle {
       this.deathNote = undefined;
       if (note) notice = `${note} A fresh kernel was started: variables from earlier cells are gone.`;
       this.count = 0;
-      await this.start(note ? `restarted: ${note}` : 'restarted');
+      try {
+        await this.start(note ? `restarted: ${note}` : 'restarted');
+      } catch (err) {
+        const message = `The kernel could not be started: ${(err as Error).message}`;
+        const output: Output = { output_type: 'error', ename: 'KernelStartError', evalue: message, traceback: [`KernelStartError: ${message}`] };
+        req.onOutput?.(output);
+        this.emit({ type: 'output', cellId: req.cellId, output, executionCount: null });
+        return { status: 'error', executionCount: null, durationMs: 0, outputs: [output] };
+      }
     }
     const count = ++this.count;
     const exec = ++this.execSeq;

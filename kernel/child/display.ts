@@ -18,7 +18,7 @@ export function toMimeBundle(value: unknown): MimeBundle | Promise<MimeBundle> {
   if (isDomElement(value)) return limitBundle(domBundle(value));
   if (isRecordArray(value)) return limitBundle(tableBundle(value));
   const bundle: MimeBundle = { 'text/plain': plain(value) };
-  if (value !== null && typeof value === 'object' && !(value instanceof Error) && !isSpecialObject(value)) {
+  if (isPlainData(value)) {
     const json = safeJson(value);
     if (json !== undefined) bundle['application/json'] = json;
   }
@@ -43,8 +43,12 @@ export function plain(value: unknown): string {
   return inspect(value, { depth: 4, colors: false, maxArrayLength: 100, maxStringLength: 10_000, breakLength: 100 });
 }
 
-function isSpecialObject(value: object): boolean {
-  return value instanceof Map || value instanceof Set || value instanceof Promise || ArrayBuffer.isView(value) || typeof value === 'function' || value instanceof RegExp;
+/** Arrays and plain objects get an application/json view; class instances, Maps, Errors... only text. */
+function isPlainData(value: unknown): boolean {
+  if (Array.isArray(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype;
 }
 
 function safeJson(value: unknown): unknown {

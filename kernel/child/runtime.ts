@@ -51,6 +51,8 @@ export function installRuntime(cwd: string) {
     importMeta: { url: pathToFileURL(join(cwd, '<cell>')).href, dirname: cwd, filename: join(cwd, '<cell>') },
   };
   Object.defineProperty(globalThis, RUNTIME, { value: runtime, enumerable: false, configurable: false, writable: false });
+  // CommonJS packages and TypeScript's `import x = require('y')` (which esbuild leaves as a require call).
+  Object.defineProperty(globalThis, 'require', { value: fromNotebook, enumerable: false, configurable: true, writable: true });
 }
 
 /** Where compiled local TypeScript modules go: beside the kernel bundle, so their package imports resolve from the project. */

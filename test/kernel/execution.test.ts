@@ -124,6 +124,11 @@ describe('kernel execution', () => {
     expect(events).toContainEqual({ cellId: 'timer-cell', text: 'late\n' });
   });
 
+  it('supports require() and TypeScript import-equals for CommonJS', async () => {
+    const r = await run('import nodePath = require("node:path"); const { marked: m } = require("marked"); [nodePath.sep, typeof m.parse]');
+    expect(resultOf(r.outputs)?.['application/json']).toEqual(['/', 'function']);
+  });
+
   it('loads packages from the project and reports a missing package clearly', async () => {
     const r = await run('import { marked } from "marked"; marked.parse("# T")');
     expect(r.result).toContain('<h1>T</h1>');
