@@ -117,6 +117,36 @@ describe('agent.ask over ConverseStream with MCP tools', () => {
     expect(bundle['text/plain']).toContain('2 turns');
   });
 
+  it('runs several tool uses of one turn and returns all results, in order, in one message', async () => {
+    const opts = await withFake([
+      turn({
+        text: ['Two lookups.'],
+        toolUses: [
+          { toolUseId: 'm1', name: TOOL, inputChunks: ['{"top":1}'] },
+          { toolUseId: 'm2', name: TOOL, inputChunks: ['{"top":', '2, "event_source": "iam.amazonaws.com"}'] },
+        ],
+        usage: { inputTokens: 10, outputTokens: 10 },
+      }),
+      turn({
+        text: ['Done.'],
+        usage: { inputTokens: 10, outputTokens: 10 },
+        assert: (req) => {
+          const results = toolResultsOf(req);
+          expect(results.map((r) => [r.toolUseId, r.status])).toEqual([
+            ['m1', 'success'],
+            ['m2', 'success'],
+          ]);
+          const iam = results[1].content[0].json;
+          expect(iam.event_names.length).toBeGreaterThan(0);
+          expect(iam.event_names.every((n: any) => n.source === 'iam.amazonaws.com')).toBe(true);
+        },
+      }),
+    ]);
+    const result = await ask(mcp.client, 'q', opts);
+    expect(fake!.assertionFailures).toEqual([]);
+    expect(result.toolCalls.map((c) => c.input)).toEqual([{ top: 1 }, { top: 2, event_source: 'iam.amazonaws.com' }]);
+  });
+
   it('returns tool failures to the model as error toolResults and keeps going', async () => {
     const opts = await withFake([
       turn({ toolUse: { toolUseId: 'bad_1', name: 'no_such_tool', inputChunks: ['{}'] }, usage: { inputTokens: 10, outputTokens: 5 } }),

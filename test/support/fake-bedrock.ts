@@ -41,6 +41,8 @@ export type Script = FakeReply[] | ((req: FakeRequest, index: number) => FakeRep
 export function turn(opts: {
   text?: string[];
   toolUse?: { toolUseId: string; name: string; inputChunks: string[] };
+  /** Several tool uses in one turn (the model may ask for more than one at once). */
+  toolUses?: { toolUseId: string; name: string; inputChunks: string[] }[];
   stopReason?: string;
   usage: Usage;
   pauseAfterFirstText?: () => Promise<void>;
@@ -56,13 +58,14 @@ export function turn(opts: {
     items.push({ event: 'contentBlockStop', payload: { contentBlockIndex: index } });
     index++;
   }
-  if (opts.toolUse) {
-    const { toolUseId, name, inputChunks } = opts.toolUse;
+  const uses = [...(opts.toolUse ? [opts.toolUse] : []), ...(opts.toolUses ?? [])];
+  for (const { toolUseId, name, inputChunks } of uses) {
     items.push({ event: 'contentBlockStart', payload: { start: { toolUse: { toolUseId, name } }, contentBlockIndex: index } });
     for (const input of inputChunks) items.push({ event: 'contentBlockDelta', payload: { delta: { toolUse: { input } }, contentBlockIndex: index } });
     items.push({ event: 'contentBlockStop', payload: { contentBlockIndex: index } });
+    index++;
   }
-  items.push({ event: 'messageStop', payload: { stopReason: opts.stopReason ?? (opts.toolUse ? 'tool_use' : 'end_turn') } });
+  items.push({ event: 'messageStop', payload: { stopReason: opts.stopReason ?? (uses.length ? 'tool_use' : 'end_turn') } });
   items.push({
     event: 'metadata',
     payload: { usage: { ...opts.usage, totalTokens: opts.usage.inputTokens + opts.usage.outputTokens }, metrics: { latencyMs: 12 } },
