@@ -1,13 +1,69 @@
-import type { Command } from '../command.ts';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.ts';
+import { DEFAULT_DATA_DIR } from '../../cloudtrail/config.ts';
+import { DEFAULTS, generate } from '../../cloudtrail/generator/index.ts';
 
-// Placeholder until this command's issue lands; it only reports that it is not built yet.
+const usage = `Usage: trailbook sample-data [--out DIR] [--seed N] [--days N] [--events N] [--start ISO]
+
+Generates a realistic, deterministic CloudTrail dataset (developer personas, CI, console, on-call,
+a compromised access key) as gzipped S3 delivery files in the real layout
+(AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/...json.gz), plus truth.json with the
+generator's true transition probabilities per persona. Same options => byte-identical files.
+
+Options:
+  --out DIR     output directory (default ${DEFAULT_DATA_DIR}, or TRAILBOOK_DATA_DIR)
+  --seed N      PRNG seed (default ${DEFAULTS.seed})
+  --days N      number of days (default ${DEFAULTS.days})
+  --events N    approximate number of events (default ${DEFAULTS.events})
+  --start ISO   first day, UTC (default ${DEFAULTS.start.slice(0, 10)})
+  -h, --help    show this help`;
+
+function positiveInt(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new UsageError(`--${name} needs a positive integer, got "${text}"`);
+  return n;
+}
+
 const command: Command = {
   name: 'sample-data',
-  summary: 'not built yet',
-  usage: 'Usage: trailbook sample-data (not built yet)',
-  async run() {
-    console.error('trailbook sample-data is not built yet');
-    return 1;
+  summary: 'Generate the realistic sample CloudTrail dataset',
+  usage,
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          out: { type: 'string' },
+          seed: { type: 'string' },
+          days: { type: 'string' },
+          events: { type: 'string' },
+          start: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const seedText = values.seed;
+    if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UsageError(`--seed needs a non-negative integer, got "${seedText}"`);
+    if (values.start !== undefined && Number.isNaN(Date.parse(values.start))) throw new UsageError(`--start needs an ISO date such as 2026-10-01, got "${values.start}"`);
+    const outDir = resolve(values.out ?? process.env.TRAILBOOK_DATA_DIR ?? DEFAULT_DATA_DIR);
+    const t0 = Date.now();
+    const result = generate({
+      outDir,
+      seed: seedText === undefined ? undefined : Number(seedText),
+      days: positiveInt('days', values.days),
+      events: positiveInt('events', values.events),
+      start: values.start,
+    });
+    console.log(`Wrote ${result.events} events in ${result.files} delivery files to ${result.dir} (${result.start} .. ${result.end}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`Truth (transition probabilities per persona): ${result.truthFile}`);
+    for (const [persona, n] of Object.entries(result.perPersona)) console.log(`  ${persona.padEnd(20)} ${n}`);
+    return 0;
   },
 };
 export default command;
