@@ -204,6 +204,7 @@ export class LookupStore implements EventStore {
   private readonly o: Required<Omit<LookupStoreOptions, 'cacheDir' | 'endpoint' | 'credentials' | 'regions'>>;
   /** Requests sent (HTTP attempts, including retries), for progress and benchmarks. */
   requestCount = 0;
+  private cacheWarned = false;
 
   constructor(private readonly options: LookupStoreOptions) {
     if (!options.regions.length) throw new Error('The lookup source needs at least one region (TRAILBOOK_REGIONS or AWS_REGION).');
@@ -298,7 +299,11 @@ export class LookupStore implements EventStore {
       opts.onProgress?.({ phase: 'lookup', done: progress.pages, detail: `${progress.events} events from ${progress.pages} LookupEvents pages (last: ${region})` });
     } while (NextToken);
     const events = records.map(normalise).filter((e) => e.time >= chunk.start && e.time < chunk.end);
-    await this.cache?.set(key, events.map((e) => e.raw), immutable, now);
+    // A read-only or full disk must not fail the query: the cache is an optimisation.
+    await this.cache?.set(key, events.map((e) => e.raw), immutable, now).catch((err: Error) => {
+      if (!this.cacheWarned) console.warn(`trailbook: lookup cache disabled (${err.message})`);
+      this.cacheWarned = true;
+    });
     this.memo.set(key, { at: now, immutable, events });
     return events;
   }
