@@ -1,3 +1,4 @@
+import { currentExecution } from '../kernel/child/execution.ts';
 import { mcpClient } from '../kernel/prelude/cloudtrail.ts';
 import type { PreludeModule } from '../kernel/prelude/types.ts';
 
@@ -6,13 +7,35 @@ import type { PreludeModule } from '../kernel/prelude/types.ts';
  * cell (through process.stdout, which the kernel routes to that cell); the returned AgentAnswer displays as
  * the answer plus a table of tool calls and tokens. The Bedrock SDK loads only when a cell mentions `agent`.
  */
+/**
+ * An interrupted cell is only marked aborted (its awaits reject); without this the model conversation
+ * would go on in the background, spending tokens and writing into a finished cell.
+ */
+function abortWhenInterrupted(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const execution = currentExecution();
+  const timer = setInterval(() => {
+    if (execution?.aborted) controller.abort(new Error('Execution interrupted'));
+  }, 50);
+  timer.unref();
+  return { signal: controller.signal, dispose: () => clearInterval(timer) };
+}
+
 export const agentPrelude: PreludeModule = {
   name: 'agent',
   globals: {
     agent: {
       load: async (ctx) => {
         const { createAgent } = await import('./index.ts');
-        return createAgent({ mcp: () => mcpClient(ctx), env: ctx.env });
+        const agent = createAgent({ mcp: () => mcpClient(ctx), env: ctx.env });
+        return {
+          ...agent,
+          ask: (question: string, options: Parameters<typeof agent.ask>[1] = {}) => {
+            const stop = abortWhenInterrupted();
+            const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+            return agent.ask(question, { ...options, signal }).finally(stop.dispose);
+          },
+        };
       },
     },
   },

@@ -103,4 +103,28 @@ describe('the kernel `agent` global', () => {
     const plain = (after.outputs.find((o) => o.output_type === 'execute_result') as { data: Record<string, unknown> }).data['text/plain'];
     expect(String(plain)).toContain('eu.anthropic.claude-sonnet-4-20250514-v1:0 Decrypt');
   });
+
+  it('stops the Bedrock conversation when the cell is interrupted', async () => {
+    let release!: () => void;
+    const never = new Promise<void>((r) => (release = r));
+    script.push(turn({ text: ['Thinking', ' forever'], pauseAfterFirstText: () => never, usage: { inputTokens: 1, outputTokens: 1 } }));
+    let sawText!: () => void;
+    const started = new Promise<void>((r) => (sawText = r));
+    const running = kernel.execute({
+      code: "await agent.ask('slow question')",
+      onOutput: (o) => {
+        if (o.output_type === 'stream') sawText();
+      },
+    });
+    await started;
+    await kernel.interrupt();
+    const reply = await running;
+    expect(reply.status).toBe('aborted');
+    // The kernel closed the abandoned stream instead of reading on in the background.
+    await expect.poll(() => fake.abandoned, { timeout: 5000 }).toBeGreaterThan(0);
+    release();
+    const after = await kernel.execute({ code: '1 + 1' });
+    expect(after.status).toBe('ok');
+    expect(fake.requests).toHaveLength(1);
+  });
 });

@@ -113,12 +113,15 @@ export interface FakeBedrock {
   requests: FakeRequest[];
   /** Failures of `assert` hooks; tests check it is empty (the client also gets a 400). */
   assertionFailures: Error[];
+  /** Streamed replies the client abandoned before the fake finished them (e.g. after an abort). */
+  readonly abandoned: number;
   close(): Promise<void>;
 }
 
 export async function startFakeBedrock(script: Script): Promise<FakeBedrock> {
   const requests: FakeRequest[] = [];
   const assertionFailures: Error[] = [];
+  let abandoned = 0;
 
   const sendError = (res: ServerResponse, status: number, type: string, message: string) => {
     res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
@@ -153,6 +156,9 @@ export async function startFakeBedrock(script: Script): Promise<FakeBedrock> {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify(converseBody(reply.items)));
     }
+    res.on('close', () => {
+      if (!res.writableEnded) abandoned++;
+    });
     res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': `req-${index}` });
     for (const it of reply.items) {
       if ('pause' in it) await it.pause();
@@ -180,6 +186,9 @@ export async function startFakeBedrock(script: Script): Promise<FakeBedrock> {
     url: `http://127.0.0.1:${port}`,
     requests,
     assertionFailures,
+    get abandoned() {
+      return abandoned;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sessions) s.destroy();
