@@ -84,7 +84,7 @@ function domBundle(el: DomElementLike): MimeBundle {
   if (tag === 'svg') {
     if (!el.getAttribute('xmlns')) el.setAttribute('xmlns', SVG_NS);
     const svg = el.outerHTML;
-    return { 'image/svg+xml': svg, 'text/html': svg, 'text/plain': '<svg figure>' };
+    return { 'image/svg+xml': svg, 'text/plain': '<svg figure>' };
   }
   // Plot wraps a chart with a legend, title or caption in a <figure>: keep the whole figure as HTML.
   for (const svg of (el as unknown as { querySelectorAll?(s: string): Iterable<DomElementLike> }).querySelectorAll?.('svg') ?? []) {

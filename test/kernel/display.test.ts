@@ -65,6 +65,7 @@ describe('rich display', () => {
     const svg = data['image/svg+xml'] as string;
     expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(svg.match(/<rect/g)!.length).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(data).sort()).toEqual(['image/svg+xml', 'text/plain']);
   });
 
   it('renders a Plot figure with a legend (a <figure> wrapper) as HTML, via mark.plot()', async () => {
