@@ -1,10 +1,17 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CloudTrailMcpStack } from '../../stacks/cloudtrail-mcp-stack.ts';
 import { IamStack } from '../../stacks/iam-stack.ts';
+import { REPO_ROOT } from '../../stacks/paths.ts';
 import { configOf, newApp } from './support.ts';
+
+const run = promisify(execFile);
+const DATASET = path.resolve(REPO_ROOT, '../shared/datasets/invictus-aws');
 
 function mcp(context: Record<string, unknown> = {}) {
   const app = newApp(context);
@@ -40,6 +47,26 @@ describe('CloudTrailMcpStack', () => {
     expect(existsSync(path.join(assetDir, 'index.mjs'))).toBe(true);
     expect(statSync(path.join(assetDir, 'index.mjs')).size).toBeGreaterThan(100);
     expect(readdirSync(assetDir).filter((file) => !file.startsWith('index.mjs'))).toEqual([]);
+  });
+
+  it('produces a bundle that answers MCP over a Function URL event on its own', async () => {
+    const fn = Object.values(defaults.template.findResources('AWS::Lambda::Function'))[0];
+    const bundle = path.join(defaults.assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+    const call = async (message: object) => {
+      // A child process in the bundle's directory: nothing from this repo's node_modules is resolvable, as in Lambda.
+      const { stdout } = await run(process.execPath, [path.join(import.meta.dirname, 'fixtures/invoke-bundle.mjs'), pathToFileURL(bundle).href, JSON.stringify(message)], {
+        cwd: path.dirname(bundle),
+        env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: DATASET, TRAILBOOK_CACHE_DIR: path.join(path.dirname(bundle), 'cache') },
+        timeout: 30_000,
+      });
+      const [prelude, body] = stdout.split('\0'.repeat(8));
+      return { prelude: JSON.parse(prelude), body };
+    };
+    const init = await call({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bundle-test', version: '1' } } });
+    expect(init.prelude.statusCode).toBe(200);
+    expect(init.body).toContain('"serverInfo"');
+    const tools = await call({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+    expect(tools.body).toContain('lookup_cloudtrail_events');
   });
 
   it('serves a RESPONSE_STREAM Function URL with AWS_IAM auth by default', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -39,8 +39,8 @@ export function repoContext(): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 }
 
-/** The real handler once it exists; until then a stand-in so the stacks can still be bundled. */
-export const MCP_ENTRY = existsSync(path.join(REPO_ROOT, 'mcp/lambda.ts')) ? 'mcp/lambda.ts' : 'test/stacks/fixtures/mcp-handler.ts';
+/** The real MCP Lambda handler (the `mcpEntry` context default), bundled as a deploy would. */
+export const MCP_ENTRY = 'mcp/lambda.ts';
 
 export function newApp(context: Record<string, unknown> = {}): App {
   return new App({
