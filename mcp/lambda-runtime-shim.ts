@@ -62,7 +62,11 @@ export const lambdaRuntimeShim: LambdaRuntime = {
   },
 };
 
-/** The runtime's global when running inside Lambda, the shim elsewhere. */
+/**
+ * The runtime's global when running inside Lambda, the shim elsewhere. Checks the functions, not just the
+ * global: the AWS SDK (@aws/lambda-invoke-store) sets `globalThis.awslambda = {}` outside Lambda too.
+ */
 export function lambdaRuntime(): LambdaRuntime {
-  return (globalThis as { awslambda?: LambdaRuntime }).awslambda ?? lambdaRuntimeShim;
+  const g = (globalThis as { awslambda?: Partial<LambdaRuntime> }).awslambda;
+  return typeof g?.streamifyResponse === 'function' && typeof g.HttpResponseStream?.from === 'function' ? (g as LambdaRuntime) : lambdaRuntimeShim;
 }

@@ -33,16 +33,14 @@ async function ensureDefaultData(config: DataConfig): Promise<void> {
   if (config.TRAILBOOK_SOURCE !== 'files' || config.TRAILBOOK_DATA_DIR !== DEFAULT_DATA_DIR) return;
   const generator = new URL('../../cloudtrail/generator/index.ts', import.meta.url);
   if (!existsSync(generator)) return;
-  // stdout belongs to the protocol in stdio mode: whatever the generator prints goes to stderr.
-  const { log: consoleLog, info: consoleInfo } = console;
-  console.log = console.info = (...args: unknown[]) => console.error(...args);
-  try {
-    const mod = (await import(generator.href)) as { ensureSampleData?: () => Promise<unknown> };
-    await mod.ensureSampleData?.();
-  } finally {
-    console.log = consoleLog;
-    console.info = consoleInfo;
-  }
+  const mod = (await import(generator.href)) as { ensureSampleData?: () => Promise<unknown> };
+  await mod.ensureSampleData?.();
+}
+
+/** In stdio mode stdout carries the protocol only: anything else that prints (store loaders, generator) goes to stderr. */
+function keepStdoutForProtocol(): void {
+  const toStderr = (...args: unknown[]) => console.error(...args);
+  console.log = console.info = console.debug = toStderr;
 }
 
 async function openConfiguredStore(): Promise<EventStore> {
@@ -70,6 +68,9 @@ const command: Command = {
     if (values.host !== undefined && values.http === undefined) throw new UsageError('--host only applies with --http PORT');
     const port = values.http === undefined ? undefined : parsePort(values.http);
 
+    if (port === undefined) keepStdoutForProtocol();
+    // A stray rejection somewhere must not take the server down with every client on it.
+    process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? err}`));
     const store = await openConfiguredStore();
     if (port === undefined) {
       const { serveStdio } = await import('../../mcp/stdio.ts');

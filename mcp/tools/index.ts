@@ -2,6 +2,7 @@ import type { ToolRegistrar } from '../context.ts';
 import { registerEventNames } from './event-names.ts';
 import { registerGetEvent } from './get-event.ts';
 import { registerLookupEvents } from './lookup-events.ts';
+import { registerPredictTools } from './predict.ts';
 import { registerListPrincipals } from './principals.ts';
 import { registerStatusResource } from './status.ts';
 import { registerActivityTimeline } from './timeline.ts';
@@ -13,5 +14,6 @@ export const registrars: ToolRegistrar[] = [
   registerListPrincipals,
   registerGetEvent,
   registerActivityTimeline,
+  registerPredictTools,
   registerStatusResource,
 ];

@@ -128,3 +128,21 @@ describe('Lambda Function URL handler (response streaming)', () => {
     expect(opens).toBe(2);
   });
 });
+
+describe('runtime detection', () => {
+  it('uses the Lambda runtime global when it is the real one, the shim when the global is a stub', async () => {
+    const { lambdaRuntime } = await import('../../mcp/lambda-runtime-shim.ts');
+    const g = globalThis as { awslambda?: unknown };
+    const before = g.awslambda;
+    try {
+      // What @aws/lambda-invoke-store leaves behind outside Lambda.
+      g.awslambda = { InvokeStore: undefined };
+      expect(lambdaRuntime()).toBe(lambdaRuntimeShim);
+      const real = { streamifyResponse: (h: unknown) => h, HttpResponseStream: { from: (s: unknown) => s } };
+      g.awslambda = real;
+      expect(lambdaRuntime()).toBe(real);
+    } finally {
+      g.awslambda = before;
+    }
+  });
+});
