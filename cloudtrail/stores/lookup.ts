@@ -51,7 +51,7 @@ export interface LookupStoreOptions {
   /** Endpoint override (tests, VPC endpoints). */
   endpoint?: string;
   credentials?: CloudTrailClientConfig['credentials'];
-  /** Requests per second per region (LookupEvents allows 2). */
+  /** Requests per second per region (LookupEvents allows 2; default 1.95). */
   ratePerSecond?: number;
   /** Token bucket size: how many requests may go out back to back. */
   burst?: number;
@@ -210,7 +210,8 @@ export class LookupStore implements EventStore {
     if (!options.regions.length) throw new Error('The lookup source needs at least one region (TRAILBOOK_REGIONS or AWS_REGION).');
     this.regions = [...new Set(options.regions)];
     this.o = {
-      ratePerSecond: options.ratePerSecond ?? 2,
+      // Just under the 2/s quota, so network jitter never puts 3 calls inside one second at AWS's end.
+      ratePerSecond: options.ratePerSecond ?? 1.95,
       burst: options.burst ?? 1,
       sdkMaxAttempts: options.sdkMaxAttempts ?? 3,
       throttleRetries: options.throttleRetries ?? 4,
@@ -235,14 +236,15 @@ export class LookupStore implements EventStore {
     });
     const bucket = new TokenBucket(this.o.ratePerSecond, this.o.burst);
     this.buckets.set(region, bucket);
-    // Inside the retry middleware, so every HTTP attempt (SDK retries included) waits for a token.
+    // Innermost (deserialize step, low priority): every HTTP attempt, SDK retries included, waits for a token
+    // right before it is sent, so waiting adds no delay between the token and the wire.
     c.middlewareStack.add(
       (next) => async (args) => {
         await bucket.take();
         this.requestCount++;
         return next(args);
       },
-      { step: 'finalizeRequest', priority: 'low', name: 'trailbookLookupRateLimit' },
+      { step: 'deserialize', priority: 'low', name: 'trailbookLookupRateLimit' },
     );
     this.clients.set(region, c);
     return c;

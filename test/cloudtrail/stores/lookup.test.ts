@@ -196,7 +196,8 @@ describe('lookup rate limit, regions and cache', () => {
   });
 
   it('merges regions by time and keeps each region at or under 2 requests per second', async () => {
-    const s = store({ regions: ['us-east-1', 'eu-west-1'], ratePerSecond: 2, burst: 1, pageSize: 10 });
+    // The default limiter (just under 2 requests/s per region, burst 1), not the fast test settings.
+    const s = store({ regions: ['us-east-1', 'eu-west-1'], ratePerSecond: undefined, burst: undefined, pageSize: 10 });
     const t0 = Date.now();
     const page = await s.query({ ...window, limit: 1000 });
     const elapsed = Date.now() - t0;
@@ -207,6 +208,8 @@ describe('lookup rate limit, regions and cache', () => {
       const times = fake.lookups().filter((r) => r.region === region).map((r) => r.at);
       expect(times).toHaveLength(3);
       for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(450);
+      // Never three requests inside one second.
+      for (let i = 2; i < times.length; i++) expect(times[i] - times[i - 2]).toBeGreaterThanOrEqual(950);
     }
     // Regions have separate buckets: 3 pages each take ~1s, not ~2.5s.
     expect(elapsed).toBeLessThan(2200);
