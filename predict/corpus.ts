@@ -1,0 +1,71 @@
+import { actionOf, type TrailEvent } from '../cloudtrail/event.ts';
+
+/** Interns strings as dense integers so counting works on numbers, not strings. */
+export class Vocab {
+  private readonly ids = new Map<string, number>();
+  readonly names: string[] = [];
+
+  constructor(reserved: string[] = []) {
+    for (const r of reserved) this.add(r);
+  }
+
+  add(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+
+  id(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+}
+
+/** Context-only marker for "a new session starts here"; never predicted. */
+export const BOS = 0;
+/** Stand-in for an action never seen in training; carries only the smoothing floor. */
+export const UNK = 1;
+export const RESERVED = ['<session-start>', '<unknown>'];
+
+/** One principal's events in time order, reduced to what the sequence model needs. */
+export interface Sequence {
+  principal: string;
+  actions: string[];
+  times: number[];
+}
+
+/** Groups events by principal key, in ascending (time, id) order. */
+export function groupByPrincipal(events: Iterable<TrailEvent>): Map<string, TrailEvent[]> {
+  const by = new Map<string, TrailEvent[]>();
+  for (const e of events) {
+    const k = e.principal.key;
+    let list = by.get(k);
+    if (!list) by.set(k, (list = []));
+    list.push(e);
+  }
+  for (const list of by.values()) {
+    let sorted = true;
+    for (let i = 1; i < list.length && sorted; i++) if (list[i - 1].time > list[i].time) sorted = false;
+    if (!sorted) list.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+  return by;
+}
+
+export function toSequences(byPrincipal: Map<string, TrailEvent[]>): Sequence[] {
+  return [...byPrincipal].map(([principal, list]) => ({ principal, actions: list.map(actionOf), times: list.map((e) => e.time) }));
+}
+
+/** Service name of an action or event source: `iam.amazonaws.com:GetUser` -> `iam`. */
+export const serviceOf = (sourceOrAction: string): string => sourceOrAction.split(':')[0].replace(/\.amazonaws\.com$/, '');
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+export const WEEK = 7 * DAY;

@@ -1,0 +1,48 @@
+import type { TrailEvent } from '../cloudtrail/event.ts';
+import type { EventFilter, EventStore } from '../cloudtrail/query.ts';
+import { groupByPrincipal, toSequences, type Sequence } from './corpus.ts';
+import { SequenceModel, type ModelOptions } from './model.ts';
+import { buildPeers, type PeerModel } from './peers.ts';
+import { profileOf, type ActivityProfile } from './profile.ts';
+
+/** Everything prediction needs, trained once from a set of events. */
+export interface Engine {
+  model: SequenceModel;
+  profiles: Map<string, ActivityProfile>;
+  peers: PeerModel;
+  /** Each principal's events in time order (what the engine was trained on). */
+  events: Map<string, TrailEvent[]>;
+  sequences: Sequence[];
+  trainedAt: number;
+  trainMs: number;
+  eventCount: number;
+}
+
+export interface EngineOptions {
+  model?: Partial<ModelOptions>;
+  /** Cosine similarity a principal needs to join a peer group. */
+  peerThreshold?: number;
+}
+
+export function trainEngine(events: Iterable<TrailEvent> | Map<string, TrailEvent[]>, opts: EngineOptions = {}): Engine {
+  const t0 = performance.now();
+  const by = events instanceof Map ? events : groupByPrincipal(events);
+  const profiles = new Map<string, ActivityProfile>();
+  let n = 0;
+  for (const [k, list] of by) {
+    if (list.length === 0) continue;
+    profiles.set(k, profileOf(k, list, { sessionGapMs: opts.model?.sessionGapMs }));
+    n += list.length;
+  }
+  const peers = buildPeers([...profiles.values()], opts.peerThreshold);
+  const sequences = toSequences(by);
+  const model = SequenceModel.train(sequences, opts.model, peers.groupOf);
+  return { model, profiles, peers, events: by, sequences, trainedAt: Date.now(), trainMs: performance.now() - t0, eventCount: n };
+}
+
+/** Reads every event of a store (optionally filtered) and trains. */
+export async function trainEngineFromStore(store: EventStore, filter: EventFilter = {}, opts: EngineOptions = {}): Promise<Engine> {
+  const events: TrailEvent[] = [];
+  for await (const e of store.scan(filter)) events.push(e);
+  return trainEngine(events, opts);
+}

@@ -1,0 +1,175 @@
+import type { TrailEvent } from '../cloudtrail/event.ts';
+import type { EventStore } from '../cloudtrail/query.ts';
+import { detectAnomalies, type AnomalyOptions, type Finding } from './anomalies.ts';
+import { MINUTE } from './corpus.ts';
+import { trainEngine, type Engine, type EngineOptions } from './engine.ts';
+import { evaluate, type EvaluateOptions, type EvaluationReport } from './evaluate.ts';
+import { forecast } from './forecast.ts';
+import { hourOfWeekHeatmap, hourOfWeekSpec, type HeatmapOptions, type PlotModule } from './plot.ts';
+import type { ActivityProfile } from './profile.ts';
+import { nextActions, requireProfile, resolvePrincipal } from './service.ts';
+import { splitSessions, type Session } from './sessions.ts';
+
+/**
+ * The `predict` global of notebooks: every answer is a plain object or an array of flat rows so it renders as a
+ * table. The engine trains lazily on the first call and is reused until `train({ force: true })`.
+ */
+
+const list = (xs: { value: string; count: number }[], n = 5) => xs.slice(0, n).map((x) => `${x.value} (${x.count})`).join(', ');
+
+export interface ProfileRow {
+  principal: string;
+  type: string;
+  events: number;
+  firstSeen: string;
+  lastSeen: string;
+  activeDays: number;
+  sessions: number;
+  meanSessionEvents: number;
+  readRatio: number;
+  errorRate: number;
+  accessDenied: number;
+  services: string;
+  topApis: string;
+  regions: string;
+  sourceIps: string;
+  userAgents: string;
+}
+
+export function profileRow(p: ActivityProfile): ProfileRow {
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    principal: p.principal,
+    type: p.type,
+    events: p.events,
+    firstSeen: p.firstSeen,
+    lastSeen: p.lastSeen,
+    activeDays: p.activeDays,
+    sessions: p.sessions,
+    meanSessionEvents: r3(p.meanSessionEvents),
+    readRatio: r3(p.readRatio),
+    errorRate: r3(p.errorRate),
+    accessDenied: p.accessDenied,
+    services: list(p.services),
+    topApis: list(p.topApis),
+    regions: list(p.regions),
+    sourceIps: list(p.sourceIps, 3),
+    userAgents: list(p.userAgents, 2),
+  };
+}
+
+export interface PredictHelpersOptions extends EngineOptions {
+  /** Clock for "now"; defaults to Date.now. */
+  now?: () => number;
+}
+
+export function createPredictHelpers(store: EventStore, options: PredictHelpersOptions = {}) {
+  let engine: Promise<Engine> | undefined;
+  let all: TrailEvent[] | undefined;
+
+  async function events(): Promise<TrailEvent[]> {
+    if (!all) {
+      const out: TrailEvent[] = [];
+      for await (const e of store.scan()) out.push(e);
+      all = out;
+    }
+    return all;
+  }
+
+  function trained(): Promise<Engine> {
+    if (!engine) {
+      engine = events().then((evs) => trainEngine(evs, options));
+      engine.catch(() => (engine = undefined));
+    }
+    return engine;
+  }
+
+  const profileOfWho = async (who: string) => requireProfile(await trained(), who);
+
+  return {
+    /** Trains (or retrains with `force`) and says on what. */
+    async train(opts: { force?: boolean } = {}) {
+      if (opts.force) (engine = undefined), (all = undefined);
+      const e = await trained();
+      return { events: e.eventCount, principals: e.profiles.size, vocabulary: e.model.vocab.size - 2, peerGroups: e.peers.groups.length, trainMs: Math.round(e.trainMs) };
+    },
+
+    /** Sessions (default gap 30 minutes), optionally of one principal. */
+    async sessions(principal?: string, opts: { gapMinutes?: number } = {}): Promise<(Omit<Session, 'services' | 'startMs' | 'endMs'> & { services: string })[]> {
+      const e = await trained();
+      const key = principal === undefined ? undefined : (resolvePrincipal(e, principal) ?? principal);
+      const evs = key === undefined ? await events() : (e.events.get(key) ?? []);
+      return splitSessions(evs, { gapMs: opts.gapMinutes === undefined ? undefined : opts.gapMinutes * MINUTE }).map(({ startMs: _s, endMs: _e, services, ...rest }) => ({
+        ...rest,
+        services: services.join(', '),
+      }));
+    },
+
+    /** One principal's activity profile as a flat row (all principals, most active first, without an argument). */
+    async profile(principal?: string): Promise<ProfileRow | ProfileRow[]> {
+      const e = await trained();
+      if (principal === undefined) return [...e.profiles.values()].sort((a, b) => b.events - a.events).map(profileRow);
+      return profileRow(requireProfile(e, principal));
+    },
+
+    /** The full profile object (hour-of-week matrix, every count). */
+    async profileDetail(principal: string): Promise<ActivityProfile> {
+      return profileOfWho(principal);
+    },
+
+    /** Most similar principals to one principal, or every peer group without an argument. */
+    async peers(principal?: string, k = 5) {
+      const e = await trained();
+      if (principal === undefined)
+        return e.peers.groups.map((g) => ({ group: g.group, size: g.size, members: g.members.join(', '), topActions: g.topActions.join(', ') }));
+      const p = requireProfile(e, principal);
+      const group = e.peers.groupOf.get(p.principal);
+      return e.peers.similar(p.principal, k).map((m) => ({ ...m, sameGroup: e.peers.groupOf.get(m.peer) === group }));
+    },
+
+    /** The k most likely next actions, by default continuing from the principal's latest actions. */
+    async next(principal: string, opts: { k?: number; recent?: string[]; gapMinutes?: number } = {}) {
+      const r = nextActions(await trained(), { principal, ...opts });
+      return r.predictions.map((p) => ({ principal: r.principal, ...p, known: r.known, newSession: r.newSession }));
+    },
+
+    /** Expected activity over the next hour (or day): first row all events, then one row per API. */
+    async nextHour(principal: string, opts: { at?: number | string | Date; horizon?: 'hour' | 'day'; top?: number } = {}) {
+      const p = await profileOfWho(principal);
+      const at = opts.at === undefined ? undefined : new Date(opts.at).getTime();
+      if (at !== undefined && Number.isNaN(at)) throw new Error(`at must be a time, got ${String(opts.at)}`);
+      const f = forecast(p, { at, horizon: opts.horizon, top: opts.top });
+      return [
+        { principal: f.principal, from: f.from, to: f.to, what: 'all events', expectedEvents: f.expectedEvents, share: 1, pActive: f.pActive },
+        ...f.apis.map((a) => ({ principal: f.principal, from: f.from, to: f.to, what: a.action, expectedEvents: a.expectedEvents, share: a.share, pActive: Math.round((1 - Math.exp(-a.expectedEvents)) * 1000) / 1000 })),
+      ];
+    },
+
+    /** Findings with a score and a sentence of explanation, strangest first. */
+    async anomalies(opts: AnomalyOptions & { principal?: string } = {}): Promise<Omit<Finding, 'timeMs'>[]> {
+      const e = await trained();
+      const principal = opts.principal === undefined ? undefined : (resolvePrincipal(e, opts.principal) ?? opts.principal);
+      return detectAnomalies(e, { ...opts, principal }).map(({ timeMs: _t, ...f }) => f);
+    },
+
+    /** Held-out evaluation on the store's events (first 70% of each principal trains, the rest tests). */
+    async evaluate(opts: EvaluateOptions = {}): Promise<EvaluationReport> {
+      return evaluate(await events(), { ...options, ...opts });
+    },
+
+    /** Hour-of-week heatmap figure; pass the Plot module (the kernel's `Plot`). */
+    async heatmap(principal: string, Plot: PlotModule, opts: HeatmapOptions = {}) {
+      return hourOfWeekHeatmap(Plot, await profileOfWho(principal), opts);
+    },
+
+    /** The heatmap's data rows and Plot options, for custom figures. */
+    async heatmapSpec(principal: string, opts: HeatmapOptions = {}) {
+      return hourOfWeekSpec(await profileOfWho(principal), opts);
+    },
+
+    /** The trained engine itself, for anything the helpers do not cover. */
+    engine: trained,
+  };
+}
+
+export type PredictHelpers = ReturnType<typeof createPredictHelpers>;

@@ -1,0 +1,389 @@
+import { BOS, MINUTE, RESERVED, UNK, Vocab, type Sequence } from './corpus.ts';
+
+/**
+ * Variable-order sequence model over actions (`eventSource:eventName`).
+ *
+ * Counts live in tries keyed by integer action ids, one trie for the whole account, one per peer group and one
+ * per principal. A prediction interpolates them from the least to the most specific evidence, order by order
+ * (account, peers, principal at order 0, then the same at order 1, ...), each step blended with everything below
+ * it using Witten-Bell or absolute-discount weights. A long gap since the last event starts a new session, so
+ * the context becomes "session start" instead of the previous session's tail.
+ */
+
+export interface ModelOptions {
+  /** Longest context used (number of previous actions). */
+  order: number;
+  /** Inactivity that starts a new session (ms). */
+  sessionGapMs: number;
+  smoothing: 'witten-bell' | 'absolute';
+  /** Witten-Bell: weight on the number of distinct followers (higher trusts counts less). */
+  beta: number;
+  /** Absolute discount subtracted from every seen count. */
+  discount: number;
+  /** Whether peer-group tries take part. */
+  usePeers: boolean;
+  /** How many of the principal's most recent actions the session cache looks at. */
+  cacheWindow: number;
+  /** Mixture weight of the cache of recently used actions (recency-decayed unigram). */
+  cacheWeight: number;
+  /** Mixture weight of recently seen transitions out of the current action. */
+  cacheBigramWeight: number;
+  /** Per-step decay of a cached action's weight with its age. */
+  cacheDecay: number;
+}
+
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
+  order: 3,
+  sessionGapMs: 30 * MINUTE,
+  smoothing: 'witten-bell',
+  beta: 1,
+  discount: 0.75,
+  usePeers: true,
+  cacheWindow: 200,
+  cacheWeight: 0.1,
+  cacheBigramWeight: 0.2,
+  cacheDecay: 0.98,
+};
+
+class Node {
+  total = 0;
+  readonly counts = new Map<number, number>();
+  children?: Map<number, Node>;
+
+  child(sym: number): Node | undefined {
+    return this.children?.get(sym);
+  }
+
+  childOrNew(sym: number): Node {
+    if (!this.children) this.children = new Map();
+    let c = this.children.get(sym);
+    if (!c) this.children.set(sym, (c = new Node()));
+    return c;
+  }
+}
+
+export const OOV_BASE = 1 << 24;
+
+export interface Prediction {
+  action: string;
+  p: number;
+}
+
+/** Where a prediction's context comes from; all optional. */
+export interface PredictContext {
+  /** Most recent actions, oldest first. Unknown actions are allowed (they match nothing). */
+  recent?: string[];
+  /** Milliseconds since the principal's last event; a gap beyond the session gap means "session start". */
+  gapMs?: number;
+}
+
+type Level = Node | undefined;
+
+export class SequenceModel {
+  readonly vocab: Vocab;
+  readonly options: ModelOptions;
+  private readonly global = new Node();
+  private readonly byPrincipal = new Map<string, Node>();
+  private readonly byGroup = new Map<number, Node>();
+  private readonly groupOf = new Map<string, number>();
+  /**
+   * Actions first met after training (in a context) get ids from OOV_BASE up. The trained counts know nothing
+   * about them, but the recency cache can still predict a new API the principal has just started calling.
+   */
+  private readonly oov = new Map<string, number>();
+  private readonly oovNames: string[] = [];
+  /** Base (order-0) distributions per principal, built on demand for fast top-k. */
+  private readonly baseCache = new Map<string, { p: Float64Array; sorted: Int32Array }>();
+
+  private constructor(vocab: Vocab, options: ModelOptions) {
+    this.vocab = vocab;
+    this.options = options;
+  }
+
+  /** Trains on principal sequences; `peerGroups` maps principal key to a group id (optional). */
+  static train(sequences: Iterable<Sequence>, options: Partial<ModelOptions> = {}, peerGroups?: Map<string, number>): SequenceModel {
+    const opts = { ...DEFAULT_MODEL_OPTIONS, ...options };
+    const m = new SequenceModel(new Vocab(RESERVED), opts);
+    if (peerGroups && opts.usePeers) for (const [k, g] of peerGroups) m.groupOf.set(k, g);
+    for (const seq of sequences) m.add(seq);
+    return m;
+  }
+
+  /** Adds one principal's sequence (in time order) to the counts. */
+  add(seq: Sequence): void {
+    const N = this.options.order;
+    const gap = this.options.sessionGapMs;
+    let root = this.byPrincipal.get(seq.principal);
+    if (!root) this.byPrincipal.set(seq.principal, (root = new Node()));
+    const g = this.groupOf.get(seq.principal);
+    let groupRoot: Node | undefined;
+    if (g !== undefined) {
+      groupRoot = this.byGroup.get(g);
+      if (!groupRoot) this.byGroup.set(g, (groupRoot = new Node()));
+    }
+    const roots = groupRoot ? [this.global, groupRoot, root] : [this.global, root];
+    // Ring of the last N symbols, most recent at hist[len-1].
+    const hist: number[] = [];
+    for (let i = 0; i < seq.actions.length; i++) {
+      if (i === 0 || seq.times[i] - seq.times[i - 1] > gap) hist.length = 0, hist.push(BOS);
+      const w = this.vocab.add(seq.actions[i]);
+      for (const r of roots) {
+        let node: Node = r;
+        bump(node, w);
+        for (let k = 1; k <= N && k <= hist.length; k++) {
+          node = node.childOrNew(hist[hist.length - k]);
+          bump(node, w);
+          if (hist[hist.length - k] === BOS) break;
+        }
+      }
+      hist.push(w);
+      if (hist.length > N) hist.shift();
+    }
+    this.baseCache.clear();
+  }
+
+  /** Id of an action: its vocabulary id, or an out-of-vocabulary id assigned on first sight. */
+  idOf(action: string): number {
+    const id = this.vocab.id(action);
+    if (id !== undefined) return id;
+    let o = this.oov.get(action);
+    if (o === undefined) {
+      o = OOV_BASE + this.oovNames.length;
+      this.oov.set(action, o);
+      this.oovNames.push(action);
+    }
+    return o;
+  }
+
+  nameOf(id: number): string {
+    return id >= OOV_BASE ? this.oovNames[id - OOV_BASE] : this.vocab.names[id];
+  }
+
+  /** True for ids of actions the training data never contained. */
+  isNew(id: number): boolean {
+    return id >= OOV_BASE || id === UNK;
+  }
+
+  get principals(): string[] {
+    return [...this.byPrincipal.keys()];
+  }
+
+  knows(principal: string): boolean {
+    return this.byPrincipal.has(principal);
+  }
+
+  /** Number of training events of a principal (or of the account). */
+  count(principal?: string): number {
+    return (principal === undefined ? this.global : this.byPrincipal.get(principal))?.total ?? 0;
+  }
+
+  /**
+   * Context ids, oldest first, for a prediction: the recent actions (unknown ones become UNK), with a
+   * session-start marker appended when the gap says a new session begins. The n-gram part reads back to the
+   * last session start; the cache reads the whole recent window.
+   */
+  encodeContext(ctx: PredictContext = {}): number[] {
+    const recent = (ctx.recent ?? []).slice(-Math.max(this.options.order, this.options.cacheWindow));
+    const ids = recent.map((a) => this.idOf(a));
+    if (ids.length === 0 || (ctx.gapMs !== undefined && ctx.gapMs > this.options.sessionGapMs)) ids.push(BOS);
+    return ids;
+  }
+
+  private levels(principal: string): Level[] {
+    const g = this.groupOf.get(principal);
+    return [this.global, g === undefined ? undefined : this.byGroup.get(g), this.byPrincipal.get(principal)];
+  }
+
+  /** Context nodes of order >= 1, lowest order first, account before peers before principal. */
+  private contextNodes(levels: Level[], hist: number[]): Node[] {
+    const out: Node[] = [];
+    const cur = levels.slice();
+    for (let k = 1; k <= this.options.order && k <= hist.length; k++) {
+      const sym = hist[hist.length - k];
+      for (let l = 0; l < cur.length; l++) {
+        const n = cur[l]?.child(sym);
+        cur[l] = n;
+        if (n) out.push(n);
+      }
+      if (sym === BOS) break;
+    }
+    return out;
+  }
+
+  /** The share a node passes to the lower-order estimate. */
+  private gamma(n: Node): number {
+    return this.gammaOf(n.total, n.counts.size);
+  }
+
+  private mass(n: Node, c: number): number {
+    return this.massOf(n.total, n.counts.size, c);
+  }
+
+  private gammaOf(total: number, types: number): number {
+    if (this.options.smoothing === 'absolute') return Math.min(1, (this.options.discount * types) / total);
+    const t = this.options.beta * types;
+    return t / (total + t);
+  }
+
+  private massOf(total: number, types: number, c: number): number {
+    if (this.options.smoothing === 'absolute') return Math.max(c - this.options.discount, 0) / total;
+    return c / (total + this.options.beta * types);
+  }
+
+  /** One interpolation step for a single action; `leaveOut` removes one occurrence of it from the counts first. */
+  private step(n: Node, w: number, lower: number, leaveOut: boolean): number {
+    let total = n.total;
+    let types = n.counts.size;
+    let c = n.counts.get(w) ?? 0;
+    if (leaveOut && c > 0) {
+      total--;
+      c--;
+      if (c === 0) types--;
+    }
+    if (total <= 0) return lower;
+    return lower * this.gammaOf(total, types) + this.massOf(total, types, c);
+  }
+
+  /** Order-0 interpolation for a principal: account, peers, principal over a uniform floor. */
+  private base(principal: string): { p: Float64Array; sorted: Int32Array } {
+    let b = this.baseCache.get(principal);
+    if (b) return b;
+    const V = this.vocab.size;
+    const p = new Float64Array(V);
+    p.fill(1 / (V - 1));
+    p[BOS] = 0;
+    for (const n of this.levels(principal)) if (n && n.total > 0) this.blend(p, n);
+    const sorted = Int32Array.from({ length: V - 2 }, (_, i) => i + 2).sort((a, c) => p[c] - p[a] || a - c);
+    b = { p, sorted };
+    if (this.baseCache.size > 10_000) this.baseCache.clear();
+    this.baseCache.set(principal, b);
+    return b;
+  }
+
+  private blend(p: Float64Array, n: Node): void {
+    const g = this.gamma(n);
+    for (let i = 0; i < p.length; i++) p[i] *= g;
+    for (const [w, c] of n.counts) p[w] += this.mass(n, c);
+  }
+
+  /** Full next-action distribution (index = action id; BOS has 0). Sums to 1. */
+  distribution(principal: string, ctx: PredictContext = {}): Float64Array {
+    return this.distributionIds(principal, this.encodeContext(ctx));
+  }
+
+  distributionIds(principal: string, hist: number[]): Float64Array {
+    const p = Float64Array.from(this.base(principal).p);
+    for (const n of this.contextNodes(this.levels(principal), hist)) this.blend(p, n);
+    const c = this.cache(hist);
+    if (c.ln < 1) {
+      for (let i = 0; i < p.length; i++) p[i] *= c.ln;
+      // Mass on actions unknown to training goes to UNK, which stands for "something new".
+      for (const [w, x] of c.uni) p[w >= OOV_BASE ? UNK : w] += c.lu * x;
+      for (const [w, x] of c.bi) p[w >= OOV_BASE ? UNK : w] += c.lb * x;
+    }
+    return p;
+  }
+
+  /**
+   * Recency caches over the recent window: actions used lately (decayed by age) and, separately, what followed
+   * the current action lately. Both adapt to the task at hand (a deployment, an investigation) without training.
+   */
+  private cache(hist: number[]): { ln: number; lu: number; lb: number; uni: Map<number, number>; bi: Map<number, number> } {
+    const { cacheWindow, cacheDecay, cacheWeight, cacheBigramWeight } = this.options;
+    const uni = new Map<number, number>();
+    const bi = new Map<number, number>();
+    if (cacheWindow <= 0 || cacheWeight + cacheBigramWeight <= 0 || hist.length === 0) return { ln: 1, lu: 0, lb: 0, uni, bi };
+    const last = hist[hist.length - 1];
+    const stop = Math.max(0, hist.length - cacheWindow);
+    let zu = 0;
+    let zb = 0;
+    let wt = 1;
+    for (let j = hist.length - 1; j >= stop; j--) {
+      const w = hist[j];
+      if (w === BOS) continue;
+      wt *= cacheDecay;
+      if (w !== UNK) (uni.set(w, (uni.get(w) ?? 0) + wt), (zu += wt));
+      if (last !== BOS && j > stop && hist[j - 1] === last && w !== UNK) (bi.set(w, (bi.get(w) ?? 0) + wt), (zb += wt));
+    }
+    for (const [w, x] of uni) uni.set(w, x / zu);
+    for (const [w, x] of bi) bi.set(w, x / zb);
+    const lu = zu > 0 ? cacheWeight : 0;
+    const lb = zb > 0 ? cacheBigramWeight : 0;
+    return { ln: 1 - lu - lb, lu, lb, uni, bi };
+  }
+
+  /**
+   * Probability of one action id after a context, without building the whole distribution. With `leaveOneOut`
+   * the event being scored is taken out of the counts (it was part of training): otherwise a one-off action in a
+   * one-off context would predict itself and never look surprising.
+   */
+  probId(principal: string, hist: number[], w: number, leaveOneOut = false): number {
+    const levels = this.levels(principal);
+    const nodes = this.contextNodes(levels, hist);
+    let p: number;
+    if (!leaveOneOut) p = w >= OOV_BASE ? 0 : this.base(principal).p[w];
+    else {
+      p = w >= OOV_BASE ? 0 : 1 / (this.vocab.size - 1);
+      for (const n of levels) if (n && n.total > 0) p = this.step(n, w, p, true);
+    }
+    for (const n of nodes) p = this.step(n, w, p, leaveOneOut);
+    const c = this.cache(hist);
+    return c.ln * p + c.lu * (c.uni.get(w) ?? 0) + c.lb * (c.bi.get(w) ?? 0);
+  }
+
+  prob(principal: string, action: string, ctx: PredictContext = {}): number {
+    return this.probId(principal, this.encodeContext(ctx), this.idOf(action));
+  }
+
+  /** The k most likely next action ids with probabilities (exact, without scanning the whole vocabulary). */
+  topIds(principal: string, hist: number[], k: number): { id: number; p: number }[] {
+    const nodes = this.contextNodes(this.levels(principal), hist);
+    const base = this.base(principal);
+    const c = this.cache(hist);
+    let scale = c.ln;
+    for (const n of nodes) scale *= this.gamma(n);
+    // p(w) = scale * base(w) + sparse(w); actions outside every context node and cache rank by base alone.
+    const sparse = new Map<number, number>();
+    let s = c.ln;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const n = nodes[i];
+      for (const [w, cnt] of n.counts) sparse.set(w, (sparse.get(w) ?? 0) + s * this.mass(n, cnt));
+      s *= this.gamma(n);
+    }
+    for (const [w, x] of c.uni) sparse.set(w, (sparse.get(w) ?? 0) + c.lu * x);
+    for (const [w, x] of c.bi) sparse.set(w, (sparse.get(w) ?? 0) + c.lb * x);
+    const cand: { id: number; p: number }[] = [];
+    for (const [w, sp] of sparse) if (w !== UNK && w !== BOS) cand.push({ id: w, p: sp + (w >= OOV_BASE ? 0 : scale * base.p[w]) });
+    for (let i = 0, added = 0; i < base.sorted.length && added < k; i++) {
+      const w = base.sorted[i];
+      if (sparse.has(w)) continue;
+      cand.push({ id: w, p: scale * base.p[w] });
+      added++;
+    }
+    cand.sort((a, b) => b.p - a.p || a.id - b.id);
+    return cand.slice(0, k);
+  }
+
+  /** The k most likely next actions for a principal (unknown principals back off to peers and the account). */
+  predict(principal: string, k = 5, ctx: PredictContext = {}): Prediction[] {
+    return this.topIds(principal, this.encodeContext(ctx), k).map(({ id, p }) => ({ action: this.nameOf(id), p }));
+  }
+
+  /** Runs a principal's history through the model: the recent context before each event, as ids. */
+  *contexts(seq: Sequence): Generator<{ i: number; hist: number[]; w: number }> {
+    const keep = Math.max(this.options.order, this.options.cacheWindow) + 1;
+    const hist: number[] = [];
+    for (let i = 0; i < seq.actions.length; i++) {
+      if (i === 0 || seq.times[i] - seq.times[i - 1] > this.options.sessionGapMs) hist.push(BOS);
+      const w = this.idOf(seq.actions[i]);
+      yield { i, hist, w };
+      hist.push(w);
+      if (hist.length > 2 * keep) hist.splice(0, hist.length - keep);
+    }
+  }
+}
+
+function bump(node: Node, w: number): void {
+  node.total++;
+  node.counts.set(w, (node.counts.get(w) ?? 0) + 1);
+}
