@@ -40,7 +40,9 @@ export function renderOutput(output: Output): string {
   }
 }
 
-export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** The share page's header CSP; the exported file carries the same policy in a <meta> (minus frame-ancestors, which meta cannot set). */
+const META_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; base-uri 'none'; form-action 'none'";
+export const REPORT_CSP = `${META_CSP}; frame-ancestors 'none'`;
 
 const CSS = `
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f6f8fa;margin:0}
@@ -76,7 +78,7 @@ export function renderReport(name: string, notebook: Notebook, opts: { exported?
   const note = opts.exported ? 'static export' : `read-only report${opts.expiresAt ? ` · link expires ${new Date(opts.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta http-equiv="Content-Security-Policy" content="${META_CSP}">
 <title>${escapeHtml(title)} · Trailbook</title><style>${CSS}</style></head>
 <body><main><header class="report"><h1>${escapeHtml(title)}</h1><span class="badge">${escapeHtml(note)}</span></header>
 ${cells.join('\n')}
