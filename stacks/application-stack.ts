@@ -71,6 +71,16 @@ export class ApplicationStack extends Stack {
       createAcl: { ownerUid: APP_UID, ownerGid: APP_UID, permissions: '750' },
       posixUser: { uid: APP_UID, gid: APP_UID },
     });
+    // With a file system policy, EFS refuses anonymous (non-IAM) mounts: only the task role, over TLS. (The access
+    // point cannot be named here — it depends on the file system — so the role's own policy pins it instead.)
+    this.fileSystem.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'TaskRoleViaAccessPointOverTls',
+        principals: [new iam.ArnPrincipal(props.taskRole.roleArn)],
+        actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+        conditions: { Bool: { 'aws:SecureTransport': 'true' } },
+      }),
+    );
     taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'MountNotebooksViaAccessPoint',

@@ -68,6 +68,16 @@ describe('ApplicationStack', () => {
     const mount = policyDocuments(template).flatMap((d) => d.Statement).find((s) => s.Sid === 'MountNotebooksViaAccessPoint')!;
     expect(mount.Action).toEqual(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);
     expect(JSON.stringify(mount.Condition)).toContain('elasticfilesystem:AccessPointArn');
+    // The file system itself admits only that role, over TLS (no anonymous mounts).
+    const [fs] = ofType('AWS::EFS::FileSystem');
+    expect(fs.FileSystemPolicy.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::ImportValue': expect.stringMatching(/WorkbenchTaskRole/) } },
+        Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+        Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+      }),
+    ]);
   });
 
   it('checks /healthcheck on the app port behind an HTTP listener that is not opened to the world', () => {
