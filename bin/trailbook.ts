@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // CDK app entry (cdk.json: "npx tsx bin/trailbook.ts"). All settings come from CDK context; see README "Deploying to AWS".
 import { App } from 'aws-cdk-lib';
 import { addTrailbookStacks } from '../stacks/app.ts';
