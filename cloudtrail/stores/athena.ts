@@ -123,7 +123,7 @@ export class AthenaStore implements EventStore {
       if (opts.signal?.aborted || Date.now() > deadline) {
         await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
         if (opts.signal?.aborted) throw opts.signal.reason;
-        throw new AthenaQueryError(`Athena query ${id} did not finish within ${Math.round((this.o.timeoutMs ?? 600_000) / 1000)} s and was stopped.`, id, state);
+        throw new AthenaQueryError(`Athena query ${id} did not finish within ${seconds(this.o.timeoutMs ?? 600_000)} and was stopped.`, id, state);
       }
       await sleep(delay, opts.signal).catch(async (err) => {
         await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
@@ -239,6 +239,8 @@ export class AthenaStore implements EventStore {
     this.client.destroy();
   }
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 function scanned(qe: QueryExecution | undefined): string {
   const bytes = qe?.Statistics?.DataScannedInBytes;

@@ -282,9 +282,11 @@ export class LookupStore implements EventStore {
     if (memo && (memo.immutable || now - memo.at <= this.o.ttlMs)) return memo.events;
     const immutable = chunk.end <= now - this.o.settleMs;
     const cached = await this.cache?.get(key, now);
-    if (cached) {
-      const events = cached.map(normalise);
-      this.memo.set(key, { at: now, immutable, events });
+    const parsed = cached?.map((r) => CloudTrailRecord.safeParse(r));
+    if (parsed?.every((p) => p.success)) {
+      const events = parsed.map((p) => normalise(p.data!));
+      // A mutable disk entry keeps its own expiry; only final chunks are worth holding in memory too.
+      if (immutable) this.memo.set(key, { at: now, immutable, events });
       return events;
     }
     // Fixed at the first call: every NextToken page of this chunk uses exactly these bounds.

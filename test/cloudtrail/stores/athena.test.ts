@@ -169,6 +169,26 @@ describe('athena source against a local Athena endpoint', () => {
     await expect(store({ table: 'no_such_table' }).query({})).rejects.toThrow(/failed: TABLE_NOT_FOUND/);
   });
 
+  it('reports a query cancelled elsewhere, and stops its query on abort or timeout', async () => {
+    await fake.close();
+    fake = await startFakeAthena(records, { queuedPolls: 1, runningPolls: 50 });
+    // Someone cancels the query in the console while Trailbook polls it.
+    const cancelled = store().query({}, { onProgress: () => fake.queries[0] && (fake.queries[0].final = 'CANCELLED') });
+    await expect(cancelled).rejects.toThrow(/Athena query [0-9a-f-]{36} was cancelled: Query cancelled by user/);
+
+    fake.queries.length = 0;
+    fake.requests.length = 0;
+    const ac = new AbortController();
+    const aborted = store({ pollMs: 20 }).query({}, { signal: ac.signal, onProgress: (p) => p.done === 2 && ac.abort(new Error('cell interrupted')) });
+    await expect(aborted).rejects.toThrow(/cell interrupted/);
+    expect(fake.requests.filter((r) => r.operation === 'StopQueryExecution')).toHaveLength(1);
+    expect(fake.queries[0].final).toBe('CANCELLED');
+
+    fake.requests.length = 0;
+    await expect(store({ timeoutMs: 100, pollMs: 20, maxPollMs: 20 }).query({})).rejects.toThrow(/did not finish within 0.1 s and was stopped/);
+    expect(fake.requests.filter((r) => r.operation === 'StopQueryExecution')).toHaveLength(1);
+  });
+
   it('surfaces API errors such as AccessDenied clearly', async () => {
     fake.inject.push({ status: 400, body: { __type: 'AccessDeniedException', Message: 'User is not authorized to perform: athena:StartQueryExecution' } });
     await expect(store().query({})).rejects.toThrow(/Athena StartQueryExecution failed \(AccessDeniedException\): User is not authorized.*athena:StartQueryExecution/);
