@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import evalCommand from '../../cli/commands/eval.ts';
+import { UsageError } from '../../cli/command.ts';
+import type { TrailEvent } from '../../cloudtrail/event.ts';
+import { generate } from '../../cloudtrail/generator/index.ts';
+import { openFilesStore } from '../../cloudtrail/stores/files.ts';
+import { evaluate, splitByPrincipal, type EvaluationReport } from '../../predict/evaluate.ts';
+import { loadTruth } from '../../predict/truth.ts';
+import { markovEvents } from './support.ts';
+
+const INVICTUS = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function runCli(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const code = await evalCommand.run(args);
+    return { code, out: lines.join('\n') };
+  } finally {
+    spy.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const score = (r: EvaluationReport, model: string) => r.scores.find((s) => s.model === model)!;
+
+describe('evaluation', () => {
+  it('splits every principal 70/30 in time order', () => {
+    const events = [...markovEvents('a', 100), ...markovEvents('b', 10, 2)];
+    const { train, cut } = splitByPrincipal(events);
+    expect(cut.get('a')).toBe(70);
+    expect(cut.get('b')).toBe(7);
+    const a = train.get('a')!;
+    expect(a).toHaveLength(70);
+    expect(Math.max(...a.map((e) => e.time))).toBeLessThan(Math.min(...events.filter((e) => e.principal.key === 'a' && !a.includes(e)).map((e) => e.time)));
+  });
+
+  it('trailbook eval on invictus-aws: the model beats first-order Markov on top-1 and top-5', async () => {
+    const { code, out } = await runCli([INVICTUS, '--json']);
+    expect(code).toBe(0);
+    const r: EvaluationReport = JSON.parse(out);
+    expect(r.split.trainEvents + r.split.testEvents).toBe(2900);
+    expect(r.scores.map((s) => s.model)).toEqual(['model', 'global-frequency', 'principal-frequency', 'markov-1']);
+    const model = score(r, 'model');
+    const markov = score(r, 'markov-1');
+    expect(model.top1).toBeGreaterThan(markov.top1);
+    expect(model.top5).toBeGreaterThan(markov.top5);
+    expect(model.mrr5).toBeGreaterThan(markov.mrr5);
+    expect(r.gainOverMarkov.top1).toBeCloseTo(model.top1 - markov.top1, 4);
+    for (const s of r.scores) {
+      expect(s.top1).toBeLessThanOrEqual(s.mrr5);
+      expect(s.mrr5).toBeLessThanOrEqual(s.top5);
+    }
+    // Tuning looked only at a validation split inside the training part.
+    expect(r.tuning!.validation.length).toBeGreaterThan(1);
+    expect(r.truth).toBeUndefined();
+  });
+
+  it('prints a readable table and rejects bad arguments', async () => {
+    const { code, out } = await runCli([INVICTUS, '--no-tune']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/model\s+top-1\s+top-5\s+MRR@5/);
+    expect(out).toMatch(/markov-1\s+0\.\d{4}/);
+    await expect(evalCommand.run([])).rejects.toThrow(UsageError);
+    await expect(evalCommand.run(['/definitely/not/here'])).rejects.toThrow(/not a directory/);
+    await expect(evalCommand.run([INVICTUS, '--train-fraction', '1.5'])).rejects.toThrow(/between 0 and 1/);
+  });
+
+  it('on generated data: beats Markov, and reports the gap to the generator truth', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trailbook-predict-'));
+    dirs.push(dir);
+    generate({ outDir: dir, events: 20_000, seed: 7 });
+    const store = await openFilesStore(dir);
+    const events: TrailEvent[] = [];
+    for await (const e of store.scan()) events.push(e);
+    const truth = loadTruth(dir);
+    expect(truth).toBeDefined();
+    const r = evaluate(events, { truth });
+    const model = score(r, 'model');
+    const markov = score(r, 'markov-1');
+    expect(model.top1).toBeGreaterThan(markov.top1);
+    expect(model.top5).toBeGreaterThan(markov.top5);
+    const t = r.truth!;
+    expect(t.predictions).toBeGreaterThan(0.8 * r.split.testEvents);
+    // The oracle knows the true law: nothing learned from data should beat it by more than noise.
+    expect(model.top1).toBeLessThan(t.oracle.top1 + 0.02);
+    expect(t.meanTotalVariation).toBeGreaterThan(0);
+    expect(t.meanTotalVariation).toBeLessThan(t.markovMeanTotalVariation);
+    expect(t.meanKlBits).toBeGreaterThan(0);
+  });
+});
