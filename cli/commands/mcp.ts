@@ -71,7 +71,13 @@ const command: Command = {
     if (port === undefined) keepStdoutForProtocol();
     // A stray rejection somewhere must not take the server down with every client on it.
     process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? err}`));
-    const store = await openConfiguredStore();
+    let store: EventStore;
+    try {
+      store = await openConfiguredStore();
+    } catch (err) {
+      log(`cannot open the CloudTrail data: ${(err as Error).message}`);
+      return 1;
+    }
     if (port === undefined) {
       const { serveStdio } = await import('../../mcp/stdio.ts');
       await serveStdio(store);
@@ -79,7 +85,14 @@ const command: Command = {
       return 0;
     }
     const { startMcpHttpServer } = await import('../../mcp/http.ts');
-    const started = await startMcpHttpServer({ store, port, host: values.host });
+    let started: Awaited<ReturnType<typeof startMcpHttpServer>>;
+    try {
+      started = await startMcpHttpServer({ store, port, host: values.host });
+    } catch (err) {
+      log(`cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${(err as Error).message}`);
+      await store.close?.();
+      return 1;
+    }
     console.log(`MCP endpoint: ${started.url}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -125,3 +127,32 @@ async function waitFor(cond: () => boolean, ms: number, detail?: () => string): 
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+describe('trailbook mcp command errors', () => {
+  const run = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [CLI, 'mcp', ...args], { env: { ...process.env, ...env }, cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.once('exit', (code) => done({ code, stderr }));
+    });
+
+  it('reports unusable data, bad ports and busy ports clearly', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    // Independent processes: run them side by side.
+    const [missing, badPort, inUse] = await Promise.all([
+      run([], { TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: join(dataDir, 'nope') }),
+      run(['--http', 'eighty'], {}),
+      run(['--http', String(port)], { TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: dataDir }),
+    ]);
+    busy.close();
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot open the CloudTrail data: ENOENT/);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toMatch(/--http needs a port number from 0 to 65535, got "eighty"/);
+    expect(inUse.code).toBe(1);
+    expect(inUse.stderr).toMatch(new RegExp(`cannot listen on 127.0.0.1:${port}: .*EADDRINUSE`));
+  });
+});
