@@ -1,44 +1,310 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { normalise, type TrailEvent } from '../event.ts';
+import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EventResource, Principal, TrailEvent } from '../event.ts';
+import type { ProgressReport } from '../query.ts';
 import { CloudTrailRecord } from '../record.ts';
+import { CompactBuilder, NCOL, PRINCIPAL_COL, type CompactResult, type FileOutcome } from '../readers/compact.ts';
+import { readCloudTrailFileSync } from '../readers/file.ts';
+import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
+import { extractRecords } from '../readers/shapes.ts';
+import { decode } from '../readers/file.ts';
+import { listCloudTrailFiles } from '../readers/walk.ts';
 import { MemoryStore } from './memory.ts';
+import { readFileSync } from 'node:fs';
 
-// First, simple version: reads every delivery file into memory. The data-plane work replaces it with a streaming, indexed loader.
-
+/** A file that could not be read at all (not CloudTrail, corrupt gzip, unreadable). */
 export interface FileLoadError {
   file: string;
   message: string;
 }
 
+/** A readable file in which some records were unusable; they are left out and counted. */
+export interface FileLoadWarning {
+  file: string;
+  invalidRecords: number;
+  message: string;
+}
+
 export interface FilesStoreOptions {
   onError?: (e: FileLoadError) => void;
+  onProgress?: (p: ProgressReport) => void;
+  /** Parser threads; 0 parses on the calling thread. Default: up to 2, none for small directories. */
+  workers?: number;
 }
 
-async function* walk(dir: string): AsyncIterable<string> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(path);
-    else if (/\.json(\.gz)?$/.test(entry.name) && !/CloudTrail-Digest|CloudTrail-Insight/.test(path)) yield path;
+export interface LoadStats {
+  files: number;
+  skippedFiles: number;
+  events: number;
+  invalidRecords: number;
+  /** Worker threads that parsed the files (0: parsed on the calling thread). */
+  threads: number;
+  ms: number;
+}
+
+const FILES_PER_BATCH = 64;
+const RAW_CACHE_FILES = 32;
+
+/** Re-reads records from their files on demand (the store keeps only compact fields in memory). */
+class RawSource {
+  private readonly cache = new Map<number, unknown[]>();
+  constructor(readonly files: string[]) {}
+
+  record(file: number, rec: number): CloudTrailRecord {
+    let records = this.cache.get(file);
+    if (records) {
+      this.cache.delete(file);
+    } else {
+      const path = this.files[file];
+      records = extractRecords(decode(readFileSync(path), path), path).records;
+      if (this.cache.size >= RAW_CACHE_FILES) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(file, records);
+    return CloudTrailRecord.parse(records[rec]);
   }
 }
 
-export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}): Promise<MemoryStore & { errors: FileLoadError[] }> {
-  const events: TrailEvent[] = [];
-  const errors: FileLoadError[] = [];
-  for await (const file of walk(dir)) {
+/** A TrailEvent whose `raw` record (and resources) are read lazily from the delivery file and then kept. */
+class StoredEvent implements TrailEvent {
+  #raw?: CloudTrailRecord;
+  #resources?: EventResource[];
+  readonly #loc: { src: RawSource; file: number; rec: number; resources?: string };
+  constructor(
+    readonly id: string,
+    readonly time: number,
+    readonly source: string,
+    readonly name: string,
+    readonly region: string,
+    readonly account: string,
+    readonly principal: Principal,
+    readonly sourceIp: string,
+    readonly userAgent: string,
+    readonly errorCode: string | undefined,
+    readonly errorMessage: string | undefined,
+    readonly readOnly: boolean | undefined,
+    loc: { src: RawSource; file: number; rec: number; resources?: string },
+  ) {
+    this.#loc = loc;
+  }
+
+  get raw(): CloudTrailRecord {
+    return (this.#raw ??= this.#loc.src.record(this.#loc.file, this.#loc.rec));
+  }
+
+  get resources(): EventResource[] {
+    return (this.#resources ??= this.#loc.resources ? (JSON.parse(this.#loc.resources) as EventResource[]) : []);
+  }
+
+  /** Serialises like a plain TrailEvent (getters are not own properties). */
+  toJSON(): TrailEvent {
+    const { id, time, source, name, region, account, principal, sourceIp, userAgent, errorCode, errorMessage, readOnly } = this;
+    return { id, time, source, name, region, account, principal, sourceIp, userAgent, errorCode, errorMessage, readOnly, resources: this.resources, raw: this.raw };
+  }
+}
+
+export class FilesStore extends MemoryStore {
+  constructor(
+    events: TrailEvent[],
+    readonly dir: string,
+    readonly errors: FileLoadError[],
+    readonly warnings: FileLoadWarning[],
+    readonly stats: LoadStats,
+  ) {
+    super(events, { kind: 'files', location: dir, sorted: true, version: `${stats.files}:${stats.events}` });
+  }
+}
+
+async function parseInWorkers(files: string[], workers: number, progress: (files: number, events: number) => void): Promise<CompactResult[]> {
+  let next = 0;
+  const entry = new URL('../readers/worker-entry.mjs', import.meta.url);
+  return Promise.all(
+    Array.from({ length: workers }, () =>
+      new Promise<CompactResult>((resolve, reject) => {
+        const worker = new Worker(entry);
+        const send = () => {
+          if (next >= files.length) {
+            worker.postMessage({ type: 'done' } satisfies ToWorker);
+            return;
+          }
+          const batch: [number, string][] = [];
+          for (; next < files.length && batch.length < FILES_PER_BATCH; next++) batch.push([next, files[next]]);
+          worker.postMessage({ type: 'files', files: batch } satisfies ToWorker);
+        };
+        worker.on('message', (msg: FromWorker) => {
+          if (msg.type === 'ready') send();
+          else if (msg.type === 'progress') {
+            progress(msg.files, msg.events);
+            send();
+          } else {
+            resolve(msg.result);
+            void worker.terminate();
+          }
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => code !== 0 && reject(new Error(`parser worker exited with code ${code}`)));
+      }),
+    ),
+  );
+}
+
+function parseHere(files: string[], progress: (files: number, events: number) => void): CompactResult {
+  const builder = new CompactBuilder();
+  files.forEach((f, i) => {
+    progress(1, builder.addFile(i, f).events);
+  });
+  return builder.finish();
+}
+
+/** Permutation of event numbers in (time, id) order, using a native numeric sort when the keys fit in a double. */
+function sortOrder(times: Float64Array, ids: string[]): Uint32Array {
+  const n = times.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (times[i] < min) min = times[i];
+    if (times[i] > max) max = times[i];
+  }
+  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const scale = 2 ** bits;
+  let order: Uint32Array;
+  if (n > 0 && Number.isFinite(min) && (max - min + 1) * scale < 2 ** 53 && times.every((t) => Number.isInteger(t))) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (times[i] - min) * scale + i;
+    keys.sort();
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = keys[i] % scale;
+  } else {
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => times[a] - times[b]);
+  }
+  // Equal times: order by id so keyset cursors are stable (matches `byTime`).
+  for (let s = 0; s < n; ) {
+    let e = s + 1;
+    while (e < n && times[order[e]] === times[order[s]]) e++;
+    if (e - s > 1) order.subarray(s, e).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+    s = e;
+  }
+  return order;
+}
+
+/**
+ * Opens a directory of CloudTrail files (any layout, any supported shape) as an indexed, in-memory store.
+ * Files are parsed in worker threads into compact columns; each event keeps interned fields and a shared
+ * Principal, and reads its raw record back from its file only when asked.
+ */
+export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}): Promise<FilesStore> {
+  const t0 = performance.now();
+  const { files, skipped } = await listCloudTrailFiles(dir);
+  let doneFiles = 0;
+  let doneEvents = 0;
+  const progress = (f: number, e: number) => {
+    doneFiles += f;
+    doneEvents += e;
+    opts.onProgress?.({ phase: 'read', done: doneFiles, total: files.length, detail: `${doneEvents} events` });
+  };
+  opts.onProgress?.({ phase: 'read', done: 0, total: files.length });
+  const workers = Math.min(opts.workers ?? (files.length < 32 ? 0 : Math.min(2, availableParallelism())), Math.ceil(files.length / FILES_PER_BATCH));
+  let results: CompactResult[];
+  let threads = workers;
+  if (workers > 0) {
     try {
-      const buf = await readFile(file);
-      const json = JSON.parse((file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8'));
-      const records: unknown[] = Array.isArray(json) ? json : json?.Records;
-      if (!Array.isArray(records)) throw new Error('not a CloudTrail file: expected {"Records":[...]} or an array of records');
-      for (const r of records) events.push(normalise(CloudTrailRecord.parse(r)));
-    } catch (err) {
-      const e = { file, message: (err as Error).message };
+      results = await parseInWorkers(files, workers, progress);
+    } catch {
+      // Threads unavailable (e.g. a bundled deployment without the worker file): parse here instead.
+      doneFiles = doneEvents = 0;
+      threads = 0;
+      results = [parseHere(files, progress)];
+    }
+  } else {
+    results = [parseHere(files, progress)];
+  }
+
+  opts.onProgress?.({ phase: 'index', done: 0, total: doneEvents });
+  const src = new RawSource(files);
+  const errors: FileLoadError[] = [];
+  const warnings: FileLoadWarning[] = [];
+  let invalidRecords = 0;
+  const outcomes: FileOutcome[] = results.flatMap((r) => r.outcomes).sort((a, b) => a.file - b.file);
+  for (const o of outcomes) {
+    const name = relative(dir, files[o.file]) || files[o.file];
+    if (o.error) {
+      const e = { file: files[o.file], message: o.error.startsWith(files[o.file]) ? o.error : `${name}: ${o.error}` };
       errors.push(e);
       opts.onError?.(e);
+    } else if (o.invalid) {
+      invalidRecords += o.invalid;
+      warnings.push({ file: files[o.file], invalidRecords: o.invalid, message: `${name}: ${o.invalid} invalid record(s) left out, first: ${o.firstInvalid}` });
     }
   }
-  return Object.assign(new MemoryStore(events, { kind: 'files', location: dir }), { errors });
+
+  // Global tables: one string per distinct value, one Principal object per distinct identity.
+  const interned = new Map<string, string>();
+  const principals = new Map<string, Principal>();
+  const n = results.reduce((s, r) => s + r.count, 0);
+  const times = new Float64Array(n);
+  const ids: string[] = new Array(n);
+  const part = new Uint8Array(n);
+  const local = new Uint32Array(n);
+  const tables: (string | Principal | undefined)[][] = [];
+  const resourceMaps: Map<number, string>[] = [];
+  let g = 0;
+  results.forEach((r, w) => {
+    tables.push(
+      r.strings.map((s, i) => {
+        if (i === 0) return undefined;
+        let v = interned.get(s);
+        if (v === undefined) interned.set(s, (v = s));
+        return v;
+      }),
+    );
+    resourceMaps.push(new Map(r.resources));
+    times.set(r.times, g);
+    const rIds = r.count ? r.ids.split('\n') : [];
+    for (let i = 0; i < r.count; i++, g++) {
+      ids[g] = rIds[i];
+      part[g] = w;
+      local[g] = i;
+    }
+  });
+  const principalOf = (json: string): Principal => {
+    let p = principals.get(json);
+    if (!p) principals.set(json, (p = Object.freeze(JSON.parse(json)) as Principal));
+    return p;
+  };
+
+  const order = sortOrder(times, ids);
+  const events: TrailEvent[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const gi = order[k];
+    const w = part[gi];
+    const i = local[gi];
+    const r = results[w];
+    const t = tables[w];
+    const c = i * NCOL;
+    const cells = r.cells;
+    const ro = r.readOnly[i];
+    events[k] = new StoredEvent(
+      ids[gi],
+      times[gi],
+      (t[cells[c]] as string) ?? '',
+      (t[cells[c + 1]] as string) ?? '',
+      (t[cells[c + 2]] as string) ?? '',
+      (t[cells[c + 3]] as string) ?? '',
+      principalOf(r.strings[cells[c + PRINCIPAL_COL]]),
+      (t[cells[c + 5]] as string) ?? '',
+      (t[cells[c + 6]] as string) ?? '',
+      t[cells[c + 7]] as string | undefined,
+      t[cells[c + 8]] as string | undefined,
+      ro === 2 ? undefined : ro === 1,
+      { src, file: r.fileIdx[i], rec: r.recIdx[i], resources: resourceMaps[w].get(i) },
+    );
+  }
+  const stats: LoadStats = { files: files.length, skippedFiles: skipped.length, events: n, invalidRecords, threads, ms: performance.now() - t0 };
+  opts.onProgress?.({ phase: 'index', done: n, total: n });
+  return new FilesStore(events, dir, errors, warnings, stats);
 }
+
+/** Reads a single file (any supported shape) without indexing: for tools that inspect one file. */
+export { readCloudTrailFileSync };

@@ -1,10 +1,10 @@
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import type { TrailEvent } from '../event.ts';
+import type { Principal, TrailEvent } from '../event.ts';
 import {
   byTime,
-  countEventNames,
   EventQuery,
   matches,
+  principalMatches,
   type EventFilter,
   type EventNameCount,
   type EventNamesQuery,
@@ -40,69 +40,194 @@ function lowerBound(events: TrailEvent[], t: number): number {
   return lo;
 }
 
-/** An event store over events held in memory, sorted once; the base of the files source. */
+/** First k with positions[k] >= i. */
+function lowerBoundPos(positions: Uint32Array, i: number): number {
+  let lo = 0;
+  let hi = positions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (positions[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+interface PrincipalGroup {
+  principal: Principal;
+  positions: number[];
+}
+
+const EMPTY = new Uint32Array(0);
+
+export interface MemoryStoreInfo {
+  kind?: SourceKind;
+  location?: string;
+  version?: string;
+  /** The events are already in (time, id) order: skip the copy and sort. */
+  sorted?: boolean;
+}
+
+/**
+ * An event store over events held in memory, sorted once; the base of the files source.
+ * Time filters use binary search; eventName and principal filters use position lists built on first use.
+ */
 export class MemoryStore implements EventStore {
   readonly kind: SourceKind;
-  private readonly events: TrailEvent[];
+  protected readonly events: TrailEvent[];
+  private nameIndex?: Map<string, Uint32Array>;
+  private principalGroups?: PrincipalGroup[];
+  private readonly principalCache = new Map<string, Uint32Array>();
+  private cachedStatus?: StoreStatus;
 
-  constructor(events: TrailEvent[], private readonly info: { kind?: SourceKind; location?: string; version?: string } = {}) {
+  constructor(events: TrailEvent[], private readonly info: MemoryStoreInfo = {}) {
     this.kind = info.kind ?? 'memory';
-    this.events = [...events].sort(byTime);
+    this.events = info.sorted ? events : [...events].sort(byTime);
   }
 
   get size(): number {
     return this.events.length;
   }
 
+  /** Positions (ascending) of events with this eventName. */
+  private namePositions(name: string): Uint32Array {
+    if (!this.nameIndex) {
+      const lists = new Map<string, number[]>();
+      this.events.forEach((e, i) => {
+        let l = lists.get(e.name);
+        if (!l) lists.set(e.name, (l = []));
+        l.push(i);
+      });
+      this.nameIndex = new Map([...lists].map(([k, v]) => [k, Uint32Array.from(v)]));
+    }
+    return this.nameIndex.get(name) ?? EMPTY;
+  }
+
+  /** Positions (ascending) of events whose principal matches `who` (same rule as `matches`). */
+  private principalPositions(who: string): Uint32Array {
+    const cached = this.principalCache.get(who);
+    if (cached) return cached;
+    if (!this.principalGroups) {
+      // Stores that share Principal objects group by identity; others fall back to the principal's fields.
+      const byObject = new Map<Principal, PrincipalGroup>();
+      const bySignature = new Map<string, PrincipalGroup>();
+      this.events.forEach((e, i) => {
+        let g = byObject.get(e.principal);
+        if (!g) {
+          const p = e.principal;
+          const sig = `${p.type}\u0001${p.arn}\u0001${p.name}\u0001${p.session}\u0001${p.human}\u0001${p.accessKeyId}\u0001${p.key}`;
+          g = bySignature.get(sig);
+          if (!g) bySignature.set(sig, (g = { principal: p, positions: [] }));
+          byObject.set(p, g);
+        }
+        g.positions.push(i);
+      });
+      this.principalGroups = [...bySignature.values()];
+    }
+    const groups = this.principalGroups.filter((g) => principalMatches({ principal: g.principal } as TrailEvent, who));
+    const out = groups.length === 1 ? Uint32Array.from(groups[0].positions) : Uint32Array.from(groups.flatMap((g) => g.positions)).sort();
+    if (this.principalCache.size > 256) this.principalCache.clear();
+    this.principalCache.set(who, out);
+    return out;
+  }
+
+  /** The smallest position list that covers every match, or undefined for "all events". */
+  private candidates(f: EventFilter): Uint32Array | undefined {
+    let best: Uint32Array | undefined;
+    if (f.eventName !== undefined) best = this.namePositions(f.eventName);
+    if (f.principal !== undefined) {
+      const p = this.principalPositions(f.principal);
+      if (!best || p.length < best.length) best = p;
+    }
+    return best;
+  }
+
+  /** Visits matching positions in [from, to) in the given direction until `visit` returns false; returns the last position visited + step. */
+  private walk(f: EventFilter, from: number, to: number, step: 1 | -1, visit: (i: number) => boolean): void {
+    const cand = this.candidates(f);
+    if (!cand) {
+      if (step === 1) {
+        for (let i = from; i < to; i++) if (matches(this.events[i], f) && !visit(i)) return;
+      } else {
+        for (let i = to - 1; i >= from; i--) if (matches(this.events[i], f) && !visit(i)) return;
+      }
+      return;
+    }
+    if (step === 1) {
+      for (let k = lowerBoundPos(cand, from); k < cand.length && cand[k] < to; k++) {
+        if (matches(this.events[cand[k]], f) && !visit(cand[k])) return;
+      }
+    } else {
+      for (let k = lowerBoundPos(cand, to) - 1; k >= 0 && cand[k] >= from; k--) {
+        if (matches(this.events[cand[k]], f) && !visit(cand[k])) return;
+      }
+    }
+  }
+
+  private range(f: EventFilter): [number, number] {
+    const from = f.start === undefined ? 0 : lowerBound(this.events, f.start);
+    const to = f.end === undefined ? this.events.length : lowerBound(this.events, f.end);
+    return [from, Math.max(from, to)];
+  }
+
   async query(input: EventQuery): Promise<EventPage> {
     const q = EventQuery.parse(input);
-    const from = q.start === undefined ? 0 : lowerBound(this.events, q.start);
-    const to = q.end === undefined ? this.events.length : lowerBound(this.events, q.end);
-    const out: TrailEvent[] = [];
+    let [from, to] = this.range(q);
     const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (q.order === 'asc') {
-      let i = cursor ? Math.max(from, firstAfter(this.events, cursor.t, cursor.id)) : from;
-      for (; i < to && out.length < q.limit; i++) if (matches(this.events[i], q)) out.push(this.events[i]);
-      const more = out.length === q.limit && this.hasMatch(i, to, 1, q);
-      return this.page(out, more);
+    if (cursor) {
+      if (q.order === 'asc') from = Math.max(from, firstAfter(this.events, cursor.t, cursor.id));
+      else to = Math.min(to, firstAfter(this.events, cursor.t, cursor.id, true));
     }
-    // Newest first: continue strictly before the cursor's event.
-    let i = cursor ? Math.min(to, firstAfter(this.events, cursor.t, cursor.id, true)) - 1 : to - 1;
-    for (; i >= from && out.length < q.limit; i--) if (matches(this.events[i], q)) out.push(this.events[i]);
-    const more = out.length === q.limit && this.hasMatch(i, from - 1, -1, q);
-    return this.page(out, more);
-  }
-
-  private hasMatch(i: number, stop: number, step: 1 | -1, f: EventFilter): boolean {
-    for (; i !== stop; i += step) if (matches(this.events[i], f)) return true;
-    return false;
-  }
-
-  private page(events: TrailEvent[], more: boolean): EventPage {
-    const last = events[events.length - 1];
-    return { events, nextCursor: more && last ? encodeCursor({ t: last.time, id: last.id }) : undefined };
+    const out: TrailEvent[] = [];
+    let more = false;
+    // Take one extra match to learn whether another page exists.
+    this.walk(q, from, to, q.order === 'asc' ? 1 : -1, (i) => {
+      if (out.length === q.limit) {
+        more = true;
+        return false;
+      }
+      out.push(this.events[i]);
+      return true;
+    });
+    const last = out[out.length - 1];
+    return { events: out, nextCursor: more && last ? encodeCursor({ t: last.time, id: last.id }) : undefined };
   }
 
   async *scan(filter: EventFilter = {}): AsyncIterable<TrailEvent> {
-    const from = filter.start === undefined ? 0 : lowerBound(this.events, filter.start);
-    const to = filter.end === undefined ? this.events.length : lowerBound(this.events, filter.end);
-    for (let i = from; i < to; i++) if (matches(this.events[i], filter)) yield this.events[i];
+    const [from, to] = this.range(filter);
+    const positions: number[] = [];
+    this.walk(filter, from, to, 1, (i) => (positions.push(i), true));
+    for (const i of positions) yield this.events[i];
   }
 
   async eventNames(q: EventNamesQuery = {}): Promise<EventNameCount[]> {
-    return countEventNames(this.events, q);
+    const [from, to] = this.range(q);
+    const counts = new Map<string, EventNameCount>();
+    this.walk(q, from, to, 1, (i) => {
+      const e = this.events[i];
+      const k = `${e.source}:${e.name}`;
+      const c = counts.get(k);
+      if (c) c.count++;
+      else counts.set(k, { source: e.source, name: e.name, count: 1 });
+      return true;
+    });
+    const sorted = [...counts.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+    return q.top ? sorted.slice(0, q.top) : sorted;
   }
 
   async status(): Promise<StoreStatus> {
-    const regions = [...new Set(this.events.map((e) => e.region))].filter(Boolean).sort();
-    return {
-      kind: this.kind,
-      location: this.info.location ?? 'memory',
-      regions,
-      start: this.events[0]?.time,
-      end: this.events[this.events.length - 1]?.time,
-      count: this.events.length,
-      version: this.info.version ?? '0',
-    };
+    if (!this.cachedStatus) {
+      const regions = new Set<string>();
+      for (const e of this.events) regions.add(e.region);
+      this.cachedStatus = {
+        kind: this.kind,
+        location: this.info.location ?? 'memory',
+        regions: [...regions].filter(Boolean).sort(),
+        start: this.events[0]?.time,
+        end: this.events[this.events.length - 1]?.time,
+        count: this.events.length,
+        version: this.info.version ?? '0',
+      };
+    }
+    return { ...this.cachedStatus, regions: [...this.cachedStatus.regions] };
   }
 }

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { normalise } from '../event.ts';
+import type { CloudTrailRecord } from '../record.ts';
+import { decode } from './file.ts';
+import { CloudTrailFileError, extractRecords, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
+
+/**
+ * Compact, transferable result of parsing a set of files: one string table and typed columns,
+ * so a worker can hand a million events to the main thread without cloning a million objects.
+ */
+export const COLUMNS = ['source', 'name', 'region', 'account', 'principal', 'sourceIp', 'userAgent', 'errorCode', 'errorMessage'] as const;
+export const NCOL = COLUMNS.length;
+export const PRINCIPAL_COL = COLUMNS.indexOf('principal');
+
+export interface FileOutcome {
+  file: number;
+  shape?: Shape | SkippedShape;
+  events: number;
+  invalid: number;
+  firstInvalid?: string;
+  error?: string;
+}
+
+export interface CompactResult {
+  count: number;
+  /** String table; index 0 means "absent". Principal cells hold JSON of a Principal. */
+  strings: string[];
+  times: Float64Array;
+  /** Index of the event's file in the caller's file list, and of the record inside that file. */
+  fileIdx: Uint32Array;
+  recIdx: Uint32Array;
+  /** NCOL string ids per event, row-major. */
+  cells: Uint32Array;
+  /** 0 false, 1 true, 2 unknown. */
+  readOnly: Uint8Array;
+  /** Event ids joined by "\n" (ids never contain newlines). */
+  ids: string;
+  /** [event index, JSON of resources] for events that name resources. */
+  resources: [number, string][];
+  outcomes: FileOutcome[];
+}
+
+class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
+  length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = this.make(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  done(): T {
+    return this.data.slice(0, this.length) as T;
+  }
+}
+
+/** Parses files one at a time into compact columns. */
+export class CompactBuilder {
+  private readonly ids = new Map<string, number>([['', 0]]);
+  private readonly strings: string[] = [''];
+  private readonly times = new Growing(new Float64Array(1024), (n) => new Float64Array(n));
+  private readonly fileIdx = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
+  private readonly recIdx = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
+  private readonly cells = new Growing(new Uint32Array(1024 * NCOL), (n) => new Uint32Array(n));
+  private readonly readOnly = new Growing(new Uint8Array(1024), (n) => new Uint8Array(n));
+  private eventIds: string[] = [];
+  private resources: [number, string][] = [];
+  private outcomes: FileOutcome[] = [];
+
+  private intern(s: string | undefined): number {
+    if (s === undefined || s === '') return 0;
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+
+  addFile(index: number, path: string): FileOutcome {
+    const outcome: FileOutcome = { file: index, events: 0, invalid: 0 };
+    try {
+      const found = extractRecords(decode(readFileSync(path), path), path);
+      outcome.shape = found.shape;
+      outcome.invalid = found.badLines;
+      if (found.badLines) outcome.firstInvalid = 'line is not JSON';
+      const recs = found.records;
+      for (let i = 0; i < recs.length; i++) {
+        const reason = invalidReason(recs[i]);
+        if (reason) {
+          outcome.invalid++;
+          outcome.firstInvalid ??= `record ${i}: ${reason}`;
+          continue;
+        }
+        this.addRecord(recs[i] as CloudTrailRecord, index, i);
+        outcome.events++;
+      }
+    } catch (err) {
+      outcome.error = err instanceof CloudTrailFileError ? err.reason : (err as Error).message;
+    }
+    this.outcomes.push(outcome);
+    return outcome;
+  }
+
+  private addRecord(r: CloudTrailRecord, file: number, rec: number): void {
+    const e = normalise(r);
+    const n = this.times.length;
+    this.times.push(e.time);
+    this.fileIdx.push(file);
+    this.recIdx.push(rec);
+    const principal = this.intern(JSON.stringify(e.principal));
+    const c = this.cells;
+    c.push(this.intern(e.source));
+    c.push(this.intern(e.name));
+    c.push(this.intern(e.region));
+    c.push(this.intern(e.account));
+    c.push(principal);
+    c.push(this.intern(e.sourceIp));
+    c.push(this.intern(e.userAgent));
+    c.push(this.intern(e.errorCode));
+    c.push(this.intern(e.errorMessage));
+    this.readOnly.push(e.readOnly === undefined ? 2 : e.readOnly ? 1 : 0);
+    this.eventIds.push(e.id);
+    if (e.resources.length) this.resources.push([n, JSON.stringify(e.resources)]);
+  }
+
+  finish(): CompactResult {
+    return {
+      count: this.times.length,
+      strings: this.strings,
+      times: this.times.done(),
+      fileIdx: this.fileIdx.done(),
+      recIdx: this.recIdx.done(),
+      cells: this.cells.done(),
+      readOnly: this.readOnly.done(),
+      ids: this.eventIds.join('\n'),
+      resources: this.resources,
+      outcomes: this.outcomes,
+    };
+  }
+}
+
+export const transferables = (r: CompactResult): ArrayBuffer[] =>
+  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly].map((a) => a.buffer as ArrayBuffer);

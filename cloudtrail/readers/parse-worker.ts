@@ -1,0 +1,26 @@
+import { parentPort } from 'node:worker_threads';
+import { CompactBuilder, transferables } from './compact.ts';
+
+/**
+ * Worker side of the files loader: asks for batches of files, parses them into compact columns,
+ * and transfers the columns back when told there is no more work.
+ */
+export type ToWorker = { type: 'files'; files: [number, string][] } | { type: 'done' };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; files: number; events: number }
+  | { type: 'result'; result: import('./compact.ts').CompactResult };
+
+const port = parentPort!;
+const builder = new CompactBuilder();
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'files') {
+    let events = 0;
+    for (const [index, path] of msg.files) events += builder.addFile(index, path).events;
+    port.postMessage({ type: 'progress', files: msg.files.length, events } satisfies FromWorker);
+  } else {
+    const result = builder.finish();
+    port.postMessage({ type: 'result', result } satisfies FromWorker, transferables(result));
+  }
+});
+port.postMessage({ type: 'ready' } satisfies FromWorker);

@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TrailEvent } from '../../../cloudtrail/event.ts';
+import { matches, type EventFilter } from '../../../cloudtrail/query.ts';
+import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
+
+const DATASETS = resolve(import.meta.dirname, '../../../../shared/datasets');
+const INVICTUS = join(DATASETS, 'invictus-aws/CloudTrail');
+const STRATUS = join(DATASETS, 'stratus-detonations');
+
+type Raw = Record<string, any>;
+/** Reads the dataset's records with plain JSON.parse, independently of the readers under test. */
+function rawRecords(dir: string): Raw[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => {
+      const doc = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      return Array.isArray(doc) ? doc : doc.Records;
+    });
+}
+
+function tally(records: Raw[], key: (r: Raw) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) out[key(r)] = (out[key(r)] ?? 0) + 1;
+  return out;
+}
+
+async function all(store: FilesStore, f: EventFilter = {}): Promise<TrailEvent[]> {
+  const out: TrailEvent[] = [];
+  for await (const e of store.scan(f)) out.push(e);
+  return out;
+}
+
+describe.each([
+  { name: 'invictus-aws', dir: INVICTUS, events: 2900, files: 55 },
+  { name: 'stratus-detonations', dir: STRATUS, events: 310, files: 35 },
+])('files store on $name', ({ dir, events, files }) => {
+  let store: FilesStore;
+  let raw: Raw[];
+  let loaded: TrailEvent[];
+  beforeAll(async () => {
+    store = await openFilesStore(dir);
+    raw = rawRecords(dir);
+    loaded = await all(store);
+  });
+
+  it('loads every event of every file, with no errors', () => {
+    expect(raw).toHaveLength(events);
+    expect(store.stats).toMatchObject({ files, events, invalidRecords: 0 });
+    expect(store.errors).toEqual([]);
+    expect(loaded).toHaveLength(events);
+  });
+
+  it('agrees with the JSON on counts per eventName, errorCode, principal type and readOnly', () => {
+    expect(tally(loaded, (e) => e.name)).toEqual(tally(raw, (r) => r.eventName));
+    expect(tally(loaded, (e) => e.errorCode ?? '-')).toEqual(tally(raw, (r) => r.errorCode ?? '-'));
+    expect(tally(loaded, (e) => e.principal.type)).toEqual(tally(raw, (r) => r.userIdentity?.type ?? 'Unknown'));
+    expect(tally(loaded, (e) => String(e.readOnly))).toEqual(tally(raw, (r) => String(r.readOnly === undefined ? undefined : r.readOnly === true || r.readOnly === 'true')));
+    expect(tally(loaded, (e) => e.region)).toEqual(tally(raw, (r) => r.awsRegion ?? ''));
+  });
+
+  it('keeps every raw record intact', () => {
+    const byId = new Map(raw.map((r) => [r.eventID, r]));
+    for (const e of loaded.filter((_, i) => i % 7 === 0)) expect(e.raw).toEqual(byId.get(e.id));
+  });
+
+  it('counts event names like the JSON does', async () => {
+    const top = await store.eventNames({ top: 5 });
+    const expected = Object.entries(tally(raw, (r) => `${r.eventSource}:${r.eventName}`)).sort((a, b) => b[1] - a[1]);
+    expect(top.map((c) => c.count)).toEqual(expected.slice(0, 5).map(([, n]) => n));
+  });
+});
+
+describe('principal normalisation on real records (invictus-aws)', () => {
+  let loaded: TrailEvent[];
+  let raw: Raw[];
+  beforeAll(async () => {
+    loaded = await all(await openFilesStore(INVICTUS));
+    raw = rawRecords(INVICTUS);
+  });
+
+  it('IAM users: the user name is the key', () => {
+    const bert = loaded.filter((e) => e.principal.type === 'IAMUser' && e.principal.name === 'bert-jan');
+    expect(bert).toHaveLength(raw.filter((r) => r.userIdentity?.userName === 'bert-jan').length);
+    expect(bert[0].principal).toMatchObject({ key: 'bert-jan', arn: expect.stringMatching(/:user\/bert-jan$/), accessKeyId: expect.stringMatching(/^A[SK]IA/) });
+  });
+
+  it('assumed roles: the session issuer names the role, the ARN gives the session', () => {
+    const assumed = loaded.filter((e) => e.principal.type === 'AssumedRole');
+    expect(assumed.length).toBe(raw.filter((r) => r.userIdentity?.type === 'AssumedRole').length);
+    for (const e of assumed) {
+      const issuer = e.raw.userIdentity?.sessionContext?.sessionIssuer?.userName;
+      if (issuer) expect(e.principal.name).toBe(issuer);
+      expect(e.principal.session).toBe(e.raw.userIdentity!.arn!.split('/').pop());
+    }
+    const rds = assumed.find((e) => e.principal.name === 'AWSServiceRoleForRDS');
+    expect(rds?.principal.session).toBe('SLRManagement');
+  });
+
+  it('AWS services: invokedBy names the principal and there is no ARN', () => {
+    const services = loaded.filter((e) => e.principal.type === 'AWSService');
+    expect(services.length).toBe(34);
+    for (const e of services) {
+      expect(e.principal.name).toBe(e.raw.userIdentity!.invokedBy);
+      expect(e.principal.arn).toBeUndefined();
+    }
+    expect(loaded.filter((e) => e.principal.arn === undefined)).toHaveLength(raw.filter((r) => !r.userIdentity?.arn).length);
+  });
+});
+
+describe('files store queries', () => {
+  let store: FilesStore;
+  let everything: TrailEvent[];
+  beforeAll(async () => {
+    store = await openFilesStore(INVICTUS, { workers: 2 });
+    everything = await all(store);
+  });
+
+  it('pages ascending and descending through every event exactly once', async () => {
+    for (const order of ['asc', 'desc'] as const) {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.query({ limit: 97, cursor, order });
+        ids.push(...page.events.map((e) => e.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      const expected = everything.map((e) => e.id);
+      expect(ids).toEqual(order === 'asc' ? expected : expected.reverse());
+    }
+  });
+
+  it('applies every filter exactly like `matches`', async () => {
+    const mid = everything[1400].time;
+    const filters: EventFilter[] = [
+      { principal: 'bert-jan', errorsOnly: true },
+      { eventName: 'ListBuckets' },
+      { eventName: 'ListBuckets', principal: 'benjamin' },
+      { eventSource: 'iam.amazonaws.com', readOnly: false },
+      { start: mid, end: mid + 600_000, readOnly: true },
+      { principal: 'AWSServiceRoleForRDS' },
+      { principal: 'rds.amazonaws.com' },
+      { principal: 'nobody-at-all' },
+    ];
+    for (const f of filters) {
+      const expected = everything.filter((e) => matches(e, f)).map((e) => e.id);
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.query({ ...f, limit: 40, cursor });
+        paged.push(...page.events.map((e) => e.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(paged, JSON.stringify(f)).toEqual(expected);
+      expect((await all(store, f)).map((e) => e.id)).toEqual(expected);
+      const desc = (await store.query({ ...f, limit: 100_000, order: 'desc' })).events.map((e) => e.id);
+      expect(desc).toEqual([...expected].reverse());
+    }
+    expect(filters.some((f) => everything.filter((e) => matches(e, f)).length > 40)).toBe(true);
+  });
+
+  it('reports its status and progress', async () => {
+    const s = await store.status();
+    expect(s).toMatchObject({ kind: 'files', location: INVICTUS, count: 2900, regions: ['us-east-1'] });
+    expect(s.start).toBe(everything[0].time);
+    const phases: string[] = [];
+    await openFilesStore(STRATUS, { onProgress: (p) => phases.push(`${p.phase}:${p.done}/${p.total}`) });
+    expect(phases[0]).toBe('read:0/35');
+    expect(phases).toContain('read:35/35');
+    expect(phases.at(-1)).toBe('index:310/310');
+  });
+});
