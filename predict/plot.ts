@@ -13,6 +13,8 @@ export interface HeatmapOptions {
   document?: unknown;
   width?: number;
   labels?: boolean;
+  /** A colour legend needs a canvas, which server-side DOMs such as linkedom lack; off by default. */
+  legend?: boolean;
 }
 
 /** Plain Plot options for an hour-of-week heatmap; `marks` is filled by `hourOfWeekHeatmap`. */
@@ -27,7 +29,7 @@ export function hourOfWeekSpec(profile: Pick<ActivityProfile, 'principal' | 'hou
       padding: 0.05,
       x: { label: 'Hour (UTC)', domain: Array.from({ length: 24 }, (_, h) => h) },
       y: { label: null, domain: [...DAYS] },
-      color: { type: 'sqrt', scheme: 'blues', legend: true, label: 'Events' },
+      color: { type: 'sqrt', scheme: 'blues', legend: opts.legend ?? false, label: 'Events' },
     },
   };
 }

@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openFilesStore } from '../../cloudtrail/stores/files.ts';
+import { createPredictHelpers, type PredictHelpers } from '../../predict/kernel-helpers.ts';
+
+const INVICTUS = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
+
+/** Table-friendly: every value a string, number or boolean. */
+const flat = (rows: object[]) => rows.every((r) => Object.values(r).every((v) => ['string', 'number', 'boolean'].includes(typeof v)));
+
+let predict: PredictHelpers;
+beforeAll(async () => {
+  predict = createPredictHelpers(await openFilesStore(INVICTUS));
+});
+
+describe('predict kernel helpers', () => {
+  it('trains lazily once and reports what on', async () => {
+    const a = await predict.engine();
+    const t = await predict.train();
+    expect(await predict.engine()).toBe(a);
+    expect(t).toMatchObject({ events: 2900, principals: 19 });
+    const again = await predict.train({ force: true });
+    expect(await predict.engine()).not.toBe(a);
+    expect(again.events).toBe(2900);
+  });
+
+  it('returns flat rows for sessions, profiles, peers, next actions, forecasts and anomalies', async () => {
+    const sessions = await predict.sessions('bert-jan');
+    expect(sessions.length).toBeGreaterThan(0);
+    expect(sessions.reduce((n, s) => n + s.events, 0)).toBe(2642);
+    expect(flat(sessions)).toBe(true);
+
+    const all = (await predict.profile()) as object[];
+    expect(all).toHaveLength(19);
+    expect(flat(all)).toBe(true);
+    const one = await predict.profile('arn:aws:iam::123837392027:user/bert-jan');
+    expect(one).toMatchObject({ principal: 'bert-jan', events: 2642 });
+
+    const groups = await predict.peers();
+    expect(flat(groups)).toBe(true);
+    expect(groups.reduce((n, g) => n + g.size, 0)).toBe(19);
+    const peers = await predict.peers('benjamin', 3);
+    expect(peers).toHaveLength(3);
+    expect(flat(peers)).toBe(true);
+
+    const next = await predict.next('bert-jan', { k: 4 });
+    expect(next.map((r) => r.rank)).toEqual([1, 2, 3, 4]);
+    expect(flat(next)).toBe(true);
+    expect(next[0].p).toBeGreaterThanOrEqual(next[3].p);
+
+    const hour = await predict.nextHour('bert-jan', { at: '2023-07-17T12:00:00Z' });
+    expect(hour[0]).toMatchObject({ what: 'all events', from: '2023-07-17T12:00:00.000Z' });
+    // Same weekday and hour as the recorded activity (Monday 12:00 UTC): busy.
+    expect(hour[0].expectedEvents).toBeGreaterThan(100);
+    expect(flat(hour)).toBe(true);
+
+    const findings = await predict.anomalies({ minScore: 0.6, limit: 10 });
+    expect(findings.length).toBeGreaterThan(0);
+    expect(flat(findings)).toBe(true);
+    await expect(predict.profile('nobody-at-all')).rejects.toThrow(/unknown principal "nobody-at-all"/);
+  });
+
+  it('draws an hour-of-week heatmap with the Plot module it is given', async () => {
+    const { document } = parseHTML('<!DOCTYPE html><html><body></body></html>');
+    const fig = (await predict.heatmap('bert-jan', Plot as never, { document })) as { outerHTML: string; querySelectorAll(s: string): ArrayLike<unknown> };
+    expect(fig.outerHTML).toContain('<svg');
+    expect(fig.outerHTML).toContain('Activity of bert-jan by hour of week');
+    // 168 cells: 7 days x 24 hours.
+    expect(fig.querySelectorAll('g[aria-label="cell"] rect').length).toBe(168);
+    const spec = await predict.heatmapSpec('bert-jan');
+    expect(spec.data.filter((d) => d.events > 0).reduce((n, d) => n + d.events, 0)).toBe(2642);
+  });
+});
