@@ -35,6 +35,8 @@ import { sleep, TokenBucket } from './token-bucket.ts';
  *   (region, attribute, absolute chunk bounds). Chunks that ended before `now - settleMs` never change and are
  *   cached forever; a chunk touching "now" expires after `ttlMs`. Relative windows ("last 7 days") must be
  *   resolved to absolute times by the caller: the cache key is made of absolute times only.
+ * - A window spanning several chunks is first tried with one request for the whole window: a quiet region
+ *   answers everything without NextToken, saving one request per chunk.
  * - AWS returns newest first; results are merged across regions and put in the query's order.
  * - Requests go through a token bucket per region (2 requests/s, LookupEvents' quota), applied to every HTTP
  *   attempt including the SDK's own retries; throttling that survives the SDK's retries is retried here with
@@ -137,6 +139,8 @@ function decodeCursor(s: string): LookupCursor {
   }
 }
 
+type Progress = { pages: number; events: number };
+
 interface Chunk {
   /** Bounds used for the request and the cache key. */
   start: number;
@@ -201,6 +205,8 @@ export class LookupStore implements EventStore {
   private readonly cache?: DiskCache<CloudTrailRecord[]>;
   /** In-process cache so paging through one query re-reads nothing; same expiry rules as the disk cache. */
   private readonly memo = new Map<string, { at: number; immutable: boolean; events: TrailEvent[] }>();
+  /** Whole-window probes that needed more than one page. */
+  private readonly tooBig = new Map<string, { at: number; immutable: boolean }>();
   private readonly o: Required<Omit<LookupStoreOptions, 'cacheDir' | 'endpoint' | 'credentials' | 'regions'>>;
   /** Requests sent (HTTP attempts, including retries), for progress and benchmarks. */
   requestCount = 0;
@@ -253,7 +259,8 @@ export class LookupStore implements EventStore {
   /** Resolves the query's window to absolute times within LookupEvents' 90-day retention. */
   private resolveWindow(q: { start?: number; end?: number }): Window {
     const now = this.o.now();
-    const floor = now - LOOKUP_RETENTION_MS;
+    // Aligned up to a chunk boundary so "everything retained" has the same cache keys all day.
+    const floor = Math.ceil((now - LOOKUP_RETENTION_MS) / this.o.chunkMs) * this.o.chunkMs;
     const s = Math.max(q.start ?? floor, floor);
     const open = q.end === undefined || q.end >= now;
     const e = Math.min(q.end ?? now, now);
@@ -274,35 +281,64 @@ export class LookupStore implements EventStore {
     return order === 'asc' ? out : out.reverse();
   }
 
-  /** One region, one chunk: every page with the same StartTime/EndTime, cached. Returns events in [start,end). */
-  private async fetchChunk(region: string, chunk: Chunk, attr: LookupAttribute | undefined, opts: QueryOptions, progress: { pages: number; events: number }): Promise<TrailEvent[]> {
-    const key = JSON.stringify({ v: 1, region, attr: attr ? [attr.AttributeKey, attr.AttributeValue] : null, start: new Date(chunk.start).toISOString(), end: new Date(chunk.end).toISOString() });
+  /** The range a whole-window probe covers: an open window extends to its last chunk's aligned end (stable key). */
+  private probeRange(w: Window): Chunk {
+    const size = this.o.chunkMs;
+    return { start: w.s, end: w.open ? Math.ceil(w.e / size) * size : w.e };
+  }
+
+  /**
+   * One region's events in a chunk. When the window spans several chunks, one request over the whole window
+   * comes first: if it needs no NextToken (a quiet account), it answers every chunk and saves a request per day.
+   */
+  private async fetchChunk(region: string, chunk: Chunk, window: Window, attr: LookupAttribute | undefined, opts: QueryOptions, progress: Progress): Promise<TrailEvent[]> {
+    if (this.chunks(window, 'asc').length > 1) {
+      const whole = await this.fetchRange(region, this.probeRange(window), attr, opts, progress, 1);
+      if (whole) return whole.filter((e) => e.time >= chunk.start && e.time < chunk.end);
+    }
+    return (await this.fetchRange(region, chunk, attr, opts, progress))!;
+  }
+
+  /**
+   * Every page of one region and range, all with the same StartTime/EndTime, cached. Returns events in
+   * [start, end), or undefined when `maxPages` ran out first (remembered for the TTL so it is not retried).
+   */
+  private async fetchRange(region: string, range: Chunk, attr: LookupAttribute | undefined, opts: QueryOptions, progress: Progress, maxPages = Infinity): Promise<TrailEvent[] | undefined> {
+    const key = JSON.stringify({ v: 1, region, attr: attr ? [attr.AttributeKey, attr.AttributeValue] : null, start: new Date(range.start).toISOString(), end: new Date(range.end).toISOString() });
     const now = this.o.now();
+    const fresh = (m: { at: number; immutable: boolean } | undefined) => m && (m.immutable || now - m.at <= this.o.ttlMs);
     const memo = this.memo.get(key);
-    if (memo && (memo.immutable || now - memo.at <= this.o.ttlMs)) return memo.events;
-    const immutable = chunk.end <= now - this.o.settleMs;
+    if (fresh(memo)) return memo!.events;
+    if (maxPages !== Infinity && fresh(this.tooBig.get(key))) return undefined;
+    const immutable = range.end <= now - this.o.settleMs;
     const cached = await this.cache?.get(key, now);
     const parsed = cached?.map((r) => CloudTrailRecord.safeParse(r));
     if (parsed?.every((p) => p.success)) {
       const events = parsed.map((p) => normalise(p.data!));
-      // A mutable disk entry keeps its own expiry; only final chunks are worth holding in memory too.
+      // A mutable disk entry keeps its own expiry; only final ranges are worth holding in memory too.
       if (immutable) this.memo.set(key, { at: now, immutable, events });
       return events;
     }
-    // Fixed at the first call: every NextToken page of this chunk uses exactly these bounds.
-    const StartTime = new Date(chunk.start);
-    const EndTime = new Date(Math.min(chunk.end, now));
+    // Fixed at the first call: every NextToken page of this range uses exactly these bounds.
+    const StartTime = new Date(range.start);
+    const EndTime = new Date(Math.min(range.end, now));
     const records: CloudTrailRecord[] = [];
     let NextToken: string | undefined;
+    let pages = 0;
     do {
+      if (pages === maxPages) {
+        this.tooBig.set(key, { at: now, immutable });
+        return undefined;
+      }
       const res = await this.send(region, new LookupEventsCommand({ LookupAttributes: attr ? [attr] : undefined, StartTime, EndTime, MaxResults: this.o.pageSize, NextToken }), opts.signal);
       for (const ev of res.Events ?? []) records.push(recordOf(ev, region));
       NextToken = res.NextToken;
+      pages++;
       progress.pages++;
       progress.events += res.Events?.length ?? 0;
       opts.onProgress?.({ phase: 'lookup', done: progress.pages, detail: `${progress.events} events from ${progress.pages} LookupEvents pages (last: ${region})` });
     } while (NextToken);
-    const events = records.map(normalise).filter((e) => e.time >= chunk.start && e.time < chunk.end);
+    const events = records.map(normalise).filter((e) => e.time >= range.start && e.time < range.end);
     // A read-only or full disk must not fail the query: the cache is an optimisation.
     await this.cache?.set(key, events.map((e) => e.raw), immutable, now).catch((err: Error) => {
       if (!this.cacheWarned) console.warn(`trailbook: lookup cache disabled (${err.message})`);
@@ -339,9 +375,9 @@ export class LookupStore implements EventStore {
   }
 
   /** One chunk across every region, merged into the given order. */
-  private async fetchMerged(chunk: Chunk, attr: LookupAttribute | undefined, order: 'asc' | 'desc', opts: QueryOptions, progress: { pages: number; events: number }): Promise<TrailEvent[]> {
+  private async fetchMerged(chunk: Chunk, window: Window, attr: LookupAttribute | undefined, order: 'asc' | 'desc', opts: QueryOptions, progress: Progress): Promise<TrailEvent[]> {
     // Regions have separate quotas, so they are fetched in parallel.
-    const lists = await Promise.all(this.regions.map((r) => this.fetchChunk(r, chunk, attr, opts, progress)));
+    const lists = await Promise.all(this.regions.map((r) => this.fetchChunk(r, chunk, window, attr, opts, progress)));
     return mergeByTime(lists, order);
   }
 
@@ -358,7 +394,7 @@ export class LookupStore implements EventStore {
     for (const chunk of this.chunks(window, q.order)) {
       // Skip chunks wholly before the cursor position.
       if (cur && (q.order === 'asc' ? chunk.end <= cur.t : chunk.start > cur.t)) continue;
-      for (const e of await this.fetchMerged(chunk, attr, q.order, opts, progress)) {
+      for (const e of await this.fetchMerged(chunk, window, attr, q.order, opts, progress)) {
         if (!inWindow(e) || (cur && !isAfter(e, cur.t, cur.id, q.order)) || !lookupMatches(e, q)) continue;
         if (out.length === q.limit) {
           more = true;
@@ -377,7 +413,7 @@ export class LookupStore implements EventStore {
     const attr = chooseLookupAttribute(filter as LookupEventQuery);
     const progress = { pages: 0, events: 0 };
     for (const chunk of this.chunks(window, 'asc')) {
-      for (const e of await this.fetchMerged(chunk, attr, 'asc', opts, progress)) {
+      for (const e of await this.fetchMerged(chunk, window, attr, 'asc', opts, progress)) {
         if (e.time >= window.s && e.time < window.e && lookupMatches(e, filter as LookupEventQuery)) yield e;
       }
     }

@@ -215,6 +215,22 @@ describe('lookup rate limit, regions and cache', () => {
     expect(elapsed).toBeLessThan(2200);
   });
 
+  it('answers a quiet 90-day window with one request per region, falling back to daily chunks when busy', async () => {
+    const expected = [...east, ...west].map(normalise).sort((a, b) => a.time - b.time).map((e) => e.id);
+    const quiet = await store({ regions: ['us-east-1', 'eu-west-1'] }).query({ limit: 1000 });
+    expect(quiet.events.map((e) => e.id)).toEqual(expected);
+    expect(fake.lookups().map((r) => r.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(fake.lookups()[0].body.EndTime - fake.lookups()[0].body.StartTime).toBeGreaterThan(89 * 86_400);
+
+    fake.requests.length = 0;
+    const busy = await store({ regions: ['us-east-1', 'eu-west-1'], pageSize: 10 }).query({ limit: 1000, order: 'desc' });
+    expect(busy.events.map((e) => e.id)).toEqual([...expected].reverse());
+    const calls = fake.lookups().filter((r) => r.region === 'us-east-1');
+    // One probe page, then one or more pages per day; the day with the events needs 3.
+    expect(calls.filter((c) => c.body.EndTime - c.body.StartTime > 86_400)).toHaveLength(1);
+    expect(calls.length).toBeGreaterThanOrEqual(1 + 89 + 2);
+  });
+
   it('serves a re-run from the disk cache with zero requests', async () => {
     const first = await store({ regions: ['us-east-1', 'eu-west-1'], cacheDir }).query({ ...window, principal: 'bob' });
     expect(fake.lookups().length).toBe(2);
