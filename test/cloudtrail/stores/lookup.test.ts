@@ -256,6 +256,25 @@ describe('lookup rate limit, regions and cache', () => {
   });
 });
 
+describe('lookup windows that end now', () => {
+  it('keeps StartTime/EndTime fixed across NextToken pages while the clock moves', async () => {
+    const now = Date.now();
+    const recent = Array.from({ length: 12 }, (_, i) => record(500 + i, 'us-east-1', now - 3_600_000 + i * 60_000));
+    fake = await startFakeCloudTrail(recent);
+    try {
+      const page = await store({ pageSize: 5, ratePerSecond: 20, burst: 1 }).query({ start: now - 2 * 3_600_000 });
+      expect(page.events.map((e) => e.id)).toEqual(recent.map((r) => r.eventID));
+      const calls = fake.lookups();
+      expect(calls).toHaveLength(3);
+      expect(new Set(calls.map((c) => c.body.EndTime)).size).toBe(1);
+      expect(calls[0].body.EndTime * 1000).toBeGreaterThanOrEqual(now);
+      expect(calls[2].at - calls[0].at).toBeGreaterThanOrEqual(80); // the clock did move between pages
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('lookup agrees with the memory store on real CloudTrail records', () => {
   const dir = resolve(import.meta.dirname, '../../../../shared/datasets/stratus-detonations');
   let memory: MemoryStore;
