@@ -118,13 +118,18 @@ export function createPredictHelpers(store: EventStore, options: PredictHelpersO
     },
 
     /** Most similar principals to one principal, or every peer group without an argument. */
-    async peers(principal?: string, k = 5) {
+    async peers(principal?: string, k = 5): Promise<Record<string, string | number | boolean>[]> {
       const e = await trained();
-      if (principal === undefined)
-        return e.peers.groups.map((g) => ({ group: g.group, size: g.size, members: g.members.join(', '), topActions: g.topActions.join(', ') }));
+      if (principal === undefined) return this.peerGroups();
       const p = requireProfile(e, principal);
       const group = e.peers.groupOf.get(p.principal);
       return e.peers.similar(p.principal, k).map((m) => ({ ...m, sameGroup: e.peers.groupOf.get(m.peer) === group }));
+    },
+
+    /** Every peer group: principals with a similar service/API mix. */
+    async peerGroups() {
+      const e = await trained();
+      return e.peers.groups.map((g) => ({ group: g.group, size: g.size, members: g.members.join(', '), topActions: g.topActions.join(', ') }));
     },
 
     /** The k most likely next actions, by default continuing from the principal's latest actions. */

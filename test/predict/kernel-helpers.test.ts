@@ -38,7 +38,8 @@ describe('predict kernel helpers', () => {
     const one = await predict.profile('arn:aws:iam::123837392027:user/bert-jan');
     expect(one).toMatchObject({ principal: 'bert-jan', events: 2642 });
 
-    const groups = await predict.peers();
+    const groups = await predict.peerGroups();
+    expect(await predict.peers()).toEqual(groups);
     expect(flat(groups)).toBe(true);
     expect(groups.reduce((n, g) => n + g.size, 0)).toBe(19);
     const peers = await predict.peers('benjamin', 3);
