@@ -1,0 +1,155 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionOf, type TrailEvent } from '../../../cloudtrail/event.ts';
+import { END, ensureSampleData, generate, PERSONAS, transitionProbabilities } from '../../../cloudtrail/generator/index.ts';
+import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
+import { main } from '../../../cli/main.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'trailbook-gen-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+const small = { days: 2, events: 4000, start: '2026-10-01' };
+
+describe('generator determinism', () => {
+  it('writes byte-identical files for the same seed and different ones for another seed', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => join(tmp, n));
+    generate({ ...small, seed: 7, outDir: a });
+    generate({ ...small, seed: 7, outDir: b });
+    generate({ ...small, seed: 8, outDir: c });
+    const fa = listFiles(a);
+    expect(fa.length).toBeGreaterThan(50);
+    expect(listFiles(b)).toEqual(fa);
+    for (const f of fa) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
+    expect(listFiles(c)).not.toEqual(fa);
+  });
+});
+
+describe('generated dataset', () => {
+  const dir = join(tmp, 'data');
+  let store: FilesStore;
+  let events: TrailEvent[];
+  let result: ReturnType<typeof generate>;
+  beforeAll(async () => {
+    result = generate({ ...small, seed: 3, outDir: dir });
+    store = await openFilesStore(dir);
+    events = (await store.query({ limit: 100_000 })).events;
+  });
+
+  it('uses the real S3 delivery layout and file naming, ~5-minute batches', () => {
+    const files = listFiles(dir).filter((f) => f !== 'truth.json');
+    expect(files.length).toBe(result.files);
+    for (const f of files) {
+      const m = /^AWSLogs\/(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/\1_CloudTrail_\2_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[A-Za-z0-9]{16}\.json\.gz$/.exec(f);
+      expect(m, f).not.toBeNull();
+      expect([m![3], m![4], m![5]]).toEqual([m![6], m![7], m![8]]);
+      expect(Number(m![10]) % 5).toBe(0);
+    }
+    expect(store.errors).toEqual([]);
+    expect(store.stats.events).toBe(result.events);
+    expect(Math.abs(result.events - small.events)).toBeLessThan(small.events * 0.1);
+  });
+
+  it('delivers records unordered inside a file, each within the 5 minutes before delivery', () => {
+    let unordered = 0;
+    for (const f of listFiles(dir).filter((x) => x.endsWith('.gz'))) {
+      const { Records } = JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString());
+      const times = Records.map((r: { eventTime: string }) => Date.parse(r.eventTime));
+      if (times.some((t: number, i: number) => i > 0 && t < times[i - 1])) unordered++;
+      const stamp = /_(\d{8}T\d{4}Z)_/.exec(f)![1];
+      const delivered = Date.parse(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:00Z`);
+      for (const t of times) expect(t < delivered && t >= delivered - 300_000).toBe(true);
+    }
+    expect(unordered).toBeGreaterThan(0);
+  });
+
+  it('has every persona, errors, several regions and the expected identities', () => {
+    const keys = new Set(events.map((e) => e.principal.key));
+    for (const p of PERSONAS) expect(keys, p.id).toContain(p.principalKey);
+    expect(Object.keys(result.perPersona).sort()).toEqual(PERSONAS.map((p) => p.id).sort());
+    const codes = new Set(events.map((e) => e.errorCode).filter(Boolean));
+    expect(codes).toContain('AccessDenied');
+    expect(codes).toContain('AccessDeniedException');
+    expect(codes).toContain('Client.UnauthorizedOperation');
+    expect(new Set(events.map((e) => e.region)).size).toBeGreaterThanOrEqual(5);
+
+    const web = events.find((e) => e.name === 'AssumeRoleWithWebIdentity')!;
+    expect(web.principal.type).toBe('WebIdentityUser');
+    expect(web.raw.userIdentity?.identityProvider).toMatch(/token\.actions\.githubusercontent\.com/);
+    const login = events.find((e) => e.name === 'ConsoleLogin')!;
+    expect(login).toMatchObject({ source: 'signin.amazonaws.com', userAgent: expect.stringMatching(/^Mozilla\/5\.0/) });
+    expect(login.raw.eventType).toBe('AwsConsoleSignIn');
+    const priya = events.filter((e) => e.principal.key === 'priya.shah' && e.principal.type === 'AssumedRole');
+    expect(priya.length).toBeGreaterThan(0);
+    expect(priya[0].raw.userIdentity?.sessionContext?.sourceIdentity).toBe('priya.shah');
+    const sso = events.find((e) => e.principal.key === 'alice.nguyen' && e.principal.type === 'AssumedRole')!;
+    expect(sso.principal.name).toMatch(/^AWSReservedSSO_DeveloperAccess_/);
+    const service = events.find((e) => e.principal.type === 'AWSService')!;
+    expect(service.principal.name).toBe('lambda.amazonaws.com');
+    expect(service.principal.arn).toBeUndefined();
+  });
+
+  it('places the compromised key on a new IP and unusual regions, and on-call at night', () => {
+    const reporting = events.filter((e) => e.principal.key === 'svc-reporting');
+    const attackerIps = new Set(reporting.filter((e) => e.sourceIp.startsWith('185.220.')).map((e) => e.region));
+    expect(reporting.some((e) => e.sourceIp === '198.51.100.23')).toBe(true);
+    expect([...attackerIps].some((r) => r === 'ap-southeast-1' || r === 'sa-east-1')).toBe(true);
+    expect(reporting.filter((e) => e.sourceIp.startsWith('185.220.') && e.errorCode).length).toBeGreaterThan(0);
+    // raj.patel works 22:00-05:00 at UTC-8, i.e. 06:00-13:00 UTC (plus session spill-over)
+    const night = events.filter((e) => e.principal.key === 'raj.patel').map((e) => new Date(e.time).getUTCHours());
+    expect(night.length).toBeGreaterThan(0);
+    expect(night.filter((h) => h >= 6 && h <= 14).length / night.length).toBeGreaterThan(0.95);
+  });
+
+  it('writes the true transition probabilities beside the data, and the data follows them', () => {
+    const truth = JSON.parse(readFileSync(result.truthFile, 'utf8'));
+    expect(truth.personas).toEqual(transitionProbabilities());
+    for (const p of truth.personas) {
+      const rows = [p.start, ...Object.values(p.next)] as Record<string, number>[];
+      for (const row of rows) expect(Object.values(row).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 9);
+    }
+    // Deterministic edges of the chain show up as such in the data.
+    const engineer = truth.personas.find((p: { persona: string }) => p.persona === 'data-engineer');
+    expect(engineer.next['athena.amazonaws.com:StartQueryExecution']).toEqual({ 'athena.amazonaws.com:GetQueryExecution': 1 });
+    const seq = events.filter((e) => e.principal.key === 'priya.shah').map(actionOf);
+    let starts = 0;
+    let followed = 0;
+    seq.forEach((a, i) => {
+      if (a === 'athena.amazonaws.com:StartQueryExecution' && i + 1 < seq.length) {
+        starts++;
+        if (seq[i + 1] === 'athena.amazonaws.com:GetQueryExecution') followed++;
+      }
+    });
+    expect(starts).toBeGreaterThan(20);
+    expect(followed / starts).toBeGreaterThan(0.8);
+    expect(Object.keys(engineer.next['athena.amazonaws.com:GetQueryResults'])).toContain(END);
+  });
+});
+
+describe('ensureSampleData and the sample-data command', () => {
+  it('generates only when the directory has no delivery files', async () => {
+    const dir = join(tmp, 'ensure', 'sample');
+    const first = await ensureSampleData(dir, { days: 1, events: 300 });
+    expect(first.generated).toBe(true);
+    expect(statSync(join(dir, 'truth.json')).isFile()).toBe(true);
+    expect(listFiles(dir).some((f) => f.startsWith('AWSLogs/'))).toBe(true);
+    const second = await ensureSampleData(dir, { days: 1, events: 300 });
+    expect(second).toEqual({ dir, generated: false });
+  });
+
+  it('runs from the CLI and rejects bad arguments', async () => {
+    const out = join(tmp, 'cli');
+    expect(await main(['sample-data', '--out', out, '--days', '1', '--events', '200', '--seed', '5'])).toBe(0);
+    expect((await openFilesStore(out)).stats.events).toBeGreaterThan(150);
+    expect(await main(['sample-data', '--days', 'many'])).toBe(2);
+    expect(await main(['sample-data', '--bogus'])).toBe(2);
+  });
+});
