@@ -126,7 +126,8 @@ class Kernel implements KernelHandle {
       env,
       execArgv: this.hostOptions.execArgv ?? [],
       serialization: 'advanced',
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // fd 4: interrupt pipe (see kernel/child/interrupt-pipe.ts).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
     });
     const child: Child = {
       process: proc,
@@ -138,6 +139,7 @@ class Kernel implements KernelHandle {
     proc.stdout!.on('data', (d: Buffer) => this.rawOutput(child, 'stdout', d.toString()));
     proc.stderr!.on('data', (d: Buffer) => this.rawOutput(child, 'stderr', d.toString()));
     proc.on('message', (m: ChildToHost) => this.onMessage(child, m));
+    (proc.stdio[4] as NodeJS.WritableStream | null)?.on('error', () => {});
     proc.on('error', () => {
       // spawn or IPC errors surface as 'close' too; nothing else to do here
     });
@@ -329,6 +331,9 @@ class Kernel implements KernelHandle {
     const child = this.child;
     if (!r || !child) return { stateLost: false };
     child.process.kill('SIGINT');
+    const id = Buffer.alloc(4);
+    id.writeInt32LE(r.exec);
+    (child.process.stdio[4] as NodeJS.WritableStream | null)?.write(id);
     const grace = this.hostOptions.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
     let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([r.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), grace)))]);

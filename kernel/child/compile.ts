@@ -15,6 +15,7 @@ import { SourceMap } from 'node:module';
 /** The kernel runtime object the generated code calls (see runtime.ts). */
 export const RUNTIME = '__trailbook';
 const WRAPPER_END = '\n})()';
+const LOOPS = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement']);
 
 export interface CompiledCell {
   filename: string;
@@ -41,6 +42,8 @@ interface Edit {
   start: number;
   end: number;
   text: string;
+  /** Closes something opened earlier (`)`, `}`, `;`): at one position, inner closers go before outer ones. */
+  close?: boolean;
 }
 
 // acorn's node types are a union too wide to narrow cheaply; the walker treats nodes structurally.
@@ -75,11 +78,14 @@ export async function compileCell(code: string, filename: string): Promise<Compi
     throw new CellSyntaxError((err as Error).message, filename, 1, 1, '');
   }
 
-  const edits: Edit[] = [];
+  // The wrapper comes first so it is the outermost opener and closer; its text is known at the end.
+  const wrapperOpen: Edit = { start: 0, end: 0, text: '' };
+  const edits: Edit[] = [wrapperOpen, { start: js.length, end: js.length, text: WRAPPER_END, close: true }];
   const declared = new Set<string>();
   const functionNames: string[] = [];
   const identifiers = new Set<string>();
   const insert = (at: number, text: string) => edits.push({ start: at, end: at, text });
+  const close = (at: number, text: string) => edits.push({ start: at, end: at, text, close: true });
   const body: AnyNode[] = program.body;
 
   body.forEach((statement, index) => {
@@ -109,7 +115,7 @@ export async function compileCell(code: string, filename: string): Promise<Compi
         if (node.id) {
           declared.add(node.id.name);
           insert(node.start, `;${node.id.name} = `);
-          insert(node.end, ';');
+          close(node.end, ';');
         }
         return;
       case 'ImportDeclaration':
@@ -119,7 +125,7 @@ export async function compileCell(code: string, filename: string): Promise<Compi
         if (index === body.length - 1) {
           // The statement's range includes parentheses acorn leaves out of the expression's: `({ a: 1 })`.
           insert(node.start, 'return (');
-          insert(js[node.end - 1] === ';' ? node.end - 1 : node.end, ')');
+          close(js[node.end - 1] === ';' ? node.end - 1 : node.end, ')');
         }
         return;
     }
@@ -132,14 +138,23 @@ export async function compileCell(code: string, filename: string): Promise<Compi
     else if (node.type === 'AwaitExpression') {
       // Lets an interrupt stop an async loop at its next await while keeping the kernel's state.
       insert(node.start, `${RUNTIME}.check(`);
-      insert(node.end, ')');
+      close(node.end, ')');
+    } else if (LOOPS.has(node.type) && !(node.type === 'ForStatement' && node.test)) {
+      // Lets an interrupt stop a synchronous loop that runs after an await (where breakOnSigint cannot
+      // reach). The check costs a few ns per iteration, so counted `for (…; i < n; …)` loops, the hot
+      // numeric ones and rarely endless, are left alone (SIGINT, or kill and restart, still stop them).
+      const loopBody: AnyNode = node.body;
+      if (loopBody.type === 'BlockStatement') insert(loopBody.start + 1, `${RUNTIME}.tick();`);
+      else {
+        insert(loopBody.start, `{${RUNTIME}.tick(); `);
+        close(loopBody.end, '}');
+      }
     }
   });
 
   const hoisted = declared.size ? `var ${[...declared].join(', ')}; ` : '';
   const publish = functionNames.map((n) => `globalThis[${JSON.stringify(n)}] = ${n};`).join(' ');
-  edits.unshift({ start: 0, end: 0, text: `${hoisted}(async () => {${publish} ` });
-  insert(js.length, WRAPPER_END);
+  wrapperOpen.text = `${hoisted}(async () => {${publish} `;
   const { output, segments } = applyEdits(js, edits);
 
   const sourceMap = new SourceMap(JSON.parse(map));
@@ -171,7 +186,7 @@ function rewriteVariables(js: string, node: AnyNode, edits: Edit[], declared: Se
   }
   edits.push({ start: node.start, end: declarations[0]!.start, text: ';(' });
   const end = js[node.end - 1] === ';' ? node.end - 1 : node.end;
-  edits.push({ start: end, end, text: ')' });
+  edits.push({ start: end, end, text: ')', close: true });
 }
 
 function rewriteImport(node: AnyNode, index: number, declared: Set<string>): string {
@@ -227,8 +242,10 @@ interface Segment {
 }
 
 function applyEdits(input: string, edits: Edit[]): { output: string; segments: Segment[] } {
-  // Stable sort keeps insertion order for edits at the same position (outer wrappers first).
-  const sorted = edits.map((e, i) => ({ ...e, i })).sort((a, b) => a.start - b.start || a.i - b.i);
+  // At one position: closers first (they end the previous construct), inner before outer (pushed
+  // later = nested deeper); then openers and replacements, outer before inner (pushed first).
+  const rank = (e: Edit & { i: number }) => (e.close ? -1e9 - e.i : e.i);
+  const sorted = edits.map((e, i) => ({ ...e, i })).sort((a, b) => a.start - b.start || rank(a) - rank(b));
   let output = '';
   let cursor = 0;
   const segments: Segment[] = [];

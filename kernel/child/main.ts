@@ -9,6 +9,7 @@ import { toMimeBundle } from './display.ts';
 import { errorOutput, rememberCell } from './errors.ts';
 import { executionContext, getRunning, InterruptError, setRunning, type Execution } from './execution.ts';
 import { captureStdio, flushStreams, send, sendOutput, writeStream } from './output.ts';
+import { clearInterrupt, startInterruptPipe } from './interrupt-pipe.ts';
 import { installRuntime } from './runtime.ts';
 
 /**
@@ -66,9 +67,16 @@ function loadGlobals(identifiers: Set<string>): Promise<unknown> {
 
 installRuntime(ctx.cwd);
 captureStdio();
+startInterruptPipe((exec) => {
+  const running = getRunning();
+  if (running?.exec === exec) running.abort();
+  else clearInterrupt(exec); // arrived after the cell ended: keep loop checks on their fast path
+});
 
-// SIGINT outside a synchronous vm run (where breakOnSigint handles it): abort the running cell.
-process.on('SIGINT', () => getRunning()?.abort());
+// SIGINT stops the synchronous part of a cell (breakOnSigint). Outside it, the interrupt pipe says
+// which cell to stop; a SIGINT handled here may be late (the cell already stopped), so it is ignored
+// rather than aborting whatever runs next. The handler also keeps SIGINT from ending the kernel.
+process.on('SIGINT', () => {});
 
 // Errors from background work must not kill the kernel: show them under the cell that started it.
 process.on('uncaughtException', (err) => sendOutput(errorOutput(err)));
@@ -126,6 +134,7 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
   } finally {
     execution.finished = true;
     setRunning(undefined);
+    clearInterrupt(msg.exec);
     flushStreams();
     send({ type: 'done', exec: msg.exec, status });
   }

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { RUNTIME } from './compile.ts';
 import { executionContext, InterruptError } from './execution.ts';
+import { interruptFlag, isInterrupted } from './interrupt-pipe.ts';
 
 /**
  * The object generated cell code calls (`__trailbook.import(...)`, `.check(...)`): module loading
@@ -45,8 +46,21 @@ export function installRuntime(cwd: string) {
       return undefined;
     },
     check<T>(value: T): T {
-      if (executionContext.getStore()?.aborted) throw new InterruptError();
+      const execution = executionContext.getStore();
+      if (execution && (execution.aborted || isInterrupted(execution.exec))) {
+        execution.abort();
+        throw new InterruptError();
+      }
       return value;
+    },
+    /** Called at the top of every loop body in cell code: one shared-memory read unless an interrupt is pending. */
+    tick(): void {
+      if (interruptFlag[0] === 0) return;
+      const execution = executionContext.getStore();
+      if (execution && (execution.aborted || isInterrupted(execution.exec))) {
+        execution.abort();
+        throw new InterruptError();
+      }
     },
     importMeta: { url: pathToFileURL(join(cwd, '<cell>')).href, dirname: cwd, filename: join(cwd, '<cell>') },
   };

@@ -49,6 +49,14 @@ describe('kernel execution', () => {
     expect(r.result).toBe('42');
   });
 
+  it('handles nested rewrites: loops with awaits, for await, destructuring from await, do-while', async () => {
+    expect((await run('let n2 = 0; while (n2 < 3) n2 = await Promise.resolve(n2 + 1)\nn2')).result).toBe('3');
+    const gen = await run('for await (const v of (async function* () { yield 1; yield 2 })()) console.log(v)');
+    expect(textOf(gen.outputs)).toBe('1\n2\n');
+    expect((await run('const { d1, d2 = 4 } = await Promise.resolve({ d1: 3 } as { d1: number; d2?: number }); let k2 = 0; do k2++; while (k2 < d1 + d2)\nk2')).result).toBe('7');
+    expect((await run('class Box { static of(v: number) { return new Box(v) } constructor(readonly v: number) {} }\nBox.of(await Promise.resolve(9)).v')).result).toBe('9');
+  });
+
   it('ignores type errors (TypeScript is transpiled, not checked)', async () => {
     const r = await run('const s: number = "not a number" as any as string; s.length');
     expect(r.result).toBe('12');

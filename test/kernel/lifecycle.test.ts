@@ -60,8 +60,27 @@ describe('kernel interrupt, restart and death', () => {
     expect(await value('kept')).toBe("'still here'");
   });
 
+  it('interrupts a synchronous loop that runs after an await, keeping state', async () => {
+    const running = kernel.execute({ code: 'await null; let laps = 0; while (true) { laps++ }' });
+    await sleep(200);
+    expect(await kernel.interrupt()).toEqual({ stateLost: false });
+    expect((await running).status).toBe('aborted');
+    expect(Number(await value('laps'))).toBeGreaterThan(0);
+    expect(await value('kept')).toBe("'still here'");
+  });
+
+  it('interrupts a loop in a function defined in an earlier cell', async () => {
+    await kernel.execute({ code: 'function spin() { let k = 0; for (;;) k++ }' });
+    const running = kernel.execute({ code: 'await null; spin()' });
+    await sleep(200);
+    expect(await kernel.interrupt()).toEqual({ stateLost: false });
+    expect((await running).status).toBe('aborted');
+    expect(await value('kept')).toBe("'still here'");
+  });
+
   it('kills and restarts a kernel that ignores the interrupt, saying state was lost', async () => {
-    const running = kernel.execute({ code: 'await null; while (true) {}' });
+    // Blocked in native code after an await: neither breakOnSigint nor a loop check can reach it.
+    const running = kernel.execute({ code: 'await null; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)' });
     await sleep(200);
     expect(await kernel.interrupt()).toEqual({ stateLost: true });
     const reply = await running;
