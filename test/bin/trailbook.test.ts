@@ -29,7 +29,7 @@ async function cdkSynth(context: Record<string, unknown>) {
     {
       cwd: work,
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' },
-      timeout: 90_000,
+      timeout: 150_000,
       maxBuffer: 16 * 1024 * 1024,
     },
   );
@@ -37,7 +37,7 @@ async function cdkSynth(context: Record<string, unknown>) {
 }
 
 describe('bin/trailbook.ts through the cdk CLI', () => {
-  it('synthesises all five stacks offline with the lookup context supplied, nag-clean', { timeout: 100_000 }, async () => {
+  it('synthesises all five stacks offline with the lookup context supplied, nag-clean', { timeout: 160_000 }, async () => {
     const { out, stderr } = await cdkSynth({ account: ACCOUNT, region: REGION, ...LOOKUP_CONTEXT });
     const templates = readdirSync(out).filter((file) => file.endsWith('.template.json')).sort();
     expect(templates).toEqual([
@@ -60,7 +60,7 @@ describe('bin/trailbook.ts through the cdk CLI', () => {
     expect(report.pluginReports.filter((plugin: { conclusion: string }) => plugin.conclusion !== 'success')).toEqual([]);
   });
 
-  it('fails the synth when cdk-nag finds something, e.g. the ALB opened to the world', { timeout: 100_000 }, async () => {
+  it('fails the synth when cdk-nag finds something, e.g. the ALB opened to the world', { timeout: 160_000 }, async () => {
     const failure = await cdkSynth({ account: ACCOUNT, region: REGION, ...LOOKUP_CONTEXT, allowedCidrs: ['0.0.0.0/0'] }).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
