@@ -27,7 +27,9 @@ export interface WorkbenchConfig {
 }
 
 export function loadWorkbenchConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkbenchConfig> = {}): WorkbenchConfig {
-  const parsed = WorkbenchEnv.safeParse(env);
+  // An empty variable (e.g. `docker run -e TRAILBOOK_TOKEN=`) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('TRAILBOOK_') && v !== ''));
+  const parsed = WorkbenchEnv.safeParse(present);
   if (!parsed.success) {
     throw new Error(`Invalid workbench configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

@@ -17,24 +17,17 @@ Environment: TRAILBOOK_TOKEN (access token; generated and printed when unset), T
 TRAILBOOK_KERNEL_IDLE_SECONDS (shut down kernels idle this long with no browser attached; default 3600),
 plus the data settings (TRAILBOOK_SOURCE, TRAILBOOK_DATA_DIR, ...).`;
 
-/** Generates the embedded sample dataset when the default files source is used and it is missing. */
+/**
+ * The embedded default: with the default files source, generate the sample dataset on first start.
+ * A data directory the user chose is never written to.
+ */
 async function ensureSample(log: (line: string) => void): Promise<void> {
   const data = loadDataConfig();
   if (data.TRAILBOOK_SOURCE !== 'files' || data.TRAILBOOK_DATA_DIR !== DEFAULT_DATA_DIR) return;
-  const modulePath = '../../cloudtrail/generator/index.ts';
-  let mod: { ensureSampleData?: (dir?: string) => Promise<unknown> };
-  try {
-    mod = await import(modulePath);
-  } catch (err) {
-    log(`sample data: generator not available (${(err as Error).message.split('\n')[0]})`);
-    return;
-  }
-  if (typeof mod.ensureSampleData !== 'function') return;
+  const { ensureSampleData } = await import('../../cloudtrail/generator/index.ts');
   const started = Date.now();
-  const result = await mod.ensureSampleData(data.TRAILBOOK_DATA_DIR);
-  if (result && typeof result === 'object' && 'generated' in result && (result as { generated: boolean }).generated) {
-    log(`generated the sample CloudTrail dataset in ${data.TRAILBOOK_DATA_DIR} (${Date.now() - started} ms)`);
-  }
+  const result = await ensureSampleData(data.TRAILBOOK_DATA_DIR);
+  if (result.generated) log(`generated the sample CloudTrail dataset in ${result.dir} (${Date.now() - started} ms)`);
 }
 
 const command: Command = {
@@ -64,15 +57,20 @@ const command: Command = {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
     }
     const { loadWorkbenchConfig } = await import('../../workbench/config.ts');
-    const config = loadWorkbenchConfig(process.env, {
-      ...(values.host ? { host: values.host } : {}),
-      ...(port !== undefined ? { port } : {}),
-      ...(values['notebook-dir'] ? { notebookDir: values['notebook-dir'] } : {}),
-    });
+    let config;
+    try {
+      config = loadWorkbenchConfig(process.env, {
+        ...(values.host ? { host: values.host } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(values['notebook-dir'] ? { notebookDir: values['notebook-dir'] } : {}),
+      });
+    } catch (err) {
+      console.error(`trailbook serve: ${(err as Error).message}`);
+      return 2;
+    }
     const log = (line: string) => console.log(`[trailbook] ${line}`);
     const { ensureUiBuild } = await import('../../workbench/build.ts');
-    const [, built] = await Promise.all([values['no-sample-data'] ? undefined : ensureSample(log), ensureUiBuild(log)]);
-    void built;
+    await Promise.all([values['no-sample-data'] ? undefined : ensureSample(log), ensureUiBuild(log)]);
     const { startWorkbench } = await import('../../workbench/server.ts');
     const workbench = await startWorkbench({ ...config, log });
     log(`notebooks in ${config.notebookDir}`);

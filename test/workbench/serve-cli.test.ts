@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DATASET } from './helpers.ts';
+
+const CLI = resolve(import.meta.dirname, '../../cli/trailbook.js');
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+function run(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, output: () => output };
+}
+
+describe('trailbook serve', () => {
+  it('starts on the configured port, prints the URL with a generated token and stops on SIGTERM', async () => {
+    const notebooks = await mkdtemp(join(tmpdir(), 'trailbook-serve-'));
+    dirs.push(notebooks);
+    const env: Record<string, string> = { TRAILBOOK_DATA_DIR: DATASET, TRAILBOOK_TOKEN: '' };
+    const server = run(['serve', '--port', '0', '--host', '127.0.0.1', '--notebook-dir', notebooks], env);
+    const deadline = Date.now() + 60_000;
+    let match: RegExpMatchArray | null = null;
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    while (!(match = server.output().match(/(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]{48})/)) && !exited && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(match, server.output()).not.toBeNull();
+    const [, url, token] = match!;
+    expect((await fetch(`${url}/healthcheck`)).status).toBe(200);
+    expect((await fetch(`${url}/api/notebooks`)).status).toBe(401);
+    expect((await fetch(`${url}/api/notebooks`, { headers: { authorization: `token ${token}` } })).status).toBe(200);
+    // The share secret was generated beside the notebooks.
+    expect(await readdir(notebooks)).toContain('.trailbook-share-secret');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  }, 90_000);
+
+  it('rejects bad options and configuration with a clear message and exit code 2', async () => {
+    const shortToken = run(['serve'], { TRAILBOOK_TOKEN: 'short' });
+    expect(await shortToken.exited).toBe(2);
+    expect(shortToken.output()).toMatch(/TRAILBOOK_TOKEN must be at least 8 characters/);
+    const bad = run(['serve', '--port', 'eighty'], {});
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toMatch(/--port must be an integer/);
+    const unknown = run(['serve', '--bogus'], {});
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.output()).toMatch(/Usage: trailbook serve/);
+  }, 60_000);
+});
