@@ -197,11 +197,12 @@ function recordOf(ev: LookupEvent, region: string): CloudTrailRecord {
   });
 }
 
+const sharedBuckets = new Map<string, TokenBucket>();
+
 export class LookupStore implements EventStore {
   readonly kind = 'lookup' as const;
   readonly regions: string[];
   private readonly clients = new Map<string, CloudTrailClient>();
-  private readonly buckets = new Map<string, TokenBucket>();
   private readonly cache?: DiskCache<CloudTrailRecord[]>;
   /** In-process cache so paging through one query re-reads nothing; same expiry rules as the disk cache. */
   private readonly memo = new Map<string, { at: number; immutable: boolean; events: TrailEvent[] }>();
@@ -240,8 +241,10 @@ export class LookupStore implements EventStore {
       credentials: this.options.credentials,
       maxAttempts: this.o.sdkMaxAttempts,
     });
-    const bucket = new TokenBucket(this.o.ratePerSecond, this.o.burst);
-    this.buckets.set(region, bucket);
+    // The quota is per account and region, so stores in one process share a bucket per endpoint and region.
+    const bucketKey = `${this.options.endpoint ?? 'aws'}|${region}|${this.o.ratePerSecond}|${this.o.burst}`;
+    let bucket = sharedBuckets.get(bucketKey);
+    if (!bucket) sharedBuckets.set(bucketKey, (bucket = new TokenBucket(this.o.ratePerSecond, this.o.burst)));
     // Innermost (deserialize step, low priority): every HTTP attempt, SDK retries included, waits for a token
     // right before it is sent, so waiting adds no delay between the token and the wire.
     c.middlewareStack.add(

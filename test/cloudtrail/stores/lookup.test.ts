@@ -218,6 +218,13 @@ describe('lookup rate limit, regions and cache', () => {
     expect(elapsed).toBeLessThan(2200);
   });
 
+  it('shares one limiter per region between stores in a process', async () => {
+    const [a, b] = [store({ ratePerSecond: 2, burst: 1 }), store({ ratePerSecond: 2, burst: 1 })];
+    await Promise.all([a.query({ ...window, eventName: 'GetObject' }), b.query({ ...window, eventName: 'RunInstances' })]);
+    const [first, second] = fake.lookups();
+    expect(second.at - first.at).toBeGreaterThanOrEqual(450);
+  });
+
   it('answers a quiet 90-day window with one request per region, falling back to daily chunks when busy', async () => {
     const expected = [...east, ...west].map(normalise).sort((a, b) => a.time - b.time).map((e) => e.id);
     const quiet = await store({ regions: ['us-east-1', 'eu-west-1'] }).query({ limit: 1000 });
