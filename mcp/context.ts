@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { EventStore } from '../cloudtrail/query.ts';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { EventStore, QueryOptions } from '../cloudtrail/query.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export const SERVER_NAME = 'trailbook-cloudtrail';
@@ -62,4 +63,31 @@ export async function guarded(tool: string, body: () => Promise<CallToolResult>)
   } catch (err) {
     return errorResult(tool, err);
   }
+}
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * Store options for one tool call: the client's cancellation stops the store's work (remote sources page
+ * through many API calls), and store progress becomes MCP progress notifications when the client asked
+ * for them with a progressToken.
+ */
+export function storeOptions(extra: ToolExtra | undefined): QueryOptions {
+  if (!extra) return {};
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return { signal: extra.signal };
+  let progress = 0; // MCP requires progress to increase; store phases may restart their own counts.
+  return {
+    signal: extra.signal,
+    onProgress: (p) => {
+      progress++;
+      const counts = p.total === undefined ? `${p.done}` : `${p.done}/${p.total}`;
+      void extra
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress, message: `${p.phase} ${counts}${p.detail ? `: ${p.detail}` : ''}` },
+        })
+        .catch(() => undefined);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { guarded, structuredResult, type ToolRegistrar } from '../context.ts';
+import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { resolveWindow } from '../time.ts';
 import { toolInput } from './input.ts';
 import { boundedInt, endTime, eventSource, startTime, username } from './args.ts';
@@ -32,10 +32,10 @@ export const registerEventNames: ToolRegistrar = (server, ctx) => {
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) =>
+    (args, extra) =>
       guarded(EVENT_NAMES, async () => {
         const { start, end } = resolveWindow(args, ctx.now());
-        const all = await ctx.store.eventNames({ start, end, principal: args.username, eventSource: args.event_source });
+        const all = await ctx.store.eventNames({ start, end, principal: args.username, eventSource: args.event_source }, storeOptions(extra));
         return structuredResult({
           event_names: all.slice(0, args.top).map(({ source, name, count }) => ({ source, name, count })),
           distinct: all.length,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { guarded, structuredResult, type ToolRegistrar } from '../context.ts';
+import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
 import { ArgumentError, resolveWindow } from '../time.ts';
 import { endTime, startTime } from './args.ts';
@@ -28,10 +28,10 @@ export const registerGetEvent: ToolRegistrar = (server, ctx) => {
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) =>
+    (args, extra) =>
       guarded(GET_EVENT, async () => {
         const window = resolveWindow(args, ctx.now());
-        for await (const e of ctx.store.scan(window)) {
+        for await (const e of ctx.store.scan(window, storeOptions(extra))) {
           if (e.id === args.event_id) return structuredResult({ event: compactEvent(e, args.include_raw) });
         }
         const where = args.start_time || args.end_time ? ' in the given time window' : '';

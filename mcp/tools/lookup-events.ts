@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { guarded, structuredResult, type ToolRegistrar } from '../context.ts';
+import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
 import { iso, resolveWindow } from '../time.ts';
 import { toolInput } from './input.ts';
@@ -46,7 +46,7 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) =>
+    (args, extra) =>
       guarded(LOOKUP_EVENTS, async () => {
         const { start, end } = resolveWindow(args, ctx.now());
         const page = await ctx.store.query({
@@ -60,7 +60,7 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
           limit: args.max_results,
           cursor: args.cursor,
           order: args.order,
-        });
+        }, storeOptions(extra));
         const events = page.events.map((e) => compactEvent(e, args.include_raw));
         const result: z.infer<typeof output> = { events, count: events.length, order: args.order };
         if (start !== undefined) result.start_time = iso(start);
