@@ -1,0 +1,77 @@
+/**
+ * Prediction-engine figures: training time (profiles + peer groups + sequence model) and the time of one top-5
+ * prediction (median, p99) for 100k events from the sample-data generator, and for 1M events (the generated
+ * 100k repeated over ten consecutive periods, so the same principals have ten times the history).
+ * Also the held-out evaluation on the 100k set (model vs first-order Markov vs the generator's truth).
+ * Run: npx tsx bench/predict.ts            (generated data is cached in .cache/bench-predict-100k)
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { actionOf, type TrailEvent } from '../cloudtrail/event.ts';
+import { generate, hasDeliveryFiles } from '../cloudtrail/generator/index.ts';
+import { openFilesStore } from '../cloudtrail/stores/files.ts';
+import { trainEngine } from '../predict/engine.ts';
+import { evaluate } from '../predict/evaluate.ts';
+import { loadTruth } from '../predict/truth.ts';
+
+const dir = resolve(import.meta.dirname, '../.cache/bench-predict-100k');
+if (!existsSync(dir) || !hasDeliveryFiles(dir)) {
+  const t = performance.now();
+  generate({ outDir: dir, events: 100_000, seed: 42 });
+  console.log(`generated 100k events in ${ms(performance.now() - t)}`);
+}
+
+let t = performance.now();
+const store = await openFilesStore(dir);
+const base: TrailEvent[] = [];
+for await (const e of store.scan()) base.push(e);
+console.log(`loaded ${base.length} events from ${dir} in ${ms(performance.now() - t)}`);
+
+function ms(x: number): string {
+  return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`;
+}
+
+function measure(label: string, events: TrailEvent[]): void {
+  const t0 = performance.now();
+  const engine = trainEngine(events);
+  const trainMs = performance.now() - t0;
+  // Real contexts: the 200 actions before random positions of random principals.
+  const seqs = [...engine.events].filter(([, l]) => l.length > 300);
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const contexts = Array.from({ length: 2000 }, () => {
+    const [principal, list] = seqs[Math.floor(rand() * seqs.length)];
+    const i = 200 + Math.floor(rand() * (list.length - 200));
+    return { principal, recent: list.slice(i - 200, i).map(actionOf) };
+  });
+  const times: number[] = [];
+  for (let round = 0; round < 5; round++)
+    for (const c of contexts) {
+      const s = performance.now();
+      engine.model.predict(c.principal, 5, { recent: c.recent });
+      if (round > 0) times.push(performance.now() - s); // round 0 warms the JIT and the per-principal caches
+    }
+  times.sort((a, b) => a - b);
+  const us = (q: number) => (times[Math.min(times.length - 1, Math.floor(q * times.length))] * 1000).toFixed(1);
+  const mem = process.memoryUsage().heapUsed / 2 ** 20;
+  console.log(
+    `${label}: ${events.length} events, ${engine.profiles.size} principals, ${engine.model.vocab.size - 2} actions | ` +
+      `train ${ms(trainMs)} | predict top-5 (200-action context) median ${us(0.5)} us, p99 ${us(0.99)} us over ${times.length} | heap ${mem.toFixed(0)} MB`,
+  );
+}
+
+measure('100k', base);
+
+// 1M: the same principals over ten consecutive periods of the generated range.
+const span = base[base.length - 1].time - base[0].time + 86_400_000;
+const million: TrailEvent[] = [];
+for (let r = 0; r < 10; r++) for (const e of base) million.push(r === 0 ? e : { ...e, id: `${e.id}#${r}`, time: e.time + r * span });
+measure('1M', million);
+million.length = 0;
+
+t = performance.now();
+const report = evaluate(base, { truth: loadTruth(dir) });
+console.log(`evaluation on 100k (with tuning) in ${ms(performance.now() - t)}:`);
+for (const s of [...report.scores, ...(report.truth ? [report.truth.oracle] : [])])
+  console.log(`  ${s.model.padEnd(20)} top-1 ${s.top1.toFixed(4)}  top-5 ${s.top5.toFixed(4)}  MRR@5 ${s.mrr5.toFixed(4)}`);
+if (report.truth) console.log(`  vs truth: mean KL ${report.truth.meanKlBits} bits, mean TV ${report.truth.meanTotalVariation} (Markov TV ${report.truth.markovMeanTotalVariation})`);
