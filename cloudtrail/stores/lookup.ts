@@ -182,7 +182,13 @@ function hintFor(code: string): string {
 /** A record from a LookupEvents entry: the CloudTrailEvent JSON when present, otherwise the summary fields. */
 function recordOf(ev: LookupEvent, region: string): CloudTrailRecord {
   if (ev.CloudTrailEvent) {
-    const parsed = CloudTrailRecord.safeParse(JSON.parse(ev.CloudTrailEvent));
+    let json: unknown;
+    try {
+      json = JSON.parse(ev.CloudTrailEvent);
+    } catch {
+      json = undefined; // Malformed detail: fall back to the summary fields rather than lose the event.
+    }
+    const parsed = CloudTrailRecord.safeParse(json);
     if (parsed.success) return parsed.data;
   }
   return CloudTrailRecord.parse({
