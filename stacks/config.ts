@@ -41,7 +41,8 @@ export const ConfigSchema = z
     stackPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/).default(DEFAULTS.stackPrefix),
     /** `default`: look up the account's default VPC; `new`: create one. Unset: default VPC when account and region are known. */
     vpc: z.enum(['default', 'new']).optional(),
-    natGateways: z.coerce.number().int().min(0).max(3).default(DEFAULTS.natGateways),
+    /** At least one: the task in the private subnets pulls its image and secret and calls AWS APIs through NAT. */
+    natGateways: z.coerce.number().int().min(1).max(3).default(DEFAULTS.natGateways),
     allowedCidrs: stringList.pipe(z.array(cidr).min(1)).default([...DEFAULTS.allowedCidrs]),
     certificateArn: optionalText,
     taskCpu: z.coerce.number().pipe(z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192), z.literal(16384)])).default(DEFAULTS.taskCpu),

@@ -28,6 +28,7 @@ describe('CDK context config', () => {
     expect(() => fromContext({ allowedCidrs: '0.0.0.0' })).toThrow(/allowedCidrs/);
     expect(() => fromContext({ taskCpu: '3000' })).toThrow(/taskCpu/);
     expect(() => fromContext({ mcpAuthType: 'OPEN' })).toThrow(/mcpAuthType/);
+    expect(() => fromContext({ natGateways: '0' })).toThrow(/natGateways/);
     expect(() => fromContext({ source: 'athena', athenaDatabase: 'db' })).toThrow(/athenaTable is required[\s\S]*athenaOutputLocation/);
     expect(() => fromContext({ vpc: 'default' })).toThrow(/vpc=default needs account and region/);
   });
