@@ -116,6 +116,23 @@ describe('workbench in Chromium', () => {
     expect(cspViolations).toEqual([]);
   }, 240_000);
 
+  it('completes the kernel globals from their generated .d.ts', async () => {
+    await wb.store.create('complete.ipynb');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(90_000);
+    await page.goto(`${wb.url}/notebooks/complete.ipynb?token=${TOKEN}`);
+    await page.locator('[data-ready="true"]').waitFor();
+    await page.locator('.cell .editor-host').first().click();
+    await page.locator('.cell .monaco-editor').first().waitFor();
+    await page.keyboard.insertText('Plot.');
+    await page.keyboard.press('Control+Space');
+    const suggestions = page.locator('.suggest-widget.visible .monaco-list-row');
+    await suggestions.filter({ hasText: 'legend' }).first().waitFor();
+    expect(await suggestions.allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/^plot/)]));
+    await context.close();
+  }, 120_000);
+
   it('shows a conflict banner instead of overwriting a notebook changed elsewhere', async () => {
     const created = await wb.store.create('conflict.ipynb');
     const context = await browser.newContext();

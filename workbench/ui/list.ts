@@ -22,8 +22,11 @@ export async function renderList(container: HTMLElement): Promise<void> {
 
   const refresh = async () => {
     let notebooks: NotebookEntry[];
+    let kernels: Map<string, string>;
     try {
-      notebooks = (await api.list()).notebooks;
+      const listed = await api.list();
+      notebooks = listed.notebooks;
+      kernels = new Map(listed.kernels.filter((k) => k.status !== 'off').map((k) => [k.name, k.status]));
     } catch (err) {
       toast(`Could not list notebooks: ${(err as Error).message}`, 'error');
       return;
@@ -53,6 +56,7 @@ export async function renderList(container: HTMLElement): Promise<void> {
             'td',
             {},
             nb.error ? h('span', { class: 'nb-name' }, title) : h('a', { href: href(nb.name), class: 'nb-name' }, title),
+            kernels.has(nb.name) ? h('span', { class: 'kernel-badge', title: `Kernel ${kernels.get(nb.name)}` }, `kernel ${kernels.get(nb.name)}`) : '',
             nb.error ? h('div', { class: 'nb-error', role: 'note' }, `Cannot be opened: ${nb.error}`) : '',
           ),
           h('td', {}, new Date(nb.modified).toLocaleString()),

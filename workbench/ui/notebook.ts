@@ -63,6 +63,7 @@ export class NotebookPage {
       h('span', { class: 'sep' }),
       button('Interrupt', '■ Interrupt', () => this.kernel.send({ type: 'interrupt' })),
       button('Restart', '↻ Restart', () => this.restart()),
+      button('Shut down kernel', '⏻', () => this.kernel.send({ type: 'shutdown' }), { class: 'subtle' }),
       h('span', { class: 'spacer' }),
       this.kernelState,
       this.saveState,
@@ -374,6 +375,7 @@ export class NotebookPage {
         },
       }, 'Save as copy'),
     );
+    this.banner.classList.remove('info');
     this.banner.hidden = false;
   }
 
@@ -395,25 +397,33 @@ export class NotebookPage {
     }
   }
 
-  private async share(): Promise<void> {
+  private async share(expiresInHours: number | null = null): Promise<void> {
     await this.save();
     if (this.dirty || this.conflict) {
       toast('Save the notebook before sharing it.', 'error');
       return;
     }
     try {
-      const { url, exportUrl } = await api.share(this.name, null);
+      const { url, exportUrl } = await api.share(this.name, expiresInHours);
       let copied = false;
       try {
         await navigator.clipboard.writeText(url);
         copied = true;
       } catch {
-        copied = false;
+        copied = false; // no clipboard permission (e.g. plain http): the link is shown selected instead
       }
       const input = h('input', { type: 'text', readonly: true, value: url, 'aria-label': 'Share link', class: 'share-link' });
+      const expiry = h(
+        'select',
+        { 'aria-label': 'Link expires', onchange: (e: Event) => void this.share(Number((e.target as HTMLSelectElement).value) || null) },
+        ...[['0', 'Never expires'], ['24', 'Expires in 1 day'], ['168', 'Expires in 7 days'], ['720', 'Expires in 30 days']].map(([v, label]) =>
+          h('option', { value: v!, selected: String(expiresInHours ?? 0) === v }, label!),
+        ),
+      );
       this.banner.replaceChildren(
         h('span', {}, copied ? 'Read-only link copied:' : 'Read-only link:'),
         input,
+        expiry,
         h('a', { href: exportUrl, download: this.name.replace(/\.ipynb$/, '.html'), class: 'button' }, 'Download HTML'),
         h('button', { type: 'button', 'aria-label': 'Close share panel', onclick: () => (this.banner.hidden = true) }, 'Close'),
       );
