@@ -334,6 +334,7 @@ class Kernel implements KernelHandle {
     const id = Buffer.alloc(4);
     id.writeInt32LE(r.exec);
     (child.process.stdio[4] as NodeJS.WritableStream | null)?.write(id);
+    this.sendToChild({ type: 'interrupt', exec: r.exec });
     const grace = this.hostOptions.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
     let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([r.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), grace)))]);

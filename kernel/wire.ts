@@ -7,6 +7,8 @@ import type { Output } from '../notebook/format.ts';
 
 export type HostToChild =
   | { type: 'execute'; exec: number; code: string; count: number; cellId?: string }
+  /** Also written to the interrupt pipe (fd 4) for a kernel stuck in a synchronous loop, which reads no IPC. */
+  | { type: 'interrupt'; exec: number }
   | { type: 'shutdown' };
 
 export type ChildToHost =

@@ -16,6 +16,7 @@ export const interruptFlag = new Int32Array(new SharedArrayBuffer(4));
 
 export const isInterrupted = (exec: number) => Atomics.load(interruptFlag, 0) === exec;
 export const clearInterrupt = (exec: number) => void Atomics.compareExchange(interruptFlag, 0, exec, 0);
+export const markInterrupted = (exec: number) => void Atomics.store(interruptFlag, 0, exec);
 
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');

@@ -9,7 +9,7 @@ import { toMimeBundle } from './display.ts';
 import { errorOutput, rememberCell } from './errors.ts';
 import { executionContext, getRunning, InterruptError, setRunning, type Execution } from './execution.ts';
 import { captureStdio, flushStreams, send, sendOutput, writeStream } from './output.ts';
-import { clearInterrupt, startInterruptPipe } from './interrupt-pipe.ts';
+import { clearInterrupt, markInterrupted, startInterruptPipe } from './interrupt-pipe.ts';
 import { installRuntime } from './runtime.ts';
 
 /**
@@ -67,11 +67,21 @@ function loadGlobals(identifiers: Set<string>): Promise<unknown> {
 
 installRuntime(ctx.cwd);
 captureStdio();
-startInterruptPipe((exec) => {
+function interrupt(exec: number) {
   const running = getRunning();
-  if (running?.exec === exec) running.abort();
-  else clearInterrupt(exec); // arrived after the cell ended: keep loop checks on their fast path
-});
+  if (running?.exec !== exec) return clearInterrupt(exec); // arrived after the cell ended
+  markInterrupted(exec);
+  running.abort();
+}
+// The pipe's worker thread is only needed for loops that keep the main thread busy: start it off the
+// cold-start path, but before any cell can get stuck in one.
+let pipeStarted = false;
+function ensureInterruptPipe() {
+  if (pipeStarted) return;
+  pipeStarted = true;
+  startInterruptPipe(interrupt);
+}
+setTimeout(ensureInterruptPipe, 300).unref();
 
 // SIGINT stops the synchronous part of a cell (breakOnSigint). Outside it, the interrupt pipe says
 // which cell to stop; a SIGINT handled here may be late (the cell already stopped), so it is ignored
@@ -117,6 +127,7 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
   setRunning(execution);
   let status: 'ok' | 'error' | 'aborted' = 'ok';
   try {
+    ensureInterruptPipe();
     const cell = await compileCell(msg.code, `<cell ${msg.count}>`);
     rememberCell(cell);
     await Promise.race([loadGlobals(cell.identifiers), aborted]);
@@ -143,6 +154,7 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
 let queue = Promise.resolve();
 process.on('message', (msg: HostToChild) => {
   if (msg.type === 'execute') queue = queue.then(() => execute(msg));
+  else if (msg.type === 'interrupt') interrupt(msg.exec);
   else if (msg.type === 'shutdown') {
     flushStreams();
     realExit(0);
