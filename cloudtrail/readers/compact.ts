@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { normalise } from '../event.ts';
+import { normalisePrincipal } from '../event.ts';
 import type { CloudTrailRecord } from '../record.ts';
 import { decode } from './file.ts';
 import { CloudTrailFileError, extractRecords, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
@@ -71,6 +71,8 @@ export class CompactBuilder {
   private eventIds: string[] = [];
   private resources: [number, string][] = [];
   private outcomes: FileOutcome[] = [];
+  /** Principal string id per identity signature (the fields normalisePrincipal reads). */
+  private readonly principals = new Map<string, number>();
 
   private intern(s: string | undefined): number {
     if (s === undefined || s === '') return 0;
@@ -108,26 +110,41 @@ export class CompactBuilder {
     return outcome;
   }
 
+  /**
+   * Same fields as `normalise(record)` (a test holds them equal), computed without building the event object;
+   * the Principal is computed once per distinct identity.
+   */
   private addRecord(r: CloudTrailRecord, file: number, rec: number): void {
-    const e = normalise(r);
     const n = this.times.length;
-    this.times.push(e.time);
+    this.times.push(Date.parse(r.eventTime));
     this.fileIdx.push(file);
     this.recIdx.push(rec);
-    const principal = this.intern(JSON.stringify(e.principal));
+    const ui = r.userIdentity;
+    let principal: number | undefined;
+    const pkey = ui
+      ? `${ui.type}\u0001${ui.arn}\u0001${ui.userName}\u0001${ui.principalId}\u0001${ui.accessKeyId}\u0001${ui.invokedBy}\u0001${ui.accountId}\u0001${ui.sessionContext?.sourceIdentity}\u0001${ui.sessionContext?.sessionIssuer?.userName}\u0001${ui.onBehalfOf?.userId}`
+      : '';
+    principal = this.principals.get(pkey);
+    if (principal === undefined) {
+      principal = this.intern(JSON.stringify(normalisePrincipal(ui)));
+      this.principals.set(pkey, principal);
+    }
     const c = this.cells;
-    c.push(this.intern(e.source));
-    c.push(this.intern(e.name));
-    c.push(this.intern(e.region));
-    c.push(this.intern(e.account));
+    c.push(this.intern(r.eventSource));
+    c.push(this.intern(r.eventName));
+    c.push(this.intern(r.awsRegion));
+    c.push(this.intern(r.recipientAccountId ?? ui?.accountId));
     c.push(principal);
-    c.push(this.intern(e.sourceIp));
-    c.push(this.intern(e.userAgent));
-    c.push(this.intern(e.errorCode));
-    c.push(this.intern(e.errorMessage));
-    this.readOnly.push(e.readOnly === undefined ? 2 : e.readOnly ? 1 : 0);
-    this.eventIds.push(e.id);
-    if (e.resources.length) this.resources.push([n, JSON.stringify(e.resources)]);
+    c.push(this.intern(r.sourceIPAddress));
+    c.push(this.intern(r.userAgent));
+    c.push(this.intern(r.errorCode));
+    c.push(this.intern(r.errorMessage));
+    const ro = r.readOnly;
+    this.readOnly.push(ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2);
+    this.eventIds.push(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
+    if (r.resources?.length) {
+      this.resources.push([n, JSON.stringify(r.resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId })))]);
+    }
   }
 
   finish(): CompactResult {

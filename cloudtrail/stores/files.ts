@@ -68,8 +68,10 @@ class RawSource {
 /** A TrailEvent whose `raw` record (and resources) are read lazily from the delivery file and then kept. */
 class StoredEvent implements TrailEvent {
   #raw?: CloudTrailRecord;
-  #resources?: EventResource[];
-  readonly #loc: { src: RawSource; file: number; rec: number; resources?: string };
+  #resources?: EventResource[] | string;
+  readonly #src: RawSource;
+  readonly #file: number;
+  readonly #rec: number;
   constructor(
     readonly id: string,
     readonly time: number,
@@ -83,17 +85,26 @@ class StoredEvent implements TrailEvent {
     readonly errorCode: string | undefined,
     readonly errorMessage: string | undefined,
     readonly readOnly: boolean | undefined,
-    loc: { src: RawSource; file: number; rec: number; resources?: string },
+    src: RawSource,
+    file: number,
+    rec: number,
+    /** JSON of the resources, parsed on first access. */
+    resources: string | undefined,
   ) {
-    this.#loc = loc;
+    this.#src = src;
+    this.#file = file;
+    this.#rec = rec;
+    this.#resources = resources;
   }
 
   get raw(): CloudTrailRecord {
-    return (this.#raw ??= this.#loc.src.record(this.#loc.file, this.#loc.rec));
+    return (this.#raw ??= this.#src.record(this.#file, this.#rec));
   }
 
   get resources(): EventResource[] {
-    return (this.#resources ??= this.#loc.resources ? (JSON.parse(this.#loc.resources) as EventResource[]) : []);
+    if (this.#resources === undefined) return [];
+    if (typeof this.#resources === 'string') this.#resources = JSON.parse(this.#resources) as EventResource[];
+    return this.#resources;
   }
 
   /** Serialises like a plain TrailEvent (getters are not own properties). */
@@ -298,7 +309,10 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
       t[cells[c + 7]] as string | undefined,
       t[cells[c + 8]] as string | undefined,
       ro === 2 ? undefined : ro === 1,
-      { src, file: r.fileIdx[i], rec: r.recIdx[i], resources: resourceMaps[w].get(i) },
+      src,
+      r.fileIdx[i],
+      r.recIdx[i],
+      resourceMaps[w].get(i),
     );
   }
   const stats: LoadStats = { files: files.length, skippedFiles: skipped.length, events: n, invalidRecords, threads, ms: performance.now() - t0 };

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrailEvent } from '../../../cloudtrail/event.ts';
+import { normalise, type TrailEvent } from '../../../cloudtrail/event.ts';
 import { matches, type EventFilter } from '../../../cloudtrail/query.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 
@@ -60,9 +60,16 @@ describe.each([
     expect(tally(loaded, (e) => e.region)).toEqual(tally(raw, (r) => r.awsRegion ?? ''));
   });
 
-  it('keeps every raw record intact', () => {
+  it('keeps every raw record intact and normalises exactly like normalise()', () => {
     const byId = new Map(raw.map((r) => [r.eventID, r]));
-    for (const e of loaded.filter((_, i) => i % 7 === 0)) expect(e.raw).toEqual(byId.get(e.id));
+    for (const e of loaded.filter((_, i) => i % 7 === 0)) {
+      expect(e.raw).toEqual(byId.get(e.id));
+      const { raw: _raw, ...expected } = normalise(e.raw);
+      const { raw: _raw2, ...actual } = JSON.parse(JSON.stringify(e));
+      expect(actual).toEqual(JSON.parse(JSON.stringify(expected)));
+      expect(e.readOnly).toBe(expected.readOnly);
+      expect(e.errorCode).toBe(expected.errorCode);
+    }
   });
 
   it('counts event names like the JSON does', async () => {

@@ -1,0 +1,99 @@
+/**
+ * Load benchmark for the `files` source: generates (or reuses) sample datasets of 100k and 1M events as gzipped
+ * S3 delivery files, then loads each one in a fresh child process and prints throughput, wall time and peak RSS.
+ *
+ *   npx tsx bench/load.ts                      # 100k and 1M events
+ *   npx tsx bench/load.ts --sizes 100000       # just one size
+ *   npx tsx bench/load.ts --workers 0          # parse on the main thread
+ * Datasets are cached under $TRAILBOOK_CACHE_DIR/bench (default .cache/bench) and reused.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../cloudtrail/config.ts';
+import { generate, hasDeliveryFiles } from '../cloudtrail/generator/index.ts';
+
+interface ChildResult {
+  events: number;
+  files: number;
+  threads: number;
+  ms: number;
+  /** CPU seconds of the whole process (all threads) while loading: wall time is at the mercy of other load. */
+  cpuS: number;
+  peakRssMb: number;
+  errors: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    workers: { type: 'string' },
+    child: { type: 'string' },
+  },
+});
+
+async function child(dir: string): Promise<void> {
+  const { openFilesStore } = await import('../cloudtrail/stores/files.ts');
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const store = await openFilesStore(dir, values.workers === undefined ? {} : { workers: Number(values.workers) });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  // A query touching the indexes, so the figure includes a usable store, not just parsed files.
+  await store.query({ principal: 'alice.nguyen', limit: 10 });
+  const result: ChildResult = {
+    events: store.stats.events,
+    files: store.stats.files,
+    threads: store.stats.threads,
+    ms,
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    errors: store.errors.length,
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
+  return total;
+}
+
+async function parent(): Promise<void> {
+  const cache = resolve(process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'), 'bench');
+  const sizes = values.sizes!.split(',').map(Number);
+  const rows: string[][] = [];
+  for (const size of sizes) {
+    const dir = join(cache, `load-${size}`);
+    if (!hasDeliveryFiles(dir)) {
+      const t0 = performance.now();
+      process.stderr.write(`generating ${size} events into ${dir} ... `);
+      generate({ outDir: dir, events: size, days: 30, seed: 42 });
+      process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+    const args = ['--import', 'tsx', import.meta.filename, '--child', dir, ...(values.workers === undefined ? [] : ['--workers', values.workers])];
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+    rows.push([
+      String(size),
+      String(r.events),
+      String(r.files),
+      (dirBytes(dir) / 1e6).toFixed(0),
+      String(r.threads),
+      (r.ms / 1000).toFixed(2),
+      r.cpuS.toFixed(2),
+      Math.round(r.events / (r.ms / 1000)).toLocaleString('en-US'),
+      r.peakRssMb.toFixed(0),
+      String(r.errors),
+    ]);
+  }
+  const head = ['target', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+await (values.child ? child(values.child) : parent());
