@@ -68,7 +68,10 @@ function attributeMatches(r: CloudTrailRecord, key: string, value: string): bool
   }
 }
 
-export async function startFakeCloudTrail(records: CloudTrailRecord[]): Promise<FakeCloudTrail> {
+export type LookupEventJson = ReturnType<typeof toLookupEvent>;
+
+/** `edit` may change an event as served (e.g. corrupt its CloudTrailEvent) to test defensive parsing. */
+export async function startFakeCloudTrail(records: CloudTrailRecord[], opts: { edit?: (e: LookupEventJson) => LookupEventJson } = {}): Promise<FakeCloudTrail> {
   const inject: JsonReply[] = [];
   // Newest first, as AWS returns them; ties broken by id so pages are stable.
   const sorted = [...records].sort((a, b) => epochSeconds(b.eventTime) - epochSeconds(a.eventTime) || String(b.eventID).localeCompare(String(a.eventID)));
@@ -96,7 +99,7 @@ export async function startFakeCloudTrail(records: CloudTrailRecord[]): Promise<
     });
     const page = hits.slice(offset, offset + max);
     const next = offset + max < hits.length ? Buffer.from(JSON.stringify({ f: fingerprint, o: offset + max })).toString('base64') : undefined;
-    return { body: { Events: page.map(toLookupEvent), NextToken: next } };
+    return { body: { Events: page.map((r) => (opts.edit ?? ((e) => e))(toLookupEvent(r))), NextToken: next } };
   }
 
   const fake = await startJsonFake({

@@ -285,6 +285,21 @@ describe('lookup windows that end now', () => {
   });
 });
 
+describe('lookup with damaged event details', () => {
+  it('keeps an event whose CloudTrailEvent is not JSON, from the summary fields', async () => {
+    const recs = [record(1), record(2)];
+    fake = await startFakeCloudTrail(recs, { edit: (e) => (e.EventId === 'ev-0002' ? { ...e, CloudTrailEvent: '{"eventVersion": trunc' } : e) });
+    try {
+      const page = await store().query(window);
+      expect(page.events.map((e) => e.id)).toEqual(['ev-0001', 'ev-0002']);
+      expect(page.events[1]).toMatchObject({ name: recs[1].eventName, source: recs[1].eventSource, time: Date.parse(recs[1].eventTime), region: 'us-east-1' });
+      expect(page.events[1].principal).toMatchObject({ name: 'carol', accessKeyId: recs[1].userIdentity!.accessKeyId });
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('lookup agrees with the memory store on real CloudTrail records', () => {
   const dir = resolve(import.meta.dirname, '../../../../shared/datasets/stratus-detonations');
   let memory: MemoryStore;
