@@ -25,7 +25,8 @@ export function createCloudTrailMcpServer(options: CloudTrailMcpServerOptions): 
       capabilities: { tools: {}, resources: {} },
       instructions:
         'Tools over AWS CloudTrail management events. Times accept ISO 8601 or relative offsets (-7d, -24h, -30m, now). ' +
-        'Start with the cloudtrail://status resource or get_cloudtrail_event_names to see what data exists, then lookup_cloudtrail_events.',
+        'Start with get_cloudtrail_status (or the cloudtrail://status resource) to see what data exists and its time range, ' +
+        'then get_cloudtrail_event_names / list_cloudtrail_principals for an overview and lookup_cloudtrail_events for details.',
     },
   );
   for (const register of options.tools ?? defaultRegistrars) register(server, context);

@@ -6,8 +6,9 @@ import { UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: trailbook mcp [--http PORT [--host HOST]]
 
-Serve the CloudTrail MCP server (tools lookup_cloudtrail_events, get_cloudtrail_event_names,
-list_cloudtrail_principals, get_cloudtrail_event, get_cloudtrail_activity_timeline; resource cloudtrail://status).
+Serve the CloudTrail MCP server: tools lookup_cloudtrail_events, get_cloudtrail_event_names,
+list_cloudtrail_principals, get_cloudtrail_event, get_cloudtrail_activity_timeline, get_cloudtrail_status
+(plus the prediction tools), and the resource cloudtrail://status.
 
 Transports:
   (default)        stdio: JSON-RPC on stdin/stdout, logs on stderr. For MCP clients that spawn the server,

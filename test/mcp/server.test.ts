@@ -155,6 +155,7 @@ describe('cloudtrail://status', () => {
       end_time: new Date(Math.max(...events.map((e) => e.time))).toISOString(),
       server_version: pkg.version,
     });
+    expect(ok(await call(conn.client, 'get_cloudtrail_status'))).toEqual(status);
   });
 });
 
@@ -249,6 +250,7 @@ describe('tool list', () => {
         'get_cloudtrail_activity_timeline',
         'get_cloudtrail_event',
         'get_cloudtrail_event_names',
+        'get_cloudtrail_status',
         'list_cloudtrail_principals',
         'lookup_cloudtrail_events',
       ]),
