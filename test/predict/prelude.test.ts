@@ -1,0 +1,21 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { predictPrelude } from '../../predict/prelude.ts';
+import type { PredictHelpers } from '../../predict/kernel-helpers.ts';
+
+const INVICTUS = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
+
+describe('predict prelude module', () => {
+  it('loads helpers over the configured store and draws with the kernel Plot by default', async () => {
+    const predict = (await predictPrelude.globals.predict.load!({ cwd: process.cwd(), env: { TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: INVICTUS } })) as PredictHelpers;
+    expect((await predict.train()).events).toBe(2900);
+    const heatmap = predict.heatmap as unknown as (principal: string) => Promise<{ outerHTML: string }>;
+    const fig = await heatmap('bert-jan');
+    expect(fig.outerHTML).toContain('<svg');
+    expect(predictPrelude.types).toContain('declare const predict');
+    for (const method of ['sessions', 'profile', 'peers', 'next', 'nextHour', 'anomalies', 'evaluate', 'heatmap']) {
+      expect(typeof (predict as Record<string, unknown>)[method]).toBe('function');
+      expect(predictPrelude.types).toContain(`  ${method}(`);
+    }
+  });
+});
