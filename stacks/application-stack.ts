@@ -81,7 +81,7 @@ export class ApplicationStack extends Stack {
         conditions: { Bool: { 'aws:SecureTransport': 'true' } },
       }),
     );
-    taskRole.addToPrincipalPolicy(
+    const mountGrant = taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'MountNotebooksViaAccessPoint',
         actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
@@ -152,6 +152,9 @@ export class ApplicationStack extends Stack {
       circuitBreaker: { rollback: true },
       healthCheckGracePeriod: Duration.seconds(120),
     });
+    // The first task mounts EFS at start: the mount targets and the role's mount permission must exist by then.
+    this.service.node.addDependency(this.fileSystem.mountTargetsAvailable);
+    if (mountGrant.policyDependable) this.service.node.addDependency(mountGrant.policyDependable);
 
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {

@@ -65,6 +65,9 @@ describe('ApplicationStack', () => {
     // NFS only from the workbench group; mounting only through that access point.
     const nfs = ofType('AWS::EC2::SecurityGroupIngress');
     expect(nfs).toEqual([expect.objectContaining({ FromPort: 2049, ToPort: 2049, SourceSecurityGroupId: { 'Fn::ImportValue': expect.stringMatching(/WorkbenchSecurityGroup/) } })]);
+    // The service waits for the mount targets and the mount permission before starting its first task.
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    expect(service.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^NotebooksFsEfsMountTarget/), expect.stringMatching(/^TaskRolePolicy/)]));
     const mount = policyDocuments(template).flatMap((d) => d.Statement).find((s) => s.Sid === 'MountNotebooksViaAccessPoint')!;
     expect(mount.Action).toEqual(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);
     expect(JSON.stringify(mount.Condition)).toContain('elasticfilesystem:AccessPointArn');
