@@ -66,30 +66,42 @@ function projectFiles(missing: Set<string>): Plugin {
   };
 }
 
-let building: Promise<string> | undefined;
+/** Builds in progress, per cache directory, so concurrent kernel starts share one build. */
+const building = new Map<string, Promise<string>>();
 
 /** Path of an up-to-date kernel bundle, building it if needed. Safe against concurrent builders (atomic rename). */
-export async function kernelBundle(cacheDir = DEFAULT_CACHE_DIR): Promise<string> {
+export async function kernelBundle(cacheDir = DEFAULT_CACHE_DIR, entry = ENTRY): Promise<string> {
   const manifestPath = join(cacheDir, 'kernel.json');
+  let previous: string | undefined;
   try {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
     if (upToDate(cacheDir, m)) return join(cacheDir, m.entry);
+    if (existsSync(join(cacheDir, m.entry))) previous = join(cacheDir, m.entry);
   } catch {
     // no manifest yet, or unreadable: build
   }
-  building ??= buildBundle(cacheDir, manifestPath).finally(() => {
-    building = undefined;
-  });
-  return building;
+  let build = building.get(cacheDir);
+  if (!build) {
+    build = buildBundle(cacheDir, manifestPath, entry).finally(() => building.delete(cacheDir));
+    building.set(cacheDir, build);
+  }
+  try {
+    return await build;
+  } catch (err) {
+    // A source caught mid-edit should not stop kernels from starting: keep using the last good build.
+    if (!previous) throw new Error(`cannot build the kernel: ${(err as Error).message}`);
+    process.stderr.write(`trailbook: kernel rebuild failed, using the previous build: ${(err as Error).message.split('\n')[0]}\n`);
+    return previous;
+  }
 }
 
-async function buildBundle(cacheDir: string, manifestPath: string): Promise<string> {
+async function buildBundle(cacheDir: string, manifestPath: string, entry: string): Promise<string> {
   const outName = `kernel-${process.pid}-${Date.now().toString(36)}`;
   const outdir = join(cacheDir, outName);
   mkdirSync(outdir, { recursive: true });
   const missing = new Set<string>();
   const result = await build({
-    entryPoints: { main: ENTRY },
+    entryPoints: { main: entry },
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     splitting: true,

@@ -60,11 +60,9 @@ const command: Command = {
       if (!values.quiet) console.error(`Executed ${result.executed} cells in ${result.durationMs} ms; wrote ${result.outPath}`);
       return 0;
     } catch (err) {
-      if (err instanceof NotebookFormatError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        console.error(`trailbook run: ${(err as Error).message}`);
-        return 1;
-      }
-      throw err;
+      // Bad notebook, missing file, kernel that cannot start: a message, not a stack.
+      console.error(`trailbook run: ${err instanceof NotebookFormatError ? err.message : (err as Error).message ?? String(err)}`);
+      return 1;
     }
   },
 };

@@ -31,3 +31,20 @@ describe('kernel bundle cache', () => {
     expect(await kernelBundle(cache)).toBe(rebuilt);
   });
 });
+
+describe('kernel bundle build failures', () => {
+  it('keeps using the last good build when a source is caught mid-edit, and says why when there is none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trailbook-entry-'));
+    const entry = join(dir, 'entry.ts');
+    const cacheA = join(dir, 'cache-a');
+    try {
+      await writeFile(entry, 'export const ok: number = 1;\n');
+      const good = await kernelBundle(cacheA, entry);
+      await writeFile(entry, 'export const broken: number = ;\n');
+      expect(await kernelBundle(cacheA, entry)).toBe(good);
+      await expect(kernelBundle(join(dir, 'cache-b'), entry)).rejects.toThrow(/cannot build the kernel/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
