@@ -63,7 +63,11 @@ export interface ProfileOptions {
 export function profileOf(principal: string, events: TrailEvent[], opts: ProfileOptions = {}): ActivityProfile {
   if (events.length === 0) throw new Error(`no events for principal "${principal}"`);
   const gap = opts.sessionGapMs ?? DEFAULT_SESSION_GAP_MS;
-  const evs = [...events].sort((a, b) => a.time - b.time);
+  let sorted = true;
+  for (let i = 1; i < events.length && sorted; i++) if (events[i - 1].time > events[i].time) sorted = false;
+  const evs = sorted ? events : [...events].sort((a, b) => a.time - b.time);
+  // Per-source lookups: a million events come from a few hundred sources.
+  const serviceBySource = new Map<string, string>();
   const how = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   const services = new Map<string, number>();
   const actions = new Map<string, number>();
@@ -78,10 +82,13 @@ export function profileOf(principal: string, events: TrailEvent[], opts: Profile
   let sessions = 0;
   for (let i = 0; i < evs.length; i++) {
     const e = evs[i];
-    const d = new Date(e.time);
-    how[d.getUTCDay()][d.getUTCHours()]++;
-    days.add(Math.floor(e.time / 86_400_000));
-    tally(services, serviceOf(e.source));
+    const day = Math.floor(e.time / 86_400_000);
+    // 1970-01-01 was a Thursday (day 4 with Sunday = 0).
+    how[(((day + 4) % 7) + 7) % 7][Math.floor((e.time - day * 86_400_000) / 3_600_000)]++;
+    days.add(day);
+    let svc = serviceBySource.get(e.source);
+    if (svc === undefined) serviceBySource.set(e.source, (svc = serviceOf(e.source)));
+    tally(services, svc);
     tally(actions, actionOf(e));
     tally(regions, e.region);
     tally(ips, e.sourceIp);
