@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
 import type { EventStore } from '../../cloudtrail/query.ts';
+import { lazyStore } from '../../mcp/lazy-store.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: trailbook mcp [--http PORT [--host HOST]]
@@ -44,8 +45,7 @@ function keepStdoutForProtocol(): void {
   console.log = console.info = console.debug = toStderr;
 }
 
-async function openConfiguredStore(): Promise<EventStore> {
-  const config = loadDataConfig();
+async function openConfiguredStore(config: DataConfig): Promise<EventStore> {
   await ensureDefaultData(config);
   const store = await openStore(config);
   const errors = (store as { errors?: { file: string; message: string }[] }).errors;
@@ -72,18 +72,28 @@ const command: Command = {
     if (port === undefined) keepStdoutForProtocol();
     // A stray rejection somewhere must not take the server down with every client on it.
     process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? err}`));
-    let store: EventStore;
+    let config: DataConfig;
     try {
-      store = await openConfiguredStore();
+      config = loadDataConfig();
     } catch (err) {
-      log(`cannot open the CloudTrail data: ${(err as Error).message}`);
+      log((err as Error).message);
       return 1;
     }
     if (port === undefined) {
+      // Answer the handshake at once; the data loads (or is generated) while the client gets ready.
+      const store = lazyStore(config.TRAILBOOK_SOURCE, () => openConfiguredStore(config));
+      store.opened().catch((err) => log(`cannot open the CloudTrail data: ${(err as Error).message}`));
       const { serveStdio } = await import('../../mcp/stdio.ts');
       await serveStdio(store);
       await store.close?.();
       return 0;
+    }
+    let store: EventStore;
+    try {
+      store = await openConfiguredStore(config);
+    } catch (err) {
+      log(`cannot open the CloudTrail data: ${(err as Error).message}`);
+      return 1;
     }
     const { startMcpHttpServer } = await import('../../mcp/http.ts');
     let started: Awaited<ReturnType<typeof startMcpHttpServer>>;

@@ -8,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkServerAgainst } from './conformance.ts';
+import { call, textOf } from './helpers.ts';
 import { fixtureRecords, writeFixtureDir } from './fixture.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -34,6 +35,21 @@ describe('stdio: trailbook mcp', () => {
       await checkServerAgainst(client, records);
       // Anything but JSON-RPC on stdout would have surfaced as a parse error here.
       expect(transportErrors).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers the handshake before the data is open, and reports unusable data as tool errors without exiting', async () => {
+    const env = { ...childEnv(), TRAILBOOK_DATA_DIR: join(dataDir, 'missing') };
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], env, cwd: ROOT, stderr: 'pipe' });
+    const client = new Client({ name: 'stdio-missing', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const r = await call(client, 'lookup_cloudtrail_events', {});
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/lookup_cloudtrail_events: ENOENT: no such file or directory, scandir '.*missing'/);
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
     } finally {
       await client.close();
     }
@@ -143,7 +159,7 @@ describe('trailbook mcp command errors', () => {
     const port = (busy.address() as AddressInfo).port;
     // Independent processes: run them side by side.
     const [missing, badPort, inUse] = await Promise.all([
-      run([], { TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: join(dataDir, 'nope') }),
+      run(['--http', '0'], { TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: join(dataDir, 'nope') }),
       run(['--http', 'eighty'], {}),
       run(['--http', String(port)], { TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: dataDir }),
     ]);

@@ -1,0 +1,31 @@
+import type { EventStore, SourceKind } from '../cloudtrail/query.ts';
+
+/**
+ * An EventStore that opens its source on first use. Over stdio the MCP handshake then completes at once
+ * while a large dataset loads (or the sample dataset is generated); tool calls wait for it. A failed open
+ * is reported by each call as an error result and retried on the next one, so the server stays usable.
+ */
+export function lazyStore(kind: SourceKind, open: () => Promise<EventStore>): EventStore & { opened(): Promise<EventStore> } {
+  let pending: Promise<EventStore> | undefined;
+  const opened = (): Promise<EventStore> => {
+    pending ??= open().catch((err) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+  return {
+    kind,
+    opened,
+    query: async (q, o) => (await opened()).query(q, o),
+    async *scan(f, o) {
+      yield* (await opened()).scan(f, o);
+    },
+    eventNames: async (q, o) => (await opened()).eventNames(q, o),
+    status: async () => (await opened()).status(),
+    async close() {
+      const store = await pending?.catch(() => undefined);
+      await store?.close?.();
+    },
+  };
+}
