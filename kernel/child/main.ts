@@ -73,15 +73,10 @@ function interrupt(exec: number) {
   markInterrupted(exec);
   running.abort();
 }
-// The pipe's worker thread is only needed for loops that keep the main thread busy: start it off the
-// cold-start path, but before any cell can get stuck in one.
-let pipeStarted = false;
-function ensureInterruptPipe() {
-  if (pipeStarted) return;
-  pipeStarted = true;
-  startInterruptPipe(interrupt);
-}
-setTimeout(ensureInterruptPipe, 300).unref();
+// The pipe's worker thread is only needed for loops that keep the main thread busy after an await;
+// booting it costs tens of ms of CPU, so it starts just after the cold-start window. (Until then
+// such a loop is stopped by kill and restart, with little state to lose in a fresh kernel.)
+setTimeout(() => startInterruptPipe(interrupt), 250).unref();
 
 // SIGINT stops the synchronous part of a cell (breakOnSigint). Outside it, the interrupt pipe says
 // which cell to stop; a SIGINT handled here may be late (the cell already stopped), so it is ignored
@@ -127,7 +122,6 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
   setRunning(execution);
   let status: 'ok' | 'error' | 'aborted' = 'ok';
   try {
-    ensureInterruptPipe();
     const cell = await compileCell(msg.code, `<cell ${msg.count}>`);
     rememberCell(cell);
     await Promise.race([loadGlobals(cell.identifiers), aborted]);
