@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { EventQuery } from '../../cloudtrail/query.ts';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
-import { iso, resolveWindow } from '../time.ts';
+import { ArgumentError, iso, resolveWindow } from '../time.ts';
 import { toolInput } from './input.ts';
 import { boundedInt, endTime, errorsOnly, eventName, eventSource, readOnly, startTime, username } from './args.ts';
 
@@ -48,8 +50,11 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(LOOKUP_EVENTS, async () => {
-        const { start, end } = resolveWindow(args, ctx.now());
-        const page = await ctx.store.query({
+        const filters = { username: args.username, event_name: args.event_name, event_source: args.event_source, read_only: args.read_only, errors_only: args.errors_only };
+        // A relative window (-24h) moves with the clock; later pages reuse the window of the first page.
+        const pinned = args.cursor === undefined ? undefined : readCursor(args.cursor, fingerprint({ ...filters, order: args.order, start_time: args.start_time, end_time: args.end_time }));
+        const { start, end } = pinned ?? resolveWindow(args, ctx.now());
+        const query: EventQuery = {
           start,
           end,
           principal: args.username,
@@ -58,15 +63,45 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
           readOnly: args.read_only,
           errorsOnly: args.errors_only,
           limit: args.max_results,
-          cursor: args.cursor,
+          cursor: pinned?.store,
           order: args.order,
-        }, storeOptions(extra));
+        };
+        const page = await ctx.store.query(query, storeOptions(extra));
         const events = page.events.map((e) => compactEvent(e, args.include_raw));
         const result: z.infer<typeof output> = { events, count: events.length, order: args.order };
         if (start !== undefined) result.start_time = iso(start);
         if (end !== undefined) result.end_time = iso(end);
-        if (page.nextCursor) result.next_cursor = page.nextCursor;
+        if (page.nextCursor) {
+          result.next_cursor = writeCursor({
+            store: page.nextCursor,
+            start,
+            end,
+            f: fingerprint({ ...filters, order: args.order, start_time: args.start_time, end_time: args.end_time }),
+          });
+        }
         return structuredResult(result);
       }),
   );
 };
+
+/** next_cursor: the store's own cursor plus the resolved window and a fingerprint of the arguments it belongs to. */
+const PageCursor = z.object({ store: z.string(), start: z.number().optional(), end: z.number().optional(), f: z.string() });
+type PageCursor = z.infer<typeof PageCursor>;
+
+const fingerprint = (args: Record<string, unknown>): string =>
+  createHash('sha256').update(JSON.stringify(Object.entries(args).filter(([, v]) => v !== undefined))).digest('base64url').slice(0, 12);
+
+const writeCursor = (c: PageCursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+function readCursor(text: string, expected: string): PageCursor {
+  let c: PageCursor;
+  try {
+    c = PageCursor.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw new ArgumentError('cursor is not a next_cursor returned by lookup_cloudtrail_events: pass it back unchanged');
+  }
+  if (c.f !== expected) {
+    throw new ArgumentError('cursor belongs to a query with different arguments: repeat the same filters, order and times as the first page (only max_results and include_raw may change)');
+  }
+  return c;
+}

@@ -67,6 +67,32 @@ describe('lookup_cloudtrail_events', () => {
     }
   });
 
+  it('keeps the window of the first page when a relative time is paged later', async () => {
+    let now = FIXTURE_END;
+    const c = await connectInProcess(new MemoryStore(events), () => now);
+    const first = ok(await call(c.client, 'lookup_cloudtrail_events', { start_time: '-24h', max_results: 10 }));
+    now += 6 * HOUR; // The clock moves on: newest first, the window's oldest six hours would be lost if "-24h" were re-read.
+    const ids = first.events.map((e: any) => e.id);
+    let cursor = first.next_cursor;
+    while (cursor) {
+      const page = ok(await call(c.client, 'lookup_cloudtrail_events', { start_time: '-24h', max_results: 10, cursor }));
+      ids.push(...page.events.map((e: any) => e.id));
+      expect(page.start_time).toBe(first.start_time);
+      cursor = page.next_cursor;
+    }
+    expect(ids).toEqual(events.filter((e) => e.time >= FIXTURE_END - 24 * HOUR).map((e) => e.id).reverse());
+    await c.close();
+  });
+
+  it('refuses a cursor used with different filters', async () => {
+    const first = ok(await call(conn.client, 'lookup_cloudtrail_events', { username: 'alice', max_results: 5 }));
+    const r = await call(conn.client, 'lookup_cloudtrail_events', { username: 'bob', max_results: 5, cursor: first.next_cursor });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/cursor belongs to a query with different arguments/);
+    // Page size and raw records may change between pages.
+    expect(ok(await call(conn.client, 'lookup_cloudtrail_events', { username: 'alice', max_results: 7, include_raw: true, cursor: first.next_cursor })).count).toBe(7);
+  });
+
   it('rejects wrong arguments with an error naming the argument, and keeps answering', async () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{ max_results: 5000 }, /max_results must be an integer from 1 to 1000/],
@@ -79,7 +105,7 @@ describe('lookup_cloudtrail_events', () => {
       [{ read_only: 'yes' }, /read_only must be true or false/],
       [{ order: 'newest' }, /order must be "desc"/],
       [{ user: 'alice' }, /unknown argument "user"; valid arguments: .*username/],
-      [{ cursor: 'not-a-cursor' }, /Invalid cursor/],
+      [{ cursor: 'not-a-cursor' }, /cursor is not a next_cursor returned by lookup_cloudtrail_events/],
       [{ username: '' }, /username must not be empty/],
     ];
     for (const [args, message] of bad) {
