@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventFilter } from '../../cloudtrail/query.ts';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
 import { ArgumentError, resolveWindow } from '../time.ts';
@@ -30,8 +31,9 @@ export const registerGetEvent: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(GET_EVENT, async () => {
-        const window = resolveWindow(args, ctx.now());
-        for await (const e of ctx.store.scan(window, storeOptions(extra))) {
+        // `eventId` lets the lookup source ask LookupEvents for the one event; other sources ignore it and we match here.
+        const filter: EventFilter & { eventId: string } = { ...resolveWindow(args, ctx.now()), eventId: args.event_id };
+        for await (const e of ctx.store.scan(filter, storeOptions(extra))) {
           if (e.id === args.event_id) return structuredResult({ event: compactEvent(e, args.include_raw) });
         }
         const where = args.start_time || args.end_time ? ' in the given time window' : '';

@@ -50,3 +50,19 @@ it('defaults to the lookup source and answers from CloudTrail LookupEvents acros
   expect(new Set(result.structuredContent.events.map((e: { region: string }) => e.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
   expect(fake.lookups().length).toBeGreaterThan(0);
 });
+
+it('fetches one event by id with a single EventId lookup per region', async () => {
+  const handler = lambdaRuntimeShim.streamifyResponse(createStreamingHandler(openLambdaStore));
+  const target = records[77];
+  const before = fake.lookups().length;
+  const res = await invokeStreaming(
+    handler,
+    functionUrlEvent({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_cloudtrail_event', arguments: { event_id: target.eventID, start_time: '-7d' } } }),
+  );
+  const result = jsonRpcMessages(res.body)[0].result;
+  expect(result.isError, JSON.stringify(result.content)).toBeUndefined();
+  expect(result.structuredContent.event.raw).toEqual(JSON.parse(JSON.stringify(target)));
+  const used = fake.lookups().slice(before);
+  expect(used.length).toBeLessThanOrEqual(2);
+  for (const req of used) expect((req.body as { LookupAttributes: unknown[] }).LookupAttributes).toEqual([{ AttributeKey: 'EventId', AttributeValue: target.eventID }]);
+});
