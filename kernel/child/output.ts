@@ -3,13 +3,16 @@ import { LIMITS, type ChildToHost } from '../wire.ts';
 import { currentExecution, type Execution } from './execution.ts';
 
 /**
- * Sends outputs to the host. Stream text is batched briefly (a tight loop of console.log would
- * otherwise cost one IPC message per line) but flushed within a few milliseconds, and also while
- * a synchronous loop keeps the event loop busy, so output still arrives live.
+ * Sends outputs to the host. Writes go out at once unless they come in a burst (a tight loop of
+ * console.log would otherwise cost one IPC message per line); then they are batched but flushed
+ * every few milliseconds, also while a synchronous loop keeps the event loop busy, so output
+ * still arrives live.
  */
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 8;
+/** Writes per FLUSH_MS window sent individually before batching starts. */
+const BURST = 16;
 
 export function send(message: ChildToHost) {
   if (message.type !== 'output' || message.output.output_type !== 'stream') flushStreams();
@@ -24,6 +27,8 @@ interface Pending {
 let pending: Pending[] = [];
 let pendingBytes = 0;
 let lastFlush = 0;
+let windowStart = 0;
+let windowWrites = 0;
 let timer: NodeJS.Timeout | undefined;
 
 export function flushStreams() {
@@ -31,8 +36,8 @@ export function flushStreams() {
     clearTimeout(timer);
     timer = undefined;
   }
-  lastFlush = performance.now();
   if (!pending.length) return;
+  lastFlush = performance.now();
   const batch = pending;
   pending = [];
   pendingBytes = 0;
@@ -56,7 +61,13 @@ export function writeStream(name: 'stdout' | 'stderr', text: string, execution: 
   if (last && last.exec === execution?.exec && last.name === name) last.text += text;
   else pending.push({ exec: execution?.exec, name, text });
   pendingBytes += text.length;
-  if (pendingBytes >= FLUSH_BYTES || performance.now() - lastFlush >= FLUSH_MS) flushStreams();
+  const now = performance.now();
+  if (now - windowStart >= FLUSH_MS) {
+    windowStart = now;
+    windowWrites = 0;
+  }
+  windowWrites++;
+  if (windowWrites <= BURST || pendingBytes >= FLUSH_BYTES || now - lastFlush >= FLUSH_MS) flushStreams();
   else timer ??= setTimeout(flushStreams, FLUSH_MS);
 }
 

@@ -14,6 +14,14 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a cell and resolves once it has printed its first line, so an interrupt cannot land before it starts. */
+function startCell(code: string) {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const reply = kernel.execute({ code: `console.log("started");\n${code}`, onOutput: (o) => o.output_type === 'stream' && started() });
+  return { reply, started: running.then(() => sleep(100)) };
+}
 const value = async (code: string) => resultOf((await kernel.execute({ code })).outputs)?.['text/plain'];
 
 describe('kernel interrupt, restart and death', () => {
@@ -26,11 +34,11 @@ describe('kernel interrupt, restart and death', () => {
 
   it('interrupts a synchronous infinite loop and keeps state', async () => {
     await kernel.execute({ code: 'const kept = "still here"; let spins = 0;' });
-    const running = kernel.execute({ code: 'while (true) { spins++ }' });
-    await sleep(200);
-    const started = Date.now();
+    const { reply: running, started } = startCell('while (true) { spins++ }');
+    await started;
+    const t0 = Date.now();
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
-    expect(Date.now() - started).toBeLessThan(900);
+    expect(Date.now() - t0).toBeLessThan(900);
     const reply = await running;
     expect(reply.status).toBe('aborted');
     expect(errorOf(reply.outputs)?.ename).toBe('KeyboardInterrupt');
@@ -39,8 +47,8 @@ describe('kernel interrupt, restart and death', () => {
   });
 
   it('interrupts an async loop and keeps state', async () => {
-    const running = kernel.execute({ code: 'let ticks = 0; while (true) { ticks++; await new Promise((r) => setTimeout(r, 1)); }' });
-    await sleep(200);
+    const { reply: running, started } = startCell('let ticks = 0; while (true) { ticks++; await new Promise((r) => setTimeout(r, 1)); }');
+    await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     const reply = await running;
     expect(reply.status).toBe('aborted');
@@ -53,16 +61,16 @@ describe('kernel interrupt, restart and death', () => {
   });
 
   it('interrupts a cell waiting on a promise that never settles', async () => {
-    const running = kernel.execute({ code: 'await new Promise(() => {})' });
-    await sleep(100);
+    const { reply: running, started } = startCell('await new Promise(() => {})');
+    await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     expect((await running).status).toBe('aborted');
     expect(await value('kept')).toBe("'still here'");
   });
 
   it('interrupts a synchronous loop that runs after an await, keeping state', async () => {
-    const running = kernel.execute({ code: 'await null; let laps = 0; while (true) { laps++ }' });
-    await sleep(200);
+    const { reply: running, started } = startCell('await null; let laps = 0; while (true) { laps++ }');
+    await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     expect((await running).status).toBe('aborted');
     expect(Number(await value('laps'))).toBeGreaterThan(0);
@@ -71,8 +79,8 @@ describe('kernel interrupt, restart and death', () => {
 
   it('interrupts a loop in a function defined in an earlier cell', async () => {
     await kernel.execute({ code: 'function spin() { let k = 0; for (;;) k++ }' });
-    const running = kernel.execute({ code: 'await null; spin()' });
-    await sleep(200);
+    const { reply: running, started } = startCell('await null; spin()');
+    await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     expect((await running).status).toBe('aborted');
     expect(await value('kept')).toBe("'still here'");
@@ -80,8 +88,8 @@ describe('kernel interrupt, restart and death', () => {
 
   it('kills and restarts a kernel that ignores the interrupt, saying state was lost', async () => {
     // Blocked in native code after an await: neither breakOnSigint nor a loop check can reach it.
-    const running = kernel.execute({ code: 'await null; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)' });
-    await sleep(200);
+    const { reply: running, started } = startCell('await null; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)');
+    await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: true });
     const reply = await running;
     expect(reply.status).toBe('aborted');
@@ -108,8 +116,8 @@ describe('kernel interrupt, restart and death', () => {
   });
 
   it('survives the kernel process being killed while a cell runs', async () => {
-    const running = kernel.execute({ code: 'await new Promise((r) => setTimeout(r, 5000))' });
-    await sleep(100);
+    const { reply: running, started } = startCell('await new Promise((r) => setTimeout(r, 5000))');
+    await started;
     process.kill(kernel.pid!, 'SIGKILL');
     const reply = await running;
     expect(reply.status).toBe('error');
