@@ -128,8 +128,10 @@ describe('kernel execution', () => {
     });
     await kernel.execute({ code: 'setTimeout(() => console.log("late"), 50); 0', cellId: 'timer-cell' });
     await kernel.execute({ code: 'await new Promise((r) => setTimeout(r, 150))', cellId: 'other-cell' });
+    for (let waited = 0; !events.some((e) => e.text === 'late\n') && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     off();
     expect(events).toContainEqual({ cellId: 'timer-cell', text: 'late\n' });
+    expect(events.filter((e) => e.cellId === 'other-cell')).toEqual([]);
   });
 
   it('supports require() and TypeScript import-equals for CommonJS', async () => {
