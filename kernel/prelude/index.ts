@@ -1,4 +1,5 @@
 import { agentPrelude } from '../../agent/prelude.ts';
+import { predictPrelude } from '../../predict/prelude.ts';
 import { cloudtrailPrelude } from './cloudtrail.ts';
 import { displayPrelude } from './display.ts';
 import { plotPrelude } from './plot.ts';
@@ -11,7 +12,7 @@ export type { PreludeContext, PreludeGlobal, PreludeModule } from './types.ts';
  * write a module exporting a PreludeModule and add it to this list. Keep module files cheap to
  * import: put heavy imports inside `load`.
  */
-export const preludeModules: PreludeModule[] = [displayPrelude, plotPrelude, cloudtrailPrelude, agentPrelude];
+export const preludeModules: PreludeModule[] = [displayPrelude, plotPrelude, cloudtrailPrelude, agentPrelude, predictPrelude];
 
 /** TypeScript declarations of every prelude global, served to the editor (Monaco) for completion and hover. */
 export async function generatePreludeTypes(modules: PreludeModule[] = preludeModules): Promise<string> {
