@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, relative, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventResource, Principal, TrailEvent } from '../event.ts';
 import type { ProgressReport } from '../query.ts';
@@ -10,6 +11,8 @@ import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
 import { extractRecords } from '../readers/shapes.ts';
 import { decode } from '../readers/file.ts';
 import { listCloudTrailFiles } from '../readers/walk.ts';
+import { directorySignature, loadIndex, saveIndex } from '../readers/index-cache.ts';
+import { PROJECT_ROOT } from '../config.ts';
 import { MemoryStore } from './memory.ts';
 import { readFileSync } from 'node:fs';
 
@@ -31,6 +34,11 @@ export interface FilesStoreOptions {
   onProgress?: (p: ProgressReport) => void;
   /** Parser threads; 0 parses on the calling thread. Default: up to 2, none for small directories. */
   workers?: number;
+  /**
+   * Where to keep the parsed index so reopening unchanged data skips parsing; false disables it.
+   * Default: $TRAILBOOK_CACHE_DIR or <project>/.cache.
+   */
+  cacheDir?: string | false;
 }
 
 export interface LoadStats {
@@ -38,8 +46,10 @@ export interface LoadStats {
   skippedFiles: number;
   events: number;
   invalidRecords: number;
-  /** Worker threads that parsed the files (0: parsed on the calling thread). */
+  /** Worker threads that parsed the files (0: parsed on the calling thread or read from the index cache). */
   threads: number;
+  /** True when the index came from the on-disk cache (files unchanged since it was written). */
+  cached: boolean;
   ms: number;
 }
 
@@ -115,6 +125,9 @@ class StoredEvent implements TrailEvent {
 }
 
 export class FilesStore extends MemoryStore {
+  /** Settles when the on-disk index has been written (or was not needed). */
+  indexSaved: Promise<void> = Promise.resolve();
+
   constructor(
     events: TrailEvent[],
     readonly dir: string,
@@ -132,7 +145,8 @@ async function parseInWorkers(files: string[], workers: number, progress: (files
   return Promise.all(
     Array.from({ length: workers }, () =>
       new Promise<CompactResult>((resolve, reject) => {
-        const worker = new Worker(entry);
+        // A larger young generation lets each file's short-lived parse tree die young instead of being promoted.
+        const worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
         const send = () => {
           if (next >= files.length) {
             worker.postMessage({ type: 'done' } satisfies ToWorker);
@@ -216,10 +230,17 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     opts.onProgress?.({ phase: 'read', done: doneFiles, total: files.length, detail: `${doneEvents} events` });
   };
   opts.onProgress?.({ phase: 'read', done: 0, total: files.length });
-  const workers = Math.min(opts.workers ?? (files.length < 32 ? 0 : Math.min(2, availableParallelism())), Math.ceil(files.length / FILES_PER_BATCH));
+  const cacheRoot = opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
+  const cachePath = cacheRoot === false ? undefined : join(cacheRoot, 'files-index', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.bin`);
+  const signature = cachePath ? await directorySignature(files) : '';
+  const fromCache = cachePath ? await loadIndex(cachePath, signature) : undefined;
+  const workers = fromCache ? 0 : Math.min(opts.workers ?? (files.length < 32 ? 0 : Math.min(2, availableParallelism())), Math.ceil(files.length / FILES_PER_BATCH));
   let results: CompactResult[];
   let threads = workers;
-  if (workers > 0) {
+  if (fromCache) {
+    results = fromCache;
+    progress(files.length, results.reduce((s, r) => s + r.count, 0));
+  } else if (workers > 0) {
     try {
       results = await parseInWorkers(files, workers, progress);
     } catch {
@@ -284,6 +305,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     if (!p) principals.set(json, (p = Object.freeze(JSON.parse(json)) as Principal));
     return p;
   };
+  const principalTables: Principal[][] = results.map((r) => new Array(r.strings.length));
 
   const order = sortOrder(times, ids);
   const events: TrailEvent[] = new Array(n);
@@ -303,7 +325,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
       (t[cells[c + 1]] as string) ?? '',
       (t[cells[c + 2]] as string) ?? '',
       (t[cells[c + 3]] as string) ?? '',
-      principalOf(r.strings[cells[c + PRINCIPAL_COL]]),
+      (principalTables[w][cells[c + PRINCIPAL_COL]] ??= principalOf(r.strings[cells[c + PRINCIPAL_COL]])),
       (t[cells[c + 5]] as string) ?? '',
       (t[cells[c + 6]] as string) ?? '',
       t[cells[c + 7]] as string | undefined,
@@ -315,9 +337,12 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
       resourceMaps[w].get(i),
     );
   }
-  const stats: LoadStats = { files: files.length, skippedFiles: skipped.length, events: n, invalidRecords, threads, ms: performance.now() - t0 };
+  const stats: LoadStats = { files: files.length, skippedFiles: skipped.length, events: n, invalidRecords, threads, cached: !!fromCache, ms: performance.now() - t0 };
   opts.onProgress?.({ phase: 'index', done: n, total: n });
-  return new FilesStore(events, dir, errors, warnings, stats);
+  const store = new FilesStore(events, dir, errors, warnings, stats);
+  // Written after the store is usable; a failed write only costs the next start a re-parse.
+  if (cachePath && !fromCache) store.indexSaved = saveIndex(cachePath, signature, results).catch(() => undefined);
+  return store;
 }
 
 /** Reads a single file (any supported shape) without indexing: for tools that inspect one file. */

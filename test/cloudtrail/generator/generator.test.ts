@@ -40,7 +40,7 @@ describe('generated dataset', () => {
   let result: ReturnType<typeof generate>;
   beforeAll(async () => {
     result = generate({ ...small, seed: 3, outDir: dir });
-    store = await openFilesStore(dir);
+    store = await openFilesStore(dir, { cacheDir: false });
     events = (await store.query({ limit: 100_000 })).events;
   });
 
@@ -148,7 +148,7 @@ describe('ensureSampleData and the sample-data command', () => {
   it('runs from the CLI and rejects bad arguments', async () => {
     const out = join(tmp, 'cli');
     expect(await main(['sample-data', '--out', out, '--days', '1', '--events', '200', '--seed', '5'])).toBe(0);
-    expect((await openFilesStore(out)).stats.events).toBeGreaterThan(150);
+    expect((await openFilesStore(out, { cacheDir: false })).stats.events).toBeGreaterThan(150);
     expect(await main(['sample-data', '--days', 'many'])).toBe(2);
     expect(await main(['sample-data', '--bogus'])).toBe(2);
   });

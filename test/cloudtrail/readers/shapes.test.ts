@@ -119,7 +119,7 @@ describe('extractRecords', () => {
 describe.each([0, 2])('openFilesStore over every shape (workers: %i)', (workers) => {
   let store: FilesStore;
   beforeAll(async () => {
-    store = await openFilesStore(dir, { workers });
+    store = await openFilesStore(dir, { workers, cacheDir: false });
   });
 
   it('parses on the requested number of threads', () => {

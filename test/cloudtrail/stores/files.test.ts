@@ -40,7 +40,7 @@ describe.each([
   let raw: Raw[];
   let loaded: TrailEvent[];
   beforeAll(async () => {
-    store = await openFilesStore(dir);
+    store = await openFilesStore(dir, { cacheDir: false });
     raw = rawRecords(dir);
     loaded = await all(store);
   });
@@ -83,7 +83,7 @@ describe('principal normalisation on real records (invictus-aws)', () => {
   let loaded: TrailEvent[];
   let raw: Raw[];
   beforeAll(async () => {
-    loaded = await all(await openFilesStore(INVICTUS));
+    loaded = await all(await openFilesStore(INVICTUS, { cacheDir: false }));
     raw = rawRecords(INVICTUS);
   });
 
@@ -120,7 +120,7 @@ describe('files store queries', () => {
   let store: FilesStore;
   let everything: TrailEvent[];
   beforeAll(async () => {
-    store = await openFilesStore(INVICTUS, { workers: 2 });
+    store = await openFilesStore(INVICTUS, { workers: 2, cacheDir: false });
     everything = await all(store);
   });
 
@@ -172,9 +172,36 @@ describe('files store queries', () => {
     expect(s).toMatchObject({ kind: 'files', location: INVICTUS, count: 2900, regions: ['us-east-1'] });
     expect(s.start).toBe(everything[0].time);
     const phases: string[] = [];
-    await openFilesStore(STRATUS, { onProgress: (p) => phases.push(`${p.phase}:${p.done}/${p.total}`) });
+    await openFilesStore(STRATUS, { cacheDir: false, onProgress: (p) => phases.push(`${p.phase}:${p.done}/${p.total}`) });
     expect(phases[0]).toBe('read:0/35');
     expect(phases).toContain('read:35/35');
     expect(phases.at(-1)).toBe('index:310/310');
+  });
+});
+
+describe('files store index cache', () => {
+  it('reuses the parsed index for unchanged files and re-parses when a file changes', async () => {
+    const { mkdtempSync, cpSync, rmSync, appendFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const tmp = mkdtempSync(join(tmpdir(), 'trailbook-cache-'));
+    try {
+      const data = join(tmp, 'data');
+      cpSync(STRATUS, data, { recursive: true });
+      const cacheDir = join(tmp, 'cache');
+      const cold = await openFilesStore(data, { cacheDir });
+      await cold.indexSaved;
+      const warm = await openFilesStore(data, { cacheDir });
+      expect([cold.stats.cached, warm.stats.cached]).toEqual([false, true]);
+      const ids = async (s: FilesStore) => (await all(s)).map((e) => JSON.stringify(e));
+      expect(await ids(warm)).toEqual(await ids(cold));
+      appendFileSync(join(data, readdirSync(data).find((f) => f.endsWith('.json'))!), '\n');
+      const changed = await openFilesStore(data, { cacheDir });
+      expect(changed.stats.cached).toBe(false);
+      expect(changed.stats.events).toBe(310);
+      await changed.indexSaved;
+      await warm.indexSaved;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { NCOL, type CompactResult } from './compact.ts';
+
+/**
+ * On-disk copy of the compact index of a directory, so reopening unchanged data skips parsing.
+ * Valid only for the exact same file list with the same sizes and modification times.
+ */
+const FORMAT = 'trailbook-files-index-1';
+
+export async function directorySignature(files: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  const stats = await Promise.all(files.map((f) => stat(f)));
+  files.forEach((f, i) => hash.update(`${f}\0${stats[i].size}\0${stats[i].mtimeMs}\n`));
+  return hash.digest('hex');
+}
+
+interface Header {
+  format: string;
+  signature: string;
+  parts: (Omit<CompactResult, 'times' | 'fileIdx' | 'recIdx' | 'cells' | 'readOnly' | 'ids'> & { idsBytes: number })[];
+  bytes: number;
+}
+
+export async function saveIndex(path: string, signature: string, results: CompactResult[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  const parts: Header['parts'] = [];
+  for (const r of results) {
+    const ids = Buffer.from(r.ids, 'utf8');
+    for (const a of [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly]) chunks.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    chunks.push(ids);
+    parts.push({ count: r.count, strings: r.strings, resources: r.resources, outcomes: r.outcomes, idsBytes: ids.length });
+  }
+  const bytes = chunks.reduce((s, c) => s + c.length, 0);
+  const header = Buffer.from(JSON.stringify({ format: FORMAT, signature, parts, bytes } satisfies Header), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, Buffer.concat([len, header, ...chunks]));
+  await rename(tmp, path);
+}
+
+export async function loadIndex(path: string, signature: string): Promise<CompactResult[] | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const hlen = buf.readUInt32LE(0);
+    const header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8')) as Header;
+    if (header.format !== FORMAT || header.signature !== signature || buf.length !== 4 + hlen + header.bytes) return undefined;
+    let off = 4 + hlen;
+    const take = (n: number) => {
+      const out = new Uint8Array(n);
+      out.set(buf.subarray(off, off + n));
+      off += n;
+      return out.buffer;
+    };
+    return header.parts.map((p) => {
+      const n = p.count;
+      const times = new Float64Array(take(n * 8));
+      const fileIdx = new Uint32Array(take(n * 4));
+      const recIdx = new Uint32Array(take(n * 4));
+      const cells = new Uint32Array(take(n * 4 * NCOL));
+      const readOnly = new Uint8Array(take(n));
+      const ids = buf.subarray(off, off + p.idsBytes).toString('utf8');
+      off += p.idsBytes;
+      return { count: n, strings: p.strings, resources: p.resources, outcomes: p.outcomes, times, fileIdx, recIdx, cells, readOnly, ids };
+    });
+  } catch {
+    return undefined;
+  }
+}
