@@ -6,15 +6,18 @@
  *   npx tsx bench/load.ts --sizes 100000       # just one size
  *   npx tsx bench/load.ts --workers 0          # parse on the main thread
  * Datasets are cached under $TRAILBOOK_CACHE_DIR/bench (default .cache/bench) and reused.
+ * Each size is loaded twice: cold (parsing every file) and warm (from the on-disk index the cold load wrote).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../cloudtrail/config.ts';
 import { generate, hasDeliveryFiles } from '../cloudtrail/generator/index.ts';
 
 interface ChildResult {
+  cached: boolean;
   events: number;
   files: number;
   threads: number;
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '100000,1000000' },
     workers: { type: 'string' },
     child: { type: 'string' },
+    'index-dir': { type: 'string' },
   },
 });
 
@@ -37,12 +41,16 @@ async function child(dir: string): Promise<void> {
   const { openFilesStore } = await import('../cloudtrail/stores/files.ts');
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const store = await openFilesStore(dir, values.workers === undefined ? {} : { workers: Number(values.workers) });
+  const store = await openFilesStore(dir, {
+    cacheDir: values['index-dir'],
+    ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
+  });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   // A query touching the indexes, so the figure includes a usable store, not just parsed files.
   await store.query({ principal: 'alice.nguyen', limit: 10 });
   const result: ChildResult = {
+    cached: store.stats.cached,
     events: store.stats.events,
     files: store.stats.files,
     threads: store.stats.threads,
@@ -51,6 +59,8 @@ async function child(dir: string): Promise<void> {
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     errors: store.errors.length,
   };
+  // Peak RSS is taken before the index is written, which happens after the store is in use.
+  await store.indexSaved;
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
@@ -72,23 +82,30 @@ async function parent(): Promise<void> {
       generate({ outDir: dir, events: size, days: 30, seed: 42 });
       process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     }
-    const args = ['--import', 'tsx', import.meta.filename, '--child', dir, ...(values.workers === undefined ? [] : ['--workers', values.workers])];
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
-    rows.push([
-      String(size),
-      String(r.events),
-      String(r.files),
-      (dirBytes(dir) / 1e6).toFixed(0),
-      String(r.threads),
-      (r.ms / 1000).toFixed(2),
-      r.cpuS.toFixed(2),
-      Math.round(r.events / (r.ms / 1000)).toLocaleString('en-US'),
-      r.peakRssMb.toFixed(0),
-      String(r.errors),
-    ]);
+    // Cold: parse every file (the index goes to a fresh directory). Warm: reopen with that index.
+    const indexDir = mkdtempSync(join(tmpdir(), 'trailbook-bench-index-'));
+    for (const mode of ['cold', 'warm']) {
+      const args = ['--import', 'tsx', import.meta.filename, '--child', dir, '--index-dir', indexDir, ...(values.workers === undefined ? [] : ['--workers', values.workers])];
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+      if (r.cached !== (mode === 'warm')) throw new Error(`expected a ${mode} load of ${dir}`);
+      rows.push([
+        String(size),
+        mode,
+        String(r.events),
+        String(r.files),
+        (dirBytes(dir) / 1e6).toFixed(0),
+        String(r.threads),
+        (r.ms / 1000).toFixed(2),
+        r.cpuS.toFixed(2),
+        Math.round(r.events / (r.ms / 1000)).toLocaleString('en-US'),
+        r.peakRssMb.toFixed(0),
+        String(r.errors),
+      ]);
+    }
+    rmSync(indexDir, { recursive: true, force: true });
   }
-  const head = ['target', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors'];
+  const head = ['target', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(line(head));

@@ -24,6 +24,8 @@ interface Header {
 }
 
 export async function saveIndex(path: string, signature: string, results: CompactResult[]): Promise<void> {
+  // Let the caller use the store first: serialising a large index takes a few hundred milliseconds.
+  await new Promise((r) => setImmediate(r));
   const chunks: Buffer[] = [];
   const parts: Header['parts'] = [];
   for (const r of results) {
