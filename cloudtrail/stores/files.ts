@@ -48,6 +48,8 @@ export interface LoadStats {
   invalidRecords: number;
   /** Worker threads that parsed the files (0: parsed on the calling thread or read from the index cache). */
   threads: number;
+  /** Why parser threads could not be used, when they could not (the files were then parsed on the calling thread). */
+  threadError?: string;
   /** True when the index came from the on-disk cache (files unchanged since it was written). */
   cached: boolean;
   ms: number;
@@ -146,7 +148,11 @@ async function parseInWorkers(files: string[], workers: number, progress: (files
     Array.from({ length: workers }, () =>
       new Promise<CompactResult>((resolve, reject) => {
         // A larger young generation lets each file's short-lived parse tree die young instead of being promoted.
-        const worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+        const worker = new Worker(entry, {
+          resourceLimits: { maxYoungGenerationSizeMb: 64 },
+          // --input-type (from `node -e`) is refused by a worker started from a file.
+          execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+        });
         const send = () => {
           if (next >= files.length) {
             worker.postMessage({ type: 'done' } satisfies ToWorker);
@@ -237,14 +243,16 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   const workers = fromCache ? 0 : Math.min(opts.workers ?? (files.length < 32 ? 0 : Math.min(2, availableParallelism())), Math.ceil(files.length / FILES_PER_BATCH));
   let results: CompactResult[];
   let threads = workers;
+  let threadError: string | undefined;
   if (fromCache) {
     results = fromCache;
     progress(files.length, results.reduce((s, r) => s + r.count, 0));
   } else if (workers > 0) {
     try {
       results = await parseInWorkers(files, workers, progress);
-    } catch {
+    } catch (err) {
       // Threads unavailable (e.g. a bundled deployment without the worker file): parse here instead.
+      threadError = (err as Error).message;
       doneFiles = doneEvents = 0;
       threads = 0;
       results = [parseHere(files, progress)];
@@ -337,7 +345,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
       resourceMaps[w].get(i),
     );
   }
-  const stats: LoadStats = { files: files.length, skippedFiles: skipped.length, events: n, invalidRecords, threads, cached: !!fromCache, ms: performance.now() - t0 };
+  const stats: LoadStats = { files: files.length, skippedFiles: skipped.length, events: n, invalidRecords, threads, threadError, cached: !!fromCache, ms: performance.now() - t0 };
   opts.onProgress?.({ phase: 'index', done: n, total: n });
   const store = new FilesStore(events, dir, errors, warnings, stats);
   // Written after the store is usable; a failed write only costs the next start a re-parse.
