@@ -49,13 +49,10 @@ export function resolveAction(short: string): ActionRef {
 }
 
 const READ_PREFIX = /^(Describe|Get|List|Lookup|Search|BatchGet|Head|Filter|Check|Select|Scan|Query|BatchCheck)/;
-const WRITE_EXCEPTIONS = new Set(['GetAuthorizationToken:false', 'GetQueryResults:true']);
-
+/** CloudTrail's readOnly flag: STS calls are recorded as read-only; otherwise it follows the verb. */
 export function isReadOnly(a: ActionRef): boolean {
   if (a.name === 'ConsoleLogin') return false;
   if (a.service === 'sts') return true;
-  if (a.name === 'GetRoleCredentials') return true;
-  if (WRITE_EXCEPTIONS.has(`${a.name}:false`)) return false;
   return READ_PREFIX.test(a.name);
 }
 
