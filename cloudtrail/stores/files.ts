@@ -268,6 +268,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   let invalidRecords = 0;
   const outcomes: FileOutcome[] = results.flatMap((r) => r.outcomes).sort((a, b) => a.file - b.file);
   for (const o of outcomes) {
+    if (!o.error && !o.invalid) continue;
     const name = relative(dir, files[o.file]) || files[o.file];
     if (o.error) {
       const e = { file: files[o.file], message: o.error.startsWith(files[o.file]) ? o.error : `${name}: ${o.error}` };
