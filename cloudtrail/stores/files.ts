@@ -73,7 +73,9 @@ class RawSource {
       if (this.cache.size >= RAW_CACHE_FILES) this.cache.delete(this.cache.keys().next().value!);
     }
     this.cache.set(file, records);
-    return CloudTrailRecord.parse(records[rec]);
+    const parsed = CloudTrailRecord.safeParse(records[rec]);
+    if (!parsed.success) throw new Error(`${this.files[file]}: record ${rec} is no longer readable; the file changed after it was loaded (reopen the store)`);
+    return parsed.data;
   }
 }
 
