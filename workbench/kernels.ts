@@ -44,6 +44,8 @@ export class KernelSession {
   private readonly queue: Job[] = [];
   private running?: Job;
   private draining = false;
+  /** Set when the notebook is deleted: the session refuses work so no untracked kernel is started. */
+  private closed = false;
   lastActivity = Date.now();
 
   constructor(
@@ -184,8 +186,17 @@ export class KernelSession {
     this.broadcast({ type: 'status', status: 'off', detail: 'kernel shut down' });
   }
 
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.shutdown();
+  }
+
   async handle(message: ClientMessage): Promise<void> {
     this.lastActivity = Date.now();
+    if (this.closed) {
+      this.broadcast({ type: 'error', message: `Notebook ${this.name} was deleted or renamed away; reopen it from the list.` });
+      return;
+    }
     switch (message.type) {
       case 'execute':
         return this.execute(message.cellId, message.code);
@@ -244,7 +255,7 @@ export class KernelSessions {
   async remove(name: string): Promise<void> {
     const session = this.sessions.get(name);
     this.sessions.delete(name);
-    await session?.shutdown();
+    await session?.close();
   }
 
   /** Shuts down kernels nobody is looking at and that have been idle longer than the limit. */

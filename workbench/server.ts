@@ -157,7 +157,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     }
     const form = await readForm(ctx);
     const next = form.get('next') ?? '/';
-    const safeNext = next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+    // Only a path on this site: browsers drop tabs/newlines and treat \ as /, so "/\t/evil" would become "//evil".
+    const safeNext = /^\/(?![/\\])[^\s\\\u0000-\u001f]*$/.test(next) ? next : '/';
     if (!auth.tokenMatches(form.get('token') ?? undefined)) {
       ctx.status = 401;
       ctx.type = 'html';
@@ -179,7 +180,13 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     if (!(await serveFile(ctx, PUBLIC_DIR, ctx.params.file!))) await next();
   });
   open.get(/^\/build\/(.+)$/, async (ctx, next) => {
-    if (!(await serveFile(ctx, BUILD_DIR, decodeURIComponent(ctx.path.slice('/build/'.length))))) await next();
+    let relative: string;
+    try {
+      relative = decodeURIComponent(ctx.path.slice('/build/'.length));
+    } catch {
+      return next();
+    }
+    if (!(await serveFile(ctx, BUILD_DIR, relative))) await next();
   });
 
   // Share links: a valid signature reads exactly one notebook's saved state; nothing else.

@@ -80,6 +80,21 @@ describe('auth', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
+  it('redirects after login only to a path on this site', async () => {
+    for (const [next, expected] of [['/notebooks/a.ipynb?x=1', '/notebooks/a.ipynb?x=1'], ['//evil.example/', '/'], ['/\\evil.example', '/'], ['/\t/evil.example', '/'], ['https://evil.example', '/']]) {
+      const res = await fetch(`${wb.url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: wb.origin },
+        body: new URLSearchParams({ token: TOKEN, next: next! }),
+      });
+      expect(res.headers.get('location'), next).toBe(expected);
+    }
+    // A cross-site login form post is refused.
+    const foreign = await fetch(`${wb.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, body: `token=${TOKEN}` });
+    expect(foreign.status).toBe(403);
+  });
+
   it('rejects cross-site mutations (no CSRF header, wrong header, foreign Origin)', async () => {
     const body = { name: 'csrf.ipynb' };
     const noHeader = await browserFetch(wb, '/api/notebooks', { method: 'POST', body, headers: { 'x-csrf-token': '' } });
@@ -268,6 +283,19 @@ describe('kernels over WebSocket', () => {
     expect(await socket.waitFor((m) => m.type === 'error')).toMatchObject({ type: 'error' });
     socket.close();
   }, 120_000);
+
+  it('stops a deleted notebook\'s kernel and refuses further work on it', async () => {
+    await wb.store.create('doomed.ipynb');
+    const socket = await openKernelSocket(wb, 'doomed.ipynb');
+    socket.send({ type: 'execute', cellId: 'a', code: '1 + 1' });
+    await socket.waitFor((m) => m.type === 'reply');
+    expect((await browserFetch(wb, '/api/notebooks/doomed.ipynb', { method: 'DELETE' })).status).toBe(204);
+    await socket.waitFor((m) => m.type === 'status' && m.status === 'off');
+    socket.send({ type: 'execute', cellId: 'b', code: '2' });
+    expect(await socket.waitFor((m) => m.type === 'error')).toMatchObject({ message: expect.stringMatching(/deleted/) });
+    expect(wb.kernels.list().find((k) => k.name === 'doomed.ipynb')).toBeUndefined();
+    socket.close();
+  }, 60_000);
 
   it('culls kernels idle with no browser attached', async () => {
     const short = await startTestWorkbench({ kernelIdleMs: 1000 });
