@@ -17,10 +17,13 @@ export function renderOutput(output: Output): string {
   switch (output.output_type) {
     case 'stream':
       return `<pre class="out stream ${output.name}">${escapeHtml(stripAnsi(joinSource(output.text)))}</pre>`;
-    case 'error':
-      return `<pre class="out error"><strong>${escapeHtml(output.ename)}: ${escapeHtml(output.evalue)}</strong>\n${escapeHtml(
-        stripAnsi(output.traceback.join('\n')),
-      )}</pre>`;
+    case 'error': {
+      const heading = `${output.ename}: ${output.evalue}`;
+      const lines = stripAnsi(output.traceback.join('\n')).split('\n');
+      if (lines[0]?.trim() === heading.trim()) lines.shift();
+      const rest = lines.join('\n').trim() ? `\n${escapeHtml(lines.join('\n'))}` : '';
+      return `<pre class="out error"><strong>${escapeHtml(heading)}</strong>${rest}</pre>`;
+    }
     default: {
       const data = output.data;
       if (data['image/svg+xml'] !== undefined) return `<div class="out svg">${sanitiseHtml(text(data['image/svg+xml']))}</div>`;

@@ -55,6 +55,10 @@ describe('server-side sanitiser', () => {
     expect(renderOutput({ output_type: 'error', ename: 'TypeError', evalue: 'x is <undefined>', traceback: ['\u001b[31mat cell\u001b[0m'] })).toBe(
       '<pre class="out error"><strong>TypeError: x is &lt;undefined&gt;</strong>\nat cell</pre>',
     );
+    // A traceback that starts with "Name: message" does not repeat it.
+    expect(renderOutput({ output_type: 'error', ename: 'Error', evalue: 'boom', traceback: ['Error: boom', '    at <cell 4>:1:7'] })).toBe(
+      '<pre class="out error"><strong>Error: boom</strong>\n    at &lt;cell 4&gt;:1:7</pre>',
+    );
     const rich = renderOutput({ output_type: 'display_data', data: { 'text/html': '<table><tr><td onmouseover="x()">1</td></tr></table>', 'text/plain': 't' }, metadata: {} });
     expect(rich).toContain('<td>1</td>');
     expect(rich).not.toContain('onmouseover');

@@ -63,7 +63,7 @@ export class NotebookPage {
       h('span', { class: 'sep' }),
       button('Interrupt', '■ Interrupt', () => this.kernel.send({ type: 'interrupt' })),
       button('Restart', '↻ Restart', () => this.restart()),
-      button('Shut down kernel', '⏻', () => this.kernel.send({ type: 'shutdown' }), { class: 'subtle' }),
+      button('Shut down kernel', 'Shut down', () => this.kernel.send({ type: 'shutdown' }), { class: 'subtle' }),
       h('span', { class: 'spacer' }),
       this.kernelState,
       this.saveState,

@@ -44,13 +44,14 @@ export function renderOutput(output: Output): HTMLElement {
   switch (output.output_type) {
     case 'stream':
       return h('pre', { class: `out stream ${output.name}` }, stripAnsi(text(output.text)));
-    case 'error':
-      return h(
-        'pre',
-        { class: 'out error', role: 'alert' },
-        h('strong', {}, `${output.ename}: ${output.evalue}`),
-        output.traceback.length ? '\n' + stripAnsi(output.traceback.join('\n')) : '',
-      );
+    case 'error': {
+      // Tracebacks usually repeat "Name: message" as their first line: show it once, in bold.
+      const heading = `${output.ename}: ${output.evalue}`;
+      const lines = stripAnsi(output.traceback.join('\n')).split('\n');
+      if (lines[0]?.trim() === heading.trim()) lines.shift();
+      const rest = lines.join('\n').trim() ? '\n' + lines.join('\n') : '';
+      return h('pre', { class: 'out error', role: 'alert' }, h('strong', {}, heading), rest);
+    }
     default:
       return rich(output.data);
   }
