@@ -111,23 +111,10 @@ export function createCloudTrail(client: Client) {
       const r = await callTool(client, 'get_cloudtrail_event_names', { start_time: iso(args.startTime), end_time: iso(args.endTime), username: args.username, event_source: args.eventSource, top: args.top });
       return r.event_names as { source: string; name: string; count: number }[];
     },
-    /** Principals with their event counts: the server's principals tool when it has one, else derived from events. */
+    /** Principals with their event counts, errors, first/last seen and top actions (list_cloudtrail_principals). */
     async principals(args: { startTime?: Time; endTime?: Time; limit?: number } = {}) {
-      const tool = (await tools).find((n) => /principal/.test(n));
-      if (tool) {
-        const r = await callTool(client, tool, { start_time: iso(args.startTime), end_time: iso(args.endTime) });
-        return (r.principals ?? r) as unknown;
-      }
-      const events = (await api.events({ startTime: args.startTime, endTime: args.endTime, limit: args.limit ?? 10_000 })) as { principal: { name: string; type: string; arn?: string }; time: string }[];
-      const byName = new Map<string, { name: string; type: string; arn?: string; events: number; first: string; last: string }>();
-      for (const e of events) {
-        const p = byName.get(e.principal.name) ?? { name: e.principal.name, type: e.principal.type, arn: e.principal.arn, events: 0, first: e.time, last: e.time };
-        p.events++;
-        if (e.time < p.first) p.first = e.time;
-        if (e.time > p.last) p.last = e.time;
-        byName.set(p.name, p);
-      }
-      return [...byName.values()].sort((a, b) => b.events - a.events);
+      const r = await callTool(client, 'list_cloudtrail_principals', { start_time: iso(args.startTime), end_time: iso(args.endTime), top: args.limit });
+      return r.principals as unknown;
     },
     /** Source kind, location, time range and event count of the data. */
     async status() {
@@ -171,7 +158,7 @@ declare const cloudtrail: {
   lookupEvents(args?: CloudTrailLookupArgs): Promise<{ events: CloudTrailEvent[]; count: number; order: 'asc' | 'desc'; next_cursor?: string }>;
   events(args?: CloudTrailLookupArgs & { limit?: number }): Promise<CloudTrailEvent[]>;
   eventNames(args?: { startTime?: TimeArg; endTime?: TimeArg; username?: string; eventSource?: string; top?: number }): Promise<{ source: string; name: string; count: number }[]>;
-  principals(args?: { startTime?: TimeArg; endTime?: TimeArg; limit?: number }): Promise<{ name: string; type: string; arn?: string; events: number; first: string; last: string }[]>;
+  principals(args?: { startTime?: TimeArg; endTime?: TimeArg; limit?: number }): Promise<{ key: string; name: string; type: string; human?: string; arns: string[]; events: number; errors: number; read_only: number; mutating: number; distinct_actions: number; regions: string[]; source_ips: number; first_seen: string; last_seen: string; top_actions: { action: string; count: number }[] }[]>;
   status(): Promise<{ source: string; location: string; regions: string[]; start_time: string | null; end_time: string | null; count: number | null; [k: string]: unknown }>;
   tools(): Promise<string[]>;
   call(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
