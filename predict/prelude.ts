@@ -11,12 +11,12 @@ export const predictPrelude: PreludeModule = {
   globals: {
     predict: {
       load: async (ctx) => {
-        const [{ createPredictHelpers }, { openStore, loadDataConfig }, { loadPlot }] = await Promise.all([
+        const [{ createPredictHelpers }, { kernelStore }, { loadPlot }] = await Promise.all([
           import('./kernel-helpers.ts'),
-          import('../cloudtrail/config.ts'),
+          import('../kernel/prelude/store.ts'),
           import('../kernel/prelude/plot.ts'),
         ]);
-        const helpers = createPredictHelpers(await openStore(loadDataConfig(ctx.env)));
+        const helpers = createPredictHelpers(await kernelStore(ctx.env));
         return {
           ...helpers,
           heatmap: async (principal: string, Plot?: PlotModule, opts: HeatmapOptions = {}) =>

@@ -29,12 +29,12 @@ async function connect(ctx: PreludeContext): Promise<Client> {
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: fetchImpl }));
     return client;
   }
-  const [{ InMemoryTransport }, { createCloudTrailMcpServer }, { openStore, loadDataConfig }] = await Promise.all([
+  const [{ InMemoryTransport }, { createCloudTrailMcpServer }, { kernelStore }] = await Promise.all([
     import('@modelcontextprotocol/sdk/inMemory.js'),
     import('../../mcp/server.ts'),
-    import('../../cloudtrail/config.ts'),
+    import('./store.ts'),
   ]);
-  const store = await openStore(loadDataConfig(ctx.env));
+  const store = await kernelStore(ctx.env);
   const server = createCloudTrailMcpServer({ store });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
