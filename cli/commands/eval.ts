@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.ts';
+import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import type { TrailEvent } from '../../cloudtrail/event.ts';
 import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { evaluate, type EvaluationReport } from '../../predict/evaluate.ts';
@@ -45,21 +44,15 @@ const command: Command = {
   summary: 'Score next-action prediction against baselines on a CloudTrail directory',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          json: { type: 'boolean', default: false },
-          'train-fraction': { type: 'string' },
-          'no-tune': { type: 'boolean', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        'train-fraction': { type: 'string' },
+        'no-tune': { type: 'boolean', default: false },
+      },
+    });
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give exactly one directory' : 'missing DIR');
     const dir = resolve(positionals[0]);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`not a directory: ${dir}`);

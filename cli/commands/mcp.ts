@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
 import type { EventStore } from '../../cloudtrail/query.ts';
 import { lazyStore } from '../../mcp/lazy-store.ts';
-import { UsageError, type Command } from '../command.ts';
+import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: trailbook mcp [--http PORT [--host HOST]]
 
@@ -60,12 +59,7 @@ const command: Command = {
   summary: 'Serve the CloudTrail MCP tools over stdio or Streamable HTTP',
   usage,
   async run(argv) {
-    let values: { http?: string; host?: string };
-    try {
-      ({ values } = parseArgs({ args: argv, options: { http: { type: 'string' }, host: { type: 'string' } }, strict: true, allowPositionals: false }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandArgs({ args: argv, options: { http: { type: 'string' }, host: { type: 'string' } }, strict: true, allowPositionals: false });
     if (values.host !== undefined && values.http === undefined) throw new UsageError('--host only applies with --http PORT');
     const port = values.http === undefined ? undefined : parsePort(values.http);
 

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.ts';
+import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: trailbook run NOTEBOOK.ipynb [--out FILE] [--allow-errors] [--timeout SECONDS]
 
@@ -18,22 +17,16 @@ const command: Command = {
   summary: 'Execute a notebook headlessly and store its outputs',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          out: { type: 'string', short: 'o' },
-          'allow-errors': { type: 'boolean', default: false },
-          timeout: { type: 'string' },
-          quiet: { type: 'boolean', short: 'q', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        'allow-errors': { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+      },
+    });
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give exactly one notebook' : 'missing NOTEBOOK.ipynb');
     let cellTimeoutMs: number | undefined;
     if (values.timeout !== undefined) {

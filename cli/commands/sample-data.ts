@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.ts';
+import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { DEFAULT_DATA_DIR } from '../../cloudtrail/config.ts';
 import { DEFAULTS, generate } from '../../cloudtrail/generator/index.ts';
 
@@ -31,23 +30,18 @@ const command: Command = {
   summary: 'Generate the realistic sample CloudTrail dataset',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          out: { type: 'string' },
-          seed: { type: 'string' },
-          days: { type: 'string' },
-          events: { type: 'string' },
-          start: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandArgs({
+      args: argv,
+      options: {
+        out: { type: 'string' },
+        seed: { type: 'string' },
+        days: { type: 'string' },
+        events: { type: 'string' },
+        start: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
     const seedText = values.seed;
     if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UsageError(`--seed needs a non-negative integer, got "${seedText}"`);
     if (values.start !== undefined && Number.isNaN(Date.parse(values.start))) throw new UsageError(`--start needs an ISO date such as 2026-10-01, got "${values.start}"`);

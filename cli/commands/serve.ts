@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { loadDataConfig, DEFAULT_DATA_DIR } from '../../cloudtrail/config.ts';
-import { UsageError, type Command } from '../command.ts';
+import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: trailbook serve [--host HOST] [--port PORT] [--notebook-dir DIR]
 
@@ -35,22 +34,17 @@ const command: Command = {
   summary: 'Start the workbench (UI, API and kernels)',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          host: { type: 'string' },
-          port: { type: 'string' },
-          'notebook-dir': { type: 'string' },
-          'no-sample-data': { type: 'boolean', default: false },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'notebook-dir': { type: 'string' },
+        'no-sample-data': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
     let port: number | undefined;
     if (values.port !== undefined) {
       port = Number(values.port);

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const CLI = resolve(import.meta.dirname, '../../cli/trailbook.js');
+const COMMANDS = ['serve', 'run', 'mcp', 'sample-data', 'eval'];
+
+async function trailbook(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('trailbook CLI', () => {
+  it('lists every subcommand in its help', async () => {
+    const { code, stdout } = await trailbook('--help');
+    expect(code).toBe(0);
+    for (const name of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${name}\\s+\\S`, 'm'));
+  });
+
+  it.each(COMMANDS)('prints usage for `%s --help`', async (name) => {
+    const { code, stdout } = await trailbook(name, '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`trailbook ${name}`);
+    expect(stdout).not.toMatch(/not built yet/);
+  });
+
+  it.each(COMMANDS)('rejects an unknown option to `%s` with exit code 2 and its usage', async (name) => {
+    const { code, stderr } = await trailbook(name, '--no-such-option');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Unknown option '--no-such-option'/);
+    expect(stderr).toContain(`trailbook ${name}`);
+  });
+
+  it('names an unknown command and exits 2', async () => {
+    const { code, stderr } = await trailbook('frobnicate');
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "frobnicate"');
+  });
+});
