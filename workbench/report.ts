@@ -62,7 +62,7 @@ pre{margin:0;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace;white-sp
 .outputs{padding:8px 12px 8px 68px}
 .out{margin:4px 0;overflow-x:auto}
 .out.stderr{color:#9a6700}.out.error{color:#cf222e;background:#fff5f5;padding:8px;border-radius:6px}
-table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left}th{background:#f6f8fa}
+table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;white-space:nowrap;max-width:36em;overflow:hidden;text-overflow:ellipsis}th{background:#f6f8fa}
 img,svg{max-width:100%;height:auto}
 `;
 
