@@ -7,7 +7,6 @@ import {
   type AthenaClientConfig,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
-import { z } from 'zod';
 import { normalise, type TrailEvent } from '../event.ts';
 import {
   EventQuery,
@@ -20,6 +19,7 @@ import {
   type QueryOptions,
   type StoreStatus,
 } from '../query.ts';
+import { checkCursorOrder, cursorCodec, OrderedCursor } from '../cursor.ts';
 import { CloudTrailRecord } from '../record.ts';
 import { eventNamesSql, eventsSql, rowToRecord, statusSql, tableName, type TableRef } from './athena-sql.ts';
 import { sleep } from './token-bucket.ts';
@@ -65,16 +65,7 @@ export class AthenaQueryError extends Error {
   }
 }
 
-const AthenaCursor = z.object({ o: z.enum(['asc', 'desc']), t: z.number(), id: z.string() });
-type AthenaCursor = z.infer<typeof AthenaCursor>;
-const encodeCursor = (c: AthenaCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(s: string): AthenaCursor {
-  try {
-    return AthenaCursor.parse(JSON.parse(Buffer.from(s, 'base64url').toString('utf8')));
-  } catch {
-    throw new Error(`Invalid athena cursor "${s.slice(0, 40)}": pass the nextCursor returned by the previous page unchanged.`);
-  }
-}
+const athenaCursor = cursorCodec(OrderedCursor, 'athena');
 
 type Row = Record<string, string | undefined>;
 
@@ -176,8 +167,8 @@ export class AthenaStore implements EventStore {
 
   async query(input: EventQuery, opts: QueryOptions = {}): Promise<EventPage> {
     const q = EventQuery.parse(input);
-    const cur = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (cur && cur.o !== q.order) throw new Error(`This cursor was made for order "${cur.o}"; pass the same order to continue.`);
+    const cur = q.cursor ? athenaCursor.decode(q.cursor) : undefined;
+    checkCursorOrder(cur, q.order);
     // One row more than asked tells whether another page exists.
     const sql = eventsSql(this.table, q, { ...this.where(), order: q.order, after: cur, limit: q.limit + 1 });
     const id = await this.run(sql, opts);
@@ -197,7 +188,7 @@ export class AthenaStore implements EventStore {
       // SQL's principal filter is a superset of `matches`; rows it lets through still advance the cursor.
       if (matches(e, q)) events.push(e);
     }
-    return { events, nextCursor: more && last ? encodeCursor({ o: q.order, ...last }) : undefined };
+    return { events, nextCursor: more && last ? athenaCursor.encode({ o: q.order, ...last }) : undefined };
   }
 
   async *scan(filter: EventFilter = {}, opts: QueryOptions = {}): AsyncIterable<TrailEvent> {

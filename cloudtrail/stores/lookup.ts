@@ -20,6 +20,7 @@ import {
   type QueryOptions,
   type StoreStatus,
 } from '../query.ts';
+import { checkCursorOrder, cursorCodec, OrderedCursor } from '../cursor.ts';
 import { CloudTrailRecord } from '../record.ts';
 import { DiskCache } from './disk-cache.ts';
 import { isAfter, mergeByTime } from './merge.ts';
@@ -127,17 +128,8 @@ function lookupMatches(e: TrailEvent, q: LookupEventQuery): boolean {
 const Window = z.object({ s: z.number(), e: z.number(), open: z.boolean() });
 type Window = z.infer<typeof Window>;
 
-const LookupCursor = z.object({ w: Window, o: z.enum(['asc', 'desc']), t: z.number(), id: z.string() });
-type LookupCursor = z.infer<typeof LookupCursor>;
-
-const encodeCursor = (c: LookupCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(s: string): LookupCursor {
-  try {
-    return LookupCursor.parse(JSON.parse(Buffer.from(s, 'base64url').toString('utf8')));
-  } catch {
-    throw new Error(`Invalid lookup cursor "${s.slice(0, 40)}": pass the nextCursor returned by the previous page unchanged.`);
-  }
-}
+/** The window rides along in the cursor so later pages of an open window ("until now") see the same range. */
+const lookupCursor = cursorCodec(OrderedCursor.extend({ w: Window }), 'lookup');
 
 type Progress = { pages: number; events: number };
 
@@ -392,8 +384,8 @@ export class LookupStore implements EventStore {
 
   async query(input: LookupEventQuery, opts: QueryOptions = {}): Promise<EventPage> {
     const q = { ...input, ...EventQuery.parse(input) } as LookupEventQuery & ReturnType<typeof EventQuery.parse>;
-    const cur = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (cur && cur.o !== q.order) throw new Error(`This cursor was made for order "${cur.o}"; pass the same order to continue.`);
+    const cur = q.cursor ? lookupCursor.decode(q.cursor) : undefined;
+    checkCursorOrder(cur, q.order);
     const window = cur?.w ?? this.resolveWindow(q);
     const attr = chooseLookupAttribute(q);
     const progress = { pages: 0, events: 0 };
@@ -414,7 +406,7 @@ export class LookupStore implements EventStore {
       if (more) break;
     }
     const last = out[out.length - 1];
-    return { events: out, nextCursor: more && last ? encodeCursor({ w: window, o: q.order, t: last.time, id: last.id }) : undefined };
+    return { events: out, nextCursor: more && last ? lookupCursor.encode({ w: window, o: q.order, t: last.time, id: last.id }) : undefined };
   }
 
   async *scan(filter: EventFilter & Partial<LookupEventQuery> = {}, opts: QueryOptions = {}): AsyncIterable<TrailEvent> {

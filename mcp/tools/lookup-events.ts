@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { cursorCodec } from '../../cloudtrail/cursor.ts';
 import type { EventQuery } from '../../cloudtrail/query.ts';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
@@ -50,9 +51,19 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(LOOKUP_EVENTS, async () => {
-        const filters = { username: args.username, event_name: args.event_name, event_source: args.event_source, read_only: args.read_only, errors_only: args.errors_only };
+        // Every argument that shapes the result set; a cursor only continues a query with the same ones.
+        const f = fingerprint({
+          username: args.username,
+          event_name: args.event_name,
+          event_source: args.event_source,
+          read_only: args.read_only,
+          errors_only: args.errors_only,
+          order: args.order,
+          start_time: args.start_time,
+          end_time: args.end_time,
+        });
         // A relative window (-24h) moves with the clock; later pages reuse the window of the first page.
-        const pinned = args.cursor === undefined ? undefined : readCursor(args.cursor, fingerprint({ ...filters, order: args.order, start_time: args.start_time, end_time: args.end_time }));
+        const pinned = args.cursor === undefined ? undefined : readCursor(args.cursor, f);
         const { start, end } = pinned ?? resolveWindow(args, ctx.now());
         const query: EventQuery = {
           start,
@@ -72,12 +83,7 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
         if (start !== undefined) result.start_time = iso(start);
         if (end !== undefined) result.end_time = iso(end);
         if (page.nextCursor) {
-          result.next_cursor = writeCursor({
-            store: page.nextCursor,
-            start,
-            end,
-            f: fingerprint({ ...filters, order: args.order, start_time: args.start_time, end_time: args.end_time }),
-          });
+          result.next_cursor = pageCursor.encode({ store: page.nextCursor, start, end, f });
         }
         return structuredResult(result);
       }),
@@ -85,18 +91,16 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
 };
 
 /** next_cursor: the store's own cursor plus the resolved window and a fingerprint of the arguments it belongs to. */
-const PageCursor = z.object({ store: z.string(), start: z.number().optional(), end: z.number().optional(), f: z.string() });
-type PageCursor = z.infer<typeof PageCursor>;
+const pageCursor = cursorCodec(z.object({ store: z.string(), start: z.number().optional(), end: z.number().optional(), f: z.string() }));
+type PageCursor = ReturnType<typeof pageCursor.decode>;
 
 const fingerprint = (args: Record<string, unknown>): string =>
   createHash('sha256').update(JSON.stringify(Object.entries(args).filter(([, v]) => v !== undefined))).digest('base64url').slice(0, 12);
 
-const writeCursor = (c: PageCursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
-
 function readCursor(text: string, expected: string): PageCursor {
   let c: PageCursor;
   try {
-    c = PageCursor.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    c = pageCursor.decode(text);
   } catch {
     throw new ArgumentError('cursor is not a next_cursor returned by lookup_cloudtrail_events: pass it back unchanged');
   }
