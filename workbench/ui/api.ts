@@ -1,4 +1,5 @@
 import type { Notebook } from '../../notebook/format.ts';
+import type { NotebookEntry, OpenedNotebook as Opened } from '../notebooks.ts';
 
 /** Typed calls to the workbench API. Mutations carry the double-submit CSRF token. */
 
@@ -33,18 +34,6 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 const nb = (name: string) => `/api/notebooks/${encodeURIComponent(name)}`;
-
-export interface NotebookEntry {
-  name: string;
-  size: number;
-  modified: string;
-  error?: string;
-}
-export interface Opened {
-  name: string;
-  version: string;
-  notebook: Notebook;
-}
 
 export const api = {
   list: () => call<{ notebooks: NotebookEntry[]; kernels: { name: string; status: string }[] }>('GET', '/api/notebooks'),

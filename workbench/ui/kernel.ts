@@ -1,4 +1,4 @@
-import type { ServerMessage } from '../kernels.ts';
+import type { ClientMessage, ServerMessage } from '../kernels.ts';
 
 /** The browser end of the kernel WebSocket; reconnects after drops (the kernel itself keeps running). */
 export class KernelConnection {
@@ -33,7 +33,7 @@ export class KernelConnection {
     };
   }
 
-  send(message: { type: 'execute'; cellId: string; code: string } | { type: 'interrupt' | 'restart' | 'shutdown' }): void {
+  send(message: ClientMessage): void {
     const data = JSON.stringify(message);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(data);
     else this.pending.push(data);

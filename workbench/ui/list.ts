@@ -1,4 +1,5 @@
-import { api, type NotebookEntry } from './api.ts';
+import type { NotebookEntry } from '../notebooks.ts';
+import { api } from './api.ts';
 import { h, toast } from './dom.ts';
 
 /** The notebook list: open, create, rename, duplicate, delete; malformed files shown with their error. */
