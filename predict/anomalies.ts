@@ -49,6 +49,17 @@ const FIRSTS: { kind: FindingKind; weight: number; label: string; get: (e: Trail
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const fmtP = (p: number) => (p >= 0.01 ? p.toFixed(3) : p.toExponential(1));
+/** The first n items joined, with an ellipsis when there are more. */
+const sample = (items: Iterable<string>, n: number) => {
+  const all = [...items];
+  return all.slice(0, n).join(', ') + (all.length > n ? ', ...' : '');
+};
+
+/** A finding anchored at event e (its time and id); scores are rounded for display. */
+function finding(kind: FindingKind, principal: string, e: TrailEvent, action: string, score: number, explanation: string, value?: number): Finding {
+  const time = new Date(e.time).toISOString();
+  return { kind, principal, time, timeMs: e.time, score: r3(score), action, eventId: e.id, ...(value === undefined ? {} : { value }), explanation };
+}
 
 /**
  * Scans each principal's events in time order: surprise of every event under the sequence model, attributes
@@ -78,17 +89,8 @@ export function detectAnomalies(engine: Engine, options: AnomalyOptions = {}): F
         if (score >= o.minScore) {
           const prev = hist[hist.length - 1];
           const after = prev === 0 ? 'at the start of a session' : `after ${model.nameOf(prev)}`;
-          out.push({
-            kind: 'surprising-action',
-            principal,
-            time: new Date(e.time).toISOString(),
-            timeMs: e.time,
-            score: r3(score),
-            action,
-            eventId: e.id,
-            value: r3(bits),
-            explanation: `${principal} called ${action} ${after}; the model gave it p=${fmtP(p)} (${bits.toFixed(1)} bits of surprise).`,
-          });
+          const why = `${principal} called ${action} ${after}; the model gave it p=${fmtP(p)} (${bits.toFixed(1)} bits of surprise).`;
+          out.push(finding('surprising-action', principal, e, action, score, why, r3(bits)));
         }
       }
       for (let f = 0; f < FIRSTS.length; f++) {
@@ -97,17 +99,8 @@ export function detectAnomalies(engine: Engine, options: AnomalyOptions = {}): F
         if (report && i >= o.minHistory && want(FIRSTS[f].kind)) {
           // More history makes a first-seen value more telling: weight * (1 - 1/sqrt(history)).
           const score = FIRSTS[f].weight * (1 - 1 / Math.sqrt(i));
-          if (score >= o.minScore)
-            out.push({
-              kind: FIRSTS[f].kind,
-              principal,
-              time: new Date(e.time).toISOString(),
-              timeMs: e.time,
-              score: r3(score),
-              action,
-              eventId: e.id,
-              explanation: `${principal} used ${FIRSTS[f].label} ${v} for the first time (${action}) after ${i} earlier events that never did (seen before: ${[...seen[f]].slice(0, 3).join(', ')}${seen[f].size > 3 ? ', ...' : ''}).`,
-            });
+          const why = `${principal} used ${FIRSTS[f].label} ${v} for the first time (${action}) after ${i} earlier events that never did (seen before: ${sample(seen[f], 3)}).`;
+          if (score >= o.minScore) out.push(finding(FIRSTS[f].kind, principal, e, action, score, why));
         }
         seen[f].add(v);
       }
@@ -120,21 +113,11 @@ export function detectAnomalies(engine: Engine, options: AnomalyOptions = {}): F
           const idx = [...denied];
           for (let j = i + 1; j < list.length && list[j].time - first.time <= o.burstWindowMs; j++) if (isAccessDenied(list[j])) idx.push(j);
           const end = list[idx[idx.length - 1]].time;
-          const actions = [...new Set(idx.map((j) => seq.actions[j]))];
+          const actions = new Set(idx.map((j) => seq.actions[j]));
           const n = idx.length;
           const score = Math.min(1, 0.5 + n / (4 * o.burstCount));
-          if (score >= o.minScore)
-            out.push({
-              kind: 'access-denied-burst',
-              principal,
-              time: new Date(first.time).toISOString(),
-              timeMs: first.time,
-              score: r3(score),
-              action: seq.actions[denied[0]],
-              eventId: first.id,
-              value: n,
-              explanation: `${principal} was denied ${n} times within ${Math.max(1, Math.round((end - first.time) / 1000))} s (${actions.slice(0, 4).join(', ')}${actions.length > 4 ? ', ...' : ''}), which looks like probing for permissions.`,
-            });
+          const why = `${principal} was denied ${n} times within ${Math.max(1, Math.round((end - first.time) / 1000))} s (${sample(actions, 4)}), which looks like probing for permissions.`;
+          if (score >= o.minScore) out.push(finding('access-denied-burst', principal, first, seq.actions[denied[0]], score, why, n));
           lastBurstEnd = end;
           denied.length = 0;
         }
