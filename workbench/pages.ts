@@ -1,6 +1,6 @@
-/** The two server-rendered pages: the login form and the app shell the browser UI mounts into. */
+import { escapeHtml } from './sanitise.ts';
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** The two server-rendered pages: the login form and the app shell the browser UI mounts into. */
 
 export function loginPage({ next, error }: { next: string; error?: string }): string {
   return `<!doctype html>

@@ -1,12 +1,11 @@
 import { joinSource, type Notebook, type Output } from '../notebook/format.ts';
-import { renderMarkdown, sanitiseHtml } from './sanitise.ts';
+import { escapeHtml, renderMarkdown, sanitiseHtml } from './sanitise.ts';
 
 /**
  * The read-only report of a saved notebook (share page and static HTML export): markdown rendered,
  * code shown as text, stored outputs sanitised. Self-contained: inline CSS, no script at all.
  */
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 

@@ -42,7 +42,8 @@ const SVG_ATTRS = new Set(
 );
 
 const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escapeAttr = (s: string): string => escapeText(s).replace(/"/g, '&quot;');
+/** Escapes text for HTML content and double-quoted attribute values. */
+export const escapeHtml = (s: string): string => escapeText(s).replace(/"/g, '&quot;');
 
 /** CSS is allowed only without anything that can load, execute or break out of its context. */
 function safeCss(css: string): boolean {
@@ -111,7 +112,7 @@ function serialise(node: DomNode, inSvg: boolean, out: string[]): void {
   for (const attr of Array.from(node.attributes ?? [])) {
     if (tag === 'input' && attr.name.toLowerCase() === 'disabled') continue;
     const value = cleanAttribute(tag, svg, attr.name, attr.value);
-    if (value !== undefined) out.push(` ${attr.name.toLowerCase() === 'viewbox' ? 'viewBox' : attr.name}="${escapeAttr(value)}"`);
+    if (value !== undefined) out.push(` ${attr.name.toLowerCase() === 'viewbox' ? 'viewBox' : attr.name}="${escapeHtml(value)}"`);
   }
   if (tag === 'a') out.push(' rel="noopener noreferrer nofollow" target="_blank"');
   if (tag === 'input') out.push(' disabled');
