@@ -85,7 +85,7 @@ export class NotebookStore {
 
   async exists(name: string): Promise<boolean> {
     try {
-      await stat(await this.pathOf(name, true));
+      await this.pathOf(name, true); // lstat (and realpath for links) already proves the file is there
       return true;
     } catch (err) {
       if (err instanceof NotebookError && err.status === 404) return false;
@@ -127,10 +127,15 @@ export class NotebookStore {
   }
 
   async currentVersion(name: string): Promise<string | undefined> {
+    return this.versionAt(await this.pathOf(name, false));
+  }
+
+  /** The version of the file at a resolved path, or undefined when there is none. */
+  private async versionAt(path: string): Promise<string | undefined> {
     try {
-      return versionOf(await readFile(await this.pathOf(name, true)));
+      return versionOf(await readFile(path));
     } catch (err) {
-      if (err instanceof NotebookError && err.status === 404) return undefined;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
   }
@@ -151,7 +156,7 @@ export class NotebookStore {
 
   private async saveNow(name: string, notebook: Notebook, baseVersion: string | null): Promise<string> {
     const path = await this.pathOf(name, false);
-    const current = await this.currentVersion(name);
+    const current = await this.versionAt(path);
     if (current !== (baseVersion ?? undefined)) {
       throw new NotebookError(
         current === undefined
