@@ -7,20 +7,6 @@ import type { PreludeModule } from '../kernel/prelude/types.ts';
  * cell (through process.stdout, which the kernel routes to that cell); the returned AgentAnswer displays as
  * the answer plus a table of tool calls and tokens. The Bedrock SDK loads only when a cell mentions `agent`.
  */
-/**
- * An interrupted cell is only marked aborted (its awaits reject); without this the model conversation
- * would go on in the background, spending tokens and writing into a finished cell.
- */
-function abortWhenInterrupted(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const execution = currentExecution();
-  const timer = setInterval(() => {
-    if (execution?.aborted) controller.abort(new Error('Execution interrupted'));
-  }, 50);
-  timer.unref();
-  return { signal: controller.signal, dispose: () => clearInterval(timer) };
-}
-
 export const agentPrelude: PreludeModule = {
   name: 'agent',
   globals: {
@@ -31,9 +17,11 @@ export const agentPrelude: PreludeModule = {
         return {
           ...agent,
           ask: (question: string, options: Parameters<typeof agent.ask>[1] = {}) => {
-            const stop = abortWhenInterrupted();
-            const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-            return agent.ask(question, { ...options, signal }).finally(stop.dispose);
+            // An interrupted cell's awaits reject, but the conversation would go on in the background,
+            // spending tokens and writing into a finished cell: tie it to the cell's signal.
+            const stop = currentExecution()?.signal;
+            const signal = options.signal && stop ? AbortSignal.any([options.signal, stop]) : (options.signal ?? stop);
+            return agent.ask(question, { ...options, signal });
           },
         };
       },

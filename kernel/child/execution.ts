@@ -5,11 +5,14 @@ export interface Execution {
   exec: number;
   count: number;
   cellId?: string;
-  aborted: boolean;
+  /** Whether the cell was interrupted (its signal has fired). */
+  readonly aborted: boolean;
+  /** Fires when the cell is interrupted, so work it started (e.g. an agent conversation) can stop at once. */
+  readonly signal: AbortSignal;
   finished: boolean;
   streamBytes: number;
   streamTruncated: boolean;
-  /** Rejects the cell's pending promise so the kernel goes idle even if the cell never settles. */
+  /** Aborts the signal, which rejects the cell's pending promise so the kernel goes idle even if the cell never settles. */
   abort(): void;
 }
 

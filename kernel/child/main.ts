@@ -101,23 +101,23 @@ process.exit = ((code?: number) => {
 // --- Execution ---
 
 async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
-  let abort!: () => void;
+  const controller = new AbortController();
   const aborted = new Promise<never>((_, reject) => {
-    abort = () => reject(new InterruptError());
+    controller.signal.addEventListener('abort', () => reject(new InterruptError()), { once: true });
   });
   aborted.catch(() => {});
   const execution: Execution = {
     exec: msg.exec,
     count: msg.count,
     cellId: msg.cellId,
-    aborted: false,
+    get aborted() {
+      return controller.signal.aborted;
+    },
+    signal: controller.signal,
     finished: false,
     streamBytes: 0,
     streamTruncated: false,
-    abort() {
-      execution.aborted = true;
-      abort();
-    },
+    abort: () => controller.abort(new Error('Execution interrupted')),
   };
   setRunning(execution);
   let status: 'ok' | 'error' | 'aborted' = 'ok';
@@ -134,7 +134,7 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
   } catch (err) {
     const interrupted = err instanceof InterruptError || (err as NodeJS.ErrnoException)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
     status = interrupted ? 'aborted' : 'error';
-    execution.aborted ||= interrupted;
+    if (interrupted) execution.abort(); // also stops background work the cell started
     sendOutput(interrupted ? { output_type: 'error', ename: 'KeyboardInterrupt', evalue: 'Execution interrupted', traceback: ['KeyboardInterrupt: Execution interrupted'] } : errorOutput(err), execution);
   } finally {
     execution.finished = true;
