@@ -8,9 +8,9 @@ import type { Context, Next } from 'koa';
  * Origin check on every browser mutation and WebSocket.
  */
 
-export const SESSION_COOKIE = 'trailbook_session';
-export const CSRF_COOKIE = 'trailbook_csrf';
-export const CSRF_HEADER = 'x-csrf-token';
+const SESSION_COOKIE = 'trailbook_session';
+const CSRF_COOKIE = 'trailbook_csrf';
+const CSRF_HEADER = 'x-csrf-token';
 
 const equal = (a: string, b: string): boolean => {
   const x = Buffer.from(a);

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
  * when a UI source is newer than the build stamp, so restarts stay fast.
  */
 
-export const WORKBENCH_DIR = import.meta.dirname;
+const WORKBENCH_DIR = import.meta.dirname;
 export const PUBLIC_DIR = join(WORKBENCH_DIR, 'public');
 export const BUILD_DIR = join(PUBLIC_DIR, 'build');
 const UI_DIR = join(WORKBENCH_DIR, 'ui');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { PROJECT_ROOT } from '../cloudtrail/config.ts';
 
 /** Workbench settings: environment first, command-line flags override (see cli/commands/serve.ts). */
-export const WorkbenchEnv = z.object({
+const WorkbenchEnv = z.object({
   TRAILBOOK_HOST: z.string().min(1).default('127.0.0.1'),
   TRAILBOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
   TRAILBOOK_TOKEN: z.string().min(8, 'TRAILBOOK_TOKEN must be at least 8 characters').optional(),
