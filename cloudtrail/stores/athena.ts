@@ -83,10 +83,6 @@ export class AthenaStore implements EventStore {
     this.client = new AthenaClient({ region: o.region, endpoint: o.endpoint, credentials: o.credentials, maxAttempts: o.sdkMaxAttempts ?? 3 });
   }
 
-  private where() {
-    return { regions: this.o.regions };
-  }
-
   /** Starts a query and waits until it succeeded; failures carry Athena's StateChangeReason. */
   async run(sql: string, opts: QueryOptions = {}): Promise<string> {
     const started = await this.call('StartQueryExecution', () =>
@@ -103,7 +99,10 @@ export class AthenaStore implements EventStore {
     const id = started.QueryExecutionId;
     if (!id) throw new AthenaQueryError('Athena StartQueryExecution returned no QueryExecutionId.', undefined, undefined);
     this.history.push({ id, sql });
-    const deadline = Date.now() + (this.o.timeoutMs ?? 10 * 60_000);
+    // Best effort: a query left running keeps scanning (and billing) after we give up on it.
+    const stop = () => this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+    const timeoutMs = this.o.timeoutMs ?? 10 * 60_000;
+    const deadline = Date.now() + timeoutMs;
     let delay = this.o.pollMs ?? 200;
     for (let polls = 1; ; polls++) {
       const { QueryExecution: qe } = await this.call('GetQueryExecution', () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), { abortSignal: opts.signal }));
@@ -112,12 +111,12 @@ export class AthenaStore implements EventStore {
       if (state === 'SUCCEEDED') return id;
       if (state === 'FAILED' || state === 'CANCELLED') throw failure(id, qe);
       if (opts.signal?.aborted || Date.now() > deadline) {
-        await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+        await stop();
         if (opts.signal?.aborted) throw opts.signal.reason;
-        throw new AthenaQueryError(`Athena query ${id} did not finish within ${seconds(this.o.timeoutMs ?? 600_000)} and was stopped.`, id, state);
+        throw new AthenaQueryError(`Athena query ${id} did not finish within ${seconds(timeoutMs)} and was stopped.`, id, state);
       }
       await sleep(delay, opts.signal).catch(async (err) => {
-        await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+        await stop();
         throw err;
       });
       delay = Math.min(delay * 1.5, this.o.maxPollMs ?? 2000);
@@ -170,7 +169,7 @@ export class AthenaStore implements EventStore {
     const cur = q.cursor ? athenaCursor.decode(q.cursor) : undefined;
     checkCursorOrder(cur, q.order);
     // One row more than asked tells whether another page exists.
-    const sql = eventsSql(this.table, q, { ...this.where(), order: q.order, after: cur, limit: q.limit + 1 });
+    const sql = eventsSql(this.table, q, { regions: this.o.regions, order: q.order, after: cur, limit: q.limit + 1 });
     const id = await this.run(sql, opts);
     const events: TrailEvent[] = [];
     let more = false;
@@ -192,7 +191,7 @@ export class AthenaStore implements EventStore {
   }
 
   async *scan(filter: EventFilter = {}, opts: QueryOptions = {}): AsyncIterable<TrailEvent> {
-    const id = await this.run(eventsSql(this.table, filter, { ...this.where(), order: 'asc' }), opts);
+    const id = await this.run(eventsSql(this.table, filter, { regions: this.o.regions, order: 'asc' }), opts);
     for await (const row of this.rows(id, opts)) {
       const e = this.toEvent(row);
       if (e && matches(e, filter)) yield e;
@@ -200,7 +199,7 @@ export class AthenaStore implements EventStore {
   }
 
   async eventNames(q: EventNamesQuery = {}, opts: QueryOptions = {}): Promise<EventNameCount[]> {
-    const id = await this.run(eventNamesSql(this.table, q, this.where()), opts);
+    const id = await this.run(eventNamesSql(this.table, q, { regions: this.o.regions }), opts);
     const out: EventNameCount[] = [];
     for await (const r of this.rows(id, opts)) out.push({ source: r.eventsource ?? '', name: r.eventname ?? '', count: Number(r.events ?? 0) });
     return out;
@@ -209,7 +208,7 @@ export class AthenaStore implements EventStore {
   async status(): Promise<StoreStatus> {
     const ttl = this.o.statusTtlMs ?? 10 * 60_000;
     if (this.statusMemo && Date.now() - this.statusMemo.at < ttl) return this.statusMemo.status;
-    const id = await this.run(statusSql(this.table, this.where()));
+    const id = await this.run(statusSql(this.table, { regions: this.o.regions }));
     let row: Row = {};
     for await (const r of this.rows(id)) row = r;
     const time = (s: string | undefined) => (s ? Date.parse(s) : undefined);
@@ -244,5 +243,3 @@ function failure(id: string, qe: QueryExecution | undefined): AthenaQueryError {
   const kind = st?.AthenaError?.ErrorType !== undefined ? ` [error type ${st.AthenaError.ErrorType}, category ${st.AthenaError.ErrorCategory}]` : '';
   return new AthenaQueryError(`Athena query ${id} ${st?.State === 'CANCELLED' ? 'was cancelled' : 'failed'}: ${reason}${kind}`, id, st?.State);
 }
-
-export const openAthenaStore = (o: AthenaStoreOptions): AthenaStore => new AthenaStore(o);

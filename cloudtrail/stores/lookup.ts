@@ -443,5 +443,3 @@ export class LookupStore implements EventStore {
     this.clients.clear();
   }
 }
-
-export const openLookupStore = (options: LookupStoreOptions): LookupStore => new LookupStore(options);
