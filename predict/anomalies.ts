@@ -1,4 +1,4 @@
-import { actionOf, type TrailEvent } from '../cloudtrail/event.ts';
+import type { TrailEvent } from '../cloudtrail/event.ts';
 import { MINUTE, serviceOf } from './corpus.ts';
 import type { Engine } from './engine.ts';
 import { isAccessDenied } from './profile.ts';
@@ -71,12 +71,14 @@ export function detectAnomalies(engine: Engine, options: AnomalyOptions = {}): F
   const inWindow = (t: number) => (o.start === undefined || t >= o.start) && (o.end === undefined || t < o.end);
   const { model } = engine;
   const out: Finding[] = [];
-  for (const [principal, list] of engine.events) {
+  // The engine's sequences already hold each principal's actions and times, in the order of its events.
+  for (const seq of engine.sequences) {
+    const { principal } = seq;
+    const list = engine.events.get(principal) ?? [];
     if (o.principal !== undefined && principal !== o.principal && list[0]?.principal.name !== o.principal) continue;
     const seen = FIRSTS.map(() => new Set<string>());
     const denied: number[] = [];
     let lastBurstEnd = -Infinity;
-    const seq = { principal, actions: list.map(actionOf), times: list.map((e) => e.time) };
     for (const { i, hist, w } of model.contexts(seq)) {
       const e = list[i];
       const report = inWindow(e.time);
