@@ -17,6 +17,15 @@ async function engineFor(ctx: ToolContext): Promise<Engine> {
   return ctx.memo(`predict:engine:${version}`, () => trainEngineFromStore(ctx.store));
 }
 
+/** Runs a predict-service call whose failures mean a bad argument (unknown principal, malformed action). */
+function asArgumentError<T>(fn: () => T, prefix = ''): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new ArgumentError(`${prefix}${(err as Error).message}`);
+  }
+}
+
 const principal = z
   .string({ error: 'principal must be a string' })
   .min(1, { error: 'principal must not be empty' })
@@ -46,6 +55,9 @@ const nextOutput = z.object({
   model: modelInfo,
 });
 
+/** A frequency table, most frequent first. */
+const counts = z.array(z.object({ value: z.string(), count: z.number().int() }));
+
 const profileOutput = z.object({
   principal: z.string(),
   type: z.string(),
@@ -57,11 +69,11 @@ const profileOutput = z.object({
   sessions: z.number().int(),
   mean_session_events: z.number(),
   hour_of_week: z.array(z.array(z.number().int())).describe('7 rows (Sunday first) x 24 UTC hours of event counts'),
-  services: z.array(z.object({ value: z.string(), count: z.number().int() })),
-  top_apis: z.array(z.object({ value: z.string(), count: z.number().int() })),
-  regions: z.array(z.object({ value: z.string(), count: z.number().int() })),
-  source_ips: z.array(z.object({ value: z.string(), count: z.number().int() })).describe('Up to 20'),
-  user_agents: z.array(z.object({ value: z.string(), count: z.number().int() })).describe('Up to 20'),
+  services: counts,
+  top_apis: counts,
+  regions: counts,
+  source_ips: counts.describe('Up to 20'),
+  user_agents: counts.describe('Up to 20'),
   read_only: z.number().int(),
   mutating: z.number().int(),
   read_ratio: z.number(),
@@ -115,12 +127,7 @@ export const registerPredictTools: ToolRegistrar = (server, ctx) => {
     },
     (args) =>
       guarded(PREDICT_NEXT_ACTIONS, async () => {
-        let recent: string[] | undefined;
-        try {
-          recent = args.context?.map(normaliseAction);
-        } catch (err) {
-          throw new ArgumentError(`context: ${(err as Error).message}`);
-        }
+        const recent = asArgumentError(() => args.context?.map(normaliseAction), 'context: ');
         const e = await engineFor(ctx);
         const r = nextActions(e, { principal: args.principal, k: args.k, recent, gapMinutes: args.gap_minutes });
         return structuredResult({ principal: r.principal, known: r.known, new_session: r.newSession, context: r.context, predictions: r.predictions, model: info(e) });
@@ -141,12 +148,7 @@ export const registerPredictTools: ToolRegistrar = (server, ctx) => {
     (args) =>
       guarded(GET_ACTIVITY_PROFILE, async () => {
         const e = await engineFor(ctx);
-        let p;
-        try {
-          p = requireProfile(e, args.principal);
-        } catch (err) {
-          throw new ArgumentError((err as Error).message);
-        }
+        const p = asArgumentError(() => requireProfile(e, args.principal));
         const group = e.peers.groupOf.get(p.principal);
         return structuredResult({
           principal: p.principal,
