@@ -1,4 +1,5 @@
 import { joinSource, type Notebook, type Output } from '../notebook/format.ts';
+import { errorText, mimeText as text, stripAnsi } from './ui/output-text.ts';
 import { escapeHtml, renderMarkdown, sanitiseHtml } from './sanitise.ts';
 
 /**
@@ -6,22 +7,14 @@ import { escapeHtml, renderMarkdown, sanitiseHtml } from './sanitise.ts';
  * code shown as text, stored outputs sanitised. Self-contained: inline CSS, no script at all.
  */
 
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
-
-const text = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? v.join('') : JSON.stringify(v, null, 2));
-
 /** Renders one stored output to safe HTML, choosing the richest MIME type we can show safely. */
 export function renderOutput(output: Output): string {
   switch (output.output_type) {
     case 'stream':
       return `<pre class="out stream ${output.name}">${escapeHtml(stripAnsi(joinSource(output.text)))}</pre>`;
     case 'error': {
-      const heading = `${output.ename}: ${output.evalue}`;
-      const lines = stripAnsi(output.traceback.join('\n')).split('\n');
-      if (lines[0]?.trim() === heading.trim()) lines.shift();
-      const rest = lines.join('\n').trim() ? `\n${escapeHtml(lines.join('\n'))}` : '';
-      return `<pre class="out error"><strong>${escapeHtml(heading)}</strong>${rest}</pre>`;
+      const { heading, rest } = errorText(output);
+      return `<pre class="out error"><strong>${escapeHtml(heading)}</strong>${escapeHtml(rest)}</pre>`;
     }
     default: {
       const data = output.data;

@@ -1,6 +1,7 @@
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import type { Output } from '../../notebook/format.ts';
+import { errorText, mimeText as text, stripAnsi } from './output-text.ts';
 import { h } from './dom.ts';
 
 /** Renders nbformat outputs in the browser; HTML, SVG and markdown go through DOMPurify first. */
@@ -17,10 +18,6 @@ const PURIFY = { USE_PROFILES: { html: true, svg: true, svgFilters: true }, FORB
 
 export const sanitise = (html: string): string => DOMPurify.sanitize(html, PURIFY) as unknown as string;
 export const markdownToHtml = (md: string): string => sanitise(marked.parse(md, { async: false, gfm: true }) as string);
-
-const text = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? v.join('') : JSON.stringify(v, null, 2));
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 
 function rich(data: Record<string, unknown>): HTMLElement {
   if (data['image/svg+xml'] !== undefined) return html('out svg', sanitise(text(data['image/svg+xml'])));
@@ -45,11 +42,7 @@ export function renderOutput(output: Output): HTMLElement {
     case 'stream':
       return h('pre', { class: `out stream ${output.name}` }, stripAnsi(text(output.text)));
     case 'error': {
-      // Tracebacks usually repeat "Name: message" as their first line: show it once, in bold.
-      const heading = `${output.ename}: ${output.evalue}`;
-      const lines = stripAnsi(output.traceback.join('\n')).split('\n');
-      if (lines[0]?.trim() === heading.trim()) lines.shift();
-      const rest = lines.join('\n').trim() ? '\n' + lines.join('\n') : '';
+      const { heading, rest } = errorText(output);
       return h('pre', { class: 'out error', role: 'alert' }, h('strong', {}, heading), rest);
     }
     default:
