@@ -40,9 +40,14 @@ export function trainEngine(events: Iterable<TrailEvent> | Map<string, TrailEven
   return { model, profiles, peers, events: by, sequences, trainedAt: Date.now(), trainMs: performance.now() - t0, eventCount: n };
 }
 
-/** Reads every event of a store (optionally filtered) and trains. */
-export async function trainEngineFromStore(store: EventStore, filter: EventFilter = {}, opts: EngineOptions = {}): Promise<Engine> {
+/** Every event of a store (optionally filtered), in scan order. */
+export async function readEvents(store: EventStore, filter: EventFilter = {}): Promise<TrailEvent[]> {
   const events: TrailEvent[] = [];
   for await (const e of store.scan(filter)) events.push(e);
-  return trainEngine(events, opts);
+  return events;
+}
+
+/** Reads every event of a store (optionally filtered) and trains. */
+export async function trainEngineFromStore(store: EventStore, filter: EventFilter = {}, opts: EngineOptions = {}): Promise<Engine> {
+  return trainEngine(await readEvents(store, filter), opts);
 }

@@ -2,7 +2,7 @@ import type { TrailEvent } from '../cloudtrail/event.ts';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { detectAnomalies, type AnomalyOptions, type Finding } from './anomalies.ts';
 import { MINUTE } from './corpus.ts';
-import { trainEngine, type Engine, type EngineOptions } from './engine.ts';
+import { readEvents, trainEngine, type Engine, type EngineOptions } from './engine.ts';
 import { evaluate, type EvaluateOptions, type EvaluationReport } from './evaluate.ts';
 import { forecast } from './forecast.ts';
 import { hourOfWeekHeatmap, hourOfWeekSpec, type HeatmapOptions, type PlotModule } from './plot.ts';
@@ -68,12 +68,7 @@ export function createPredictHelpers(store: EventStore, options: PredictHelpersO
   let all: TrailEvent[] | undefined;
 
   async function events(): Promise<TrailEvent[]> {
-    if (!all) {
-      const out: TrailEvent[] = [];
-      for await (const e of store.scan()) out.push(e);
-      all = out;
-    }
-    return all;
+    return (all ??= await readEvents(store));
   }
 
   function trained(): Promise<Engine> {
