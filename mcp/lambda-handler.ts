@@ -6,6 +6,7 @@ import { loadDataConfig, openStore } from '../cloudtrail/config.ts';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, type ToolContext } from './context.ts';
 import { jsonRpcError } from './json-rpc.ts';
+import { onceUntilFailure } from './once.ts';
 import { lambdaRuntime, type LambdaContext, type LambdaResponseStream, type StreamingHandler } from './lambda-runtime-shim.ts';
 import { createCloudTrailMcpServer } from './server.ts';
 
@@ -37,21 +38,6 @@ export function toWebRequest(event: FunctionUrlEvent): Request {
 
 type Opened = { store: EventStore; context: ToolContext };
 
-/** Opens the store once per container; a failed open is retried on the next invocation rather than cached. */
-function onceUntilFailure(open: () => Promise<EventStore>): () => Promise<Opened> {
-  let pending: Promise<Opened> | undefined;
-  return () => {
-    pending ??= open().then(
-      (store) => ({ store, context: createToolContext({ store }) }),
-      (err) => {
-        pending = undefined;
-        throw err;
-      },
-    );
-    return pending;
-  };
-}
-
 /** On Lambda the default source is CloudTrail LookupEvents (the function has no dataset on disk); env may say otherwise. */
 export const openLambdaStore = (): Promise<EventStore> => openStore(loadDataConfig({ TRAILBOOK_SOURCE: 'lookup', ...process.env }));
 
@@ -73,7 +59,11 @@ const jsonResponse = (status: number, code: number, message: string, extra: Reco
 
 /** The streaming handler before `streamifyResponse`, with the store opener injectable for tests. */
 export function createStreamingHandler(open: () => Promise<EventStore> = openLambdaStore): StreamingHandler<FunctionUrlEvent> {
-  const opened = onceUntilFailure(open);
+  // Once per container; a failed open is retried on the next invocation rather than cached.
+  const opened = onceUntilFailure(async (): Promise<Opened> => {
+    const store = await open();
+    return { store, context: createToolContext({ store }) };
+  });
   return async (event: FunctionUrlEvent, responseStream: LambdaResponseStream, _context: LambdaContext): Promise<void> => {
     let request: Request;
     try {

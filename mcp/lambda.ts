@@ -1,5 +1,6 @@
 import { lambdaRuntime, type LambdaContext, type LambdaResponseStream, type StreamingHandler } from './lambda-runtime-shim.ts';
 import type { FunctionUrlEvent } from './lambda-handler.ts';
+import { onceUntilFailure } from './once.ts';
 
 /*
  * Lambda entry for a Function URL in RESPONSE_STREAM invoke mode.
@@ -12,18 +13,7 @@ import type { FunctionUrlEvent } from './lambda-handler.ts';
  * test/mcp/lambda-bundle.test.ts builds the bundle the way the CDK stack does and invokes it.
  */
 
-let implementation: Promise<StreamingHandler<FunctionUrlEvent>> | undefined;
-
-function load(): Promise<StreamingHandler<FunctionUrlEvent>> {
-  implementation ??= import('./lambda-handler.ts').then(
-    (m) => m.createStreamingHandler(),
-    (err) => {
-      implementation = undefined;
-      throw err;
-    },
-  );
-  return implementation;
-}
+const load = onceUntilFailure(async (): Promise<StreamingHandler<FunctionUrlEvent>> => (await import('./lambda-handler.ts')).createStreamingHandler());
 
 export const handler = lambdaRuntime().streamifyResponse(
   async (event: FunctionUrlEvent, responseStream: LambdaResponseStream, context: LambdaContext): Promise<void> => (await load())(event, responseStream, context),

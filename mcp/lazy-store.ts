@@ -1,4 +1,5 @@
 import type { EventStore, SourceKind } from '../cloudtrail/query.ts';
+import { onceUntilFailure } from './once.ts';
 
 /**
  * An EventStore that opens its source on first use. Over stdio the MCP handshake then completes at once
@@ -6,14 +7,7 @@ import type { EventStore, SourceKind } from '../cloudtrail/query.ts';
  * is reported by each call as an error result and retried on the next one, so the server stays usable.
  */
 export function lazyStore(kind: SourceKind, open: () => Promise<EventStore>): EventStore & { opened(): Promise<EventStore> } {
-  let pending: Promise<EventStore> | undefined;
-  const opened = (): Promise<EventStore> => {
-    pending ??= open().catch((err) => {
-      pending = undefined;
-      throw err;
-    });
-    return pending;
-  };
+  const opened = onceUntilFailure(open);
   return {
     kind,
     opened,
@@ -24,7 +18,7 @@ export function lazyStore(kind: SourceKind, open: () => Promise<EventStore>): Ev
     eventNames: async (q, o) => (await opened()).eventNames(q, o),
     status: async () => (await opened()).status(),
     async close() {
-      const store = await pending?.catch(() => undefined);
+      const store = await opened.current()?.catch(() => undefined);
       await store?.close?.();
     },
   };
