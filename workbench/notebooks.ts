@@ -52,6 +52,8 @@ export function checkName(name: string): string {
 export class NotebookStore {
   private realDir?: string;
   private readonly saving = new Map<string, Promise<unknown>>();
+  /** list()'s parse results keyed by file identity (inode, size, mtime): listing stays cheap with large notebooks. */
+  private readonly checked = new Map<string, { key: string; error?: string }>();
   constructor(readonly dir: string) {}
 
   async init(): Promise<void> {
@@ -96,23 +98,38 @@ export class NotebookStore {
   async list(): Promise<NotebookEntry[]> {
     if (!this.realDir) await this.init();
     const entries: NotebookEntry[] = [];
+    const seen = new Set<string>();
     for (const file of (await readdir(this.realDir!)).sort((a, b) => a.localeCompare(b))) {
       if (!file.endsWith('.ipynb') || !NAME.test(file)) continue;
+      seen.add(file);
       try {
         const path = await this.pathOf(file, true);
-        const [info, text] = await Promise.all([stat(path), readFile(path, 'utf8')]);
+        const info = await stat(path);
         const entry: NotebookEntry = { name: file, size: info.size, modified: info.mtime.toISOString() };
-        try {
-          parseNotebook(text, file);
-        } catch (err) {
-          entry.error = (err as Error).message;
-        }
+        const error = await this.validity(file, path, `${info.ino}:${info.size}:${info.mtimeMs}`);
+        if (error !== undefined) entry.error = error;
         entries.push(entry);
       } catch (err) {
         entries.push({ name: file, size: 0, modified: new Date(0).toISOString(), error: (err as Error).message });
       }
     }
+    for (const name of this.checked.keys()) if (!seen.has(name)) this.checked.delete(name);
     return entries;
+  }
+
+  /** Why a notebook file is invalid (undefined if valid); files unchanged since the last listing are not read again. */
+  private async validity(name: string, path: string, key: string): Promise<string | undefined> {
+    const cached = this.checked.get(name);
+    if (cached?.key === key) return cached.error;
+    const text = await readFile(path, 'utf8'); // read errors are the caller's (not cached)
+    let error: string | undefined;
+    try {
+      parseNotebook(text, name);
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    this.checked.set(name, { key, error });
+    return error;
   }
 
   async open(name: string): Promise<OpenedNotebook> {
