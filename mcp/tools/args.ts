@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { timeArg } from '../time.ts';
+import type { EventFilter } from '../../cloudtrail/query.ts';
+import { timeArg, type TimeWindow } from '../time.ts';
 
 /** Argument schemas shared by several tools, so the same name always means the same thing. */
 
@@ -32,3 +33,18 @@ export const boundedInt = (name: string, max: number, def: number, what: string)
     .default(def)
     .describe(`${what} (1-${max}, default ${def})`);
 };
+
+/** The filter arguments above, as the store filter they stand for within a resolved time window. */
+export function eventFilter(
+  args: { username?: string; event_name?: string; event_source?: string; read_only?: boolean; errors_only?: boolean },
+  window: TimeWindow,
+): EventFilter {
+  return {
+    ...window,
+    principal: args.username,
+    eventName: args.event_name,
+    eventSource: args.event_source,
+    readOnly: args.read_only,
+    errorsOnly: args.errors_only,
+  };
+}

@@ -6,7 +6,7 @@ import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../
 import { CompactEvent, compactEvent } from '../events.ts';
 import { ArgumentError, iso, resolveWindow } from '../time.ts';
 import { toolInput } from './input.ts';
-import { boundedInt, endTime, errorsOnly, eventName, eventSource, readOnly, startTime, username } from './args.ts';
+import { boundedInt, endTime, errorsOnly, eventFilter, eventName, eventSource, readOnly, startTime, username } from './args.ts';
 
 export const LOOKUP_EVENTS = 'lookup_cloudtrail_events';
 
@@ -66,13 +66,7 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
         const pinned = args.cursor === undefined ? undefined : readCursor(args.cursor, f);
         const { start, end } = pinned ?? resolveWindow(args, ctx.now());
         const query: EventQuery = {
-          start,
-          end,
-          principal: args.username,
-          eventName: args.event_name,
-          eventSource: args.event_source,
-          readOnly: args.read_only,
-          errorsOnly: args.errors_only,
+          ...eventFilter(args, { start, end }),
           limit: args.max_results,
           cursor: pinned?.store,
           order: args.order,

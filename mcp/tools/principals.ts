@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actionOf } from '../../cloudtrail/event.ts';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { iso, resolveWindow } from '../time.ts';
-import { boundedInt, endTime, errorsOnly, eventName, eventSource, startTime } from './args.ts';
+import { boundedInt, endTime, errorsOnly, eventFilter, eventName, eventSource, startTime } from './args.ts';
 import { toolInput } from './input.ts';
 
 export const LIST_PRINCIPALS = 'list_cloudtrail_principals';
@@ -73,10 +73,9 @@ export const registerListPrincipals: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(LIST_PRINCIPALS, async () => {
-        const { start, end } = resolveWindow(args, ctx.now());
         const byKey = new Map<string, Acc>();
         let total = 0;
-        for await (const e of ctx.store.scan({ start, end, eventSource: args.event_source, eventName: args.event_name, errorsOnly: args.errors_only }, storeOptions(extra))) {
+        for await (const e of ctx.store.scan(eventFilter(args, resolveWindow(args, ctx.now())), storeOptions(extra))) {
           if (args.principal_type !== undefined && e.principal.type !== args.principal_type) continue;
           total++;
           const pr = e.principal;

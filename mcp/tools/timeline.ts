@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
 import { ArgumentError, iso, resolveWindow } from '../time.ts';
-import { endTime, errorsOnly, eventName, eventSource, readOnly, startTime, username } from './args.ts';
+import { endTime, errorsOnly, eventFilter, eventName, eventSource, readOnly, startTime, username } from './args.ts';
 import { toolInput } from './input.ts';
 
 export const ACTIVITY_TIMELINE = 'get_cloudtrail_activity_timeline';
@@ -41,12 +41,10 @@ export const registerActivityTimeline: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(ACTIVITY_TIMELINE, async () => {
-        const { start, end } = resolveWindow(args, ctx.now());
         const width = BUCKET_MS[args.bucket];
         const acc = new Map<number, { events: number; errors: number; who: Set<string> }>();
         let total = 0;
-        const filter = { start, end, principal: args.username, eventName: args.event_name, eventSource: args.event_source, readOnly: args.read_only, errorsOnly: args.errors_only };
-        for await (const e of ctx.store.scan(filter, storeOptions(extra))) {
+        for await (const e of ctx.store.scan(eventFilter(args, resolveWindow(args, ctx.now())), storeOptions(extra))) {
           const b = Math.floor(e.time / width) * width;
           let a = acc.get(b);
           if (!a) {
