@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, type ToolRegistrar } from './context.ts';
-import { jsonRpcError } from './json-rpc.ts';
+import { jsonRpcError, POST_ONLY } from './json-rpc.ts';
 import { createCloudTrailMcpServer } from './server.ts';
 
 export const DEFAULT_MCP_PATH = '/mcp';
@@ -33,7 +33,7 @@ export function createMcpRequestHandler(options: McpHttpOptions): McpRequestHand
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   return async (req, res, parsedBody) => {
     if (req.method !== 'POST') {
-      res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(jsonRpcError(-32000, 'Method not allowed: this stateless MCP endpoint accepts POST only.'));
+      res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(jsonRpcError(-32000, POST_ONLY));
       return;
     }
     const allowedHosts = typeof options.allowedHosts === 'function' ? options.allowedHosts() : options.allowedHosts;

@@ -2,3 +2,6 @@
 export function jsonRpcError(code: number, message: string): string {
   return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
+
+/** Stateless Streamable HTTP has no GET stream or DELETE session: every transport answers other methods with this. */
+export const POST_ONLY = 'Method not allowed: this stateless MCP endpoint accepts POST only.';

@@ -5,7 +5,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { loadDataConfig, openStore } from '../cloudtrail/config.ts';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, type ToolContext } from './context.ts';
-import { jsonRpcError } from './json-rpc.ts';
+import { jsonRpcError, POST_ONLY } from './json-rpc.ts';
 import { onceUntilFailure } from './once.ts';
 import { lambdaRuntime, type LambdaContext, type LambdaResponseStream, type StreamingHandler } from './lambda-runtime-shim.ts';
 import { createCloudTrailMcpServer } from './server.ts';
@@ -72,7 +72,7 @@ export function createStreamingHandler(open: () => Promise<EventStore> = openLam
       return respond(responseStream, jsonResponse(400, -32600, (err as Error).message));
     }
     if (request.method !== 'POST') {
-      return respond(responseStream, jsonResponse(405, -32000, 'Method not allowed: this stateless MCP endpoint accepts POST only.', { allow: 'POST' }));
+      return respond(responseStream, jsonResponse(405, -32000, POST_ONLY, { allow: 'POST' }));
     }
     let store: Opened;
     try {
