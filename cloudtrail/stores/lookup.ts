@@ -293,7 +293,8 @@ export class LookupStore implements EventStore {
    * comes first: if it needs no NextToken (a quiet account), it answers every chunk and saves a request per day.
    */
   private async fetchChunk(region: string, chunk: Chunk, window: Window, attr: LookupAttribute | undefined, opts: QueryOptions, progress: Progress): Promise<TrailEvent[]> {
-    if (this.chunks(window, 'asc').length > 1) {
+    // More than one chunk: the first aligned chunk ends before the window does (no chunk list built per call).
+    if ((Math.floor(window.s / this.o.chunkMs) + 1) * this.o.chunkMs < window.e) {
       const whole = await this.fetchRange(region, this.probeRange(window), attr, opts, progress, 1);
       if (whole) return whole.filter((e) => e.time >= chunk.start && e.time < chunk.end);
     }
