@@ -127,6 +127,7 @@ function lookupMatches(e: TrailEvent, q: LookupEventQuery): boolean {
 /** The fixed window of a query: absolute ms; `open` when the end was "now" at the first call. */
 const Window = z.object({ s: z.number(), e: z.number(), open: z.boolean() });
 type Window = z.infer<typeof Window>;
+const inWindow = (e: TrailEvent, w: Window) => e.time >= w.s && e.time < w.e;
 
 /** The window rides along in the cursor so later pages of an open window ("until now") see the same range. */
 const lookupCursor = cursorCodec(OrderedCursor.extend({ w: Window }), 'lookup');
@@ -390,14 +391,13 @@ export class LookupStore implements EventStore {
     const window = cur?.w ?? this.resolveWindow(q);
     const attr = chooseLookupAttribute(q);
     const progress = { pages: 0, events: 0 };
-    const inWindow = (e: TrailEvent) => e.time >= window.s && e.time < window.e;
     const out: TrailEvent[] = [];
     let more = false;
     for (const chunk of this.chunks(window, q.order)) {
       // Skip chunks wholly before the cursor position.
       if (cur && (q.order === 'asc' ? chunk.end <= cur.t : chunk.start > cur.t)) continue;
       for (const e of await this.fetchMerged(chunk, window, attr, q.order, opts, progress)) {
-        if (!inWindow(e) || (cur && !isAfter(e, cur.t, cur.id, q.order)) || !lookupMatches(e, q)) continue;
+        if (!inWindow(e, window) || (cur && !isAfter(e, cur.t, cur.id, q.order)) || !lookupMatches(e, q)) continue;
         if (out.length === q.limit) {
           more = true;
           break;
@@ -416,7 +416,7 @@ export class LookupStore implements EventStore {
     const progress = { pages: 0, events: 0 };
     for (const chunk of this.chunks(window, 'asc')) {
       for (const e of await this.fetchMerged(chunk, window, attr, 'asc', opts, progress)) {
-        if (e.time >= window.s && e.time < window.e && lookupMatches(e, filter as LookupEventQuery)) yield e;
+        if (inWindow(e, window) && lookupMatches(e, filter as LookupEventQuery)) yield e;
       }
     }
   }
