@@ -101,7 +101,7 @@ function isRecordArray(value: unknown): value is Record<string, unknown>[] {
   return sample.every((row) => row !== null && typeof row === 'object' && !Array.isArray(row) && !isDomElement(row));
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -123,11 +123,9 @@ export function tableBundle(rows: Record<string, unknown>[]): MimeBundle {
   const widths = columns.map((_, i) => Math.max(...textRows.map((r) => r[i]!.length)));
   const text = textRows.map((r) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + `\n${summary}`;
 
-  const bundle: MimeBundle = { 'text/html': html, 'text/plain': text };
-  const json = safeJson(rows);
-  bundle['application/json'] = json ?? safeJson(shown);
-  if (bundle['application/json'] === undefined) delete bundle['application/json'];
-  return bundle;
+  // All rows as JSON when they fit, else the rows shown.
+  const json = safeJson(rows) ?? safeJson(shown);
+  return json === undefined ? { 'text/html': html, 'text/plain': text } : { 'text/html': html, 'text/plain': text, 'application/json': json };
 }
 
 // --- Size limit ---

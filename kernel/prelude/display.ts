@@ -1,4 +1,4 @@
-import { JUPYTER_DISPLAY, toMimeBundle, type MimeBundle } from '../child/display.ts';
+import { escapeHtml, JUPYTER_DISPLAY, toMimeBundle, type MimeBundle } from '../child/display.ts';
 import { currentExecution } from '../child/execution.ts';
 import { sendOutput } from '../child/output.ts';
 import type { PreludeModule } from './types.ts';
@@ -49,8 +49,6 @@ export class Markdown extends Rich {
     super('text/markdown', source);
   }
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function htmlValue(v: unknown): string {
   if (v instanceof Html) return v.source;
