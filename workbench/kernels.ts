@@ -226,8 +226,10 @@ export class KernelSessions {
   /** The kernel host is loaded on first use, so the server starts without paying for it. */
   private host = (): Promise<KernelHost> => {
     if (this.options.host) return Promise.resolve(this.options.host);
-    this.hostPromise ??= import('../kernel/host.ts').then((m: { createKernelHost: () => KernelHost }) => m.createKernelHost());
-    this.hostPromise.catch(() => (this.hostPromise = undefined));
+    if (!this.hostPromise) {
+      this.hostPromise = import('../kernel/host.ts').then((m: { createKernelHost: () => KernelHost }) => m.createKernelHost());
+      this.hostPromise.catch(() => (this.hostPromise = undefined)); // a failed load is retried on the next start
+    }
     return this.hostPromise;
   };
 
