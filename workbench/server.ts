@@ -206,9 +206,10 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     try {
       opened = await store.open(name);
     } catch (err) {
-      ctx.status = err instanceof NotebookError && err.status === 404 ? 404 : 422;
+      const missing = err instanceof NotebookError && err.status === 404;
+      ctx.status = missing ? 404 : 422;
       ctx.type = 'text';
-      ctx.body = err instanceof NotebookError && err.status === 404 ? 'This notebook no longer exists.' : 'This notebook cannot be displayed.';
+      ctx.body = missing ? 'This notebook no longer exists.' : 'This notebook cannot be displayed.';
       return;
     }
     ctx.type = 'html';
