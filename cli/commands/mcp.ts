@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { DEFAULT_DATA_DIR, loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
+import { loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
 import type { EventStore } from '../../cloudtrail/query.ts';
 import { lazyStore } from '../../mcp/lazy-store.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
@@ -31,11 +31,10 @@ function parsePort(text: string): number {
 
 /** The embedded default: generate the sample dataset on first use, if the generator module is present. */
 async function ensureDefaultData(config: DataConfig): Promise<void> {
-  if (config.TRAILBOOK_SOURCE !== 'files' || config.TRAILBOOK_DATA_DIR !== DEFAULT_DATA_DIR) return;
   const generator = new URL('../../cloudtrail/generator/index.ts', import.meta.url);
   if (!existsSync(generator)) return;
-  const mod = (await import(generator.href)) as { ensureSampleData?: () => Promise<unknown> };
-  await mod.ensureSampleData?.();
+  const mod = (await import(generator.href)) as typeof import('../../cloudtrail/generator/index.ts');
+  await mod.ensureDefaultSampleData(config, log);
 }
 
 /** In stdio mode stdout carries the protocol only: anything else that prints (store loaders, generator) goes to stderr. */

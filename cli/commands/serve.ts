@@ -1,4 +1,4 @@
-import { loadDataConfig, DEFAULT_DATA_DIR } from '../../cloudtrail/config.ts';
+import { loadDataConfig } from '../../cloudtrail/config.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: trailbook serve [--host HOST] [--port PORT] [--notebook-dir DIR]
@@ -16,17 +16,10 @@ Environment: TRAILBOOK_TOKEN (access token; generated and printed when unset), T
 TRAILBOOK_KERNEL_IDLE_SECONDS (shut down kernels idle this long with no browser attached; default 3600),
 plus the data settings (TRAILBOOK_SOURCE, TRAILBOOK_DATA_DIR, ...).`;
 
-/**
- * The embedded default: with the default files source, generate the sample dataset on first start.
- * A data directory the user chose is never written to.
- */
+/** The embedded default: the sample dataset, generated on first start (shared with `mcp` and `run`). */
 async function ensureSample(log: (line: string) => void): Promise<void> {
-  const data = loadDataConfig();
-  if (data.TRAILBOOK_SOURCE !== 'files' || data.TRAILBOOK_DATA_DIR !== DEFAULT_DATA_DIR) return;
-  const { ensureSampleData } = await import('../../cloudtrail/generator/index.ts');
-  const started = Date.now();
-  const result = await ensureSampleData(data.TRAILBOOK_DATA_DIR);
-  if (result.generated) log(`generated the sample CloudTrail dataset in ${result.dir} (${Date.now() - started} ms)`);
+  const { ensureDefaultSampleData } = await import('../../cloudtrail/generator/index.ts');
+  await ensureDefaultSampleData(loadDataConfig(), log);
 }
 
 const command: Command = {

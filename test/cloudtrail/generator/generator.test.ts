@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionOf, type TrailEvent } from '../../../cloudtrail/event.ts';
-import { END, ensureSampleData, generate, PERSONAS, transitionProbabilities } from '../../../cloudtrail/generator/index.ts';
+import { DEFAULTS, END, ensureSampleData, generate, PERSONAS, SAMPLE_MARKER, sampleStamp, transitionProbabilities } from '../../../cloudtrail/generator/index.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { main } from '../../../cli/main.ts';
 
@@ -18,6 +18,7 @@ function listFiles(dir: string): string[] {
     .sort();
 }
 const small = { days: 2, events: 4000, start: '2026-10-01' };
+const log = () => {};
 
 describe('generator determinism', () => {
   it('writes byte-identical files for the same seed and different ones for another seed', () => {
@@ -137,12 +138,51 @@ describe('generated dataset', () => {
 describe('ensureSampleData and the sample-data command', () => {
   it('generates only when the directory has no delivery files', async () => {
     const dir = join(tmp, 'ensure', 'sample');
-    const first = await ensureSampleData(dir, { days: 1, events: 300 });
+    const first = await ensureSampleData(dir, { days: 1, events: 300, log });
     expect(first.generated).toBe(true);
     expect(statSync(join(dir, 'truth.json')).isFile()).toBe(true);
     expect(listFiles(dir).some((f) => f.startsWith('AWSLogs/'))).toBe(true);
-    const second = await ensureSampleData(dir, { days: 1, events: 300 });
+    const second = await ensureSampleData(dir, { days: 1, events: 300, log });
     expect(second).toEqual({ dir, generated: false });
+  });
+
+  it('regenerates a dataset written by another generator version or with other settings', async () => {
+    const dir = join(tmp, 'stale', 'sample');
+    await ensureSampleData(dir, { days: 1, events: 300, log });
+    const marker = JSON.parse(readFileSync(join(dir, SAMPLE_MARKER), 'utf8'));
+    expect(marker).toMatchObject({ generator: 'trailbook-sample-data', stamp: sampleStamp({ days: 1, events: 300 }) });
+    // What an older generator left behind: other bytes under the same marker name, and a stamp that no longer matches.
+    const files = listFiles(dir).filter((f) => f.startsWith('AWSLogs/'));
+    writeFileSync(join(dir, files[0]!), 'left by an older generator');
+    writeFileSync(join(dir, SAMPLE_MARKER), JSON.stringify({ ...marker, stamp: 'older' }));
+    const again = await ensureSampleData(dir, { days: 1, events: 300, log });
+    expect(again.generated).toBe(true);
+    expect(readFileSync(join(dir, files[0]!)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip again
+    expect(JSON.parse(readFileSync(join(dir, SAMPLE_MARKER), 'utf8')).stamp).toBe(marker.stamp);
+    expect(readdirSync(join(tmp, 'stale'))).toEqual(['sample']); // no temp or old directory left beside it
+
+    // Other settings are another dataset.
+    expect((await ensureSampleData(dir, { days: 1, events: 301, log })).generated).toBe(true);
+    expect(sampleStamp({ days: 1, events: 301 })).not.toBe(marker.stamp);
+  });
+
+  it('regenerates a sample from before the marker existed (recognised by its truth.json), never data it did not write', async () => {
+    const old = join(tmp, 'premarker', 'sample');
+    generate({ days: 1, events: 300, outDir: old });
+    expect((await ensureSampleData(old, { days: 1, events: 300, log })).generated).toBe(true);
+    expect(readFileSync(join(old, SAMPLE_MARKER), 'utf8')).toContain(sampleStamp({ days: 1, events: 300 }));
+
+    const mine = join(tmp, 'foreign', 'sample');
+    mkdirSync(join(mine, 'logs'), { recursive: true });
+    writeFileSync(join(mine, 'logs', 'trail.json'), JSON.stringify({ Records: [] }));
+    expect(await ensureSampleData(mine, { days: 1, events: 300, log })).toEqual({ dir: mine, generated: false });
+    expect(listFiles(mine)).toEqual(['logs/trail.json']);
+  });
+
+  it('gives one stamp for the same settings however they are spelled, another for other settings', () => {
+    expect(sampleStamp()).toBe(sampleStamp({ ...DEFAULTS }));
+    expect(sampleStamp()).toMatch(/^[0-9a-f]{16}$/);
+    expect(sampleStamp({ seed: 43 })).not.toBe(sampleStamp());
   });
 
   it('runs from the CLI and rejects bad arguments', async () => {
