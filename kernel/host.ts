@@ -310,6 +310,7 @@ class Kernel implements KernelHandle {
     };
     this.running = running;
     this.setStatus('busy');
+    req.onStart?.(count);
     if (notice) this.addOutput(running, { output_type: 'stream', name: 'stderr', text: `[${notice}]\n` });
     if (!this.sendToChild({ type: 'execute', exec, code: req.code, count, cellId: req.cellId })) {
       // The kernel died between start and send; onClose settles the cell with the reason.

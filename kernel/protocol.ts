@@ -17,6 +17,8 @@ export interface ExecuteRequest {
   cellId?: string;
   /** Called for every output while the cell runs. */
   onOutput?: (output: Output) => void;
+  /** Called as the cell starts, with its execution count (Jupyter's execute_input announces it before any output). */
+  onStart?: (executionCount: number) => void;
 }
 
 export interface ExecuteReply {
