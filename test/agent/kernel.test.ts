@@ -4,9 +4,9 @@ import { createKernelHost } from '../../kernel/host.ts';
 import type { KernelHandle, KernelHost } from '../../kernel/protocol.ts';
 import type { Output } from '../../notebook/format.ts';
 import { errorReply, startFakeBedrock, turn, type FakeBedrock, type FakeReply } from '../support/fake-bedrock.ts';
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const INVICTUS = resolve(ROOT, '../shared/datasets/invictus-aws/CloudTrail');
 const TOOL = 'get_cloudtrail_event_names';
 
 let host: KernelHost;

@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { createCloudTrailMcpServer } from '../../mcp/server.ts';
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
-export const DATASET = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
+export const DATASET = INVICTUS;
 
 /** A real MCP server over the invictus CloudTrail dataset, connected to a real client in memory. */
 export async function connectCloudTrailMcp(): Promise<{ client: Client; close: () => Promise<void> }> {

@@ -4,7 +4,7 @@ import type { KernelHandle, KernelHost, KernelHostOptions, KernelStartOptions } 
 import type { Output } from '../../notebook/format.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
-export const INVICTUS = resolve(PROJECT_ROOT, '../shared/datasets/invictus-aws/CloudTrail');
+export { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
 /** A host and one kernel for a test file; call `close()` in afterAll. */
 export async function startKernel(hostOptions: KernelHostOptions = {}, start: KernelStartOptions = {}): Promise<{ host: KernelHost; kernel: KernelHandle; close: () => Promise<void> }> {

@@ -1,11 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { call, connectInProcess, ok, pageAll } from './helpers.ts';
+import { INVICTUS as DATASET, rawRecords } from '../fixtures/cloudtrail/index.ts';
 
 // Third-party CloudTrail (Invictus IR's AWS dataset): 55 S3 delivery files, real identities and errors.
-const DATASET = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
 
 interface RawRecord {
   eventID: string;
@@ -19,10 +17,7 @@ let records: RawRecord[];
 let conn: Awaited<ReturnType<typeof connectInProcess>>;
 
 beforeAll(async () => {
-  records = [];
-  for (const f of await readdir(DATASET)) {
-    if (f.endsWith('.json')) records.push(...JSON.parse(await readFile(join(DATASET, f), 'utf8')).Records);
-  }
+  records = rawRecords(DATASET) as RawRecord[];
   conn = await connectInProcess(await openFilesStore(DATASET), () => Date.parse('2023-07-12T00:00:00Z'));
 });
 afterAll(() => conn.close());

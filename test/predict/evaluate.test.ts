@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import evalCommand from '../../cli/commands/eval.ts';
 import { UsageError } from '../../cli/command.ts';
@@ -10,8 +10,8 @@ import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { evaluate, splitByPrincipal, type EvaluationReport } from '../../predict/evaluate.ts';
 import { loadTruth } from '../../predict/truth.ts';
 import { markovEvents } from './support.ts';
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
-const INVICTUS = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 

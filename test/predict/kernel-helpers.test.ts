@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { createPredictHelpers, type PredictHelpers } from '../../predict/kernel-helpers.ts';
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
-const INVICTUS = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
 
 /** Table-friendly: every value a string, number or boolean. */
 const flat = (rows: object[]) => rows.every((r) => Object.values(r).every((v) => ['string', 'number', 'boolean'].includes(typeof v)));

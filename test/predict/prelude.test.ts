@@ -1,9 +1,8 @@
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictPrelude } from '../../predict/prelude.ts';
 import type { PredictHelpers } from '../../predict/kernel-helpers.ts';
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
-const INVICTUS = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
 
 describe('predict prelude module', () => {
   it('loads helpers over the configured store and draws with the kernel Plot by default', async () => {

@@ -5,9 +5,7 @@ import { buildPeers, cosine } from '../../predict/peers.ts';
 import { buildProfiles, hourOfWeekRows } from '../../predict/profile.ts';
 import { forecast } from '../../predict/forecast.ts';
 import { ev, HOUR, MIN, T0 } from './support.ts';
-import { resolve } from 'node:path';
-
-const INVICTUS = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
 async function invictus(): Promise<TrailEvent[]> {
   const store = await openFilesStore(INVICTUS);

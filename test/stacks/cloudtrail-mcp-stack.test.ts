@@ -7,11 +7,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CloudTrailMcpStack } from '../../stacks/cloudtrail-mcp-stack.ts';
 import { IamStack } from '../../stacks/iam-stack.ts';
-import { REPO_ROOT } from '../../stacks/paths.ts';
 import { configOf, newApp } from './support.ts';
+import { INVICTUS as DATASET } from '../fixtures/cloudtrail/index.ts';
 
 const run = promisify(execFile);
-const DATASET = path.resolve(REPO_ROOT, '../shared/datasets/invictus-aws');
 
 function mcp(context: Record<string, unknown> = {}) {
   const app = newApp(context);

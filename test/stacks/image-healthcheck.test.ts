@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../stacks/paths.ts';
 import { envOf, execForm, last, parseDockerfile } from './dockerfile.ts';
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
 const run = promisify(execFile);
 const runtime = parseDockerfile().at(-1)!;
@@ -44,8 +45,8 @@ beforeAll(async () => {
       ...envOf(runtime),
       TRAILBOOK_NOTEBOOK_DIR: notebooks, // the EFS mount in the image
       TRAILBOOK_TOKEN: 'image-test-token-0123456789',
-      // The shared real dataset: no sample generation in the test.
-      TRAILBOOK_DATA_DIR: path.resolve(REPO_ROOT, '../shared/datasets/invictus-aws'),
+      // The vendored real dataset: no sample generation in the test.
+      TRAILBOOK_DATA_DIR: INVICTUS,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 import { startWorkbench, type Workbench, type WorkbenchOptions } from '../../workbench/server.ts';
 import type { ServerMessage } from '../../workbench/kernels.ts';
 
 /** A workbench on a free port with a temp notebooks dir and the small Invictus dataset. */
 
-export const DATASET = resolve(import.meta.dirname, '../../../shared/datasets/invictus-aws/CloudTrail');
+export const DATASET = INVICTUS;
 export const TOKEN = 'test-token-0123456789';
 
 export interface TestWorkbench extends Workbench {
@@ -23,6 +24,8 @@ export async function startTestWorkbench(overrides: Partial<WorkbenchOptions> = 
   process.env.TRAILBOOK_DATA_DIR = DATASET;
   process.env.TRAILBOOK_SOURCE = 'files';
   const dir = await mkdtemp(join(tmpdir(), 'trailbook-wb-'));
+  // Share secret and link registry apart from the notebooks, and never the user's own state directory.
+  const stateDir = await mkdtemp(join(tmpdir(), 'trailbook-wb-state-'));
   const wb = await startWorkbench({
     host: '127.0.0.1',
     port: 0,
@@ -30,6 +33,7 @@ export async function startTestWorkbench(overrides: Partial<WorkbenchOptions> = 
     tokenGenerated: false,
     notebookDir: dir,
     kernelIdleMs: 60_000,
+    stateDir,
     ...overrides,
   });
   const login = await fetch(`${wb.url}/login`, {
@@ -49,6 +53,7 @@ export async function startTestWorkbench(overrides: Partial<WorkbenchOptions> = 
     async stop() {
       await wb.close();
       await rm(dir, { recursive: true, force: true });
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
 }

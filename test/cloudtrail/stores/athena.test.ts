@@ -1,5 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalise } from '../../../cloudtrail/event.ts';
 import type { EventQuery, ProgressReport } from '../../../cloudtrail/query.ts';
@@ -8,6 +6,7 @@ import { AthenaStore, type AthenaStoreOptions } from '../../../cloudtrail/stores
 import { eventsSql, literal, partitionDay, quoteIdent } from '../../../cloudtrail/stores/athena-sql.ts';
 import { MemoryStore } from '../../../cloudtrail/stores/memory.ts';
 import { startFakeAthena, type FakeAthena } from '../../support/fake-athena.ts';
+import { rawRecords, STRATUS } from '../../fixtures/cloudtrail/index.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const HOUR = 3600_000;
@@ -209,9 +208,7 @@ describe('athena source against a local Athena endpoint', () => {
 
 describe('athena agrees with the memory store on real CloudTrail records', () => {
   it('round-trips the stratus detonation records through the table and the SQL', async () => {
-    const dir = resolve(import.meta.dirname, '../../../../shared/datasets/stratus-detonations');
-    const raw: unknown[] = [];
-    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.json'))) raw.push(...(JSON.parse(await readFile(join(dir, f), 'utf8')) as unknown[]));
+    const raw: unknown[] = rawRecords(STRATUS);
     const recs = raw.map((r) => CloudTrailRecord.parse(r));
     const real = new MemoryStore(recs.map(normalise));
     await fake.close();

@@ -1,24 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalise, type TrailEvent } from '../../../cloudtrail/event.ts';
 import { matches, type EventFilter } from '../../../cloudtrail/query.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
-
-const DATASETS = resolve(import.meta.dirname, '../../../../shared/datasets');
-const INVICTUS = join(DATASETS, 'invictus-aws/CloudTrail');
-const STRATUS = join(DATASETS, 'stratus-detonations');
+import { INVICTUS, rawRecords, STRATUS } from '../../fixtures/cloudtrail/index.ts';
 
 type Raw = Record<string, any>;
-/** Reads the dataset's records with plain JSON.parse, independently of the readers under test. */
-function rawRecords(dir: string): Raw[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .flatMap((f) => {
-      const doc = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      return Array.isArray(doc) ? doc : doc.Records;
-    });
-}
 
 function tally(records: Raw[], key: (r: Raw) => string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -181,7 +169,8 @@ describe('files store queries', () => {
 
 describe('files store index cache', () => {
   it('reuses the parsed index for unchanged files and re-parses when a file changes', async () => {
-    const { mkdtempSync, cpSync, rmSync, appendFileSync } = await import('node:fs');
+    const { mkdtempSync, cpSync, rmSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { gunzipSync, gzipSync } = await import('node:zlib');
     const { tmpdir } = await import('node:os');
     const tmp = mkdtempSync(join(tmpdir(), 'trailbook-cache-'));
     try {
@@ -194,7 +183,9 @@ describe('files store index cache', () => {
       expect([cold.stats.cached, warm.stats.cached]).toEqual([false, true]);
       const ids = async (s: FilesStore) => (await all(s)).map((e) => JSON.stringify(e));
       expect(await ids(warm)).toEqual(await ids(cold));
-      appendFileSync(join(data, readdirSync(data).find((f) => f.endsWith('.json'))!), '\n');
+      // The fixtures are gzipped: the newline goes inside the compressed JSON, as appending to the .gz would corrupt it.
+      const edited = join(data, readdirSync(data).find((f) => f.endsWith('.json.gz'))!);
+      writeFileSync(edited, gzipSync(Buffer.concat([gunzipSync(readFileSync(edited)), Buffer.from('\n')])));
       const changed = await openFilesStore(data, { cacheDir });
       expect(changed.stats.cached).toBe(false);
       expect(changed.stats.events).toBe(310);

@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalise, type TrailEvent } from '../../../cloudtrail/event.ts';
 import { matches, type ProgressReport } from '../../../cloudtrail/query.ts';
@@ -8,6 +8,7 @@ import { CloudTrailRecord } from '../../../cloudtrail/record.ts';
 import { chooseLookupAttribute, LookupStore, type LookupStoreOptions } from '../../../cloudtrail/stores/lookup.ts';
 import { MemoryStore } from '../../../cloudtrail/stores/memory.ts';
 import { startFakeCloudTrail, type FakeCloudTrail } from '../../support/fake-cloudtrail.ts';
+import { rawRecords, STRATUS } from '../../fixtures/cloudtrail/index.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const HOUR = 3600_000;
@@ -301,13 +302,11 @@ describe('lookup with damaged event details', () => {
 });
 
 describe('lookup agrees with the memory store on real CloudTrail records', () => {
-  const dir = resolve(import.meta.dirname, '../../../../shared/datasets/stratus-detonations');
   let memory: MemoryStore;
   let originals: TrailEvent[];
 
   beforeAll(async () => {
-    const raw: unknown[] = [];
-    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.json'))) raw.push(...(JSON.parse(await readFile(join(dir, f), 'utf8')) as unknown[]));
+    const raw: unknown[] = rawRecords(STRATUS);
     const recs = raw.map((r) => CloudTrailRecord.parse(r));
     const latest = Math.max(...recs.map((r) => Date.parse(r.eventTime)));
     // Moved into the retention window (compressed 3x) and onto two real regions; everything else untouched.
