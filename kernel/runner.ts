@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { joinSource, parseNotebook, serialiseNotebook, type Notebook, type Output } from '../notebook/format.ts';
+import { joinSource, loadNotebook, serialiseNotebook, type Notebook, type Output } from '../notebook/format.ts';
 import { createKernelHost } from './host.ts';
 import type { KernelHost } from './protocol.ts';
 
@@ -50,6 +50,8 @@ export interface RunNotebookResult {
   executed: number;
   failed?: CellFailure;
   durationMs: number;
+  /** What reading the notebook changed (nbformat upgrade, replaced kernelspec), one line each. */
+  notices: string[];
 }
 
 /** Jupyter stores a cell's consecutive stream chunks of one name as one output. */
@@ -72,7 +74,7 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
   const started = performance.now();
   const inPath = resolve(path);
   const outPath = resolve(options.out ?? inPath);
-  const notebook = parseNotebook(await readFile(inPath, 'utf8'), path);
+  const { notebook, notices } = loadNotebook(await readFile(inPath, 'utf8'), path);
   const host = options.host ?? createKernelHost();
   const kernel = await host.start({ name: inPath, cwd: options.cwd ?? dirname(inPath), env: options.env });
 
@@ -119,5 +121,5 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
     await writeFile(tmp, serialiseNotebook(notebook));
     await rename(tmp, outPath);
   }
-  return { ok: !failed, outPath, notebook, executed, failed, durationMs: Math.round(performance.now() - started) };
+  return { ok: !failed, outPath, notebook, executed, failed, durationMs: Math.round(performance.now() - started), notices };
 }

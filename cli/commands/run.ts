@@ -10,7 +10,12 @@ Options:
   --out FILE         write the executed notebook here instead of overwriting NOTEBOOK
   --allow-errors     keep running after a failing cell (still exits 1 if any cell failed)
   --timeout SECONDS  interrupt a cell that runs longer than this and count it as failed
-  -q, --quiet        do not print per-cell progress`;
+  --no-sample-data   do not generate the sample CloudTrail dataset on first use
+  -q, --quiet        do not print per-cell progress
+
+Notebooks in nbformat 4.0-4.4 are read and written back as 4.5 (cells get ids). A notebook made for
+another kernel is switched to Trailbook's TypeScript kernel; both are noted on stderr.
+With the default data settings the sample dataset is generated on first use, as \`serve\` does.`;
 
 const command: Command = {
   name: 'run',
@@ -25,6 +30,7 @@ const command: Command = {
         'allow-errors': { type: 'boolean', default: false },
         timeout: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
+        'no-sample-data': { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give exactly one notebook' : 'missing NOTEBOOK.ipynb');
@@ -35,17 +41,24 @@ const command: Command = {
       cellTimeoutMs = seconds * 1000;
     }
 
+    const log = (line: string) => console.error(`trailbook run: ${line}`);
     const { runNotebook, describeFailure } = await import('../../kernel/runner.ts');
     const { NotebookFormatError } = await import('../../notebook/format.ts');
     try {
+      if (!values['no-sample-data']) {
+        const { loadDataConfig } = await import('../../cloudtrail/config.ts');
+        const { ensureDefaultSampleData } = await import('../../cloudtrail/generator/index.ts');
+        await ensureDefaultSampleData(loadDataConfig(), log);
+      }
       const result = await runNotebook(positionals[0]!, {
         out: values.out,
         allowErrors: values['allow-errors'],
         cellTimeoutMs,
         onCell: values.quiet ? undefined : (p) => console.error(`[${p.position}/${p.total}] cell ${p.index} (id ${p.id}) ${p.status} in ${Math.round(p.durationMs)} ms`),
       });
+      for (const notice of result.notices) log(`notice: ${positionals[0]}: ${notice}`);
       if (result.failed) {
-        console.error(`trailbook run: ${describeFailure(result.failed)}`);
+        log(describeFailure(result.failed));
         if (result.failed.traceback.length) console.error(result.failed.traceback.join('\n'));
         console.error(`Outputs written to ${result.outPath}`);
         return 1;
@@ -54,7 +67,7 @@ const command: Command = {
       return 0;
     } catch (err) {
       // Bad notebook, missing file, kernel that cannot start: a message, not a stack.
-      console.error(`trailbook run: ${err instanceof NotebookFormatError ? err.message : (err as Error).message ?? String(err)}`);
+      log(err instanceof NotebookFormatError ? err.message : ((err as Error).message ?? String(err)));
       return 1;
     }
   },
