@@ -2,6 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Output } from '../notebook/format.ts';
 import { kernelBundle } from './bundle.ts';
+import { kernelEnvironment } from './environment.ts';
+import { DEFAULT_CELL_OUTPUT_BYTES, OutputBudget, truncationNote } from './output-budget.ts';
 import type {
   ExecuteReply,
   ExecuteRequest,
@@ -13,6 +15,7 @@ import type {
   KernelStartOptions,
   KernelStatus,
 } from './protocol.ts';
+import { StderrFilter } from './stderr.ts';
 import type { ChildToHost, HostToChild } from './wire.ts';
 
 /**
@@ -20,18 +23,39 @@ import type { ChildToHost, HostToChild } from './wire.ts';
  * 'advanced' serialization). The host never dies with a kernel: a kernel that exits, runs out of
  * memory or is killed fails its running cell with a clear error, is marked dead, and the next
  * execute starts a fresh one and says so.
+ *
+ * Three limits keep one notebook from hurting the workbench it runs in: the child inherits only an
+ * allow-listed environment (environment.ts: no workbench token or share secret), its V8 heap is
+ * capped (`memoryMb`), and each cell's outputs are capped in total (`cellOutputBytes`, output-budget.ts).
  */
 
 export type { KernelHostOptions } from './protocol.ts';
 
 const DEFAULT_INTERRUPT_GRACE_MS = 2000;
 const DEFAULT_START_TIMEOUT_MS = 30_000;
-const STDERR_TAIL = 4096;
+/**
+ * Heap limit per kernel. The workbench's Fargate task has 3 GB: the server (~150 MB) and two or
+ * three kernels at 1 GB each (plus their off-heap buffers) fit; without a limit V8 picks ~4 GB, so
+ * one cell could starve every other kernel. Configurable (workbench: TRAILBOOK_KERNEL_MEMORY_MB).
+ */
+export const DEFAULT_KERNEL_MEMORY_MB = 1024;
+/** A partial stderr line (no newline yet) is shown after this pause. */
+const STDERR_PAUSE_MS = 100;
+
+/** One cell's outputs as the host tracks them, also after it finished (timers keep writing). */
+interface CellRecord {
+  cellId?: string;
+  count?: number;
+  budget: OutputBudget;
+  /** The note for outputs dropped after the cell finished was shown. */
+  lateNoted: boolean;
+}
 
 interface Running {
   exec: number;
   count: number;
   req: ExecuteRequest;
+  record: CellRecord;
   outputs: Output[];
   started: number;
   notice?: string;
@@ -44,7 +68,8 @@ interface Child {
   closed: Promise<void>;
   /** Set when the host ended it on purpose (restart, interrupt timeout, shutdown). */
   expected: boolean;
-  stderrTail: string;
+  stderr: StderrFilter;
+  stderrTimer?: NodeJS.Timeout;
 }
 
 class Kernel implements KernelHandle {
@@ -55,8 +80,10 @@ class Kernel implements KernelHandle {
   private running?: Running;
   private count = 0;
   private execSeq = 0;
-  /** exec id → cell id, so output arriving after a cell finished (timers) is still attributed. */
-  private readonly cellOf = new Map<number, { cellId?: string; count: number }>();
+  /** exec id → cell, so output arriving after a cell finished (timers) is still attributed and budgeted. */
+  private readonly cellOf = new Map<number, CellRecord>();
+  /** Output from code outside any cell, budgeted like a cell; renewed when a cell starts. */
+  private stray: CellRecord;
   private readonly listeners = new Set<(e: KernelEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
   private deathNote?: string;
@@ -66,7 +93,20 @@ class Kernel implements KernelHandle {
     private readonly options: KernelStartOptions,
     private readonly hostOptions: KernelHostOptions,
     private readonly onShutdown: (k: Kernel) => void,
-  ) {}
+  ) {
+    this.stray = { budget: this.cellBudget(), lateNoted: false };
+  }
+
+  private cellBudget(request?: ExecuteRequest['outputBudget']): OutputBudget {
+    const cap = this.hostOptions.cellOutputBytes ?? DEFAULT_CELL_OUTPUT_BYTES;
+    return request && request.bytes <= cap ? new OutputBudget(Math.max(0, request.bytes), request.reason) : new OutputBudget(cap);
+  }
+
+  /** The heap limit in force: the last --max-old-space-size in execArgv wins, as in node. */
+  private get memoryMb(): number {
+    const flags = (this.hostOptions.execArgv ?? []).map((a) => /^--max-old-space-size=(\d+)$/.exec(a)?.[1]).filter(Boolean);
+    return flags.length ? Number(flags.at(-1)) : (this.hostOptions.memoryMb ?? DEFAULT_KERNEL_MEMORY_MB);
+  }
 
   get status(): KernelStatus {
     return this.currentStatus;
@@ -113,18 +153,18 @@ class Kernel implements KernelHandle {
   private async spawn(detail?: string): Promise<void> {
     this.setStatus('starting', detail);
     const bundle = await kernelBundle(this.hostOptions.cacheDir);
-    const env: Record<string, string | undefined> = {
-      ...process.env,
+    // Explicit env (host and start options) is the caller's choice; the inherited part is allow-listed.
+    // NODE_OPTIONS is not inherited: the host may run under tsx/vitest loaders, the kernel is plain node.
+    const env: Record<string, string> = {
+      ...kernelEnvironment(process.env),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...this.hostOptions.env,
       ...this.options.env,
     };
-    // The host may run under tsx/vitest loaders; the kernel is plain node on a bundle.
-    delete env.NODE_OPTIONS;
     const proc = fork(bundle, [], {
       cwd: this.options.cwd ?? process.cwd(),
       env,
-      execArgv: this.hostOptions.execArgv ?? [],
+      execArgv: [`--max-old-space-size=${this.hostOptions.memoryMb ?? DEFAULT_KERNEL_MEMORY_MB}`, ...(this.hostOptions.execArgv ?? [])],
       serialization: 'advanced',
       // fd 4: interrupt pipe (see kernel/child/interrupt-pipe.ts).
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
@@ -132,12 +172,13 @@ class Kernel implements KernelHandle {
     const child: Child = {
       process: proc,
       expected: false,
-      stderrTail: '',
+      stderr: new StderrFilter(),
       closed: new Promise((resolve) => proc.once('close', () => resolve())),
     };
     this.child = child;
     proc.stdout!.on('data', (d: Buffer) => this.rawOutput(child, 'stdout', d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => this.rawOutput(child, 'stderr', d.toString()));
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (d: string) => this.rawStderr(child, d));
     proc.on('message', (m: ChildToHost) => this.onMessage(child, m));
     (proc.stdio[4] as NodeJS.WritableStream | null)?.on('error', () => {});
     proc.on('error', () => {
@@ -175,18 +216,24 @@ class Kernel implements KernelHandle {
     return this.hostOptions.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   }
 
+  /** One line for the user: V8's own dump is never shown (see stderr.ts). */
   private describeExit(child: Child): string {
     const { exitCode, signalCode } = child.process;
-    const tail = child.stderrTail;
-    if (/heap out of memory|Reached heap limit|Allocation failed/i.test(tail)) return 'The kernel ran out of memory.';
-    const exitCall = /\[kernel\] process\.exit\((\d*)\) was called/.exec(tail);
-    if (exitCall) return `The kernel exited because a cell called process.exit(${exitCall[1]}).`;
+    const { outOfMemory, fatal, fatalReason, exitCall } = child.stderr;
+    if (outOfMemory) return `The kernel ran out of memory: limit ${this.memoryMb} MB.`;
+    if (fatal) return `The kernel crashed (V8 fatal error${fatalReason ? `: ${fatalReason}` : ''}).`;
+    if (exitCall !== undefined) return `The kernel exited because a cell called process.exit(${exitCall}).`;
     if (signalCode === 'SIGKILL') return 'The kernel was killed (SIGKILL; possibly out of memory).';
     if (signalCode) return `The kernel was killed by ${signalCode}.`;
     return `The kernel exited with code ${exitCode}.`;
   }
 
   private onClose(child: Child) {
+    clearTimeout(child.stderrTimer);
+    if (!child.expected) {
+      const rest = child.stderr.flush();
+      if (rest) this.rawOutput(child, 'stderr', rest);
+    }
     if (this.child === child) this.child = undefined;
     if (child.expected) return;
     const reason = this.describeExit(child);
@@ -232,23 +279,51 @@ class Kernel implements KernelHandle {
     if (m.type === 'output') this.routeOutput(m.exec, m.output);
     else if (m.type === 'done') {
       const r = this.running;
-      if (r && r.exec === m.exec) r.settle(m.status);
+      if (r && r.exec === m.exec) {
+        // A partial stderr line written during the cell belongs to it.
+        clearTimeout(child.stderrTimer);
+        const rest = child.stderr.flush();
+        if (rest) this.rawOutput(child, 'stderr', rest);
+        r.record.budget.dropped += m.dropped;
+        r.settle(m.status);
+      }
     }
   }
 
+  private rawStderr(child: Child, chunk: string) {
+    const text = child.stderr.push(chunk);
+    if (text) this.rawOutput(child, 'stderr', text);
+    clearTimeout(child.stderrTimer);
+    if (!child.stderr.pending) return;
+    child.stderrTimer = setTimeout(() => {
+      const rest = child.stderr.flush();
+      if (rest) this.rawOutput(child, 'stderr', rest);
+    }, STDERR_PAUSE_MS);
+    child.stderrTimer.unref();
+  }
+
   private rawOutput(child: Child, name: 'stdout' | 'stderr', text: string) {
-    if (name === 'stderr') child.stderrTail = (child.stderrTail + text).slice(-STDERR_TAIL);
     if (child !== this.child) return;
     this.routeOutput(this.running?.exec, { output_type: 'stream', name, text });
   }
 
+  /** Every output from the child passes its cell's budget here; the child enforces it too, but cell code can reach process.send. */
   private routeOutput(exec: number | undefined, output: Output) {
     const r = this.running;
-    if (r && exec === r.exec) return this.addOutput(r, output);
-    const cell = exec === undefined ? undefined : this.cellOf.get(exec);
-    this.emit({ type: 'output', cellId: cell?.cellId, output, executionCount: cell?.count ?? null });
+    if (r && exec === r.exec) {
+      if (r.record.budget.admit(output)) this.addOutput(r, output);
+      return;
+    }
+    const record = (exec === undefined ? undefined : this.cellOf.get(exec)) ?? this.stray;
+    if (!record.budget.admit(output)) {
+      if (record.lateNoted) return;
+      record.lateNoted = true;
+      output = truncationNote(record.budget.reason);
+    }
+    this.emit({ type: 'output', cellId: record.cellId, output, executionCount: record.count ?? null });
   }
 
+  /** Outputs the host makes itself (notices, errors, the truncation note) are not budgeted. */
   private addOutput(r: Running, output: Output) {
     r.outputs.push(output);
     try {
@@ -288,9 +363,12 @@ class Kernel implements KernelHandle {
     }
     const count = ++this.count;
     const exec = ++this.execSeq;
-    this.cellOf.set(exec, { cellId: req.cellId, count });
+    const record: CellRecord = { cellId: req.cellId, count, budget: this.cellBudget(req.outputBudget), lateNoted: false };
+    this.cellOf.set(exec, record);
     if (this.cellOf.size > 1000) this.cellOf.delete(this.cellOf.keys().next().value!);
+    this.stray = { budget: this.cellBudget(), lateNoted: false };
 
+    let settled = false;
     let settle!: (status: ExecuteReply['status']) => void;
     const reply = new Promise<ExecuteReply['status']>((resolve) => {
       settle = resolve;
@@ -299,11 +377,16 @@ class Kernel implements KernelHandle {
       exec,
       count,
       req,
+      record,
       outputs: [],
       started: performance.now(),
       notice,
       settle: (status) => {
+        if (settled) return;
+        settled = true;
         if (this.running === running) this.running = undefined;
+        const { dropped, reason } = record.budget;
+        if (dropped) this.addOutput(running, truncationNote(reason, dropped));
         settle(status);
       },
       done: reply.then(() => {}),
@@ -312,7 +395,7 @@ class Kernel implements KernelHandle {
     this.setStatus('busy');
     req.onStart?.(count);
     if (notice) this.addOutput(running, { output_type: 'stream', name: 'stderr', text: `[${notice}]\n` });
-    if (!this.sendToChild({ type: 'execute', exec, code: req.code, count, cellId: req.cellId })) {
+    if (!this.sendToChild({ type: 'execute', exec, code: req.code, count, cellId: req.cellId, maxOutputBytes: record.budget.limit })) {
       // The kernel died between start and send; onClose settles the cell with the reason.
       if (!this.child) running.settle('error');
     }

@@ -19,6 +19,12 @@ export interface ExecuteRequest {
   onOutput?: (output: Output) => void;
   /** Called as the cell starts, with its execution count (Jupyter's execute_input announces it before any output). */
   onStart?: (executionCount: number) => void;
+  /**
+   * A tighter output budget than the host's `cellOutputBytes` (e.g. what is left of a notebook's).
+   * Outputs beyond it are dropped and one note "Output truncated: <reason>; N further outputs were
+   * dropped." ends the cell. `reason` names the limit, e.g. "this notebook's outputs reached 64 MB".
+   */
+  outputBudget?: { bytes: number; reason: string };
 }
 
 export interface ExecuteReply {
@@ -66,9 +72,23 @@ export interface KernelHostOptions {
   interruptGraceMs?: number;
   /** How long a kernel may take to start (default 30 s). */
   startTimeoutMs?: number;
-  /** Extra `node` flags for kernel processes, e.g. `--max-old-space-size=512`. */
+  /** Extra `node` flags for kernel processes. */
   execArgv?: string[];
-  /** Environment added to every kernel's (after process.env, before KernelStartOptions.env). */
+  /**
+   * V8 heap limit of each kernel in MB (default 1024, `--max-old-space-size`). A kernel that runs out
+   * dies with one line, "The kernel ran out of memory: limit N MB.", and the next run starts a fresh one.
+   */
+  memoryMb?: number;
+  /**
+   * Total output of one cell in bytes (stream text plus serialised MIME payloads; default 16 MB).
+   * Beyond it outputs are dropped and counted, and the cell ends with one note saying how many.
+   */
+  cellOutputBytes?: number;
+  /**
+   * Environment added to every kernel's. A kernel inherits only the allow-listed part of process.env
+   * (kernel/environment.ts: locale, AWS credentials and region, Trailbook's data settings; never the
+   * workbench token or share secret); this and KernelStartOptions.env are added as given.
+   */
   env?: Record<string, string>;
   /** Where the kernel bundle is cached (default node_modules/.cache/trailbook). */
   cacheDir?: string;

@@ -6,7 +6,8 @@ import type { Output } from '../notebook/format.ts';
  */
 
 export type HostToChild =
-  | { type: 'execute'; exec: number; code: string; count: number; cellId?: string }
+  /** `maxOutputBytes`: the cell's output budget (output-budget.ts); the child drops what does not fit and reports the count in `done`. */
+  | { type: 'execute'; exec: number; code: string; count: number; cellId?: string; maxOutputBytes: number }
   /** Also written to the interrupt pipe (fd 4) for a kernel stuck in a synchronous loop, which reads no IPC. */
   | { type: 'interrupt'; exec: number }
   | { type: 'shutdown' };
@@ -15,7 +16,7 @@ export type ChildToHost =
   | { type: 'ready'; pid: number; startedAt: number }
   /** `exec` is absent for output from code running outside any cell (e.g. an unhandled rejection at startup). */
   | { type: 'output'; exec?: number; output: Output }
-  | { type: 'done'; exec: number; status: 'ok' | 'error' | 'aborted' };
+  | { type: 'done'; exec: number; status: 'ok' | 'error' | 'aborted'; dropped: number };
 
 /** Size limits for outputs, so one cell cannot flood the browser or the notebook file. */
 export const LIMITS = {

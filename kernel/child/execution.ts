@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { OutputBudget } from '../output-budget.ts';
 
 /** One running (or finished) cell. Async work started by a cell carries it, so late output is attributed correctly. */
 export interface Execution {
@@ -12,6 +13,8 @@ export interface Execution {
   finished: boolean;
   streamBytes: number;
   streamTruncated: boolean;
+  /** What the cell may still send while it runs (the host's budget for it; afterwards the host alone decides). */
+  budget: OutputBudget;
   /** Aborts the signal, which rejects the cell's pending promise so the kernel goes idle even if the cell never settles. */
   abort(): void;
 }

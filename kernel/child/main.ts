@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import { runInThisContext } from 'node:vm';
 import { inspect } from 'node:util';
 import { transform } from 'esbuild';
+import { OutputBudget } from '../output-budget.ts';
 import type { ChildToHost, HostToChild } from '../wire.ts';
 import { preludeModules, type PreludeContext } from '../prelude/index.ts';
 import { compileCell } from './compile.ts';
@@ -117,6 +118,7 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
     finished: false,
     streamBytes: 0,
     streamTruncated: false,
+    budget: new OutputBudget(msg.maxOutputBytes),
     abort: () => controller.abort(new Error('Execution interrupted')),
   };
   setRunning(execution);
@@ -141,7 +143,7 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
     setRunning(undefined);
     clearInterrupt(msg.exec);
     flushStreams();
-    send({ type: 'done', exec: msg.exec, status });
+    send({ type: 'done', exec: msg.exec, status, dropped: execution.budget.dropped });
   }
 }
 

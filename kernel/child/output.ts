@@ -1,6 +1,16 @@
 import type { Output } from '../../notebook/format.ts';
+import { outputBytes } from '../output-budget.ts';
 import { LIMITS, type ChildToHost } from '../wire.ts';
 import { currentExecution, type Execution } from './execution.ts';
+
+/** Whether an output of the running cell may cross IPC: over its budget it is dropped here and counted for the host's note. */
+const withinBudget = (execution: Execution | undefined, bytes: () => number, isError = false) => !execution || execution.finished || execution.budget.take(bytes, isError);
+
+/** True, and the output counted as dropped, when the running cell's budget is spent: display() then skips building the bundle. */
+export function budgetSpent(execution: Execution | undefined = currentExecution()): boolean {
+  if (!execution || execution.finished || !execution.budget.spent) return false;
+  return !execution.budget.take(0);
+}
 
 /**
  * Sends outputs to the host. Writes go out at once unless they come in a burst (a tight loop of
@@ -57,6 +67,7 @@ export function writeStream(name: 'stdout' | 'stderr', text: string, execution: 
     }
     execution.streamBytes += bytes;
   }
+  if (!withinBudget(execution, () => Buffer.byteLength(text))) return;
   const last = pending[pending.length - 1];
   if (last && last.exec === execution?.exec && last.name === name) last.text += text;
   else pending.push({ exec: execution?.exec, name, text });
@@ -72,6 +83,7 @@ export function writeStream(name: 'stdout' | 'stderr', text: string, execution: 
 }
 
 export function sendOutput(output: Output, execution: Execution | undefined = currentExecution()) {
+  if (!withinBudget(execution, () => outputBytes(output), output.output_type === 'error')) return;
   send({ type: 'output', exec: execution?.exec, output });
 }
 

@@ -1,6 +1,6 @@
 import { escapeHtml, JUPYTER_DISPLAY, toMimeBundle, type MimeBundle } from '../child/display.ts';
 import { currentExecution } from '../child/execution.ts';
-import { sendOutput } from '../child/output.ts';
+import { budgetSpent, sendOutput } from '../child/output.ts';
 import type { PreludeModule } from './types.ts';
 
 /** `display(x)`, and `html`/`md` tagged templates that return displayable values. */
@@ -14,6 +14,7 @@ export interface DisplayOptions {
 export function display(value: unknown, options: DisplayOptions = {}): Promise<void> {
   // Captured now: the output belongs to the cell that called display, even if the bundle takes a moment.
   const execution = currentExecution();
+  if (budgetSpent(execution)) return Promise.resolve();
   const emit = (data: MimeBundle) => sendOutput({ output_type: 'display_data', data, metadata: options.metadata ?? {} }, execution);
   if (options.raw) {
     emit(value as MimeBundle);

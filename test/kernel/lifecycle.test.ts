@@ -127,18 +127,37 @@ describe('kernel interrupt, restart and death', () => {
     expect(await value('6 * 7')).toBe('42');
   });
 
-  it('survives a kernel running out of memory', async () => {
-    const small = await startKernel({ execArgv: ['--max-old-space-size=48'] });
+  it('survives a kernel running out of memory: one clean line, never V8\'s dump, and a working restart', async () => {
+    const small = await startKernel({ memoryMb: 64 });
+    const seen: KernelEvent[] = [];
+    small.kernel.subscribe((e) => seen.push(e));
     try {
       const reply = await small.kernel.execute({ code: 'const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1))' });
       expect(reply.status).toBe('error');
-      expect(errorOf(reply.outputs)!.evalue).toContain('ran out of memory');
+      expect(reply.outputs).toHaveLength(1);
+      expect(errorOf(reply.outputs)).toMatchObject({ ename: 'KernelDied', traceback: ['KernelDied: The kernel ran out of memory: limit 64 MB.', expect.any(String)] });
+      expect(small.kernel.status).toBe('dead');
+      expect(seen).toContainEqual({ type: 'status', status: 'dead', detail: 'The kernel ran out of memory: limit 64 MB.' });
+      // Give a late stderr chunk the time to arrive: nothing of the dump may reach any listener.
+      await sleep(300);
+      const shown = JSON.stringify(seen);
+      for (const dump of ['FATAL ERROR', 'Last few GCs', 'JS stacktrace', 'Native stack trace', 'OOMErrorHandler']) expect(shown).not.toContain(dump);
+
       const next = await small.kernel.execute({ code: '1 + 1' });
-      expect(next.restartNotice).toContain('ran out of memory');
+      expect(next.restartNotice).toBe('The kernel ran out of memory: limit 64 MB. A fresh kernel was started: variables from earlier cells are gone.');
       expect(resultOf(next.outputs)?.['text/plain']).toBe('2');
     } finally {
       await small.close();
     }
+  });
+
+  it('passes on what programs a cell starts write to stderr, without the process.exit marker', async () => {
+    // The pause lets the pipe deliver before the cell ends (fd 2 and IPC are separate channels).
+    const reply = await kernel.execute({ code: 'require("node:child_process").execSync("echo from-a-tool >&2; printf partial >&2", { stdio: "inherit" }); await new Promise((r) => setTimeout(r, 50))' });
+    expect(textOf(reply.outputs, 'stderr')).toBe('from-a-tool\npartial');
+    const exit = await kernel.execute({ code: 'process.exit(4)' });
+    expect(textOf(exit.outputs, 'stderr')).toBe('');
+    expect(errorOf(exit.outputs)!.evalue).toContain('process.exit(4)');
   });
 
   it('restarts on request, clearing state and the execution count', async () => {
