@@ -4,9 +4,65 @@ import { z } from 'zod';
  * The CloudTrail record as AWS documents it. Every documented top-level field is described;
  * unknown fields are kept (`looseObject`) because AWS adds fields over time and the raw record
  * must survive a round trip untouched.
+ *
+ * CloudTrail Lake, Athena and SIEM exports write an absent optional field as `null` (`"errorCode": null`,
+ * `"sessionContext": null`). For a described field whose type has no null, null means absent: the key is
+ * dropped before validation, so such records read exactly like S3 deliveries. Fields typed `unknown`
+ * (`requestParameters`, `responseElements`, ...) keep their null, which CloudTrail itself writes.
  */
 
-const SessionIssuer = z.looseObject({
+/** Per object level: the keys whose null means absent, and the nested objects (or arrays of objects) to visit. */
+interface NullRule {
+  nullable: Set<string>;
+  nested: [key: string, rule: NullRule, array: boolean][];
+}
+
+const rules = new WeakMap<z.ZodType, NullRule>();
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `v` without the null-valued keys of `rule` (and, when `deep`, of its nested levels); `v` itself when nothing changes. */
+function dropNulls(v: unknown, rule: NullRule, deep: boolean): unknown {
+  if (!isObject(v)) return v;
+  let out = v;
+  const copy = () => (out === v ? (out = { ...v }) : out);
+  // for-in over the record's own keys: about twice as fast as probing each described key on a million records.
+  for (const k in v) if (v[k] === null && rule.nullable.has(k)) delete copy()[k];
+  if (!deep) return out;
+  for (const [k, inner, array] of rule.nested) {
+    const child = out[k];
+    if (array) {
+      if (!Array.isArray(child)) continue;
+      let items: unknown[] | undefined;
+      child.forEach((item, i) => {
+        const d = dropNulls(item, inner, true);
+        if (d !== item) (items ??= [...child])[i] = d;
+      });
+      if (items) copy()[k] = items;
+    } else {
+      const d = dropNulls(child, inner, true);
+      if (d !== child) copy()[k] = d;
+    }
+  }
+  return out;
+}
+
+const unwrapOptional = (s: z.ZodType): z.ZodType => (s instanceof z.ZodOptional ? (s.unwrap() as z.ZodType) : s);
+
+/** A `looseObject` whose non-nullable fields treat null as absent. */
+function object<S extends Record<string, z.ZodType>>(shape: S): z.ZodPreprocess<z.ZodObject<S, z.core.$loose>, unknown> {
+  const rule: NullRule = { nullable: new Set(Object.keys(shape).filter((k) => !shape[k].safeParse(null).success)), nested: [] };
+  for (const [k, field] of Object.entries(shape)) {
+    const inner = unwrapOptional(field);
+    const element = inner instanceof z.ZodArray ? (inner.element as z.ZodType) : undefined;
+    const nested = rules.get(element ?? inner);
+    if (nested) rule.nested.push([k, nested, !!element]);
+  }
+  const schema = z.preprocess((v: unknown) => dropNulls(v, rule, false), z.looseObject(shape));
+  rules.set(schema, rule);
+  return schema;
+}
+
+const SessionIssuer = object({
   type: z.string().optional(),
   principalId: z.string().optional(),
   arn: z.string().optional(),
@@ -14,17 +70,13 @@ const SessionIssuer = z.looseObject({
   userName: z.string().optional(),
 });
 
-const SessionContext = z.looseObject({
+const SessionContext = object({
   sessionIssuer: SessionIssuer.optional(),
-  webIdFederationData: z
-    .looseObject({ federatedProvider: z.string().optional(), attributes: z.record(z.string(), z.unknown()).optional() })
-    .optional(),
-  attributes: z
-    .looseObject({
-      creationDate: z.string().optional(),
-      mfaAuthenticated: z.union([z.string(), z.boolean()]).optional(),
-    })
-    .optional(),
+  webIdFederationData: object({ federatedProvider: z.string().optional(), attributes: z.record(z.string(), z.unknown()).optional() }).optional(),
+  attributes: object({
+    creationDate: z.string().optional(),
+    mfaAuthenticated: z.union([z.string(), z.boolean()]).optional(),
+  }).optional(),
   sourceIdentity: z.string().optional(),
   ec2RoleDelivery: z.string().optional(),
   assumedRoot: z.union([z.string(), z.boolean()]).optional(),
@@ -45,7 +97,7 @@ export const UserIdentityType = z.enum([
   'Unknown',
 ]);
 
-export const UserIdentity = z.looseObject({
+export const UserIdentity = object({
   // Kept as a free string: new identity types must not make a record unreadable.
   type: z.string().optional(),
   principalId: z.string().optional(),
@@ -57,19 +109,19 @@ export const UserIdentity = z.looseObject({
   invokedBy: z.string().optional(),
   identityProvider: z.string().optional(),
   credentialId: z.string().optional(),
-  onBehalfOf: z.looseObject({ userId: z.string().optional(), identityStoreArn: z.string().optional() }).optional(),
+  onBehalfOf: object({ userId: z.string().optional(), identityStoreArn: z.string().optional() }).optional(),
   inScopeOf: z.record(z.string(), z.unknown()).optional(),
 });
 export type UserIdentity = z.infer<typeof UserIdentity>;
 
-const Resource = z.looseObject({
+export const Resource = object({
   ARN: z.string().optional(),
   arn: z.string().optional(),
   type: z.string().optional(),
   accountId: z.string().optional(),
 });
 
-export const CloudTrailRecord = z.looseObject({
+export const CloudTrailRecord = object({
   eventVersion: z.string().optional(),
   userIdentity: UserIdentity.optional(),
   eventTime: z.string(),
@@ -99,13 +151,21 @@ export const CloudTrailRecord = z.looseObject({
   addendum: z.unknown().optional(),
   sessionCredentialFromConsole: z.union([z.boolean(), z.string()]).optional(),
   edgeDeviceDetails: z.unknown().optional(),
-  tlsDetails: z
-    .looseObject({
-      tlsVersion: z.string().optional(),
-      cipherSuite: z.string().optional(),
-      clientProvidedHostHeader: z.string().optional(),
-    })
-    .optional(),
+  tlsDetails: object({
+    tlsVersion: z.string().optional(),
+    cipherSuite: z.string().optional(),
+    clientProvidedHostHeader: z.string().optional(),
+  }).optional(),
   insightDetails: z.unknown().optional(),
 });
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
+
+/**
+ * `value` with null-as-absent applied at every level of `schema` (one of the record schemas above), without validating;
+ * a copy only when a null was dropped. For reader paths that check records structurally instead of through the schema.
+ */
+export function withoutAbsentNulls(value: unknown, schema: z.ZodType = CloudTrailRecord): unknown {
+  const rule = rules.get(schema);
+  if (!rule) throw new Error('withoutAbsentNulls: not a CloudTrail record schema');
+  return dropNulls(value, rule, true);
+}

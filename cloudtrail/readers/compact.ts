@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { normalisePrincipal } from '../event.ts';
-import type { CloudTrailRecord } from '../record.ts';
+import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
 import { decode } from './file.ts';
 import { CloudTrailFileError, extractRecords, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
 
@@ -74,8 +74,9 @@ export class CompactBuilder {
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
   private readonly principals = new Map<string, number>();
 
-  private intern(s: string | undefined): number {
-    if (s === undefined || s === '') return 0;
+  /** Absent, null (exports write absent fields as null) and empty are all id 0. */
+  private intern(s: string | null | undefined): number {
+    if (s === undefined || s === null || s === '') return 0;
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.strings.length;
@@ -112,7 +113,9 @@ export class CompactBuilder {
 
   /**
    * Same fields as `normalise(record)` (a test holds them equal), computed without building the event object;
-   * the Principal is computed once per distinct identity.
+   * the Principal is computed once per distinct identity. The record is as parsed: any optional field may be
+   * null (meaning absent), so every read here treats null as undefined, which is cheaper than copying records
+   * through `withoutAbsentNulls`.
    */
   private addRecord(r: CloudTrailRecord, file: number, rec: number): void {
     const n = this.times.length;
@@ -126,7 +129,7 @@ export class CompactBuilder {
       : '';
     principal = this.principals.get(pkey);
     if (principal === undefined) {
-      principal = this.intern(JSON.stringify(normalisePrincipal(ui)));
+      principal = this.intern(JSON.stringify(normalisePrincipal(withoutAbsentNulls(ui, UserIdentity) as typeof ui)));
       this.principals.set(pkey, principal);
     }
     const c = this.cells;
@@ -143,7 +146,8 @@ export class CompactBuilder {
     this.readOnly.push(ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2);
     this.eventIds.push(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
     if (r.resources?.length) {
-      this.resources.push([n, JSON.stringify(r.resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId })))]);
+      const resources = r.resources.map((x) => withoutAbsentNulls(x, Resource) as typeof x);
+      this.resources.push([n, JSON.stringify(resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId })))]);
     }
   }
 

@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import type { CloudTrailRecord } from '../record.ts';
+import { withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
 import { CloudTrailFileError, extractRecords, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
 
 export interface InvalidRecord {
@@ -38,7 +38,8 @@ export function recordsFromBuffer(buf: Buffer, file: string): FileRecords {
   const found = extractRecords(decode(buf, file), file);
   const records: CloudTrailRecord[] = [];
   const invalid: InvalidRecord[] = [];
-  found.records.forEach((r, index) => {
+  found.records.forEach((parsed, index) => {
+    const r = withoutAbsentNulls(parsed);
     const reason = invalidReason(r);
     if (reason) invalid.push({ index, reason });
     else records.push(r as CloudTrailRecord);

@@ -117,17 +117,20 @@ export function extractRecords(text: string, file: string): Extracted {
   return found;
 }
 
-/** Why a record cannot be used, or undefined when it can. A fast structural check matching CloudTrailRecord's requirements. */
+/**
+ * Why a record cannot be used, or undefined when it can. A fast structural check matching CloudTrailRecord's
+ * requirements, in which null means absent for the optional fields (as in the schema).
+ */
 export function invalidReason(r: unknown): string | undefined {
   if (!isObject(r)) return 'not an object';
   if (typeof r.eventTime !== 'string') return 'eventTime missing or not a string';
   if (!Number.isFinite(Date.parse(r.eventTime))) return `eventTime "${r.eventTime.slice(0, 40)}" is not a date`;
   if (typeof r.eventSource !== 'string') return 'eventSource missing or not a string';
   if (typeof r.eventName !== 'string') return 'eventName missing or not a string';
-  if (r.userIdentity !== undefined && !isObject(r.userIdentity)) return 'userIdentity is not an object';
+  if (r.userIdentity != null && !isObject(r.userIdentity)) return 'userIdentity is not an object';
   for (const k of ['eventID', 'awsRegion', 'sourceIPAddress', 'userAgent', 'errorCode', 'errorMessage', 'recipientAccountId'] as const) {
-    if (r[k] !== undefined && typeof r[k] !== 'string') return `${k} is not a string`;
+    if (r[k] != null && typeof r[k] !== 'string') return `${k} is not a string`;
   }
-  if (r.resources !== undefined && !Array.isArray(r.resources)) return 'resources is not an array';
+  if (r.resources != null && (!Array.isArray(r.resources) || !r.resources.every(isObject))) return 'resources is not an array of objects';
   return undefined;
 }
