@@ -12,6 +12,10 @@ const WorkbenchEnv = z.object({
   TRAILBOOK_SHARE_SECRET: z.string().min(16, 'TRAILBOOK_SHARE_SECRET must be at least 16 characters').optional(),
   /** Seconds a kernel may sit idle with no browser attached before it is shut down. */
   TRAILBOOK_KERNEL_IDLE_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** Output budgets (workbench/kernels.ts) and the heap limit per kernel (kernel/host.ts). */
+  TRAILBOOK_CELL_OUTPUT_MB: z.coerce.number().positive().max(1024).optional(),
+  TRAILBOOK_NOTEBOOK_OUTPUT_MB: z.coerce.number().positive().max(1024).optional(),
+  TRAILBOOK_KERNEL_MEMORY_MB: z.coerce.number().int().min(64).optional(),
 });
 
 export interface WorkbenchConfig {
@@ -24,6 +28,10 @@ export interface WorkbenchConfig {
   /** Undefined: generated and persisted beside the notebooks directory (see share.ts). */
   shareSecret?: string;
   kernelIdleMs: number;
+  /** Unset: the defaults of workbench/kernels.ts (16 MB, 64 MB) and kernel/host.ts (1024 MB). */
+  cellOutputBytes?: number;
+  notebookOutputBytes?: number;
+  kernelMemoryMb?: number;
 }
 
 export function loadWorkbenchConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkbenchConfig> = {}): WorkbenchConfig {
@@ -43,5 +51,8 @@ export function loadWorkbenchConfig(env: NodeJS.ProcessEnv = process.env, overri
     notebookDir: resolve(overrides.notebookDir ?? e.TRAILBOOK_NOTEBOOK_DIR),
     shareSecret: overrides.shareSecret ?? e.TRAILBOOK_SHARE_SECRET,
     kernelIdleMs: overrides.kernelIdleMs ?? e.TRAILBOOK_KERNEL_IDLE_SECONDS * 1000,
+    cellOutputBytes: overrides.cellOutputBytes ?? (e.TRAILBOOK_CELL_OUTPUT_MB ? Math.round(e.TRAILBOOK_CELL_OUTPUT_MB * 1024 * 1024) : undefined),
+    notebookOutputBytes: overrides.notebookOutputBytes ?? (e.TRAILBOOK_NOTEBOOK_OUTPUT_MB ? Math.round(e.TRAILBOOK_NOTEBOOK_OUTPUT_MB * 1024 * 1024) : undefined),
+    kernelMemoryMb: overrides.kernelMemoryMb ?? e.TRAILBOOK_KERNEL_MEMORY_MB,
   };
 }

@@ -1,12 +1,25 @@
 import { z } from 'zod';
 import type { Output } from '../notebook/format.ts';
-import type { KernelEvent, KernelHandle, KernelHost, KernelStatus } from '../kernel/protocol.ts';
+import { DEFAULT_CELL_OUTPUT_BYTES, formatMb, MB, outputBytes } from '../kernel/output-budget.ts';
+import type { KernelEvent, KernelHandle, KernelHost, KernelHostOptions, KernelStatus } from '../kernel/protocol.ts';
 
 /**
  * One kernel per open notebook, shared by every browser tab showing it. Executions are queued
  * (as in Jupyter); an error or an interrupt aborts what is still queued. Kernels with no browser
  * attached are shut down after the idle time.
+ *
+ * Output budgets: a cell may produce `cellOutputBytes` (TRAILBOOK_CELL_OUTPUT_MB), and a notebook's
+ * cells together `notebookOutputBytes` (TRAILBOOK_NOTEBOOK_OUTPUT_MB), counted as what the browser
+ * shows: the latest outputs of each cell run since the kernel (re)started. Re-running a cell
+ * replaces its share; a restart or shutdown starts the count afresh (a kernel that died does not:
+ * the browser still shows what its cells printed). Each run gets what is left as
+ * its budget, which the kernel host enforces (dropping the rest with one note, see
+ * kernel/output-budget.ts), so the server never holds or sends more than that.
  */
+
+export const DEFAULT_NOTEBOOK_OUTPUT_BYTES = 64 * MB;
+/** A browser this far behind (bytes queued on its socket) is cut off rather than buffered for. */
+export const MAX_CLIENT_BACKLOG_BYTES = 64 * MB;
 
 /** Messages the browser sends over the kernel WebSocket. */
 export const ClientMessage = z.discriminatedUnion('type', [
@@ -31,6 +44,40 @@ export type ServerMessage =
 
 export type Client = (message: ServerMessage) => void;
 
+/** The part of a `ws` WebSocket that socketClient uses. */
+export interface SocketLike {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  terminate(): void;
+}
+
+/**
+ * A session client writing to a browser's WebSocket. `ws` queues whatever a slow browser has not
+ * read yet in server memory, so a browser more than `maxBacklogBytes` behind is disconnected (it
+ * reconnects and gets the current status; outputs it missed are in the notebook once re-run)
+ * instead of letting the backlog grow.
+ */
+export function socketClient(ws: SocketLike, maxBacklogBytes = MAX_CLIENT_BACKLOG_BYTES, onDrop?: (backlog: number) => void): Client {
+  return (message) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > maxBacklogBytes) {
+      onDrop?.(ws.bufferedAmount);
+      ws.terminate();
+      return;
+    }
+    ws.send(JSON.stringify(message));
+  };
+}
+
+export interface OutputLimits {
+  /** Total output of one run of a cell (default 16 MB). */
+  cellOutputBytes?: number;
+  /** Total of the latest outputs of the notebook's cells run since the kernel started (default 64 MB). */
+  notebookOutputBytes?: number;
+}
+
 interface Job {
   cellId: string;
   code: string;
@@ -44,6 +91,8 @@ export class KernelSession {
   private readonly queue: Job[] = [];
   private running?: Job;
   private draining = false;
+  /** Bytes of the latest outputs of each cell run since the kernel (re)started. */
+  private readonly shown = new Map<string, number>();
   /** Set when the notebook is deleted: the session refuses work so no untracked kernel is started. */
   private closed = false;
   lastActivity = Date.now();
@@ -52,6 +101,7 @@ export class KernelSession {
     public name: string,
     private readonly host: () => Promise<KernelHost>,
     private readonly cwd: string,
+    private readonly limits: OutputLimits = {},
   ) {}
 
   get status(): SessionStatus {
@@ -104,8 +154,26 @@ export class KernelSession {
   }
 
   private onKernelEvent(event: KernelEvent): void {
-    if (event.type === 'status') this.broadcast({ type: 'status', status: event.status, detail: event.detail });
-    else this.broadcast({ type: 'output', cellId: event.cellId ?? this.running?.cellId, output: event.output });
+    if (event.type === 'status') return this.broadcast({ type: 'status', status: event.status, detail: event.detail });
+    const cellId = event.cellId ?? this.running?.cellId;
+    if (cellId !== undefined) this.shown.set(cellId, (this.shown.get(cellId) ?? 0) + outputBytes(event.output));
+    this.broadcast({ type: 'output', cellId, output: event.output });
+  }
+
+  /** This run's budget: the per-cell one, or what the notebook has left if that is less. */
+  private budgetFor(cellId: string): { bytes: number; reason: string } {
+    const cell = this.limits.cellOutputBytes ?? DEFAULT_CELL_OUTPUT_BYTES;
+    const notebook = this.limits.notebookOutputBytes ?? DEFAULT_NOTEBOOK_OUTPUT_BYTES;
+    let others = 0;
+    for (const [id, bytes] of this.shown) if (id !== cellId) others += bytes;
+    const left = Math.max(0, notebook - others);
+    if (left < cell) {
+      return {
+        bytes: left,
+        reason: `this notebook's outputs reached ${formatMb(notebook)} (limit set by TRAILBOOK_NOTEBOOK_OUTPUT_MB; re-running a cell replaces its outputs, restarting the kernel starts the count afresh)`,
+      };
+    }
+    return { bytes: cell, reason: `this cell produced more than ${formatMb(cell)} of output (limit set by TRAILBOOK_CELL_OUTPUT_MB)` };
   }
 
   execute(cellId: string, code: string): void {
@@ -132,9 +200,11 @@ export class KernelSession {
           break;
         }
         const started = Date.now();
+        this.shown.set(job.cellId, 0);
+        const outputBudget = this.budgetFor(job.cellId);
         this.broadcast({ type: 'started', cellId: job.cellId, at: started });
         try {
-          const reply = await kernel.execute({ code: job.code, cellId: job.cellId });
+          const reply = await kernel.execute({ code: job.code, cellId: job.cellId, outputBudget });
           this.broadcast({ type: 'reply', cellId: job.cellId, status: reply.status, executionCount: reply.executionCount, durationMs: reply.durationMs });
           if (reply.status !== 'ok') this.abortQueued();
         } catch (err) {
@@ -167,6 +237,7 @@ export class KernelSession {
 
   async restart(): Promise<void> {
     this.abortQueued();
+    this.shown.clear();
     if (!this.kernel || this.kernel.status === 'dead') {
       this.kernel = undefined;
       await this.ensureKernel();
@@ -178,6 +249,7 @@ export class KernelSession {
 
   async shutdown(): Promise<void> {
     this.abortQueued();
+    this.shown.clear();
     const kernel = this.kernel ?? (await this.starting?.catch(() => undefined));
     this.kernel = undefined;
     this.unsubscribe?.();
@@ -216,7 +288,13 @@ export class KernelSessions {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly options: { host?: KernelHost; cwd: string; idleMs: number },
+    private readonly options: OutputLimits & {
+      host?: KernelHost;
+      cwd: string;
+      idleMs: number;
+      /** V8 heap limit per kernel in MB (TRAILBOOK_KERNEL_MEMORY_MB; default 1024, see kernel/host.ts). */
+      kernelMemoryMb?: number;
+    },
   ) {
     const every = Math.max(250, Math.min(30_000, Math.floor(options.idleMs / 4)));
     this.timer = setInterval(() => void this.cull(), every);
@@ -227,7 +305,8 @@ export class KernelSessions {
   private host = (): Promise<KernelHost> => {
     if (this.options.host) return Promise.resolve(this.options.host);
     if (!this.hostPromise) {
-      this.hostPromise = import('../kernel/host.ts').then((m: { createKernelHost: () => KernelHost }) => m.createKernelHost());
+      const hostOptions: KernelHostOptions = { memoryMb: this.options.kernelMemoryMb, cellOutputBytes: this.options.cellOutputBytes };
+      this.hostPromise = import('../kernel/host.ts').then((m: { createKernelHost: (o: KernelHostOptions) => KernelHost }) => m.createKernelHost(hostOptions));
       this.hostPromise.catch(() => (this.hostPromise = undefined)); // a failed load is retried on the next start
     }
     return this.hostPromise;
@@ -236,7 +315,7 @@ export class KernelSessions {
   get(name: string): KernelSession {
     let session = this.sessions.get(name);
     if (!session) {
-      session = new KernelSession(name, this.host, this.options.cwd);
+      session = new KernelSession(name, this.host, this.options.cwd, this.options);
       this.sessions.set(name, session);
     }
     return session;
