@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../cloudtrail/config.ts';
+import { defaultStateDir } from './state.ts';
 
 /** Workbench settings: environment first, command-line flags override (see cli/commands/serve.ts). */
 const WorkbenchEnv = z.object({
@@ -12,6 +13,8 @@ const WorkbenchEnv = z.object({
   TRAILBOOK_SHARE_SECRET: z.string().min(16, 'TRAILBOOK_SHARE_SECRET must be at least 16 characters').optional(),
   /** Seconds a kernel may sit idle with no browser attached before it is shut down. */
   TRAILBOOK_KERNEL_IDLE_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** The origin share links are built from (e.g. https://trailbook.example.com); else the request's Host. */
+  TRAILBOOK_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'TRAILBOOK_PUBLIC_URL must be an http(s) URL' }).optional(),
   /** Output budgets (workbench/kernels.ts) and the heap limit per kernel (kernel/host.ts). */
   TRAILBOOK_CELL_OUTPUT_MB: z.coerce.number().positive().max(1024).optional(),
   TRAILBOOK_NOTEBOOK_OUTPUT_MB: z.coerce.number().positive().max(1024).optional(),
@@ -25,8 +28,12 @@ export interface WorkbenchConfig {
   /** True when the token was generated (so the CLI prints it prominently). */
   tokenGenerated: boolean;
   notebookDir: string;
-  /** Undefined: generated and persisted beside the notebooks directory (see share.ts). */
+  /** Undefined: generated and persisted in the state directory (see share.ts). */
   shareSecret?: string;
+  /** Generated share secret and share-link registry (state.ts): TRAILBOOK_STATE_DIR, else the XDG state dir. */
+  stateDir?: string;
+  /** Unset: share links use the request's Host. */
+  publicUrl?: string;
   kernelIdleMs: number;
   /** Unset: the defaults of workbench/kernels.ts (16 MB, 64 MB) and kernel/host.ts (1024 MB). */
   cellOutputBytes?: number;
@@ -51,6 +58,8 @@ export function loadWorkbenchConfig(env: NodeJS.ProcessEnv = process.env, overri
     notebookDir: resolve(overrides.notebookDir ?? e.TRAILBOOK_NOTEBOOK_DIR),
     shareSecret: overrides.shareSecret ?? e.TRAILBOOK_SHARE_SECRET,
     kernelIdleMs: overrides.kernelIdleMs ?? e.TRAILBOOK_KERNEL_IDLE_SECONDS * 1000,
+    stateDir: overrides.stateDir ?? defaultStateDir(env),
+    publicUrl: overrides.publicUrl ?? e.TRAILBOOK_PUBLIC_URL,
     cellOutputBytes: overrides.cellOutputBytes ?? (e.TRAILBOOK_CELL_OUTPUT_MB ? Math.round(e.TRAILBOOK_CELL_OUTPUT_MB * 1024 * 1024) : undefined),
     notebookOutputBytes: overrides.notebookOutputBytes ?? (e.TRAILBOOK_NOTEBOOK_OUTPUT_MB ? Math.round(e.TRAILBOOK_NOTEBOOK_OUTPUT_MB * 1024 * 1024) : undefined),
     kernelMemoryMb: overrides.kernelMemoryMb ?? e.TRAILBOOK_KERNEL_MEMORY_MB,

@@ -1,18 +1,31 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
-import { emptyNotebook, NotebookFormatError, parseNotebook, serialiseNotebook, type Notebook } from '../notebook/format.ts';
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdir, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { emptyNotebook, parseNotebook, serialiseNotebook, type Notebook } from '../notebook/format.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { versionOf, withNotebookId, type InspectResult, type ReportOptions } from './notebook-codec.ts';
+import { notebookWorkers, type NotebookWorkers } from './notebook-pool.ts';
+
+export { versionOf } from './notebook-codec.ts';
 
 /**
  * The notebooks directory: list, open, create, rename, duplicate, delete, save.
- * Every name is checked to stay inside the directory; saves are atomic and refuse stale versions.
+ * - Every name is checked to stay inside the directory.
+ * - One writer per notebook: save, rename, duplicate, delete and create of a name run one at a time
+ *   (a rename holds both names), so a save racing a rename either lands before it and moves with the
+ *   file, or finds the name gone and is refused; it never re-creates the old name.
+ * - Saves are atomic and refuse stale versions.
+ * - Files are parsed, validated and serialised in worker threads (notebook-pool.ts), and files over
+ *   the size limit are refused before they are read, so a huge notebook never blocks other requests.
+ * - Each notebook carries a stable id (metadata.trailbook.id) that share links point at: assigned on
+ *   create or first save or first share, kept by a rename, new for a duplicate.
  */
 
 export class NotebookError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 404 | 409 | 422,
+    readonly status: 400 | 404 | 409 | 410 | 413 | 422,
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
@@ -23,7 +36,9 @@ export interface NotebookEntry {
   name: string;
   size: number;
   modified: string;
-  /** Present when the file is not a valid notebook; the file is left untouched. */
+  /** The notebook's stable id, when it has one. */
+  id?: string;
+  /** Present when the file is not a valid notebook (or too large to open); the file is left untouched. */
   error?: string;
 }
 
@@ -34,10 +49,17 @@ export interface OpenedNotebook {
   notebook: Notebook;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,120}\.ipynb$/;
+export interface StoreOptions {
+  /** Files larger than this are not opened, parsed or saved (413). Default 100 MB. */
+  maxNotebookBytes?: number;
+  workers?: NotebookWorkers;
+}
 
-/** Version = content hash: it changes whenever the bytes change, whoever wrote them. */
-export const versionOf = (bytes: string | Buffer): string => createHash('sha256').update(bytes).digest('hex').slice(0, 20);
+export const DEFAULT_MAX_NOTEBOOK_MB = 100;
+const MB = 1024 * 1024;
+const formatMb = (bytes: number) => `${(bytes / MB).toFixed(1).replace(/\.0$/, '')} MB`;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,120}\.ipynb$/;
 
 export function checkName(name: string): string {
   if (typeof name !== 'string' || name.includes('/') || name.includes('\\') || name.includes('\0') || name.includes('..')) {
@@ -49,12 +71,33 @@ export function checkName(name: string): string {
   return name;
 }
 
+/** What the store knows of a file, keyed by its identity (inode, size, mtime) so an unchanged file is not read again. */
+interface FileState {
+  key: string;
+  size: number;
+  tooLarge?: boolean;
+  version?: string;
+  id?: string;
+  error?: string;
+  issues?: string[];
+}
+
 export class NotebookStore {
   private realDir?: string;
-  private readonly saving = new Map<string, Promise<unknown>>();
-  /** list()'s parse results keyed by file identity (inode, size, mtime): listing stays cheap with large notebooks. */
-  private readonly checked = new Map<string, { key: string; error?: string }>();
-  constructor(readonly dir: string) {}
+  private readonly locks = new KeyedLock();
+  private readonly files = new Map<string, FileState>();
+  /** Old name → new name of recent renames, so a save to the old name can say where the notebook went. */
+  private readonly renamed = new Map<string, string>();
+  readonly maxNotebookBytes: number;
+  private readonly workers: NotebookWorkers;
+
+  constructor(
+    readonly dir: string,
+    options: StoreOptions = {},
+  ) {
+    this.maxNotebookBytes = options.maxNotebookBytes ?? DEFAULT_MAX_NOTEBOOK_MB * MB;
+    this.workers = options.workers ?? notebookWorkers();
+  }
 
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
@@ -79,10 +122,23 @@ export class NotebookStore {
     } catch (err) {
       if (err instanceof NotebookError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        if (mustExist) throw new NotebookError(`Notebook "${name}" not found`, 404);
+        if (mustExist) throw this.notFound(name);
       } else throw err;
     }
     return path;
+  }
+
+  private notFound(name: string): NotebookError {
+    const to = this.renamed.get(name);
+    return new NotebookError(to ? `Notebook "${name}" was renamed to "${to}"` : `Notebook "${name}" not found`, 404, to ? { renamedTo: to } : {});
+  }
+
+  private tooLarge(name: string, size: number): NotebookError {
+    return new NotebookError(`Notebook "${name}" is ${this.tooLargeText(size)}`, 413, { size, limit: this.maxNotebookBytes });
+  }
+
+  private tooLargeText(size: number): string {
+    return `too large to open (${formatMb(size)}, limit ${formatMb(this.maxNotebookBytes)})`;
   }
 
   async exists(name: string): Promise<boolean> {
@@ -95,127 +151,220 @@ export class NotebookStore {
     }
   }
 
-  async list(): Promise<NotebookEntry[]> {
-    if (!this.realDir) await this.init();
-    const entries: NotebookEntry[] = [];
-    const seen = new Set<string>();
-    for (const file of (await readdir(this.realDir!)).sort((a, b) => a.localeCompare(b))) {
-      if (!file.endsWith('.ipynb') || !NAME.test(file)) continue;
-      seen.add(file);
-      try {
-        const path = await this.pathOf(file, true);
-        const info = await stat(path);
-        const entry: NotebookEntry = { name: file, size: info.size, modified: info.mtime.toISOString() };
-        const error = await this.validity(file, path, `${info.ino}:${info.size}:${info.mtimeMs}`);
-        if (error !== undefined) entry.error = error;
-        entries.push(entry);
-      } catch (err) {
-        entries.push({ name: file, size: 0, modified: new Date(0).toISOString(), error: (err as Error).message });
-      }
-    }
-    for (const name of this.checked.keys()) if (!seen.has(name)) this.checked.delete(name);
-    return entries;
-  }
-
-  /** Why a notebook file is invalid (undefined if valid); files unchanged since the last listing are not read again. */
-  private async validity(name: string, path: string, key: string): Promise<string | undefined> {
-    const cached = this.checked.get(name);
-    if (cached?.key === key) return cached.error;
-    const text = await readFile(path, 'utf8'); // read errors are the caller's (not cached)
-    let error: string | undefined;
+  /** The file's state (size, version, id, validity), reading it in a worker only when it changed. Undefined: no file. */
+  private async state(name: string, path: string): Promise<FileState | undefined> {
+    let info;
     try {
-      parseNotebook(text, name);
-    } catch (err) {
-      error = (err as Error).message;
-    }
-    this.checked.set(name, { key, error });
-    return error;
-  }
-
-  async open(name: string): Promise<OpenedNotebook> {
-    const path = await this.pathOf(name, true);
-    const text = await readFile(path, 'utf8');
-    try {
-      return { name, version: versionOf(text), notebook: parseNotebook(text, name) };
-    } catch (err) {
-      if (err instanceof NotebookFormatError) throw new NotebookError(err.message, 422, { issues: err.issues.slice(0, 20) });
-      throw err;
-    }
-  }
-
-  async currentVersion(name: string): Promise<string | undefined> {
-    return this.versionAt(await this.pathOf(name, false));
-  }
-
-  /** The version of the file at a resolved path, or undefined when there is none. */
-  private async versionAt(path: string): Promise<string | undefined> {
-    try {
-      return versionOf(await readFile(path));
+      info = await stat(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    const key = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    const cached = this.files.get(name);
+    if (cached?.key === key) return cached;
+    if (info.size > this.maxNotebookBytes) return this.remember(name, { key, size: info.size, tooLarge: true });
+    const result = await this.workers.inspect({ path, name, maxBytes: this.maxNotebookBytes, output: 'none' });
+    return this.fromInspection(name, key, result);
+  }
+
+  private fromInspection(name: string, key: string, result: InspectResult): FileState | undefined {
+    switch (result.status) {
+      case 'missing':
+        this.files.delete(name);
+        return undefined;
+      case 'tooLarge':
+        return this.remember(name, { key, size: result.size, tooLarge: true });
+      case 'invalid':
+        return this.remember(name, { key, size: result.size, version: result.version, error: result.message, issues: result.issues });
+      case 'ok':
+        return this.remember(name, { key, size: result.size, version: result.version, id: result.id });
+    }
+  }
+
+  private remember(name: string, state: FileState): FileState {
+    this.files.set(name, state);
+    return state;
+  }
+
+  /** Records what was just written, so the next save or listing need not read it back. */
+  private async wrote(name: string, path: string, bytes: Uint8Array, id: string): Promise<string> {
+    const info = await stat(path);
+    const version = versionOf(bytes);
+    this.remember(name, { key: `${info.ino}:${info.size}:${info.mtimeMs}`, size: bytes.length, version, id });
+    return version;
+  }
+
+  async list(): Promise<NotebookEntry[]> {
+    if (!this.realDir) await this.init();
+    const names = (await readdir(this.realDir!)).filter((f) => f.endsWith('.ipynb') && NAME.test(f)).sort((a, b) => a.localeCompare(b));
+    const entries = await Promise.all(
+      names.map(async (file): Promise<NotebookEntry> => {
+        try {
+          const path = await this.pathOf(file, true);
+          const info = await stat(path);
+          const entry: NotebookEntry = { name: file, size: info.size, modified: info.mtime.toISOString() };
+          const state = await this.state(file, path);
+          if (state?.tooLarge) entry.error = this.tooLargeText(state.size);
+          else if (state?.error !== undefined) entry.error = state.error;
+          if (state?.id) entry.id = state.id;
+          return entry;
+        } catch (err) {
+          return { name: file, size: 0, modified: new Date(0).toISOString(), error: (err as Error).message };
+        }
+      }),
+    );
+    const seen = new Set(names);
+    for (const name of this.files.keys()) if (!seen.has(name)) this.files.delete(name);
+    return entries;
+  }
+
+  /** The name of the notebook with this id (the hinted name first, then every file), or undefined. */
+  async findById(id: string, hint?: string): Promise<string | undefined> {
+    if (hint) {
+      try {
+        if ((await this.state(hint, await this.pathOf(hint, true)))?.id === id) return hint;
+      } catch {
+        // the hint is only a shortcut
+      }
+    }
+    return (await this.list()).find((e) => e.id === id)?.name;
+  }
+
+  /** Reads and checks a notebook in a worker; throws 404, 413 or 422 as the API answers them. */
+  private async inspect(name: string, output: 'object' | 'body' | 'report', report?: ReportOptions) {
+    const path = await this.pathOf(name, true);
+    const info = await stat(path);
+    if (info.size > this.maxNotebookBytes) throw this.tooLarge(name, info.size);
+    const result = await this.workers.inspect({ path, name, maxBytes: this.maxNotebookBytes, output, report });
+    this.fromInspection(name, `${info.ino}:${info.size}:${info.mtimeMs}`, result);
+    if (result.status === 'missing') throw this.notFound(name);
+    if (result.status === 'tooLarge') throw this.tooLarge(name, result.size);
+    if (result.status === 'invalid') throw new NotebookError(result.message, 422, { issues: result.issues });
+    return result;
+  }
+
+  async open(name: string): Promise<OpenedNotebook> {
+    const result = await this.inspect(name, 'object');
+    return { name, version: result.version, notebook: result.notebook! };
+  }
+
+  /** The API's answer to opening a notebook, as JSON bytes made in a worker (`{ name, version, notebook }`). */
+  async openBody(name: string): Promise<{ version: string; body: Buffer }> {
+    const result = await this.inspect(name, 'body');
+    return { version: result.version, body: toBuffer(result.payload!) };
+  }
+
+  /** The read-only report HTML of a notebook, rendered in a worker. */
+  async report(name: string, options: ReportOptions): Promise<Buffer> {
+    return toBuffer((await this.inspect(name, 'report', options)).payload!);
+  }
+
+  async currentVersion(name: string): Promise<string | undefined> {
+    return (await this.state(name, await this.pathOf(name, false)))?.version;
   }
 
   /**
-   * Saves only if the file is still at `baseVersion` (what the client loaded). Writes a temp file,
-   * fsyncs it and renames it over the old one, so a crash never leaves a half-written notebook.
+   * The notebook's stable id, assigning one (a save of the file with only the id added) when it has
+   * none yet. Returns the version after that save, so an editor holding the file can carry on.
+   */
+  async ensureId(name: string): Promise<{ id: string; version: string; assigned: boolean }> {
+    return this.locks.run([name], async () => {
+      const path = await this.pathOf(name, true);
+      const current = await this.state(name, path);
+      if (!current) throw this.notFound(name);
+      if (current.tooLarge) throw this.tooLarge(name, current.size);
+      if (current.error !== undefined) throw new NotebookError(current.error, 422, { issues: current.issues ?? [] });
+      if (current.id) return { id: current.id, version: current.version!, assigned: false };
+      const id = randomUUID();
+      const encoded = await this.workers.encode({ name, id, source: { kind: 'file', path, maxBytes: this.maxNotebookBytes } });
+      if (encoded.status === 'missing') throw this.notFound(name);
+      if (encoded.status === 'tooLarge') throw this.tooLarge(name, encoded.size);
+      if (encoded.status === 'invalid') throw new NotebookError(encoded.message, 422, { issues: encoded.issues });
+      await writeFileAtomic(path, encoded.bytes);
+      return { id, version: await this.wrote(name, path, encoded.bytes, id), assigned: true };
+    });
+  }
+
+  /**
+   * Saves only if the file is still at `baseVersion` (what the client loaded). The notebook keeps the
+   * id of the file it replaces (ids are the server's, whatever the client sends).
    */
   async save(name: string, notebook: Notebook, baseVersion: string | null): Promise<string> {
-    // One save per name at a time, so two racing saves cannot both pass the version check.
-    const previous = this.saving.get(name) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(() => this.saveNow(name, notebook, baseVersion));
-    const tail = run.catch(() => {});
-    this.saving.set(name, tail);
-    void tail.then(() => this.saving.get(name) === tail && this.saving.delete(name));
-    return run;
+    return this.write(name, async (id) => {
+      const text = serialiseNotebook(withNotebookId(notebook, id));
+      return { bytes: Buffer.from(text, 'utf8'), baseVersion };
+    });
   }
 
-  private async saveNow(name: string, notebook: Notebook, baseVersion: string | null): Promise<string> {
-    const path = await this.pathOf(name, false);
-    const current = await this.versionAt(path);
-    if (current !== (baseVersion ?? undefined)) {
-      throw new NotebookError(
-        current === undefined
-          ? `Notebook "${name}" was deleted since you opened it`
-          : `Notebook "${name}" changed on disk since you opened it; reload it or save under another name`,
-        409,
-        { currentVersion: current ?? null },
-      );
-    }
-    const text = serialiseNotebook(notebook);
-    await this.writeAtomic(path, text);
-    return versionOf(text);
+  /** `save` for a raw API body (`{ notebook, version }` JSON), parsed, validated and serialised in a worker. */
+  async saveBody(name: string, body: Uint8Array): Promise<string> {
+    checkName(name);
+    if (body.length > this.maxNotebookBytes) throw this.tooLarge(name, body.length);
+    return this.write(name, async (id) => {
+      const encoded = await this.workers.encode({ name, id, source: { kind: 'body', bytes: body } });
+      if (encoded.status !== 'ok') {
+        throw encoded.status === 'invalid' ? new NotebookError(encoded.message, 400, { issues: encoded.issues }) : new Error(`unexpected ${encoded.status}`);
+      }
+      return encoded;
+    });
   }
 
-  private async writeAtomic(path: string, text: string): Promise<void> {
-    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, path);
-    } catch (err) {
-      await unlink(temp).catch(() => {});
-      throw err;
-    }
-    // fsync the directory so the rename itself survives a crash (best effort: not every FS allows it).
-    const dirHandle = await open(dirname(path), constants.O_RDONLY).catch(() => undefined);
-    await dirHandle?.sync().catch(() => {});
-    await dirHandle?.close();
+  private async write(name: string, produce: (id: string) => Promise<{ bytes: Uint8Array; baseVersion: string | null }>): Promise<string> {
+    return this.locks.run([name], async () => {
+      const path = await this.pathOf(name, false);
+      const current = await this.state(name, path);
+      if (current?.tooLarge) throw this.tooLarge(name, current.size);
+      const id = current?.id ?? randomUUID();
+      const { bytes, baseVersion } = await produce(id);
+      if (current?.version !== (baseVersion ?? undefined)) {
+        const to = this.renamed.get(name);
+        throw new NotebookError(
+          current === undefined
+            ? to
+              ? `Notebook "${name}" was renamed to "${to}" since you opened it`
+              : `Notebook "${name}" was deleted since you opened it`
+            : `Notebook "${name}" changed on disk since you opened it; reload it or save under another name`,
+          409,
+          { currentVersion: current?.version ?? null, ...(to && current === undefined ? { renamedTo: to } : {}) },
+        );
+      }
+      if (bytes.length > this.maxNotebookBytes) throw this.tooLarge(name, bytes.length);
+      await writeFileAtomic(path, bytes);
+      this.renamed.delete(name);
+      return this.wrote(name, path, bytes, id);
+    });
   }
 
   async create(name?: string, notebook: Notebook = emptyNotebook()): Promise<OpenedNotebook> {
-    const chosen = name ? checkName(name) : await this.freeName('Untitled');
-    const path = await this.pathOf(chosen, false);
-    if (await this.exists(chosen)) throw new NotebookError(`Notebook "${chosen}" already exists`, 409);
-    const text = serialiseNotebook(notebook);
-    await this.writeAtomic(path, text);
-    return { name: chosen, version: versionOf(text), notebook: parseNotebook(text, chosen) };
+    return this.claimName(name, 'Untitled', async (chosen, path) => {
+      const id = randomUUID();
+      const text = serialiseNotebook(withNotebookId(notebook, id));
+      await writeFileAtomic(path, text);
+      const bytes = Buffer.from(text, 'utf8');
+      return { name: chosen, version: await this.wrote(chosen, path, bytes, id), notebook: parseNotebook(text, chosen) };
+    });
+  }
+
+  /**
+   * Runs `fn` holding the lock of a name that does not exist yet: `name` (409 if taken) or a free
+   * name from `stem` (retried if another writer takes it first). `extra` names are locked too.
+   */
+  private async claimName<T>(name: string | undefined, stem: string, fn: (name: string, path: string) => Promise<T>, extra: string[] = []): Promise<T> {
+    if (name) checkName(name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const chosen = name ?? (await this.freeName(stem));
+      const outcome = await this.locks.run([chosen, ...extra], async () => {
+        const path = await this.pathOf(chosen, false);
+        if (await this.exists(chosen)) {
+          if (name) throw new NotebookError(`Notebook "${chosen}" already exists`, 409);
+          return { retry: true as const };
+        }
+        return { retry: false as const, value: await fn(chosen, path) };
+      });
+      if (!outcome.retry) return outcome.value;
+    }
+    throw new NotebookError('No free notebook name', 409);
   }
 
   async freeName(stem: string): Promise<string> {
@@ -227,26 +376,51 @@ export class NotebookStore {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    const source = await this.pathOf(from, true);
-    const target = await this.pathOf(to, false);
-    if (from === to) return;
-    if (await this.exists(to)) throw new NotebookError(`Notebook "${to}" already exists`, 409);
-    await rename(source, target);
+    checkName(from);
+    checkName(to);
+    await this.locks.run([from, to], async () => {
+      const source = await this.pathOf(from, true);
+      const target = await this.pathOf(to, false);
+      if (from === to) return;
+      if (await this.exists(to)) throw new NotebookError(`Notebook "${to}" already exists`, 409);
+      await rename(source, target);
+      const state = this.files.get(from);
+      this.files.delete(from);
+      if (state) this.files.set(to, state); // same inode, size and mtime: the same file
+      this.renamed.delete(to);
+      this.renamed.set(from, to);
+      for (const [old, now] of this.renamed) if (now === from) this.renamed.set(old, to);
+      if (this.renamed.size > 1000) this.renamed.delete(this.renamed.keys().next().value!);
+    });
   }
 
-  async duplicate(from: string, to?: string): Promise<OpenedNotebook> {
-    const source = await this.pathOf(from, true);
-    const text = await readFile(source, 'utf8');
-    let notebook: Notebook;
-    try {
-      notebook = parseNotebook(text, from);
-    } catch (err) {
-      throw new NotebookError((err as Error).message, 422);
-    }
-    return this.create(to ?? (await this.freeName(from.replace(/\.ipynb$/, '') + '-copy')), notebook);
+  /** Copies a notebook under a new name with a new id (a copy is a different notebook: share links do not follow it). */
+  async duplicate(from: string, to?: string): Promise<{ name: string; version: string; id: string }> {
+    checkName(from);
+    return this.claimName(
+      to,
+      from.replace(/\.ipynb$/, '') + '-copy',
+      async (chosen, path) => {
+        const source = await this.pathOf(from, true);
+        const id = randomUUID();
+        const encoded = await this.workers.encode({ name: from, id, source: { kind: 'file', path: source, maxBytes: this.maxNotebookBytes } });
+        if (encoded.status === 'missing') throw this.notFound(from);
+        if (encoded.status === 'tooLarge') throw this.tooLarge(from, encoded.size);
+        if (encoded.status === 'invalid') throw new NotebookError(encoded.message, 422, { issues: encoded.issues });
+        await writeFileAtomic(path, encoded.bytes);
+        return { name: chosen, version: await this.wrote(chosen, path, encoded.bytes, id), id };
+      },
+      [from],
+    );
   }
 
   async remove(name: string): Promise<void> {
-    await unlink(await this.pathOf(name, true));
+    checkName(name);
+    await this.locks.run([name], async () => {
+      await unlink(await this.pathOf(name, true));
+      this.files.delete(name);
+    });
   }
 }
+
+const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -13,7 +13,9 @@ import { shellPage } from './pages.ts';
 import { notebookApi } from './routes/notebooks.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { shareApi, shareRoutes } from './routes/share.ts';
+import { ShareRegistry } from './share-registry.ts';
 import { loadShareSecret, ShareSigner } from './share.ts';
+import { defaultStateDir } from './state.ts';
 
 /** The workbench HTTP + WebSocket server: pages, notebooks API, kernels, share links. */
 
@@ -35,7 +37,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   const log = options.log ?? (() => {});
   const store = new NotebookStore(options.notebookDir);
   await store.init();
-  const signer = new ShareSigner(await loadShareSecret(options.notebookDir, options.shareSecret));
+  const stateDir = options.stateDir ?? defaultStateDir();
+  const share = { signer: new ShareSigner(await loadShareSecret(stateDir, options.shareSecret)), registry: new ShareRegistry(stateDir), store, publicUrl: options.publicUrl };
   const auth = new Auth(options.token);
   const kernels = new KernelSessions({ host: options.kernelHost, cwd: options.notebookDir, idleMs: options.kernelIdleMs });
   let preludeTypes: Promise<string> | undefined;
@@ -98,7 +101,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     await next();
   });
   notebookApi(api, store, kernels);
-  shareApi(api, signer, store);
+  shareApi(api, share);
   api.get('/kernel/types.d.ts', async (ctx) => {
     preludeTypes ??= import('../kernel/prelude/index.ts').then((m: { generatePreludeTypes: () => Promise<string> }) => m.generatePreludeTypes());
     try {
@@ -115,7 +118,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
 
   app.use(open.routes());
   app.use(sessionRoutes(auth).routes());
-  app.use(shareRoutes(signer, store).routes());
+  app.use(shareRoutes(share).routes());
   app.use(pages.routes());
   app.use(api.routes());
   app.use(api.allowedMethods());

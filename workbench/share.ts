@@ -2,25 +2,37 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { checkName } from './notebooks.ts';
+import { ensureStateDir } from './state.ts';
 
 /**
- * Signed read-only share links: HMAC-SHA256 over the notebook name and expiry. A link names one
- * notebook and grants nothing else (no cookie, no API access, no kernel).
+ * Signed read-only share links. A token names one registered link (share-registry.ts) and the stable id
+ * of the notebook it shows (metadata.trailbook.id, not the file name, so links follow a rename and die
+ * with a delete), with its expiry, under an HMAC-SHA256. It grants nothing else: no cookie, no API
+ * access, no kernel. The registry, not the token, is the authority on revocation.
  */
 
-const Payload = z.object({ p: z.string(), e: z.number().int().min(0) });
-export type SharePayload = { name: string; expiresAt: number | null };
+const Payload = z.object({ l: z.string().min(1).max(64), n: z.string().min(1).max(64), e: z.number().int().min(0) });
+export interface SharePayload {
+  linkId: string;
+  notebookId: string;
+  /** Epoch ms, or null for a link that does not expire. */
+  expiresAt: number | null;
+}
 
-const SECRET_FILE = '.trailbook-share-secret';
+export const SHARE_SECRET_FILE = 'share-secret';
 
-/** The configured secret, or one generated once and kept in the notebooks volume (mode 0600, never listed). */
-export async function loadShareSecret(notebookDir: string, configured?: string): Promise<string> {
+/**
+ * The configured secret, or one generated once and kept in the per-user state directory (file 0600 in a
+ * 0700 directory). Never beside the notebooks: that directory is a git checkout or a shared volume.
+ */
+export async function loadShareSecret(stateDir: string, configured?: string): Promise<string> {
   if (configured) return configured;
-  const path = join(notebookDir, SECRET_FILE);
+  await ensureStateDir(stateDir);
+  const path = join(stateDir, SHARE_SECRET_FILE);
   try {
     const existing = (await readFile(path, 'utf8')).trim();
     if (existing.length >= 32) return existing;
+    throw new Error(`${path} holds a share secret shorter than 32 characters: delete it to generate a new one, or set TRAILBOOK_SHARE_SECRET`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -35,37 +47,51 @@ export async function loadShareSecret(notebookDir: string, configured?: string):
   }
 }
 
+const B64URL = /^[A-Za-z0-9_-]+$/;
 const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+
+/**
+ * Strict base64url: only the URL alphabet, no padding, and only the canonical spelling (Node's decoder
+ * ignores stray characters and trailing bits, so `sig=` or a changed last character would otherwise pass).
+ */
+export function decodeBase64url(text: string): Buffer | undefined {
+  if (!B64URL.test(text) || text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+export type Verdict = { ok: true; share: SharePayload } | { ok: false; reason: string };
 
 export class ShareSigner {
   constructor(private readonly secret: string) {}
 
   private mac(data: string): Buffer {
-    return createHmac('sha256', this.secret).update(`trailbook-share:${data}`).digest();
+    return createHmac('sha256', this.secret).update(`trailbook-share-v2:${data}`).digest();
   }
 
-  /** `expiresAt` in epoch ms, or null for a link that does not expire. */
-  sign(name: string, expiresAt: number | null): string {
-    checkName(name);
-    const payload = b64(JSON.stringify({ p: name, e: expiresAt === null ? 0 : Math.ceil(expiresAt / 1000) }));
+  sign(share: SharePayload): string {
+    const e = share.expiresAt === null ? 0 : Math.ceil(share.expiresAt / 1000);
+    const payload = b64(JSON.stringify({ l: share.linkId, n: share.notebookId, e }));
     return `${payload}.${b64(this.mac(payload))}`;
   }
 
-  /** Returns the payload of a valid, unexpired token, or a reason it is refused. */
-  verify(token: string, now = Date.now()): { ok: true; share: SharePayload } | { ok: false; reason: string } {
-    const [payload, signature, extra] = token.split('.');
-    if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'malformed share link' };
+  /** The payload of a well-signed, unexpired token, or why it is refused. */
+  verify(token: string, now = Date.now()): Verdict {
+    const parts = token.split('.');
+    if (parts.length !== 2) return { ok: false, reason: 'malformed share link' };
+    const [payload, signature] = parts as [string, string];
+    const payloadBytes = decodeBase64url(payload);
+    const given = decodeBase64url(signature);
+    if (!payloadBytes || !given) return { ok: false, reason: 'malformed share link' };
     const expected = this.mac(payload);
-    const given = Buffer.from(signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid share link signature' };
     let parsed: z.infer<typeof Payload>;
     try {
-      parsed = Payload.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-      checkName(parsed.p);
+      parsed = Payload.parse(JSON.parse(payloadBytes.toString('utf8')));
     } catch {
       return { ok: false, reason: 'malformed share link' };
     }
     if (parsed.e !== 0 && parsed.e * 1000 < now) return { ok: false, reason: 'this share link has expired' };
-    return { ok: true, share: { name: parsed.p, expiresAt: parsed.e === 0 ? null : parsed.e * 1000 } };
+    return { ok: true, share: { linkId: parsed.l, notebookId: parsed.n, expiresAt: parsed.e === 0 ? null : parsed.e * 1000 } };
   }
 }

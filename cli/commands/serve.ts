@@ -12,7 +12,9 @@ Options:
   --no-sample-data      do not generate the sample CloudTrail dataset on first start
 
 Environment: TRAILBOOK_TOKEN (access token; generated and printed when unset), TRAILBOOK_SHARE_SECRET
-(HMAC key for share links; generated and kept in the notebooks directory when unset),
+(HMAC key for share links; generated and kept in TRAILBOOK_STATE_DIR when unset, by default
+$XDG_STATE_HOME/trailbook or ~/.local/state/trailbook, with the share-link registry), TRAILBOOK_PUBLIC_URL
+(origin of share links; default the request's host), TRAILBOOK_MAX_NOTEBOOK_MB (largest notebook opened; 100),
 TRAILBOOK_KERNEL_IDLE_SECONDS (shut down kernels idle this long with no browser attached; default 3600),
 plus the data settings (TRAILBOOK_SOURCE, TRAILBOOK_DATA_DIR, ...).`;
 

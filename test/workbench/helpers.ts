@@ -24,6 +24,8 @@ export async function startTestWorkbench(overrides: Partial<WorkbenchOptions> = 
   process.env.TRAILBOOK_DATA_DIR = DATASET;
   process.env.TRAILBOOK_SOURCE = 'files';
   const dir = await mkdtemp(join(tmpdir(), 'trailbook-wb-'));
+  // Share secret and link registry apart from the notebooks, and never the user's own state directory.
+  const stateDir = await mkdtemp(join(tmpdir(), 'trailbook-wb-state-'));
   const wb = await startWorkbench({
     host: '127.0.0.1',
     port: 0,
@@ -31,6 +33,7 @@ export async function startTestWorkbench(overrides: Partial<WorkbenchOptions> = 
     tokenGenerated: false,
     notebookDir: dir,
     kernelIdleMs: 60_000,
+    stateDir,
     ...overrides,
   });
   const login = await fetch(`${wb.url}/login`, {
@@ -50,6 +53,7 @@ export async function startTestWorkbench(overrides: Partial<WorkbenchOptions> = 
     async stop() {
       await wb.close();
       await rm(dir, { recursive: true, force: true });
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
 }

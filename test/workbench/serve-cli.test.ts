@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,9 @@ describe('trailbook serve', () => {
   it('starts on the configured port, prints the URL with a generated token and stops on SIGTERM', async () => {
     const notebooks = await mkdtemp(join(tmpdir(), 'trailbook-serve-'));
     dirs.push(notebooks);
-    const env: Record<string, string> = { TRAILBOOK_DATA_DIR: DATASET, TRAILBOOK_TOKEN: '' };
+    const state = await mkdtemp(join(tmpdir(), 'trailbook-serve-state-'));
+    dirs.push(state);
+    const env: Record<string, string> = { TRAILBOOK_DATA_DIR: DATASET, TRAILBOOK_TOKEN: '', TRAILBOOK_STATE_DIR: state };
     const server = run(['serve', '--port', '0', '--host', '127.0.0.1', '--notebook-dir', notebooks], env);
     const deadline = Date.now() + 60_000;
     let match: RegExpMatchArray | null = null;
@@ -36,8 +38,9 @@ describe('trailbook serve', () => {
     expect((await fetch(`${url}/healthcheck`)).status).toBe(200);
     expect((await fetch(`${url}/api/notebooks`)).status).toBe(401);
     expect((await fetch(`${url}/api/notebooks`, { headers: { authorization: `token ${token}` } })).status).toBe(200);
-    // The share secret was generated beside the notebooks.
-    expect(await readdir(notebooks)).toContain('.trailbook-share-secret');
+    // The share secret was generated in the state directory (0600), not beside the notebooks.
+    expect((await stat(join(state, 'share-secret'))).mode & 0o777).toBe(0o600);
+    expect(await readdir(notebooks)).toEqual([]);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
   }, 90_000);

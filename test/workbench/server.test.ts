@@ -236,7 +236,7 @@ describe('share links', () => {
   it('expire', async () => {
     const { ShareSigner } = await import('../../workbench/share.ts');
     const signer = new ShareSigner('x'.repeat(32));
-    const token = signer.sign('alpha.ipynb', Date.now() + 1000);
+    const token = signer.sign({ linkId: 'link-1', notebookId: 'notebook-1', expiresAt: Date.now() + 1000 });
     expect(signer.verify(token).ok).toBe(true);
     expect(signer.verify(token, Date.now() + 5000)).toEqual({ ok: false, reason: 'this share link has expired' });
     expect(new ShareSigner('y'.repeat(32)).verify(token).ok).toBe(false);
