@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyNotebook, parseNotebook, serialiseNotebook } from '../../notebook/format.ts';
 import { NotebookError, NotebookStore, versionOf } from '../../workbench/notebooks.ts';
+import { browserFetch, startTestWorkbench, type TestWorkbench } from './helpers.ts';
 
 let dir: string;
 let store: NotebookStore;
@@ -106,4 +107,196 @@ describe('NotebookStore', () => {
     expect(await statusOf(store.open('c.ipynb'))).toBe(404);
     expect((await store.list()).map((e) => e.name)).toEqual(['b.ipynb', 'c-copy.ipynb']);
   });
+});
+
+describe('notebook ids', () => {
+  const idOf = async (name: string) => JSON.parse(await readFile(join(dir, name), 'utf8')).metadata.trailbook?.id as string | undefined;
+
+  it('are assigned on create, kept by rename and save (whatever the client sends), new for a duplicate', async () => {
+    const created = await store.create('ids.ipynb');
+    const id = await idOf('ids.ipynb');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((created.notebook.metadata.trailbook as { id: string }).id).toBe(id);
+    await store.rename('ids.ipynb', 'ids-renamed.ipynb');
+    expect(await idOf('ids-renamed.ipynb')).toBe(id);
+    const opened = await store.open('ids-renamed.ipynb');
+    // A client that drops or forges the id cannot change it.
+    const v2 = await store.save('ids-renamed.ipynb', { ...opened.notebook, metadata: {} }, opened.version);
+    expect(await idOf('ids-renamed.ipynb')).toBe(id);
+    await store.save('ids-renamed.ipynb', { ...opened.notebook, metadata: { trailbook: { id: '00000000-0000-4000-8000-000000000000', keep: 1 } } }, v2);
+    expect(JSON.parse(await readFile(join(dir, 'ids-renamed.ipynb'), 'utf8')).metadata.trailbook).toEqual({ id, keep: 1 });
+    const copy = await store.duplicate('ids-renamed.ipynb');
+    expect(await idOf(copy.name)).toBe(copy.id);
+    expect(copy.id).not.toBe(id);
+    expect((await store.list()).map((e) => [e.name, e.id])).toEqual([
+      [copy.name, copy.id],
+      ['ids-renamed.ipynb', id],
+    ]);
+  });
+
+  it('are given on the first save of a file that has none, and survive the nbformat 4.4 upgrade', async () => {
+    await writeFile(join(dir, 'plain.ipynb'), serialiseNotebook(emptyNotebook()));
+    const opened = await store.open('plain.ipynb');
+    expect(opened.notebook.metadata.trailbook).toBeUndefined();
+    await store.save('plain.ipynb', opened.notebook, opened.version);
+    expect(await idOf('plain.ipynb')).toMatch(/^[0-9a-f-]{36}$/);
+
+    const id = '5b0f3c1e-8d2a-4f6b-9c3d-2e1f0a9b8c7d';
+    const v44 = { nbformat: 4, nbformat_minor: 4, metadata: { trailbook: { id } }, cells: [{ cell_type: 'code', source: ['1 + 1'], metadata: {}, execution_count: null, outputs: [] }] };
+    await writeFile(join(dir, 'old.ipynb'), JSON.stringify(v44));
+    const old = await store.open('old.ipynb');
+    expect(old.notebook.metadata.trailbook).toEqual({ id });
+    expect((await store.list()).find((e) => e.name === 'old.ipynb')?.id).toBe(id);
+    await store.save('old.ipynb', old.notebook, old.version);
+    const saved = JSON.parse(await readFile(join(dir, 'old.ipynb'), 'utf8'));
+    expect([saved.nbformat_minor, saved.metadata.trailbook.id]).toEqual([5, id]);
+    expect(await store.findById(id)).toBe('old.ipynb');
+  });
+});
+
+describe('notebook size limit', () => {
+  it('refuses files over the limit on open, save and share before reading them, and lists them with the reason', async () => {
+    const small = new NotebookStore(dir, { maxNotebookBytes: 1024 * 1024 });
+    await small.create('fits.ipynb');
+    // Sparse: 2 MB by size, never read (reading it would show zeros, not JSON).
+    const { truncate } = await import('node:fs/promises');
+    await writeFile(join(dir, 'huge.ipynb'), '');
+    await truncate(join(dir, 'huge.ipynb'), 2 * 1024 * 1024);
+    const entry = (await small.list()).find((e) => e.name === 'huge.ipynb');
+    expect(entry?.error).toBe('too large to open (2 MB, limit 1 MB)');
+    expect(entry?.size).toBe(2 * 1024 * 1024);
+    for (const attempt of [small.open('huge.ipynb'), small.openBody('huge.ipynb'), small.ensureId('huge.ipynb'), small.duplicate('huge.ipynb')]) {
+      const err = await attempt.catch((e) => e);
+      expect(err).toBeInstanceOf(NotebookError);
+      expect([err.status, err.message]).toEqual([413, 'Notebook "huge.ipynb" is too large to open (2 MB, limit 1 MB)']);
+    }
+    expect(await statusOf(small.save('huge.ipynb', emptyNotebook(), null))).toBe(413);
+    expect(await statusOf(small.saveBody('fits.ipynb', new Uint8Array(1024 * 1024 + 1)))).toBe(413);
+    expect((await small.list()).find((e) => e.name === 'fits.ipynb')?.error).toBeUndefined();
+  });
+});
+
+/**
+ * One writer per notebook, tested the way it broke: real concurrent HTTP requests, many times, then
+ * the files on disk are checked. Which request wins each race is up to timing; every outcome must be
+ * consistent.
+ */
+describe('concurrent save, rename, duplicate and delete over HTTP', () => {
+  let wb: TestWorkbench;
+  beforeAll(async () => {
+    wb = await startTestWorkbench();
+  });
+  afterAll(() => wb?.stop());
+
+  const ROUNDS = 30;
+  const cell = (source: string) => ({ id: 'c1', cell_type: 'code' as const, source, metadata: {}, execution_count: null, outputs: [] });
+  const onDisk = async (name: string) => {
+    try {
+      return JSON.parse(await readFile(join(wb.dir, name), 'utf8')) as { cells: { source: string[] }[]; metadata: { trailbook?: { id: string } } };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  };
+  const sourceOf = async (name: string) => (await onDisk(name))?.cells[0]?.source.join('');
+  /** Starts both requests in an order and with a small lead that vary per round. */
+  const race = <A, B>(round: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
+    const lead = (round % 3) * 2;
+    const delayed = <T,>(fn: () => Promise<T>, ms: number) => new Promise<T>((resolve, reject) => setTimeout(() => fn().then(resolve, reject), ms));
+    return round % 2 ? Promise.all([a(), delayed(b, lead)]) : Promise.all([delayed(a, lead), b()]);
+  };
+  const save = (name: string, source: string, version: string | null) =>
+    browserFetch(wb, `/api/notebooks/${encodeURIComponent(name)}`, { method: 'PUT', body: { notebook: { ...emptyNotebook(), cells: [cell(source)] }, version } });
+
+  it('a save racing a rename lands before it and moves with the file, or is refused; the old name never comes back', async () => {
+    const outcomes = { savedThenMoved: 0, refused: 0 };
+    for (let i = 0; i < ROUNDS; i++) {
+      const from = `race-${i}.ipynb`;
+      const to = `race-${i}-renamed.ipynb`;
+      const opened = await wb.store.create(from);
+      const [saved, renamed] = await race(
+        i,
+        () => save(from, `edit ${i}`, opened.version),
+        () => browserFetch(wb, `/api/notebooks/${from}/rename`, { method: 'POST', body: { to } }),
+      );
+      expect(renamed.status).toBe(200);
+      expect(await onDisk(from), `round ${i}: the old name came back`).toBeUndefined();
+      if (saved.status === 200) {
+        expect(await sourceOf(to), `round ${i}: an acknowledged save was lost`).toBe(`edit ${i}`);
+        outcomes.savedThenMoved++;
+      } else {
+        expect(saved.status).toBe(409);
+        expect((await saved.json()).renamedTo).toBe(to);
+        expect(await sourceOf(to)).toBe('');
+        outcomes.refused++;
+      }
+      expect((await onDisk(to))?.metadata.trailbook?.id).toBe((opened.notebook.metadata.trailbook as { id: string }).id);
+    }
+    console.log(`save vs rename, ${ROUNDS} rounds:`, outcomes);
+  }, 120_000);
+
+  it('a save racing a delete never re-creates the file; a rename onto a name being created never overwrites it', async () => {
+    const outcomes = { deleteAfterSave: 0, saveRefused: 0, renameWon: 0, createWon: 0 };
+    for (let i = 0; i < ROUNDS; i++) {
+      const name = `gone-${i}.ipynb`;
+      const opened = await wb.store.create(name);
+      const [saved, deleted] = await race(
+        i,
+        () => save(name, `edit ${i}`, opened.version),
+        () => browserFetch(wb, `/api/notebooks/${name}`, { method: 'DELETE' }),
+      );
+      expect(deleted.status).toBe(204);
+      expect(await onDisk(name), `round ${i}: the deleted notebook came back`).toBeUndefined();
+      expect([200, 409]).toContain(saved.status);
+      if (saved.status === 200) outcomes.deleteAfterSave++;
+      else outcomes.saveRefused++;
+
+      // The rename's target is locked too: a create (PUT with version null) of that name races the rename.
+      const source = `src-${i}.ipynb`;
+      const target = `dst-${i}.ipynb`;
+      await wb.store.create(source, { ...emptyNotebook(), cells: [cell(`source ${i}`)] });
+      const [created, renamed] = await race(
+        i,
+        () => save(target, `created ${i}`, null),
+        () => browserFetch(wb, `/api/notebooks/${source}/rename`, { method: 'POST', body: { to: target } }),
+      );
+      expect([created.status, renamed.status].sort(), `round ${i}`).toEqual([200, 409]);
+      if (renamed.status === 200) {
+        expect(await sourceOf(target)).toBe(`source ${i}`);
+        expect(await onDisk(source)).toBeUndefined();
+        outcomes.renameWon++;
+      } else {
+        expect(await sourceOf(target)).toBe(`created ${i}`);
+        expect(await sourceOf(source)).toBe(`source ${i}`);
+        outcomes.createWon++;
+      }
+    }
+    console.log(`save vs delete and create vs rename, ${ROUNDS} rounds:`, outcomes);
+  }, 120_000);
+
+  it('a duplicate racing a save copies a whole version with a new id, and chained saves lose nothing', async () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      const name = `dup-${i}.ipynb`;
+      const opened = await wb.store.create(name);
+      const [saved, duplicated] = await race(
+        i,
+        () => save(name, `edit ${i}`, opened.version),
+        () => browserFetch(wb, `/api/notebooks/${name}/duplicate`, { method: 'POST', body: {} }),
+      );
+      expect([saved.status, duplicated.status]).toEqual([200, 201]);
+      const copy = (await duplicated.json()) as { name: string; id: string };
+      expect(['', `edit ${i}`]).toContain(await sourceOf(copy.name));
+      expect(await sourceOf(name)).toBe(`edit ${i}`);
+      expect((await onDisk(copy.name))?.metadata.trailbook?.id).toBe(copy.id);
+      expect(copy.id).not.toBe((opened.notebook.metadata.trailbook as { id: string }).id);
+    }
+    // Two editors with the same base: exactly one save is accepted, and it is what is on disk.
+    const opened = await wb.store.create('both.ipynb');
+    const results = await Promise.all(Array.from({ length: 6 }, (_, k) => save('both.ipynb', `editor ${k}`, opened.version)));
+    const accepted = results.flatMap((r, k) => (r.status === 200 ? [k] : []));
+    expect(accepted).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(5);
+    expect(await sourceOf('both.ipynb')).toBe(`editor ${accepted[0]}`);
+    expect((await readdir(wb.dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 120_000);
 });

@@ -93,6 +93,7 @@ function baseUrl(ctx: Context, publicUrl?: string): string {
 }
 
 export type ShareStatus = 'active' | 'expired' | 'revoked' | 'deleted';
+export type ShareView = ReturnType<typeof describe>;
 
 /** A link as the API lists it: with where it points now, its state, and its URLs while it is live. */
 function describe(link: ShareLink, names: Map<string, string>, base: string, signer: ShareSigner, now: number) {

@@ -1,5 +1,6 @@
 import type { Notebook } from '../../notebook/format.ts';
 import type { NotebookEntry, OpenedNotebook as Opened } from '../notebooks.ts';
+import type { ShareView } from '../routes/share.ts';
 
 /** Typed calls to the workbench API. Mutations carry the double-submit CSRF token. */
 
@@ -43,7 +44,11 @@ export const api = {
   rename: (name: string, to: string) => call<{ name: string }>('POST', `${nb(name)}/rename`, { to }),
   duplicate: (name: string) => call<Opened>('POST', `${nb(name)}/duplicate`, {}),
   remove: (name: string) => call<void>('DELETE', nb(name)),
-  share: (name: string, expiresInHours: number | null) => call<{ url: string; exportUrl: string; expiresAt: number | null }>('POST', `${nb(name)}/share`, { expiresInHours }),
+  /** Omitted expiry: the server's default (30 days); 'never' only when chosen. */
+  share: (name: string, expiresInHours?: number | 'never') =>
+    call<ShareView & { version: string }>('POST', `${nb(name)}/share`, expiresInHours === undefined ? {} : { expiresInHours }),
+  shares: (name: string) => call<{ shares: ShareView[] }>('GET', `${nb(name)}/shares`),
+  revokeShare: (id: string) => call<void>('DELETE', `/api/shares/${encodeURIComponent(id)}`),
   kernelTypes: async (): Promise<string> => {
     const res = await fetch('/api/kernel/types.d.ts', { credentials: 'same-origin' });
     return res.ok ? res.text() : '';

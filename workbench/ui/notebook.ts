@@ -4,6 +4,7 @@ import { api, ApiError } from './api.ts';
 import { CellView, type CellType } from './cells.ts';
 import { h, toast } from './dom.ts';
 import { KernelConnection } from './kernel.ts';
+import { showSharePanel } from './share-panel.ts';
 
 type MonacoModule = typeof import('./monaco.ts');
 
@@ -397,39 +398,20 @@ export class NotebookPage {
     }
   }
 
-  private async share(expiresInHours: number | null = null): Promise<void> {
+  private async share(): Promise<void> {
     await this.save();
     if (this.dirty || this.conflict) {
       toast('Save the notebook before sharing it.', 'error');
       return;
     }
     try {
-      const { url, exportUrl } = await api.share(this.name, expiresInHours);
-      let copied = false;
-      try {
-        await navigator.clipboard.writeText(url);
-        copied = true;
-      } catch {
-        copied = false; // no clipboard permission (e.g. plain http): the link is shown selected instead
-      }
-      const input = h('input', { type: 'text', readonly: true, value: url, 'aria-label': 'Share link', class: 'share-link' });
-      const expiry = h(
-        'select',
-        { 'aria-label': 'Link expires', onchange: (e: Event) => void this.share(Number((e.target as HTMLSelectElement).value) || null) },
-        ...[['0', 'Never expires'], ['24', 'Expires in 1 day'], ['168', 'Expires in 7 days'], ['720', 'Expires in 30 days']].map(([v, label]) =>
-          h('option', { value: v!, selected: String(expiresInHours ?? 0) === v }, label!),
-        ),
-      );
-      this.banner.replaceChildren(
-        h('span', {}, copied ? 'Read-only link copied:' : 'Read-only link:'),
-        input,
-        expiry,
-        h('a', { href: exportUrl, download: this.name.replace(/\.ipynb$/, '.html'), class: 'button' }, 'Download HTML'),
-        h('button', { type: 'button', 'aria-label': 'Close share panel', onclick: () => (this.banner.hidden = true) }, 'Close'),
-      );
-      this.banner.hidden = false;
-      this.banner.classList.add('info');
-      input.select();
+      await showSharePanel(this.banner, {
+        name: () => this.name,
+        // Only adopted while nothing is unsaved: the server's change was the id alone.
+        onVersion: (version) => {
+          if (!this.dirty && !this.saving) this.version = version;
+        },
+      });
     } catch (err) {
       toast(`Share failed: ${(err as Error).message}`, 'error');
     }
