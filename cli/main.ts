@@ -5,6 +5,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   serve: { summary: 'Start the workbench (UI, API and kernels)', load: async () => (await import('./commands/serve.ts')).default },
   run: { summary: 'Execute a notebook headlessly and store its outputs', load: async () => (await import('./commands/run.ts')).default },
   mcp: { summary: 'Serve the CloudTrail MCP tools over stdio or Streamable HTTP', load: async () => (await import('./commands/mcp.ts')).default },
+  kernel: { summary: 'Install the Jupyter kernelspec (TypeScript (Trailbook)) or run the kernel', load: async () => (await import('./commands/kernel.ts')).default },
   'sample-data': { summary: 'Generate the realistic sample CloudTrail dataset', load: async () => (await import('./commands/sample-data.ts')).default },
   eval: { summary: 'Evaluate next-action prediction against baselines', load: async () => (await import('./commands/eval.ts')).default },
 };

@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import type * as TS from 'typescript';
+
+/**
+ * `complete_request` and `inspect_request`, answered by the TypeScript language service over what
+ * the kernel knows: its prelude's declarations (the same .d.ts the workbench gives Monaco) and the
+ * cells run so far, so Tab after `cloudtrail.` lists its methods and a variable from an earlier cell
+ * completes with its type. Compiler settings follow the workbench editor (workbench/ui/monaco.ts).
+ *
+ * Jupyter counts cursor positions in Unicode code points; JavaScript strings in UTF-16 units.
+ */
+
+export interface CompleteReply {
+  matches: string[];
+  cursor_start: number;
+  cursor_end: number;
+  metadata: { _jupyter_types_experimental: { start: number; end: number; text: string; type: string }[] };
+}
+
+export interface InspectReply {
+  found: boolean;
+  data: Record<string, string>;
+}
+
+/** Cells kept for completion: enough for any notebook, bounded for a kernel that runs for weeks. */
+const HISTORY_CHARS = 500_000;
+/** After `x.` there are few members; at a bare position every global (thousands from the DOM lib) would match. */
+const MAX_MATCHES = 500;
+
+const toUtf16 = (text: string, codePoints: number) => [...text].slice(0, codePoints).join('').length;
+const toCodePoints = (text: string, utf16: number) => [...text.slice(0, utf16)].length;
+const IDENTIFIER_CHAR = /[\p{ID_Continue}$\u200c\u200d]/u;
+
+/** The cells run so far (successfully compiled), newest last; a re-run cell moves to the end. */
+export class CellHistory {
+  cells: string[] = [];
+
+  add(code: string) {
+    this.cells = this.cells.filter((c) => c !== code);
+    this.cells.push(code);
+    let total = this.cells.reduce((n, c) => n + c.length, 0);
+    while (total > HISTORY_CHARS && this.cells.length > 1) total -= this.cells.shift()!.length;
+  }
+
+  /** The kernel restarted: earlier cells' variables are gone. */
+  clear() {
+    this.cells = [];
+  }
+}
+
+export class CellLanguageService {
+  private cellText = '';
+  private version = 0;
+  private readonly service: TS.LanguageService;
+  private readonly cellFile: string;
+  private readonly preludeFile: string;
+
+  private constructor(
+    private readonly ts: typeof TS,
+    preludeTypes: string,
+    cwd: string,
+  ) {
+    // Inside the notebook's directory, so `import … from './helpers.ts'` and packages resolve as in the kernel.
+    this.cellFile = join(cwd, '__trailbook_cells__.ts');
+    this.preludeFile = join(cwd, '__trailbook_prelude__.d.ts');
+    const options: TS.CompilerOptions = {
+      target: ts.ScriptTarget.ESNext,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.esnext.d.ts', 'lib.dom.d.ts'],
+      allowImportingTsExtensions: true,
+      allowJs: true,
+      strict: false,
+      strictNullChecks: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+    };
+    const virtual = (file: string) => (file === this.cellFile ? this.cellText : file === this.preludeFile ? preludeTypes : undefined);
+    const host: TS.LanguageServiceHost = {
+      getCompilationSettings: () => options,
+      getScriptFileNames: () => [this.preludeFile, this.cellFile],
+      getScriptVersion: (file) => (file === this.cellFile ? String(this.version) : '0'),
+      getScriptSnapshot: (file) => {
+        const text = virtual(file) ?? ts.sys.readFile(file);
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+      },
+      getCurrentDirectory: () => cwd,
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: (file) => virtual(file) !== undefined || ts.sys.fileExists(file),
+      readFile: (file) => virtual(file) ?? ts.sys.readFile(file),
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+    };
+    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
+
+  /** Loads TypeScript (a large module, so only when first asked). */
+  static async create(preludeTypes: string, cwd: string): Promise<CellLanguageService> {
+    const ts = (await import('typescript')).default;
+    return new CellLanguageService(ts, preludeTypes, cwd);
+  }
+
+  /** Puts `code` after the cells run so far; returns the offset of `cursor` (code points) in the file. */
+  private load(history: CellHistory, code: string, cursor: number): number {
+    const prefix = history.cells.map((c) => `${c}\n;\n`).join('');
+    this.cellText = prefix + code;
+    this.version++;
+    return prefix.length + toUtf16(code, cursor);
+  }
+
+  complete(history: CellHistory, code: string, cursor: number): CompleteReply {
+    const position = this.load(history, code, cursor);
+    const at = toUtf16(code, cursor);
+    let start = at;
+    while (start > 0 && IDENTIFIER_CHAR.test(code[start - 1]!)) start--;
+    const prefix = code.slice(start, at).toLowerCase();
+    const info = this.service.getCompletionsAtPosition(this.cellFile, position, { includeCompletionsWithInsertText: false });
+    const entries = (info?.entries ?? [])
+      .filter((e) => e.name.toLowerCase().startsWith(prefix) && /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u.test(e.name))
+      .sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1))
+      .slice(0, MAX_MATCHES);
+    const cursorStart = toCodePoints(code, start);
+    return {
+      matches: entries.map((e) => e.name),
+      cursor_start: cursorStart,
+      cursor_end: cursor,
+      metadata: { _jupyter_types_experimental: entries.map((e) => ({ start: cursorStart, end: cursor, text: e.name, type: jupyterType(e.kind) })) },
+    };
+  }
+
+  inspect(history: CellHistory, code: string, cursor: number): InspectReply {
+    const position = this.load(history, code, cursor);
+    // The cursor usually sits just after the name (`cloudtrail.lookupEvents|`).
+    const info = this.service.getQuickInfoAtPosition(this.cellFile, position) ?? (position > 0 ? this.service.getQuickInfoAtPosition(this.cellFile, position - 1) : undefined);
+    if (!info) return { found: false, data: {} };
+    const ts = this.ts;
+    const signature = ts.displayPartsToString(info.displayParts);
+    const docs = ts.displayPartsToString(info.documentation);
+    const tags = (info.tags ?? []).map((t) => `@${t.name}${t.text ? ` ${ts.displayPartsToString(t.text)}` : ''}`);
+    const text = [signature, docs, ...tags].filter(Boolean).join('\n\n');
+    const markdown = ['```typescript', signature, '```', docs, ...tags].filter(Boolean).join('\n');
+    return { found: true, data: { 'text/plain': text, 'text/markdown': markdown } };
+  }
+}
+
+/** The kind names Jupyter front ends know (IPython's), from TypeScript's element kinds. */
+function jupyterType(kind: string): string {
+  switch (kind) {
+    case 'method':
+    case 'function':
+    case 'local function':
+    case 'construct':
+    case 'call':
+      return 'function';
+    case 'property':
+    case 'getter':
+    case 'setter':
+    case 'accessor':
+      return 'property';
+    case 'class':
+    case 'local class':
+      return 'class';
+    case 'interface':
+    case 'type':
+    case 'enum':
+      return 'type';
+    case 'module':
+    case 'external module name':
+      return 'module';
+    case 'keyword':
+      return 'keyword';
+    default:
+      return 'instance';
+  }
+}

@@ -1,0 +1,137 @@
+import { createHmac, getHashes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Jupyter messages on the wire (messaging protocol 5.3): ZeroMQ identities, the `<IDS|MSG>`
+ * delimiter, the HMAC of the four JSON frames, the frames themselves, then binary buffers.
+ * https://jupyter-client.readthedocs.io/en/stable/messaging.html#the-wire-protocol
+ */
+
+export const PROTOCOL_VERSION = '5.3';
+const DELIMITER = '<IDS|MSG>';
+/** Signatures remembered to refuse a replayed message, as jupyter_client's Session does. */
+const REMEMBERED_SIGNATURES = 4096;
+
+export const Header = z
+  .object({
+    msg_id: z.string().min(1),
+    msg_type: z.string().min(1),
+    session: z.string().default(''),
+    username: z.string().default(''),
+    date: z.string().optional(),
+    version: z.string().optional(),
+  })
+  .loose();
+export type Header = z.infer<typeof Header>;
+
+const JsonObject = z.record(z.string(), z.unknown());
+
+export interface Message {
+  header: Header;
+  /** The request this message answers or was caused by; `{}` when none. */
+  parent_header: Header | Record<string, never>;
+  metadata: Record<string, unknown>;
+  content: Record<string, unknown>;
+  buffers: Buffer[];
+}
+
+/** A received message and the ZeroMQ routing identities to reply to. */
+export interface Incoming {
+  identities: Buffer[];
+  message: Message;
+}
+
+/** A message that must be ignored (and logged): unsigned, badly signed, replayed or malformed. */
+export class WireError extends Error {}
+
+export class Signer {
+  private readonly algorithm?: string;
+  private readonly seen = new Set<string>();
+
+  /** An empty key turns signing off, as the specification allows (the signature frame is then empty). */
+  constructor(
+    scheme: string,
+    private readonly key: string,
+  ) {
+    if (!key) return;
+    const algorithm = /^hmac-(.+)$/.exec(scheme)?.[1];
+    if (!algorithm || !getHashes().includes(algorithm)) throw new Error(`unsupported signature_scheme "${scheme}" (expected hmac-sha256 or another hmac-<hash> Node knows)`);
+    this.algorithm = algorithm;
+  }
+
+  sign(frames: Buffer[]): string {
+    if (!this.algorithm) return '';
+    const hmac = createHmac(this.algorithm, this.key);
+    for (const f of frames) hmac.update(f);
+    return hmac.digest('hex');
+  }
+
+  /** Throws WireError unless the signature matches and has not been seen before. */
+  verify(signature: string, frames: Buffer[]): void {
+    if (!this.algorithm) return;
+    const expected = Buffer.from(this.sign(frames));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new WireError('invalid signature');
+    if (this.seen.has(signature)) throw new WireError('duplicate signature (replayed message)');
+    this.seen.add(signature);
+    if (this.seen.size > REMEMBERED_SIGNATURES) this.seen.delete(this.seen.values().next().value!);
+  }
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+export function encode(message: Message, identities: Buffer[], signer: Signer): Buffer[] {
+  const frames = [json(message.header), json(message.parent_header), json(message.metadata), json(message.content)];
+  return [...identities, Buffer.from(DELIMITER), Buffer.from(signer.sign(frames)), ...frames, ...message.buffers];
+}
+
+function parseFrame<T>(frame: Buffer, schema: z.ZodType<T>, name: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(frame.toString('utf8'));
+  } catch {
+    throw new WireError(`${name} is not JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new WireError(`${name} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** Splits, verifies and parses a multipart message; throws WireError for anything to ignore. */
+export function decode(parts: Buffer[], signer: Signer): Incoming {
+  const at = parts.findIndex((p) => p.length === DELIMITER.length && p.toString() === DELIMITER);
+  if (at < 0) throw new WireError('no <IDS|MSG> delimiter');
+  if (parts.length < at + 6) throw new WireError(`expected 5 frames after the delimiter, got ${parts.length - at - 1}`);
+  const frames = parts.slice(at + 2, at + 6);
+  signer.verify(parts[at + 1]!.toString(), frames);
+  const [header, parent, metadata, content] = frames as [Buffer, Buffer, Buffer, Buffer];
+  const parentHeader = parseFrame(parent, JsonObject, 'parent_header');
+  return {
+    identities: parts.slice(0, at),
+    message: {
+      header: parseFrame(header, Header, 'header'),
+      parent_header: Object.keys(parentHeader).length ? (Header.safeParse(parentHeader).data ?? {}) : {},
+      metadata: parseFrame(metadata, JsonObject, 'metadata'),
+      content: parseFrame(content, JsonObject, 'content'),
+      buffers: parts.slice(at + 6),
+    },
+  };
+}
+
+/** A new message from this kernel's session, answering or caused by `parent`. */
+export function createMessage(session: string, msgType: string, content: Record<string, unknown>, parent?: Header, metadata: Record<string, unknown> = {}): Message {
+  return {
+    header: {
+      msg_id: randomUUID(),
+      msg_type: msgType,
+      session,
+      username: process.env.USER ?? 'trailbook',
+      date: new Date().toISOString(),
+      version: PROTOCOL_VERSION,
+    },
+    parent_header: parent ?? {},
+    metadata,
+    content,
+    buffers: [],
+  };
+}
