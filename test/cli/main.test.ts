@@ -1,20 +1,8 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { trailbook as run } from './trailbook.ts';
 
-const CLI = resolve(import.meta.dirname, '../../cli/trailbook.js');
 const COMMANDS = ['serve', 'run', 'mcp', 'sample-data', 'eval'];
-
-async function trailbook(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const trailbook = (...args: string[]) => run(args);
 
 describe('trailbook CLI', () => {
   it('lists every subcommand in its help', async () => {

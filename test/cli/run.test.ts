@@ -1,21 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const CLI = resolve(import.meta.dirname, '../../cli/trailbook.js');
-
-async function trailbook(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { trailbook } from './trailbook.ts';
 
 /** What tslab-era Jupyter writes: nbformat 4.4, no cell ids, tslab's kernelspec. */
 const NB44 = JSON.stringify(
@@ -43,7 +30,7 @@ describe('trailbook run on an nbformat 4.4 notebook', () => {
   it('runs it, writes nbformat 4.5 with cell ids and Trailbook\'s kernelspec, and says so on stderr', async () => {
     const path = join(dir, 'old.ipynb');
     await writeFile(path, NB44);
-    const first = await trailbook('run', path, '--no-sample-data', '-q');
+    const first = await trailbook(['run', path, '--no-sample-data', '-q'], { timeoutMs: 90_000 });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('trailbook run: notice: ');
     expect(first.stderr).toContain('upgraded from nbformat 4.4 to 4.5 (3 cell ids added)');
@@ -62,7 +49,7 @@ describe('trailbook run on an nbformat 4.4 notebook', () => {
     expect(saved.cells[2].outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: ['n is 40\n'] }]);
 
     // Now a current Trailbook notebook: nothing to say, and running it again gives the same bytes.
-    const second = await trailbook('run', path, '--no-sample-data', '-q');
+    const second = await trailbook(['run', path, '--no-sample-data', '-q'], { timeoutMs: 90_000 });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toBe('');
     expect(await readFile(path, 'utf8')).toBe(text);

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinSource, parseNotebook } from '../../notebook/format.ts';
+import { trailbook } from '../cli/trailbook.ts';
 import { describeNotebookDiff } from './notebook-diff.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NOTEBOOK_DIR = join(ROOT, 'notebooks');
-const CLI = join(ROOT, 'cli/trailbook.js');
 const notebooks = (await readdir(NOTEBOOK_DIR)).filter((f) => f.endsWith('.ipynb')).sort();
 
 /** The default data settings, whatever the calling shell exports: the reports are made on the embedded sample. */
@@ -17,16 +15,6 @@ function defaultEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ['TRAILBOOK_SOURCE', 'TRAILBOOK_DATA_DIR', 'TRAILBOOK_MCP_URL', 'TRAILBOOK_MCP_SIGV4']) delete env[name];
   return env;
-}
-
-async function trailbookRun(path: string): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await promisify(execFile)(process.execPath, [CLI, 'run', path, '--quiet', '--timeout', '150'], { env: defaultEnv(), timeout: 240_000 });
-    return { code: 0, stderr };
-  } catch (err) {
-    const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
-  }
 }
 
 describe('saved notebooks', () => {
@@ -70,7 +58,7 @@ describe('saved notebooks', () => {
   // machine, the clock or the run: re-run the notebook with `npx trailbook run notebooks/NAME` and review the diff.
   it.each(notebooks)('`trailbook run %s` reproduces the committed file byte for byte', async (name) => {
     const copy = join(out, name);
-    const run = await trailbookRun(copy);
+    const run = await trailbook(['run', copy, '--quiet', '--timeout', '150'], { env: defaultEnv(), timeoutMs: 240_000 });
     expect(run.code, `trailbook run failed:\n${run.stderr}`).toBe(0);
     expect(run.stderr, 'a committed notebook needs no upgrade or kernel switch').not.toMatch(/notice:/);
     const diff = describeNotebookDiff(await readFile(join(NOTEBOOK_DIR, name), 'utf8'), await readFile(copy, 'utf8'));
