@@ -90,7 +90,7 @@ export class OutputBudget {
  * The one visible note for a truncated cell: with the count at the end of the cell, without it for
  * outputs that arrive after the cell finished (timers), where no end is known.
  */
-export function truncationNote(reason: string, dropped?: number): Output {
+export function truncationNote(reason: string, dropped?: number): Extract<Output, { output_type: 'stream' }> {
   const what = dropped === undefined ? 'further outputs are dropped' : `${dropped} further output${dropped === 1 ? ' was' : 's were'} dropped`;
   return { output_type: 'stream', name: 'stderr', text: `[Output truncated: ${reason}; ${what}.]\n` };
 }

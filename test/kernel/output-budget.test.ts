@@ -5,7 +5,8 @@ import type { Output } from '../../notebook/format.ts';
 import { errorOf, startKernel } from './helpers.ts';
 
 const display = (data: Record<string, unknown>): Output => ({ output_type: 'display_data', data, metadata: {} });
-const notes = (outputs: Output[]) => outputs.filter((o) => o.output_type === 'stream' && String(o.text).startsWith('[Output truncated'));
+const isNote = (o: Output) => o.output_type === 'stream' && String(o.text).startsWith('[Output truncated');
+const notes = (outputs: Output[]) => outputs.filter(isNote);
 const totalBytes = (outputs: Output[]) => outputs.reduce((n, o) => n + outputBytes(o), 0);
 
 describe('output budget (pure)', () => {
@@ -73,7 +74,7 @@ describe('output budget in a real kernel', () => {
     expect(notes(reply.outputs)).toHaveLength(1);
     // 20 lines of 40,001 bytes (800 KB) leave room for one 200 KB display; 49 are dropped.
     expect(reply.outputs.filter((o) => o.output_type === 'display_data')).toHaveLength(1);
-    expect(String(notes(reply.outputs)[0]!.output_type === 'stream' && notes(reply.outputs)[0]!.text)).toContain('49 further outputs were dropped');
+    expect(notes(reply.outputs)[0]).toMatchObject({ text: expect.stringContaining('49 further outputs were dropped') });
   });
 
   it('takes a tighter budget from the request, with its reason', async () => {
