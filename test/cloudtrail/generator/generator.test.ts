@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionOf, type TrailEvent } from '../../../cloudtrail/event.ts';
-import { DEFAULTS, END, ensureSampleData, generate, PERSONAS, SAMPLE_MARKER, sampleStamp, transitionProbabilities } from '../../../cloudtrail/generator/index.ts';
+import { DEFAULTS, END, ensureDefaultSampleData, ensureSampleData, generate, PERSONAS, SAMPLE_MARKER, sampleStamp, transitionProbabilities } from '../../../cloudtrail/generator/index.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { main } from '../../../cli/main.ts';
+import { DEFAULT_DATA_DIR } from '../../../cloudtrail/config.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trailbook-gen-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -177,6 +178,13 @@ describe('ensureSampleData and the sample-data command', () => {
     writeFileSync(join(mine, 'logs', 'trail.json'), JSON.stringify({ Records: [] }));
     expect(await ensureSampleData(mine, { days: 1, events: 300, log })).toEqual({ dir: mine, generated: false });
     expect(listFiles(mine)).toEqual(['logs/trail.json']);
+  });
+
+  it('ensureDefaultSampleData writes only to the default directory of the files source', async () => {
+    const chosen = join(tmp, 'chosen');
+    expect(await ensureDefaultSampleData({ TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: chosen }, log)).toBe(false);
+    expect(await ensureDefaultSampleData({ TRAILBOOK_SOURCE: 'lookup', TRAILBOOK_DATA_DIR: DEFAULT_DATA_DIR, AWS_REGION: 'eu-west-1' }, log)).toBe(false);
+    expect(existsSync(chosen)).toBe(false);
   });
 
   it('gives one stamp for the same settings however they are spelled, another for other settings', () => {
