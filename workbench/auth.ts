@@ -1,14 +1,18 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parse as parseCookie } from 'cookie';
 import type { Context, Next } from 'koa';
+import { FailedLogins } from './failed-logins.ts';
+import type { Session, SessionStore } from './sessions.ts';
 
 /**
- * Token auth like Jupyter's: `Authorization: token <t>` for scripts, an HttpOnly session cookie for
- * browsers (set by the login form or by `?token=` once), and double-submit CSRF protection plus an
- * Origin check on every browser mutation and WebSocket.
+ * Token auth like Jupyter's: `Authorization: token <t>` for scripts; for browsers a server-side session
+ * (sessions.ts) whose random id travels in an HttpOnly cookie, created by the login form or by `?token=`
+ * once. Browser mutations need the session's CSRF token in a header and a same-site Origin; the kernel
+ * WebSocket needs a same-site Origin. Wrong tokens are throttled per client (failed-logins.ts).
  */
 
-const SESSION_COOKIE = 'trailbook_session';
+export const SESSION_COOKIE = 'trailbook_session';
 const CSRF_COOKIE = 'trailbook_csrf';
 const CSRF_HEADER = 'x-csrf-token';
 
@@ -18,104 +22,139 @@ const equal = (a: string, b: string): boolean => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
+/** Who is calling: a script with the token itself (not CSRF-able), or a browser session. */
+export type Caller = { via: 'header' } | { via: 'cookie'; session: Session };
+
+/** The outcome of one token attempt. */
+export type Attempt = { ok: true } | { ok: false; status: 401 } | { ok: false; status: 429; retryAfter: number };
+
+export type Verdict = { ok: true; caller: Caller } | { ok: false; status: 401 } | { ok: false; status: 429; retryAfter: number };
+
+export const tooManyAttempts = (retryAfter: number) => `Too many failed attempts with a wrong token: try again in ${Math.ceil(retryAfter / 60)} minute(s).`;
+
+export interface AuthOptions {
+  token: string;
+  sessions: SessionStore;
+  failures?: FailedLogins;
+  /** Behind a proxy (the ALB): the client is the last X-Forwarded-For entry, the one the proxy appended. */
+  trustProxy?: boolean;
 }
 
 export class Auth {
-  /** The cookie holds a value derived from the token, not the token itself. */
-  private readonly session: string;
-  constructor(private readonly token: string) {
-    this.session = createHmac('sha256', token).update('trailbook-session-v1').digest('base64url');
+  private readonly token: string;
+  private readonly sessions: SessionStore;
+  private readonly failures: FailedLogins;
+  private readonly trustProxy: boolean;
+
+  constructor(options: AuthOptions) {
+    this.token = options.token;
+    this.sessions = options.sessions;
+    this.failures = options.failures ?? new FailedLogins();
+    this.trustProxy = options.trustProxy ?? false;
   }
 
-  tokenMatches(candidate: string | undefined): boolean {
-    return !!candidate && equal(candidate, this.token);
-  }
-
-  /** 'header' when a script authenticated with the token itself (not CSRF-able), 'cookie' for browsers. */
-  check(req: IncomingMessage): 'header' | 'cookie' | undefined {
-    const header = req.headers.authorization;
-    if (header) {
-      const m = /^(?:token|bearer)\s+(.+)$/i.exec(header.trim());
-      if (m && this.tokenMatches(m[1])) return 'header';
+  /** The address failures are counted against. Without a trusted proxy, X-Forwarded-For is the client's own claim. */
+  clientAddress(req: IncomingMessage): string {
+    if (this.trustProxy) {
+      const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').pop()!.trim();
+      if (forwarded) return forwarded;
     }
-    const cookie = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-    if (cookie && equal(cookie, this.session)) return 'cookie';
-    return undefined;
+    return req.socket.remoteAddress ?? 'unknown';
+  }
+
+  /** Checks a token from the login form, a header or `?token=`; refused unchecked while the client is throttled. */
+  attempt(req: IncomingMessage, candidate: string | undefined): Attempt {
+    const client = this.clientAddress(req);
+    const retryAfter = this.failures.retryAfter(client);
+    if (retryAfter) return { ok: false, status: 429, retryAfter };
+    if (candidate && equal(candidate, this.token)) {
+      this.failures.succeed(client);
+      return { ok: true };
+    }
+    this.failures.fail(client);
+    return { ok: false, status: 401 };
+  }
+
+  /** The token header when present decides; otherwise the session cookie (a stale one is simply "not logged in"). */
+  identify(req: IncomingMessage, sessionId: string | undefined): Verdict {
+    const header = /^(?:token|bearer)\s+(.*)$/i.exec(req.headers.authorization?.trim() ?? '');
+    if (header) {
+      const attempt = this.attempt(req, header[1]);
+      return attempt.ok ? { ok: true, caller: { via: 'header' } } : attempt;
+    }
+    const session = this.sessions.use(sessionId);
+    return session ? { ok: true, caller: { via: 'cookie', session } } : { ok: false, status: 401 };
   }
 
   /** The request's Origin (if any) must be this server: blocks cross-site pages and WebSocket hijacking. */
   static sameOrigin(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (!origin) return true;
-    const host = req.headers['x-forwarded-host'] ?? req.headers.host;
     try {
-      return new URL(origin).host === String(host).split(',')[0]!.trim();
+      return new URL(origin).host === req.headers.host;
     } catch {
       return false;
     }
   }
 
-  /** Browsers must send an Origin on WebSocket upgrades; scripts using the token header need not. */
-  checkUpgrade(req: IncomingMessage): boolean {
-    const how = this.check(req);
-    if (how === 'header') return true;
-    return how === 'cookie' && !!req.headers.origin && Auth.sameOrigin(req);
+  /** Browsers must send a same-site Origin on WebSocket upgrades; scripts using the token header need not. */
+  checkUpgrade(req: IncomingMessage): Verdict {
+    // `cookie` leaves a value it cannot decode as it is, where decodeURIComponent would throw.
+    const verdict = this.identify(req, parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE]);
+    if (verdict.ok && verdict.caller.via === 'cookie' && !(req.headers.origin && Auth.sameOrigin(req))) return { ok: false, status: 401 };
+    return verdict;
   }
 
   startSession(ctx: Context): void {
-    const secure = ctx.secure || ctx.get('x-forwarded-proto') === 'https';
-    ctx.cookies.set(SESSION_COOKIE, this.session, { httpOnly: true, sameSite: 'strict', secure, path: '/', overwrite: true });
-    ctx.cookies.set(CSRF_COOKIE, randomBytes(18).toString('base64url'), { httpOnly: false, sameSite: 'strict', secure, path: '/', overwrite: true });
+    this.sessions.end(ctx.cookies.get(SESSION_COOKIE));
+    const session = this.sessions.create();
+    const options = { sameSite: 'strict' as const, secure: ctx.secure, path: '/', overwrite: true };
+    ctx.cookies.set(SESSION_COOKIE, session.id, { ...options, httpOnly: true });
+    // Readable by the page, which echoes it in the CSRF header; it is checked against the session, not this cookie.
+    ctx.cookies.set(CSRF_COOKIE, session.csrf, { ...options, httpOnly: false });
   }
 
   endSession(ctx: Context): void {
+    this.sessions.end(ctx.cookies.get(SESSION_COOKIE));
     ctx.cookies.set(SESSION_COOKIE, '', { maxAge: 0, path: '/' });
     ctx.cookies.set(CSRF_COOKIE, '', { maxAge: 0, path: '/' });
   }
 
   /**
-   * Guards a route group. HTML pages redirect to the login page; the API answers 401/403 in JSON.
-   * A valid `?token=` logs the browser in once and redirects to the same URL without it.
+   * Guards a route group. HTML pages redirect to the login page; the API answers 401/403/429 in JSON.
+   * A valid `?token=` logs the browser in (a new session) and redirects to the same URL without it.
    */
   middleware(kind: 'page' | 'api') {
+    const refuse = (ctx: Context, status: 401 | 403 | 429, message: string) => {
+      ctx.status = status;
+      ctx.body = kind === 'api' ? { error: message } : message;
+    };
+    const throttled = (ctx: Context, retryAfter: number) => {
+      ctx.set('Retry-After', String(retryAfter));
+      refuse(ctx, 429, tooManyAttempts(retryAfter));
+    };
     return async (ctx: Context, next: Next): Promise<void> => {
       const queryToken = typeof ctx.query.token === 'string' ? ctx.query.token : undefined;
       if (queryToken !== undefined && ctx.method === 'GET') {
-        if (this.tokenMatches(queryToken)) {
-          this.startSession(ctx);
-          const url = new URL(ctx.originalUrl, 'http://x');
-          url.searchParams.delete('token');
-          ctx.redirect(url.pathname + url.search);
-          return;
-        }
-        ctx.status = 401;
-        ctx.body = kind === 'api' ? { error: 'invalid token' } : 'Invalid token';
+        const attempt = this.attempt(ctx.req, queryToken);
+        if (!attempt.ok) return attempt.status === 429 ? throttled(ctx, attempt.retryAfter) : refuse(ctx, 401, kind === 'api' ? 'invalid token' : 'Invalid token');
+        this.startSession(ctx);
+        const url = new URL(ctx.originalUrl, 'http://x');
+        url.searchParams.delete('token');
+        ctx.redirect(url.pathname + url.search);
         return;
       }
-      const how = this.check(ctx.req);
-      if (!how) {
-        if (kind === 'page') {
-          ctx.redirect(`/login?next=${encodeURIComponent(ctx.originalUrl)}`);
-        } else {
-          ctx.status = 401;
-          ctx.body = { error: 'authentication required: log in or send "Authorization: token <token>"' };
-        }
-        return;
+      const verdict = this.identify(ctx.req, ctx.cookies.get(SESSION_COOKIE));
+      if (!verdict.ok) {
+        if (verdict.status === 429) return throttled(ctx, verdict.retryAfter);
+        if (kind === 'page') return ctx.redirect(`/login?next=${encodeURIComponent(ctx.originalUrl)}`);
+        return refuse(ctx, 401, 'authentication required: log in or send "Authorization: token <token>"');
       }
-      if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && how === 'cookie') {
-        const cookie = ctx.cookies.get(CSRF_COOKIE);
+      const { caller } = verdict;
+      if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && caller.via === 'cookie') {
         const header = ctx.get(CSRF_HEADER);
-        if (!Auth.sameOrigin(ctx.req) || !cookie || !header || !equal(cookie, header)) {
-          ctx.status = 403;
-          ctx.body = { error: 'cross-site request refused (missing or wrong CSRF token, or foreign Origin)' };
-          return;
+        if (!Auth.sameOrigin(ctx.req) || !header || !equal(header, caller.session.csrf)) {
+          return refuse(ctx, 403, 'cross-site request refused (missing or wrong CSRF token, or foreign Origin)');
         }
       }
       await next();

@@ -1,37 +1,82 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Auth } from './auth.ts';
+import type { HostCheck } from './http/host-check.ts';
 import { ClientMessage, type KernelSessions, type ServerMessage } from './kernels.ts';
+import { CLOSE_TOO_LARGE, messageOverLimit } from './message-limit.ts';
 import { checkName, type NotebookStore } from './notebooks.ts';
 
-/** The kernel WebSocket (`/api/kernels/ws?notebook=…`): authenticates the upgrade, then relays one notebook's session. */
-export function attachKernelSockets(server: Server, deps: { auth: Auth; store: NotebookStore; kernels: KernelSessions }): WebSocketServer {
-  const { auth, store, kernels } = deps;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    void handleUpgrade(req, socket, head);
-  });
-  const refuse = (socket: Duplex, status: number, reason: string) => {
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+export interface KernelSocketDeps {
+  auth: Auth;
+  hosts: HostCheck;
+  store: NotebookStore;
+  kernels: KernelSessions;
+  /** Larger messages close the connection with 1009 before they are buffered. */
+  maxMessageBytes: number;
+  log: (line: string) => void;
+}
+
+/**
+ * The kernel WebSocket (`/api/kernels/ws?notebook=…`): checks the upgrade (Host, auth, notebook), then
+ * relays one notebook's session. Whatever a client sends ends at most its own connection: every socket
+ * has an error handler, and ws closes a connection that sends invalid UTF-8 (1007) or too much (1009).
+ */
+export function attachKernelSockets(server: Server, deps: KernelSocketDeps): WebSocketServer {
+  const { auth, hosts, store, kernels, log } = deps;
+  const tooLarge = messageOverLimit(deps.maxMessageBytes);
+
+  class KernelWebSocket extends WebSocket {
+    // ws closes an over-limit connection itself, with 1009 and no reason: give it one the UI can show.
+    override close(code?: number, data?: string | Buffer): void {
+      super.close(code, code === CLOSE_TOO_LARGE && !data ? tooLarge : data);
+    }
+  }
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxMessageBytes, WebSocket: KernelWebSocket });
+
+  const refuse = (socket: Duplex, status: number, statusText: string, { body = statusText, headers = '' } = {}): void => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n${headers}\r\n${body}\n`);
   };
 
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Resets and half-written handshakes land here instead of ending the process.
+    socket.on('error', (err) => log(`kernel socket from ${auth.clientAddress(req)}: ${err.message}`));
+    handleUpgrade(req, socket, head).catch((err: Error) => {
+      log(`kernel socket upgrade ${req.url}: ${err.stack ?? err}`);
+      refuse(socket, 500, 'Internal Server Error');
+    });
+  });
+
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => {});
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/api/kernels/ws') return refuse(socket, 404, 'Not Found');
-    if (!auth.checkUpgrade(req)) return refuse(socket, 401, 'Unauthorized');
-    const name = url.searchParams.get('notebook') ?? '';
+    if (!hosts.allows(req.headers.host)) return refuse(socket, 403, 'Forbidden', { body: hosts.refusal(req.headers.host) });
+    let url: URL;
     try {
-      checkName(name);
-      if (!(await store.exists(name))) return refuse(socket, 404, 'Not Found');
+      url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       return refuse(socket, 400, 'Bad Request');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attachKernelSocket(ws, name));
+    if (url.pathname !== '/api/kernels/ws') return refuse(socket, 404, 'Not Found');
+    const verdict = auth.checkUpgrade(req);
+    if (!verdict.ok) {
+      if (verdict.status === 429) return refuse(socket, 429, 'Too Many Requests', { headers: `Retry-After: ${verdict.retryAfter}\r\n` });
+      return refuse(socket, 401, 'Unauthorized');
+    }
+    const name = url.searchParams.get('notebook') ?? '';
+    try {
+      checkName(name);
+    } catch {
+      return refuse(socket, 400, 'Bad Request');
+    }
+    if (!(await store.exists(name))) return refuse(socket, 404, 'Not Found');
+    wss.handleUpgrade(req, socket, head, (ws) => attachKernelSocket(ws, name, auth.clientAddress(req)));
   }
 
-  function attachKernelSocket(ws: WebSocket, name: string): void {
+  function attachKernelSocket(ws: WebSocket, name: string, client: string): void {
+    ws.on('error', (err: Error & { code?: string }) => log(`kernel socket ${name} from ${client} closed: ${err.message}${err.code ? ` (${err.code})` : ''}`));
     const session = kernels.get(name);
     const send = (message: ServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));

@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_META } from './message-limit.ts';
 import { escapeHtml } from './sanitise.ts';
 
 /** The two server-rendered pages: the login form and the app shell the browser UI mounts into. */
@@ -22,9 +23,11 @@ export function loginPage({ next, error }: { next: string; error?: string }): st
 `;
 }
 
-export function shellPage(): string {
+/** `maxMessageBytes` tells the UI which cells it may send over the kernel socket (see message-limit.ts). */
+export function shellPage({ maxMessageBytes }: { maxMessageBytes: number }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="${MAX_MESSAGE_META}" content="${maxMessageBytes}">
 <title>Trailbook</title>
 <link rel="stylesheet" href="/static/style.css">
 <link rel="stylesheet" href="/build/app.css">

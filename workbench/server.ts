@@ -1,18 +1,24 @@
 import { createServer, type Server } from 'node:http';
+import { constants as zlib } from 'node:zlib';
 import Koa from 'koa';
+import compress from 'koa-compress';
 import Router from '@koa/router';
 import type { KernelHost } from '../kernel/protocol.ts';
 import { Auth, securityHeaders } from './auth.ts';
 import { BUILD_DIR, PUBLIC_DIR } from './build.ts';
-import type { WorkbenchConfig } from './config.ts';
+import { WORKBENCH_DEFAULTS, type WorkbenchConfig } from './config.ts';
+import { FailedLogins, type FailureLimit } from './failed-logins.ts';
+import { errorResponses } from './http/errors.ts';
+import { HostCheck } from './http/host-check.ts';
 import { serveFile } from './http/static-files.ts';
 import { attachKernelSockets } from './kernel-socket.ts';
 import { KernelSessions } from './kernels.ts';
-import { checkName, NotebookError, NotebookStore } from './notebooks.ts';
+import { checkName, NotebookStore } from './notebooks.ts';
 import { shellPage } from './pages.ts';
 import { notebookApi } from './routes/notebooks.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { shareApi, shareRoutes } from './routes/share.ts';
+import { SessionStore } from './sessions.ts';
 import { ShareRegistry } from './share-registry.ts';
 import { loadShareSecret, ShareSigner } from './share.ts';
 import { defaultStateDir } from './state.ts';
@@ -27,39 +33,47 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export interface WorkbenchOptions extends WorkbenchConfig {
+/** Settings with defaults (WORKBENCH_DEFAULTS) a caller may leave out. */
+type Defaulted = keyof typeof WORKBENCH_DEFAULTS;
+
+export interface WorkbenchOptions extends Omit<WorkbenchConfig, Defaulted>, Partial<Pick<WorkbenchConfig, Defaulted>> {
   /** Injected for tests; by default kernel/host.ts is loaded on the first execution. */
   kernelHost?: KernelHost;
   log?: (line: string) => void;
+  /** For tests: the clock sessions and the failed-login throttle use, and the throttle's limit. */
+  now?: () => number;
+  failedLogins?: FailureLimit;
 }
 
-export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
+export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench> {
+  const options = { ...WORKBENCH_DEFAULTS, ...input };
   const log = options.log ?? (() => {});
-  const store = new NotebookStore(options.notebookDir);
+  const store = new NotebookStore(options.notebookDir, { maxNotebookBytes: options.maxNotebookBytes });
   await store.init();
   const stateDir = options.stateDir ?? defaultStateDir();
   const share = { signer: new ShareSigner(await loadShareSecret(stateDir, options.shareSecret)), registry: new ShareRegistry(stateDir), store, publicUrl: options.publicUrl };
-  const auth = new Auth(options.token);
+  const sessions = new SessionStore({ idleMs: options.sessionIdleMs, maxMs: options.sessionMaxMs }, options.now);
+  const auth = new Auth({ token: options.token, sessions, failures: new FailedLogins(options.failedLogins, options.now), trustProxy: options.trustProxy });
+  const hosts = new HostCheck(options.host, options.allowedHosts);
   const kernels = new KernelSessions({ host: options.kernelHost, cwd: options.notebookDir, idleMs: options.kernelIdleMs });
   let preludeTypes: Promise<string> | undefined;
 
   const app = new Koa();
-  app.proxy = true; // behind the ALB: trust X-Forwarded-Proto for Secure cookies
+  // Behind the ALB: X-Forwarded-Proto says https (Secure cookies), X-Forwarded-For names the client.
+  app.proxy = options.trustProxy;
+  app.maxIpsCount = 1;
   app.use(securityHeaders);
-  app.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      if (err instanceof NotebookError) {
-        ctx.status = err.status;
-        ctx.body = { error: err.message, ...err.details };
-      } else {
-        log(`error on ${ctx.method} ${ctx.path}: ${(err as Error).stack ?? err}`);
-        ctx.status = 500;
-        ctx.body = { error: `internal error: ${(err as Error).message}` };
-      }
-    }
-  });
+  app.use(hosts.middleware());
+  app.use(errorResponses(log));
+  app.use(
+    compress({
+      threshold: 1024,
+      br: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+      gzip: {},
+      deflate: false,
+      zstd: false,
+    }),
+  );
 
   const open = new Router();
   open.get('/healthcheck', (ctx) => {
@@ -73,25 +87,19 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     if (!(await serveFile(ctx, PUBLIC_DIR, ctx.params.file!))) await next();
   });
   open.get(/^\/build\/(.+)$/, async (ctx, next) => {
-    let relative: string;
-    try {
-      relative = decodeURIComponent(ctx.path.slice('/build/'.length));
-    } catch {
-      return next();
-    }
-    if (!(await serveFile(ctx, BUILD_DIR, relative))) await next();
+    if (!(await serveFile(ctx, BUILD_DIR, ctx.path.slice('/build/'.length)))) await next();
   });
 
   const pages = new Router();
   pages.use(auth.middleware('page'));
   pages.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = shellPage();
+    ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
   });
   pages.get('/notebooks/:name', (ctx) => {
     checkName(ctx.params.name!);
     ctx.type = 'html';
-    ctx.body = shellPage();
+    ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
   });
 
   const api = new Router({ prefix: '/api' });
@@ -100,6 +108,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
+  // Notebook saves read their own raw body up to store.maxNotebookBytes (413 past it) and parse it in a
+  // worker thread (routes/notebooks.ts): a body parser here would JSON.parse 100 MB on the event loop.
   notebookApi(api, store, kernels);
   shareApi(api, share);
   api.get('/kernel/types.d.ts', async (ctx) => {
@@ -130,7 +140,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   });
 
   const server = createServer(app.callback());
-  const wss = attachKernelSockets(server, { auth, store, kernels });
+  const wss = attachKernelSockets(server, { auth, hosts, store, kernels, maxMessageBytes: options.maxMessageBytes, log });
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);

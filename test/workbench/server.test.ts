@@ -6,7 +6,8 @@ import { browserFetch, openKernelSocket, startTestWorkbench, TOKEN, upgradeStatu
 
 let wb: TestWorkbench;
 beforeAll(async () => {
-  wb = await startTestWorkbench();
+  // These tests send many wrong tokens on purpose; the failed-login throttle has its own tests (auth.test.ts).
+  wb = await startTestWorkbench({ failedLogins: { max: 1000, windowMs: 60_000 } });
   await wb.store.create('alpha.ipynb');
   await wb.store.create('beta.ipynb');
 });

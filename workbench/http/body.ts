@@ -1,40 +1,59 @@
-import type { Context } from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { NotebookError } from '../notebooks.ts';
+import { formatMb } from '../message-limit.ts';
+import { HttpError } from './errors.ts';
 
-/** Request bodies: JSON for the API, a small form for the login page; each validated by a zod schema. */
+/**
+ * Small request bodies, parsed by @koa/bodyparser with explicit size limits (413 beyond them) and
+ * validated by a zod schema. Notebook saves have their own reader and limit (routes/notebooks.ts).
+ */
 
-const MAX_BODY = 64 * 1024 * 1024;
+/** API requests other than notebook saves are small: names, share options. */
+export const DEFAULT_JSON_BYTES = 1024 * 1024;
+/** The login form: a token and a path. */
+export const DEFAULT_FORM_BYTES = 16 * 1024;
 
-export async function readJson(ctx: Context): Promise<unknown> {
-  if (!ctx.is('application/json')) throw new NotebookError('expected a JSON body (Content-Type: application/json)', 400);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new NotebookError('request body too large', 400);
-    chunks.push(chunk);
+const parsers = new Map<string, Middleware>();
+function parser(kind: 'json' | 'form', limit: number): Middleware {
+  const key = `${kind}:${limit}`;
+  let middleware = parsers.get(key);
+  if (!middleware) {
+    middleware = bodyParser({ enableTypes: [kind], jsonLimit: limit, formLimit: limit, encoding: 'utf-8' }) as Middleware;
+    parsers.set(key, middleware);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new NotebookError('request body is not valid JSON', 400);
-  }
+  return middleware;
 }
 
-export async function readForm(ctx: Context): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    if (chunks.length > 64) break;
+async function parse(ctx: Context, kind: 'json' | 'form', limit: number): Promise<unknown> {
+  if (ctx.request.body === undefined) {
+    try {
+      await parser(kind, limit)(ctx, async () => {});
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 413) throw new HttpError(413, `request body too large: the limit is ${formatMb(limit)}`);
+      if (status === 400 && kind === 'json' && (err as { type?: string }).type !== 'request.aborted') throw new HttpError(400, 'request body is not valid JSON');
+      if (status && status < 500) throw new HttpError(status, (err as Error).message);
+      throw err;
+    }
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8').slice(0, 10_000));
+  return ctx.request.body;
+}
+
+export async function readJson(ctx: Context, limit = DEFAULT_JSON_BYTES): Promise<unknown> {
+  if (!ctx.is('application/json')) throw new HttpError(400, 'expected a JSON body (Content-Type: application/json)');
+  return parse(ctx, 'json', limit);
+}
+
+export async function readForm(ctx: Context, limit = DEFAULT_FORM_BYTES): Promise<unknown> {
+  if (!ctx.is('application/x-www-form-urlencoded')) throw new HttpError(400, 'expected a form body (Content-Type: application/x-www-form-urlencoded)');
+  return parse(ctx, 'form', limit);
 }
 
 export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new NotebookError(`invalid request: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, 400);
+    throw new HttpError(400, `invalid request: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
   }
   return result.data;
 }

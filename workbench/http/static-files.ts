@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname } from 'node:path';
 import type { Context } from 'koa';
+import send from 'koa-send';
 
+/** Only these types are served; anything else under the roots (build stamps, sources) is a 404. */
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -12,28 +13,40 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** Serves files under `root` only; no directory listing, no dotfiles. */
+/**
+ * Serves `relative` (still URL-encoded, as in the request path) from under `root` with koa-send, which
+ * refuses traversal and dotfiles. Revalidated on every load (the bundle names are not content-hashed):
+ * a weak ETag from size and mtime answers 304 when nothing changed. False when there is no such file.
+ */
 export async function serveFile(ctx: Context, root: string, relative: string): Promise<boolean> {
-  const clean = normalize(relative).replace(/^([/\\])+/, '');
-  if (clean.split(sep).some((part) => part.startsWith('.') || part === '')) return false;
-  const path = join(root, clean);
-  if (!path.startsWith(root + sep)) return false;
-  const type = CONTENT_TYPES[extname(path)];
+  const type = CONTENT_TYPES[extname(relative).toLowerCase()];
   if (!type) return false;
+  ctx.type = type;
+  ctx.set('Cache-Control', 'no-cache');
+  let served: string | undefined;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) return false;
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.type = type;
-    ctx.lastModified = info.mtime;
-    ctx.etag = `W/"${info.size.toString(16)}-${info.mtimeMs.toString(16)}"`;
-    if (ctx.fresh) {
-      ctx.status = 304;
-      return true;
-    }
-    ctx.body = await readFile(path);
-    return true;
-  } catch {
+    served = await send(ctx, relative, {
+      root,
+      hidden: false,
+      index: false,
+      brotli: false, // compression happens in koa-compress; no precompressed files to look for
+      gzip: false,
+      setHeaders: (res, _path, stats) => res.setHeader('ETag', `W/"${stats.size.toString(16)}-${stats.mtimeMs.toString(16)}"`),
+    });
+  } catch (err) {
+    // 400 undecodable, 403 outside the root, 404 missing: all just "not here".
+    if ((err as { status?: number }).status! < 500) served = undefined;
+    else throw err;
+  }
+  if (!served) {
+    ctx.remove('Content-Type');
+    ctx.remove('Cache-Control');
+    ctx.remove('ETag');
     return false;
   }
+  if (ctx.fresh) {
+    ctx.status = 304;
+    ctx.body = null; // Koa destroys the file stream it replaces
+  }
+  return true;
 }

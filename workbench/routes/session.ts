@@ -1,9 +1,16 @@
 import Router from '@koa/router';
-import { Auth } from '../auth.ts';
-import { readForm } from '../http/body.ts';
+import { z } from 'zod';
+import { Auth, tooManyAttempts } from '../auth.ts';
+import { parseBody, readForm } from '../http/body.ts';
 import { loginPage } from '../pages.ts';
 
-/** The login form and logout: the only routes that create or end a browser session. */
+/** Anything else the form carries is ignored; a repeated field (an array) is not a token. */
+const LoginForm = z.object({ token: z.string().max(1000).optional(), next: z.string().max(2000).optional() });
+
+/** Only a path on this site: browsers drop tabs/newlines and treat \ as /, so "/\t/evil" would become "//evil". */
+const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[^\s\\\u0000-\u001f]*$/.test(next) ? next : '/');
+
+/** The login form and logout: the only routes that create or end a browser session by form. */
 export function sessionRoutes(auth: Auth): Router {
   const router = new Router();
   router.get('/login', (ctx) => {
@@ -16,18 +23,18 @@ export function sessionRoutes(auth: Auth): Router {
       ctx.body = 'cross-site login refused';
       return;
     }
-    const form = await readForm(ctx);
-    const next = form.get('next') ?? '/';
-    // Only a path on this site: browsers drop tabs/newlines and treat \ as /, so "/\t/evil" would become "//evil".
-    const safeNext = /^\/(?![/\\])[^\s\\\u0000-\u001f]*$/.test(next) ? next : '/';
-    if (!auth.tokenMatches(form.get('token') ?? undefined)) {
-      ctx.status = 401;
+    const form = parseBody(LoginForm, await readForm(ctx));
+    const next = safeNext(form.next);
+    const attempt = auth.attempt(ctx.req, form.token);
+    if (!attempt.ok) {
+      ctx.status = attempt.status;
+      if (attempt.status === 429) ctx.set('Retry-After', String(attempt.retryAfter));
       ctx.type = 'html';
-      ctx.body = loginPage({ next: safeNext, error: 'That token is not valid.' });
+      ctx.body = loginPage({ next, error: attempt.status === 429 ? tooManyAttempts(attempt.retryAfter) : 'That token is not valid.' });
       return;
     }
     auth.startSession(ctx);
-    ctx.redirect(safeNext);
+    ctx.redirect(next);
   });
   router.post('/logout', (ctx) => {
     if (!Auth.sameOrigin(ctx.req)) {
