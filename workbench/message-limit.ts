@@ -12,15 +12,16 @@ export const MAX_MESSAGE_META = 'trailbook-max-message-bytes';
 
 const MB = 1024 * 1024;
 
-/** "4 MB", "4.4 MB"; rounded up so a size just over a limit never prints as equal to it. */
+/** "4 MB", "4.4 MB". */
 export function formatMb(bytes: number): string {
-  const tenths = Math.ceil((bytes / MB) * 10) / 10;
+  const tenths = Math.round((bytes / MB) * 10) / 10;
   return `${Number.isInteger(tenths) ? tenths.toFixed(0) : tenths.toFixed(1)} MB`;
 }
 
-/** What the browser shows in a cell it did not send. */
+/** What the browser shows in a cell it did not send; a size just over the limit never reads as equal to it. */
 export function cellTooLarge(bytes: number, limit: number): string {
-  return `cell too large: ${formatMb(bytes)}, limit ${formatMb(limit)}`;
+  const [size, max] = [formatMb(bytes), formatMb(limit)];
+  return `cell too large: ${size === max ? `just over ${max}` : size}, limit ${max}`;
 }
 
 /** The server's close reason (at most 123 bytes): the socket layer stops reading before it knows the full size. */
