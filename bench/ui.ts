@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { newCellId, type Cell, type Notebook } from '../notebook/format.ts';
 import { buildUi, ensureUiBuild } from '../workbench/build.ts';
 import { startWorkbench } from '../workbench/server.ts';
+import { launchChromium } from '../test/workbench/browser.ts';
 
 const { values } = parseArgs({ options: { cells: { type: 'string', default: '50' }, runs: { type: 'string', default: '5' }, rebuild: { type: 'boolean', default: false } } });
 const cellCount = Number(values.cells);
@@ -51,10 +51,9 @@ const dir = await mkdtemp(join(tmpdir(), 'trailbook-bench-ui-'));
 const token = 'bench-token-0123456789';
 const wb = await startWorkbench({ host: '127.0.0.1', port: 0, token, tokenGenerated: false, notebookDir: dir, kernelIdleMs: 60_000 });
 await wb.store.create('bench.ipynb', sampleNotebook(cellCount));
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+// The same Chromium as the browser tests: CHROMIUM_PATH, /usr/bin/chromium, else the one npm delivers.
+const { browser, choice } = await launchChromium();
+console.log(`Chromium ${browser.version()} from ${choice.source}`);
 
 const timings: number[] = [];
 try {
