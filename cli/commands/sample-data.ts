@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { DEFAULT_DATA_DIR } from '../../cloudtrail/config.ts';
-import { DEFAULTS, generate } from '../../cloudtrail/generator/index.ts';
+import { DEFAULTS, generate, writeSampleMarker } from '../../cloudtrail/generator/index.ts';
 
 const usage = `Usage: trailbook sample-data [--out DIR] [--seed N] [--days N] [--events N] [--start ISO]
 
@@ -9,6 +9,9 @@ Generates a realistic, deterministic CloudTrail dataset (developer personas, CI,
 a compromised access key) as gzipped S3 delivery files in the real layout
 (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/...json.gz), plus truth.json with the
 generator's true transition probabilities per persona. Same options => byte-identical files.
+The default directory holds the default sample: \`serve\`, \`mcp\` and \`run\` regenerate it when it was
+written with other settings or by another generator version. Keep other settings in another
+directory (--out DIR) and point TRAILBOOK_DATA_DIR at it.
 
 Options:
   --out DIR     output directory (default ${DEFAULT_DATA_DIR}, or TRAILBOOK_DATA_DIR)
@@ -47,13 +50,14 @@ const command: Command = {
     if (values.start !== undefined && Number.isNaN(Date.parse(values.start))) throw new UsageError(`--start needs an ISO date such as 2026-10-01, got "${values.start}"`);
     const outDir = resolve(values.out ?? process.env.TRAILBOOK_DATA_DIR ?? DEFAULT_DATA_DIR);
     const t0 = Date.now();
-    const result = generate({
-      outDir,
+    const settings = {
       seed: seedText === undefined ? undefined : Number(seedText),
       days: positiveInt('days', values.days),
       events: positiveInt('events', values.events),
       start: values.start,
-    });
+    };
+    const result = generate({ outDir, ...settings });
+    writeSampleMarker(outDir, settings);
     console.log(`Wrote ${result.events} events in ${result.files} delivery files to ${result.dir} (${result.start} .. ${result.end}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     console.log(`Truth (transition probabilities per persona): ${result.truthFile}`);
     for (const [persona, n] of Object.entries(result.perPersona)) console.log(`  ${persona.padEnd(20)} ${n}`);

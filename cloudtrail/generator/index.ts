@@ -31,6 +31,15 @@ export function hasDeliveryFiles(dir: string): boolean {
 
 type SampleSettings = Omit<GenerateOptions, 'outDir' | 'onProgress'>;
 
+/** The settings `generate` uses: each one given, or its default (an `undefined` one included). */
+const resolved = (o: SampleSettings) => ({
+  seed: o.seed ?? DEFAULTS.seed,
+  days: o.days ?? DEFAULTS.days,
+  events: o.events ?? DEFAULTS.events,
+  start: o.start ?? DEFAULTS.start,
+  account: o.account ?? DEFAULTS.account,
+});
+
 /**
  * Identifies the data a generator run writes: a hash of the generator's own sources and of the settings.
  * Any change to the personas, the catalog or how records are built (a readOnly rule, say) changes the stamp,
@@ -38,7 +47,7 @@ type SampleSettings = Omit<GenerateOptions, 'outDir' | 'onProgress'>;
  * counts to the saved notebooks. (Where the sources are bundled away only the settings count.)
  */
 export function sampleStamp(opts: SampleSettings = {}): string {
-  const { seed, days, events, start, account } = { ...DEFAULTS, ...opts };
+  const { seed, days, events, start, account } = resolved(opts);
   const hash = createHash('sha256').update(JSON.stringify({ seed, days, events, start, account }));
   const here = import.meta.dirname;
   for (const file of readdirSync(here).filter((f) => f.endsWith('.ts')).sort()) {
@@ -46,6 +55,13 @@ export function sampleStamp(opts: SampleSettings = {}): string {
     hash.update(`\0${file}\0`).update(readFileSync(join(here, file), 'utf8').replace(/\r\n/g, '\n'));
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/** Records in `dir` that this generator, with these settings, wrote the data there (call after `generate`). */
+export function writeSampleMarker(dir: string, opts: SampleSettings = {}): void {
+  const { seed, days, events, start, account } = resolved(opts);
+  const marker = { generator: GENERATOR_NAME, stamp: sampleStamp(opts), seed, days, events, start, account };
+  writeFileSync(join(dir, SAMPLE_MARKER), JSON.stringify(marker, null, 2) + '\n');
 }
 
 type SampleState = 'current' | 'stale' | 'missing' | 'foreign';
@@ -86,12 +102,11 @@ export async function ensureSampleData(
   dir: string = DEFAULT_DATA_DIR,
   opts: EnsureSampleOptions = {},
 ): Promise<{ dir: string; generated: boolean; result?: GenerateResult }> {
-  const { log = console.log, ...settingsIn } = opts;
-  const settings = { ...DEFAULTS, ...settingsIn };
+  const { log = console.log, ...given } = opts;
+  const settings = resolved(given);
   const stamp = sampleStamp(settings);
   const state = sampleState(dir, stamp);
   if (state === 'current' || state === 'foreign') return { dir, generated: false };
-  const marker = JSON.stringify({ generator: GENERATOR_NAME, stamp, seed: settings.seed, days: settings.days, events: settings.events, start: settings.start }, null, 2) + '\n';
   log(
     state === 'stale'
       ? `Regenerating sample CloudTrail data in ${dir}: it was written by another version of the generator or with other settings ...`
@@ -100,14 +115,14 @@ export async function ensureSampleData(
   if (state === 'missing' && existsSync(dir)) {
     // An existing empty directory (perhaps a mount point): generate in place.
     const result = generate({ ...settings, outDir: dir });
-    writeFileSync(join(dir, SAMPLE_MARKER), marker);
+    writeSampleMarker(dir, settings);
     return { dir, generated: true, result };
   }
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
   const old = `${tmp}-old`;
   try {
     const result = generate({ ...settings, outDir: tmp });
-    writeFileSync(join(tmp, SAMPLE_MARKER), marker);
+    writeSampleMarker(tmp, settings);
     // rename() cannot replace a non-empty directory: move the stale one aside first.
     if (state === 'stale') renameIfPresent(dir, old);
     try {

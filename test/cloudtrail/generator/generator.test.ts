@@ -197,6 +197,8 @@ describe('ensureSampleData and the sample-data command', () => {
     const out = join(tmp, 'cli');
     expect(await main(['sample-data', '--out', out, '--days', '1', '--events', '200', '--seed', '5'])).toBe(0);
     expect((await openFilesStore(out, { cacheDir: false })).stats.events).toBeGreaterThan(150);
+    // Its marker says what wrote the data, so the same settings are not generated again.
+    expect(await ensureSampleData(out, { days: 1, events: 200, seed: 5, log })).toEqual({ dir: out, generated: false });
     expect(await main(['sample-data', '--days', 'many'])).toBe(2);
     expect(await main(['sample-data', '--bogus'])).toBe(2);
   });
