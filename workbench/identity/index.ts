@@ -1,0 +1,66 @@
+import type { IncomingMessage } from 'node:http';
+import type { Context, Next } from 'koa';
+import { z } from 'zod';
+import { AlbJwtVerifier, AlbTokenError, type Person } from './alb-jwt.ts';
+
+export { AlbJwtVerifier, AlbTokenError, albKeyEndpoint, type Person } from './alb-jwt.ts';
+
+/** The header the ALB adds after authenticating a person (authenticate-cognito / authenticate-oidc). */
+export const ALB_DATA_HEADER = 'x-amzn-oidc-data';
+
+/**
+ * How people sign in: `token` (the form login, local use and `auth=token` deployments) or `alb` (the load
+ * balancer authenticated them; every request must carry its signed token). From TRAILBOOK_AUTH,
+ * TRAILBOOK_ALB_ARN and, for tests or private endpoints, TRAILBOOK_ALB_KEY_ENDPOINT.
+ */
+const IdentityEnv = z
+  .object({
+    TRAILBOOK_AUTH: z.enum(['token', 'alb']).default('token'),
+    TRAILBOOK_ALB_ARN: z.string().optional(),
+    TRAILBOOK_ALB_KEY_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.TRAILBOOK_AUTH === 'alb' && !env.TRAILBOOK_ALB_ARN) {
+      ctx.addIssue({ code: 'custom', path: ['TRAILBOOK_ALB_ARN'], message: 'TRAILBOOK_AUTH=alb needs TRAILBOOK_ALB_ARN, the load balancer whose tokens are accepted' });
+    }
+  });
+
+export type IdentityConfig = { mode: 'token' } | { mode: 'alb'; loadBalancerArn: string; keyEndpoint?: string };
+
+export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('TRAILBOOK_') && value !== ''));
+  const parsed = IdentityEnv.safeParse(present);
+  if (!parsed.success) throw new Error(`Invalid sign-in configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  if (e.TRAILBOOK_AUTH === 'token') return { mode: 'token' };
+  return { mode: 'alb', loadBalancerArn: e.TRAILBOOK_ALB_ARN!, keyEndpoint: e.TRAILBOOK_ALB_KEY_ENDPOINT };
+}
+
+/** The verified person behind a request (HTTP or WebSocket upgrade). */
+export function personOfRequest(verifier: AlbJwtVerifier, req: IncomingMessage): Promise<Person> {
+  const value = req.headers[ALB_DATA_HEADER];
+  return verifier.verify(Array.isArray(value) ? undefined : value);
+}
+
+/**
+ * Koa middleware: the request must carry a valid ALB token; the person lands in `ctx.state.person`.
+ * A refusal is logged with its reason (a wrong signer means someone reached the task around the ALB).
+ */
+export function albIdentity(verifier: AlbJwtVerifier, log: (line: string) => void = () => {}) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    let person: Person;
+    try {
+      person = await personOfRequest(verifier, ctx.req);
+    } catch (err) {
+      if (!(err instanceof AlbTokenError)) throw err;
+      log(`refused ${ctx.method} ${ctx.path}: ${err.message}`);
+      // A missing key is our problem (the endpoint is unreachable), not the caller's.
+      ctx.status = err.problem === 'key' ? 503 : 401;
+      const message = err.problem === 'key' ? 'cannot check sign-in right now: the load balancer key is unavailable' : `sign-in required: ${err.message}`;
+      ctx.body = ctx.path.startsWith('/api/') ? { error: message } : message;
+      return;
+    }
+    ctx.state.person = person;
+    await next();
+  };
+}
