@@ -62,6 +62,11 @@ const command: Command = {
     await Promise.all([values['no-sample-data'] ? undefined : ensureSample(log), ensureUiBuild(log)]);
     const { startWorkbench } = await import('../../workbench/server.ts');
     const workbench = await startWorkbench({ ...config, log });
+    // Last line of defence; every socket and stream already has its own error handler. A rejection nobody
+    // awaited has already unwound: log it and keep serving the other users. An uncaught exception may have
+    // left state half-changed (resuming is unsafe, say Node's docs): log it with context, then Node exits.
+    process.on('unhandledRejection', (reason) => log(`unhandled rejection (still serving): ${reason instanceof Error ? reason.stack : String(reason)}`));
+    process.on('uncaughtExceptionMonitor', (err, origin) => log(`fatal ${origin}, exiting: ${err.stack ?? err}`));
     log(`notebooks in ${config.notebookDir}`);
     console.log(`\n  Trailbook workbench is running at:\n\n    ${workbench.url}/?token=${config.token}\n`);
     if (!config.tokenGenerated) console.log('  (token from TRAILBOOK_TOKEN)\n');
