@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TrailEvent } from './event.ts';
+import type { SkippedInput } from './skipped.ts';
 
 /** Filters every source understands. Times are epoch milliseconds, inclusive start, exclusive end. */
 export const EventQuery = z.object({
@@ -53,6 +54,8 @@ export interface StoreStatus {
   end?: number;
   count?: number;
   version: string;
+  /** What the source left out (unreadable files, unusable records), when it reads input it can count. */
+  skipped?: SkippedInput;
 }
 
 export interface ProgressReport {
@@ -75,6 +78,8 @@ export interface EventStore {
   scan(filter?: EventFilter, opts?: QueryOptions): AsyncIterable<TrailEvent>;
   eventNames(q?: EventNamesQuery, opts?: QueryOptions): Promise<EventNameCount[]>;
   status(): Promise<StoreStatus>;
+  /** What the source left out when it opened, known without a query (the files source); status() includes it. */
+  readonly skipped?: SkippedInput;
   close?(): Promise<void>;
 }
 

@@ -45,6 +45,17 @@ export interface EvaluationReport {
   /** The model's gain over first-order Markov (top-1 and top-5, absolute). */
   gainOverMarkov: { top1: number; top5: number };
   truth?: TruthGap;
+  /** What the data directory held beyond the events scored (set by `trailbook eval`): nothing is left out silently. */
+  input?: EvaluationInput;
+}
+
+export interface EvaluationInput {
+  loadedRecords: number;
+  /** Files that could not be read as CloudTrail, and unusable records inside the files that were read. */
+  skippedFiles: number;
+  skippedRecords: number;
+  /** Paths deliberately not read: digests, Insights, truth.json, other file types. */
+  ignoredPaths: number;
 }
 
 export interface EvaluateOptions extends EngineOptions {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
 import type { EventStore } from '../../cloudtrail/query.ts';
+import { nothingSkipped, skippedNotice } from '../../cloudtrail/skipped.ts';
 import { lazyStore } from '../../mcp/lazy-store.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
@@ -46,8 +47,7 @@ function keepStdoutForProtocol(): void {
 async function openConfiguredStore(config: DataConfig): Promise<EventStore> {
   await ensureDefaultData(config);
   const store = await openStore(config);
-  const errors = (store as { errors?: { file: string; message: string }[] }).errors;
-  if (errors?.length) log(`${errors.length} file(s) skipped, first: ${errors[0].file}: ${errors[0].message}`);
+  if (!nothingSkipped(store.skipped)) log(skippedNotice(store.skipped!, 'cloudtrail://status'));
   const s = await store.status();
   log(`${s.count ?? '?'} events from ${s.kind} ${s.location}`);
   return store;

@@ -21,6 +21,7 @@ import {
 } from '../query.ts';
 import { checkCursorOrder, cursorCodec, OrderedCursor } from '../cursor.ts';
 import { CloudTrailRecord } from '../record.ts';
+import type { SkippedInput } from '../skipped.ts';
 import { eventNamesSql, eventsSql, rowToRecord, statusSql, tableName, type TableRef } from './athena-sql.ts';
 import { sleep } from './token-bucket.ts';
 
@@ -76,6 +77,8 @@ export class AthenaStore implements EventStore {
   private statusMemo?: { at: number; status: StoreStatus };
   /** SQL of every query started, most recent last (for notebooks that want to show or reuse it). */
   readonly history: { id: string; sql: string }[] = [];
+  /** Rows read since the store opened, and those that were not CloudTrail records (e.g. the all-null rows a SerDe makes of a malformed line). */
+  private readonly rowCounts = { usable: 0, unusable: 0, first: undefined as string | undefined };
 
   constructor(private readonly o: AthenaStoreOptions) {
     this.table = { catalog: o.catalog, database: o.database, table: o.table };
@@ -161,7 +164,20 @@ export class AthenaStore implements EventStore {
 
   private toEvent(row: Row): TrailEvent | undefined {
     const parsed = CloudTrailRecord.safeParse(rowToRecord(row));
-    return parsed.success ? normalise(parsed.data) : undefined;
+    if (parsed.success) {
+      this.rowCounts.usable++;
+      return normalise(parsed.data);
+    }
+    this.rowCounts.unusable++;
+    this.rowCounts.first ??= parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return undefined;
+  }
+
+  /** Unusable rows seen by the queries so far (a table is not read whole at open, so this grows as queries run). */
+  get skipped(): SkippedInput {
+    const { usable, unusable, first } = this.rowCounts;
+    const examples = first ? [{ file: tableName(this.table), reason: `${unusable} row(s) not CloudTrail records, first: ${first}`, records: unusable }] : [];
+    return { files: 0, records: unusable, loadedRecords: usable, candidateFiles: 0, examples, ignored: 0, ignoredExamples: [] };
   }
 
   async query(input: EventQuery, opts: QueryOptions = {}): Promise<EventPage> {
@@ -207,7 +223,7 @@ export class AthenaStore implements EventStore {
 
   async status(): Promise<StoreStatus> {
     const ttl = this.o.statusTtlMs ?? 10 * 60_000;
-    if (this.statusMemo && Date.now() - this.statusMemo.at < ttl) return this.statusMemo.status;
+    if (this.statusMemo && Date.now() - this.statusMemo.at < ttl) return { ...this.statusMemo.status, skipped: this.skipped };
     const id = await this.run(statusSql(this.table, { regions: this.o.regions }));
     let row: Row = {};
     for await (const r of this.rows(id)) row = r;
@@ -222,7 +238,7 @@ export class AthenaStore implements EventStore {
       version: 'athena-cloudtrail-1',
     };
     this.statusMemo = { at: Date.now(), status };
-    return status;
+    return { ...status, skipped: this.skipped };
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { decode } from '../readers/file.ts';
 import { listCloudTrailFiles } from '../readers/walk.ts';
 import { directorySignature, loadIndex, saveIndex } from '../readers/index-cache.ts';
 import { PROJECT_ROOT } from '../config.ts';
+import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
 import { MemoryStore } from './memory.ts';
 import { readFileSync } from 'node:fs';
 
@@ -43,6 +44,7 @@ export interface FilesStoreOptions {
 
 export interface LoadStats {
   files: number;
+  /** Paths deliberately not read (digests, Insights, truth.json, other file types): `skipped.ignored`. */
   skippedFiles: number;
   events: number;
   invalidRecords: number;
@@ -138,8 +140,14 @@ export class FilesStore extends MemoryStore {
     readonly errors: FileLoadError[],
     readonly warnings: FileLoadWarning[],
     readonly stats: LoadStats,
+    skipped: SkippedInput,
   ) {
-    super(events, { kind: 'files', location: dir, sorted: true, version: `${stats.files}:${stats.events}` });
+    super(events, { kind: 'files', location: dir, sorted: true, version: `${stats.files}:${stats.events}`, skipped });
+  }
+
+  /** Always known for files: what the load left out. */
+  override get skipped(): SkippedInput {
+    return super.skipped!;
   }
 }
 
@@ -267,18 +275,25 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   const src = new RawSource(files);
   const errors: FileLoadError[] = [];
   const warnings: FileLoadWarning[] = [];
+  const examples: SkippedExample[] = [];
+  const nameOf = (path: string) => relative(dir, path) || path;
+  const ignored: SkippedExample[] = skipped.map((s) => ({ file: nameOf(s.path), reason: s.reason }));
   let invalidRecords = 0;
   const outcomes: FileOutcome[] = results.flatMap((r) => r.outcomes).sort((a, b) => a.file - b.file);
   for (const o of outcomes) {
+    const name = nameOf(files[o.file]);
+    if (o.shape === 'digest' || o.shape === 'insight') ignored.push({ file: name, reason: `CloudTrail ${o.shape} file (no events)` });
     if (!o.error && !o.invalid) continue;
-    const name = relative(dir, files[o.file]) || files[o.file];
     if (o.error) {
-      const e = { file: files[o.file], message: o.error.startsWith(files[o.file]) ? o.error : `${name}: ${o.error}` };
+      const reason = o.error.startsWith(files[o.file]) ? o.error.slice(files[o.file].length).replace(/^: /, '') : o.error;
+      const e = { file: files[o.file], message: `${name}: ${reason}` };
       errors.push(e);
       opts.onError?.(e);
+      if (examples.length < SKIPPED_EXAMPLES) examples.push({ file: name, reason });
     } else if (o.invalid) {
       invalidRecords += o.invalid;
       warnings.push({ file: files[o.file], invalidRecords: o.invalid, message: `${name}: ${o.invalid} invalid record(s) left out, first: ${o.firstInvalid}` });
+      if (examples.length < SKIPPED_EXAMPLES) examples.push({ file: name, reason: `${o.invalid} unusable record(s), first: ${o.firstInvalid}`, records: o.invalid });
     }
   }
 
@@ -348,9 +363,18 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
       resourceMaps[w].get(i),
     );
   }
-  const stats: LoadStats = { files: files.length, skippedFiles: skipped.length, events: n, invalidRecords, threads, threadError, cached: !!fromCache, ms: performance.now() - t0 };
+  const stats: LoadStats = { files: files.length, skippedFiles: ignored.length, events: n, invalidRecords, threads, threadError, cached: !!fromCache, ms: performance.now() - t0 };
+  const skippedInput: SkippedInput = {
+    files: errors.length,
+    records: invalidRecords,
+    loadedRecords: n,
+    candidateFiles: files.length,
+    examples,
+    ignored: ignored.length,
+    ignoredExamples: ignored.slice(0, SKIPPED_EXAMPLES),
+  };
   opts.onProgress?.({ phase: 'index', done: n, total: n });
-  const store = new FilesStore(events, dir, errors, warnings, stats);
+  const store = new FilesStore(events, dir, errors, warnings, stats, skippedInput);
   // Written after the store is usable; a failed write only costs the next start a re-parse.
   if (cachePath && !fromCache) store.indexSaved = saveIndex(cachePath, signature, results).catch(() => undefined);
   return store;

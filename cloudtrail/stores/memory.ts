@@ -13,6 +13,7 @@ import {
   type SourceKind,
   type StoreStatus,
 } from '../query.ts';
+import type { SkippedInput } from '../skipped.ts';
 
 /** Index of the first event after (t, id) in a sorted array; `inclusive` also accepts (t, id) itself. */
 function firstAfter(events: TrailEvent[], t: number, id: string, inclusive = false): number {
@@ -65,6 +66,8 @@ export interface MemoryStoreInfo {
   version?: string;
   /** The events are already in (time, id) order: skip the copy and sort. */
   sorted?: boolean;
+  /** What the loader left out, reported by status(). */
+  skipped?: SkippedInput;
 }
 
 /**
@@ -214,6 +217,10 @@ export class MemoryStore implements EventStore {
     return q.top ? sorted.slice(0, q.top) : sorted;
   }
 
+  get skipped(): SkippedInput | undefined {
+    return this.info.skipped;
+  }
+
   async status(): Promise<StoreStatus> {
     if (!this.cachedStatus) {
       const regions = new Set<string>();
@@ -226,6 +233,7 @@ export class MemoryStore implements EventStore {
         end: this.events[this.events.length - 1]?.time,
         count: this.events.length,
         version: this.info.version ?? '0',
+        ...(this.info.skipped ? { skipped: this.info.skipped } : {}),
       };
     }
     return { ...this.cachedStatus, regions: [...this.cachedStatus.regions] };

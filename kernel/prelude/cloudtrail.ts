@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { nothingSkipped, skippedNotice, type SkippedInput } from '../../cloudtrail/skipped.ts';
 import type { PreludeContext, PreludeModule } from './types.ts';
 
 /**
@@ -40,6 +41,15 @@ async function connect(ctx: PreludeContext): Promise<Client> {
   await server.connect(serverSide);
   await client.connect(clientSide);
   return client;
+}
+
+/**
+ * Called once, when the kernel's store first opens: if it skipped anything, one stderr line goes into the
+ * running cell's output (stdio is routed to the cell), so the user sees it where they work.
+ */
+export function noticeSkipped(skipped: SkippedInput | undefined): void {
+  if (nothingSkipped(skipped)) return;
+  process.stderr.write(`cloudtrail: ${skippedNotice(skipped!, 'cloudtrail.status()')}\n`);
 }
 
 type Time = string | number | Date;
@@ -116,7 +126,7 @@ export function createCloudTrail(client: Client) {
       const r = await callTool(client, 'list_cloudtrail_principals', { start_time: iso(args.startTime), end_time: iso(args.endTime), top: args.limit });
       return r.principals as unknown;
     },
-    /** Source kind, location, time range and event count of the data. */
+    /** Source kind, location, time range and event count of the data, and what was skipped as unusable. */
     async status() {
       const r = await client.readResource({ uri: 'cloudtrail://status' });
       const first = r.contents[0] as { text?: string } | undefined;
@@ -159,7 +169,12 @@ declare const cloudtrail: {
   events(args?: CloudTrailLookupArgs & { limit?: number }): Promise<CloudTrailEvent[]>;
   eventNames(args?: { startTime?: TimeArg; endTime?: TimeArg; username?: string; eventSource?: string; top?: number }): Promise<{ source: string; name: string; count: number }[]>;
   principals(args?: { startTime?: TimeArg; endTime?: TimeArg; limit?: number }): Promise<{ key: string; name: string; type: string; human?: string; arns: string[]; events: number; errors: number; read_only: number; mutating: number; distinct_actions: number; regions: string[]; source_ips: number; first_seen: string; last_seen: string; top_actions: { action: string; count: number }[] }[]>;
-  status(): Promise<{ source: string; location: string; regions: string[]; start_time: string | null; end_time: string | null; count: number | null; [k: string]: unknown }>;
+  /** skipped: files and records left out as unusable (first few named, with why); null when the source cannot know. */
+  status(): Promise<{
+    source: string; location: string; regions: string[]; start_time: string | null; end_time: string | null; count: number | null;
+    skipped: { files: number; records: number; examples: { file: string; reason: string; records?: number }[]; ignored: number; ignored_examples: { file: string; reason: string }[]; notice: string | null } | null;
+    [k: string]: unknown;
+  }>;
   tools(): Promise<string[]>;
   call(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
 };

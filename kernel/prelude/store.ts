@@ -8,8 +8,10 @@ let shared: Promise<EventStore> | undefined;
  */
 export function kernelStore(env: NodeJS.ProcessEnv): Promise<EventStore> {
   shared ??= (async () => {
-    const { openStore, loadDataConfig } = await import('../../cloudtrail/config.ts');
-    return openStore(loadDataConfig(env));
+    const [{ openStore, loadDataConfig }, { noticeSkipped }] = await Promise.all([import('../../cloudtrail/config.ts'), import('./cloudtrail.ts')]);
+    const store = await openStore(loadDataConfig(env));
+    noticeSkipped(store.skipped);
+    return store;
   })().catch((err: unknown) => {
     shared = undefined;
     throw err;

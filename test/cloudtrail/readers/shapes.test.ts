@@ -111,8 +111,9 @@ describe('extractRecords', () => {
     const { files: found, skipped } = await listCloudTrailFiles(dir);
     expect(found).toContain(files.org);
     expect(found).not.toContain(files.digest);
-    expect(skipped.some((s) => s.includes('CloudTrail-Digest'))).toBe(true);
+    expect(skipped.find((s) => s.path.includes('CloudTrail-Digest'))?.reason).toBe('CloudTrail digest or Insight delivery (no events)');
     expect(found.some((f) => f.endsWith('README.md'))).toBe(false);
+    expect(skipped.find((s) => s.path.endsWith('README.md'))?.reason).toBe('not a .json, .jsonl or .ndjson file (optionally .gz)');
   });
 });
 
