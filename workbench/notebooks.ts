@@ -88,6 +88,7 @@ export class NotebookStore {
   private readonly files = new Map<string, FileState>();
   /** Old name → new name of recent renames, so a save to the old name can say where the notebook went. */
   private readonly renamed = new Map<string, string>();
+  private readonly inFlight = new Map<string, Promise<InspectResult>>();
   readonly maxNotebookBytes: number;
   private readonly workers: NotebookWorkers;
 
@@ -231,13 +232,29 @@ export class NotebookStore {
     return (await this.list()).find((e) => e.id === id)?.name;
   }
 
-  /** Reads and checks a notebook in a worker; throws 404, 413 or 422 as the API answers them. */
+  /**
+   * Reads and checks a notebook in a worker; throws 404, 413 or 422 as the API answers them. Identical
+   * requests for an unchanged file while one is being read share that read (six tabs opening the same
+   * 90 MB notebook cost one parse, not six).
+   */
   private async inspect(name: string, output: 'object' | 'body' | 'report', report?: ReportOptions) {
     const path = await this.pathOf(name, true);
     const info = await stat(path);
     if (info.size > this.maxNotebookBytes) throw this.tooLarge(name, info.size);
-    const result = await this.workers.inspect({ path, name, maxBytes: this.maxNotebookBytes, output, report });
-    this.fromInspection(name, `${info.ino}:${info.size}:${info.mtimeMs}`, result);
+    const key = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    // Parsed objects are not shared: each caller may change its own.
+    const flightKey = output === 'object' ? undefined : JSON.stringify([name, key, output, report ?? null]);
+    let pending = flightKey ? this.inFlight.get(flightKey) : undefined;
+    if (!pending) {
+      pending = this.workers.inspect({ path, name, maxBytes: this.maxNotebookBytes, output, report });
+      if (flightKey) {
+        this.inFlight.set(flightKey, pending);
+        const forget = () => this.inFlight.delete(flightKey);
+        pending.then(forget, forget);
+      }
+    }
+    const result = await pending;
+    this.fromInspection(name, key, result);
     if (result.status === 'missing') throw this.notFound(name);
     if (result.status === 'tooLarge') throw this.tooLarge(name, result.size);
     if (result.status === 'invalid') throw new NotebookError(result.message, 422, { issues: result.issues });

@@ -1,10 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyNotebook, parseNotebook, serialiseNotebook } from '../../notebook/format.ts';
 import { NotebookError, NotebookStore, versionOf } from '../../workbench/notebooks.ts';
-import { browserFetch, startTestWorkbench, type TestWorkbench } from './helpers.ts';
+import { browserFetch, startTestWorkbench, TOKEN, type TestWorkbench } from './helpers.ts';
 
 let dir: string;
 let store: NotebookStore;
@@ -298,5 +301,161 @@ describe('concurrent save, rename, duplicate and delete over HTTP', () => {
     expect(results.filter((r) => r.status === 409)).toHaveLength(5);
     expect(await sourceOf('both.ipynb')).toBe(`editor ${accepted[0]}`);
     expect((await readdir(wb.dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 120_000);
+});
+
+/**
+ * Big notebooks never block other requests: parsing, validating and serialising run in worker
+ * threads, and files over the limit are refused from their size alone. Measured as the ALB sees it:
+ * /healthcheck latency while six clients download a ~90 MB notebook at once.
+ */
+describe('big notebooks over HTTP', () => {
+  let wb: TestWorkbench;
+  beforeAll(async () => {
+    wb = await startTestWorkbench();
+  });
+  afterAll(() => wb?.stop());
+
+  /** A GET or PUT with the token, body discarded as it streams: returns status and byte count. */
+  const call = (path: string, init: { method?: string; headers?: Record<string, string | number>; body?: string } = {}) =>
+    new Promise<{ status: number; bytes: number; ms: number }>((resolve, reject) => {
+      const started = performance.now();
+      const { port } = new URL(wb.url);
+      const req = request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { authorization: `token ${TOKEN}`, ...init.headers } }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
+      });
+      req.on('error', reject);
+      req.end(init.body);
+    });
+
+  /**
+   * `count` concurrent GETs from a separate process, as remote browsers would be: receiving 6 x 90 MB in
+   * this process would load the very event loop being measured.
+   */
+  const downloadElsewhere = async (path: string, count: number): Promise<{ status: number; bytes: number; ms: number }[]> => {
+    const script = `
+      const { request } = require('node:http');
+      const get = () => new Promise((resolve, reject) => {
+        const started = performance.now();
+        request(process.argv[1], { headers: { authorization: 'token ' + process.argv[2] } }, (res) => {
+          let bytes = 0;
+          res.on('data', (c) => (bytes += c.length));
+          res.on('end', () => resolve({ status: res.statusCode, bytes, ms: performance.now() - started }));
+        }).on('error', reject).end();
+      });
+      Promise.all(Array.from({ length: Number(process.argv[3]) }, get)).then((r) => process.stdout.write(JSON.stringify(r)));`;
+    const child = spawn(process.execPath, ['-e', script, `${wb.url}${path}`, TOKEN, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    return JSON.parse(out);
+  };
+
+  const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+  it('answers /healthcheck promptly while six clients open a ~90 MB notebook', async () => {
+    // ~90 MB the way Jupyter stores long outputs: stream text as arrays of lines.
+    const line = `${'x'.repeat(90)}\n`;
+    const cells = Array.from({ length: 300 }, (_, i) => ({
+      id: `c${i}`,
+      cell_type: 'code' as const,
+      source: `print(${i})\n`,
+      metadata: {},
+      execution_count: i + 1,
+      outputs: [{ output_type: 'stream' as const, name: 'stdout' as const, text: Array.from({ length: 3000 }, () => line) }],
+    }));
+    const text = serialiseNotebook({ ...emptyNotebook(), cells });
+    await writeFile(join(wb.dir, 'big.ipynb'), text);
+    const size = Buffer.byteLength(text);
+    expect(size).toBeGreaterThan(85 * 1024 * 1024);
+    expect(size).toBeLessThan(100 * 1024 * 1024);
+
+    let done = false;
+    const latencies: number[] = [];
+    // The server runs in this process: the event loop's own delay says whether anything blocked it,
+    // apart from the machine's load delaying the probes.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const probe = (async () => {
+      while (!done) {
+        const started = performance.now();
+        const res = await fetch(`${wb.url}/healthcheck`);
+        await res.arrayBuffer();
+        expect(res.status).toBe(200);
+        latencies.push(performance.now() - started);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const started = performance.now();
+    const opens = await downloadElsewhere('/api/notebooks/big.ipynb', 6);
+    const elapsed = performance.now() - started;
+    done = true;
+    await probe;
+    loop.disable();
+
+    for (const o of opens) expect(o.status).toBe(200);
+    // The API wraps the notebook ({ name, version, notebook }) without the file's indentation: same content, fewer bytes.
+    for (const o of opens) expect(o.bytes).toBeGreaterThan(size * 0.7);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const [p50, p99, max] = [percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1]!];
+    console.log(
+      `six concurrent GETs of a ${(size / 1024 / 1024).toFixed(1)} MB notebook: done in ${(elapsed / 1000).toFixed(1)} s (slowest GET ${(Math.max(...opens.map((o) => o.ms)) / 1000).toFixed(1)} s); ` +
+        `/healthcheck over ${sorted.length} probes: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ` +
+        `event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
+    );
+    expect(sorted.length).toBeGreaterThan(10);
+    expect(p99).toBeLessThan(500); // target < 100 ms; generous for a loaded 2-core CI machine
+  }, 300_000);
+
+  it('refuses a 200 MB notebook with 413 at once, on open, on save and in the list', async () => {
+    await writeFile(join(wb.dir, 'giant.ipynb'), '');
+    await truncate(join(wb.dir, 'giant.ipynb'), 200 * 1024 * 1024); // sparse: the size is what matters, it is never read
+    const open = await call('/api/notebooks/giant.ipynb');
+    expect(open.status).toBe(413);
+    expect(open.ms).toBeLessThan(2000);
+    const body = await (await browserFetch(wb, '/api/notebooks/giant.ipynb')).json();
+    expect(body.error).toBe('Notebook "giant.ipynb" is too large to open (200 MB, limit 100 MB)');
+    const listed = (await (await browserFetch(wb, '/api/notebooks')).json()).notebooks.find((n: { name: string }) => n.name === 'giant.ipynb');
+    expect(listed.error).toBe('too large to open (200 MB, limit 100 MB)');
+    // A save declaring 200 MB is refused from its Content-Length, before the body is read.
+    const save = await new Promise<{ status: number; text: string; ms: number }>((resolve, reject) => {
+      const started = performance.now();
+      const { port } = new URL(wb.url);
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/notebooks/giant-save.ipynb', method: 'PUT', headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json', 'content-length': 200 * 1024 * 1024 } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text, ms: performance.now() - started }));
+        },
+      );
+      req.on('error', (err) => (/EPIPE|ECONNRESET/.test(String(err)) ? undefined : reject(err)));
+      req.write('{"notebook":');
+    });
+    expect(save.status).toBe(413);
+    expect(JSON.parse(save.text).error).toMatch(/too large to save/);
+    expect(save.ms).toBeLessThan(2000);
+    expect(await readdir(wb.dir)).not.toContain('giant-save.ipynb');
+    // A streamed body (no Content-Length) is cut off once it passes the limit.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const { port } = new URL(wb.url);
+      const req = request({ host: '127.0.0.1', port, path: '/api/notebooks/giant-save.ipynb', method: 'PUT', headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (err) => (/EPIPE|ECONNRESET/.test(String(err)) ? undefined : reject(err)));
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 110 && req.write(chunk)) sent++;
+        if (sent < 110 && !req.destroyed) req.once('drain', () => (sent++, pump()));
+        else req.end();
+      };
+      pump();
+    });
+    expect(chunked).toBe(413);
   }, 120_000);
 });

@@ -17,16 +17,18 @@ async function readNotebookBody(ctx: Context, name: string, limit: number): Prom
   if (!ctx.is('application/json')) throw new NotebookError('expected a JSON body (Content-Type: application/json)', 400);
   const tooLarge = (size: number) =>
     new NotebookError(`Notebook "${name}" is too large to save (${(size / 1024 / 1024).toFixed(1)} MB or more, limit ${(limit / 1024 / 1024).toFixed(1)} MB)`, 413, { limit });
+  // The rest of a refused body is not read: the connection closes after the 413.
+  const refuse = (size: number) => {
+    ctx.set('Connection', 'close');
+    return tooLarge(size);
+  };
   const declared = Number(ctx.get('content-length'));
-  if (declared > limit) throw tooLarge(declared);
+  if (declared > limit) throw refuse(declared);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
-      ctx.req.destroy(); // stop reading; the 413 still goes out on the response
-      throw tooLarge(size);
-    }
+    if (size > limit) throw refuse(size);
     chunks.push(chunk);
   }
   // One exclusively owned buffer: it is handed (transferred) to the worker.
