@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, IgnoreMode, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -134,6 +134,8 @@ export class ApplicationStack extends Stack {
         TRAILBOOK_MCP_SIGV4: String(config.mcpAuthType === 'AWS_IAM'),
         TRAILBOOK_BEDROCK_MODEL_ID: config.bedrockModelId,
         TRAILBOOK_BEDROCK_REGION: bedrockRegion,
+        // The ALB appends the client to X-Forwarded-For and sets X-Forwarded-Proto (failed-login throttle, Secure cookies).
+        TRAILBOOK_TRUST_PROXY: 'true',
       },
       secrets: { TRAILBOOK_TOKEN: ecs.Secret.fromSecretsManager(tokenSecret) },
     });
@@ -223,6 +225,9 @@ export class ApplicationStack extends Stack {
     } else {
       this.loadBalancer.addListener('Http', { port: 80, open: false, defaultTargetGroups: [this.targetGroup] });
     }
+
+    // The Host check (DNS rebinding) serves only these names; /healthcheck answers the ALB's probe by IP anyway.
+    container.addEnvironment('TRAILBOOK_ALLOWED_HOSTS', Fn.join(',', [this.loadBalancer.loadBalancerDnsName, ...(config.allowedHosts ?? [])]));
 
     const baseUrl = `${scheme}://${this.loadBalancer.loadBalancerDnsName}`;
     new CfnOutput(this, 'WorkbenchUrl', { value: `${baseUrl}/`, description: 'Open with ?token=<the WorkbenchTokenSecret value>' });

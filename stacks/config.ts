@@ -45,6 +45,8 @@ export const ConfigSchema = z
     natGateways: z.coerce.number().int().min(1).max(3).default(DEFAULTS.natGateways),
     allowedCidrs: stringList.pipe(z.array(cidr).min(1)).default([...DEFAULTS.allowedCidrs]),
     certificateArn: optionalText,
+    /** Names besides the load balancer's that reach the workbench (a domain pointing at it): TRAILBOOK_ALLOWED_HOSTS. */
+    allowedHosts: stringList.optional(),
     taskCpu: z.coerce.number().pipe(z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192), z.literal(16384)])).default(DEFAULTS.taskCpu),
     taskMemoryMb: int.default(DEFAULTS.taskMemoryMb),
     bedrockModelId: z.string().min(1).default(DEFAULTS.bedrockModelId),

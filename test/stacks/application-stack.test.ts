@@ -44,6 +44,19 @@ describe('ApplicationStack', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
   });
 
+  it('tells the workbench it is behind the ALB and which Host names to serve (the ALB\'s, plus allowedHosts)', () => {
+    const environmentOf = (t: typeof template) => {
+      const task = Object.values(t.toJSON().Resources as Record<string, { Type: string; Properties: any }>).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
+      return Object.fromEntries(task.Properties.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+    };
+    const environment = environmentOf(template);
+    expect(environment.TRAILBOOK_TRUST_PROXY).toBe('true');
+    const loadBalancer = Object.keys(resources()).find((id) => resources()[id]!.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(environment.TRAILBOOK_ALLOWED_HOSTS).toEqual({ 'Fn::GetAtt': [loadBalancer, 'DNSName'] });
+    const custom = environmentOf(synthTrailbook({ allowedHosts: 'notebooks.example.com,.corp.example' }).templates.application);
+    expect(custom.TRAILBOOK_ALLOWED_HOSTS).toEqual({ 'Fn::Join': [',', [{ 'Fn::GetAtt': [loadBalancer, 'DNSName'] }, 'notebooks.example.com,.corp.example']] });
+  });
+
   it('keeps notebooks on an encrypted EFS volume through an access point owned by the image user', () => {
     template.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
     template.hasResourceProperties('AWS::EFS::AccessPoint', {
