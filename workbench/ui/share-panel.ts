@@ -48,6 +48,11 @@ export async function showSharePanel(banner: HTMLElement, options: SharePanelOpt
 
   const refresh = async () => {
     const { shares } = await api.shares(options.name());
+    // The link shown at the top no longer works once revoked: say so rather than offer it for copying.
+    if (shares.some((s) => s.id === link.id && s.status !== 'active')) {
+      input.value = 'This link was revoked: make a new one';
+      input.disabled = true;
+    }
     list.replaceChildren(
       ...shares
         .sort((a, b) => b.created.localeCompare(a.created))
