@@ -323,8 +323,9 @@ export class JupyterKernel {
         const evalue = `The kernel could not be started: ${(err as Error).message}`;
         const error = { ename: 'KernelStartError', evalue, traceback: [`KernelStartError: ${evalue}`] };
         this.publish('error', error, header);
+        const aborted = stop_on_error ? this.queue.splice(0) : [];
         await this.reply(socket, incoming, 'execute_reply', { status: 'error', execution_count: null, ...error });
-        if (stop_on_error) this.abortQueued();
+        this.abort(aborted);
         return;
       }
       const cellId = `jupyter-${++this.cellSeq}`;
@@ -338,18 +339,20 @@ export class JupyterKernel {
         },
       });
       const replyContent = executeReplyContent(reply);
+      // Taken before the reply goes out: a request sent after the client saw it is not aborted.
+      const aborted = replyContent.status === 'error' && stop_on_error ? this.queue.splice(0) : [];
       await this.reply(socket, incoming, 'execute_reply', replyContent, { started, status: replyContent.status, dependencies_met: true, engine: this.session });
       // Declarations of a cell that compiled are known to later completions (a failed cell may have declared some).
-      if (replyContent.ename !== 'SyntaxError' && replyContent.ename !== 'KernelStartError') this.history.add(code);
-      if (replyContent.status === 'error' && stop_on_error) this.abortQueued();
+      if (replyContent.ename !== 'SyntaxError') this.history.add(code);
+      this.abort(aborted);
     } finally {
       this.status('idle', header);
     }
   }
 
   /** After a failed cell with stop_on_error, the cells already queued behind it are not run (as in IPython). */
-  private abortQueued() {
-    for (const { socket, incoming } of this.queue.splice(0)) {
+  private abort(requests: Queued[]) {
+    for (const { socket, incoming } of requests) {
       const { header } = incoming.message;
       this.status('busy', header);
       void this.reply(socket, incoming, 'execute_reply', { status: 'aborted', execution_count: null });
