@@ -88,7 +88,15 @@ describe('trailbook serve under attack', () => {
       reset.on('error', () => {});
       reset.write(`GET /api/kernels/ws?notebook=target.ipynb HTTP/1.1\r\nHost: ${host}\r\nAuthorization: token ${TOKEN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
       reset.resetAndDestroy();
-      // 5. Guessing tokens: the 11th failure is throttled.
+      // 5. Bodies cut off mid-stream: a login form and a notebook save.
+      for (const [path, type, auth2] of [['/login', 'application/x-www-form-urlencoded', ''], ['/api/notebooks/target.ipynb', 'application/json', `Authorization: token ${TOKEN}\r\n`]] as const) {
+        const cut = connect(Number(port), '127.0.0.1');
+        cut.on('error', () => {});
+        cut.write(`${path === '/login' ? 'POST' : 'PUT'} ${path} HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${url}\r\n${auth2}Content-Type: ${type}\r\nContent-Length: 100000\r\n\r\ntoken=abc`);
+        await new Promise((r) => setTimeout(r, 200));
+        cut.resetAndDestroy();
+      }
+      // 6. Guessing tokens: the 11th failure is throttled.
       const guesses: number[] = [];
       for (let i = 0; i < 11; i++) guesses.push((await fetch(`${url}/api/notebooks`, { headers: { authorization: `token guess-${i}` } })).status);
       expect(guesses.slice(0, 10).every((s) => s === 401)).toBe(true);
