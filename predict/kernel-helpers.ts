@@ -1,5 +1,6 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
 import type { EventStore } from '../cloudtrail/query.ts';
+import { timeValue } from '../cloudtrail/time.ts';
 import { detectAnomalies, type AnomalyOptions, type Finding } from './anomalies.ts';
 import { MINUTE } from './corpus.ts';
 import { readEvents, trainEngine, type Engine, type EngineOptions } from './engine.ts';
@@ -136,8 +137,7 @@ export function createPredictHelpers(store: EventStore, options: PredictHelpersO
     /** Expected activity over the next hour (or day): first row all events, then one row per API. */
     async nextHour(principal: string, opts: { at?: number | string | Date; horizon?: 'hour' | 'day'; top?: number } = {}) {
       const p = await profileOfWho(principal);
-      const at = opts.at === undefined ? undefined : new Date(opts.at).getTime();
-      if (at !== undefined && Number.isNaN(at)) throw new Error(`at must be a time, got ${String(opts.at)}`);
+      const at = opts.at === undefined ? undefined : timeValue('at', opts.at, Date.now());
       const f = forecast(p, { at, horizon: opts.horizon, top: opts.top });
       return [
         { principal: f.principal, from: f.from, to: f.to, what: 'all events', expectedEvents: f.expectedEvents, share: 1, pActive: f.pActive },

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { DEFAULT_DATA_DIR } from '../../cloudtrail/config.ts';
 import { DEFAULTS, generate, writeSampleMarker } from '../../cloudtrail/generator/index.ts';
+import { timeProblem } from '../../cloudtrail/time.ts';
 
 const usage = `Usage: trailbook sample-data [--out DIR] [--seed N] [--days N] [--events N] [--start ISO]
 
@@ -47,7 +48,9 @@ const command: Command = {
     });
     const seedText = values.seed;
     if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UsageError(`--seed needs a non-negative integer, got "${seedText}"`);
-    if (values.start !== undefined && Number.isNaN(Date.parse(values.start))) throw new UsageError(`--start needs an ISO date such as 2026-10-01, got "${values.start}"`);
+    if (values.start !== undefined && !/^\d{4}-\d{2}-\d{2}/.test(values.start)) throw new UsageError(`--start needs an ISO date such as 2026-10-01, got "${values.start}"`);
+    const startProblem = values.start === undefined ? undefined : timeProblem('--start', values.start, Date.now()); // no 2026-02-30 rolling over to March
+    if (startProblem) throw new UsageError(startProblem);
     const outDir = resolve(values.out ?? process.env.TRAILBOOK_DATA_DIR ?? DEFAULT_DATA_DIR);
     const t0 = Date.now();
     const settings = {

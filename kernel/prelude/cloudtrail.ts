@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { nothingSkipped, skippedNotice, type SkippedInput } from '../../cloudtrail/skipped.ts';
+import { timeValue } from '../../cloudtrail/time.ts';
 import type { PreludeContext, PreludeModule } from './types.ts';
 
 /**
@@ -53,7 +54,16 @@ export function noticeSkipped(skipped: SkippedInput | undefined): void {
 }
 
 type Time = string | number | Date;
-const iso = (t: Time | undefined) => (t === undefined ? undefined : t instanceof Date ? t.toISOString() : typeof t === 'number' ? new Date(t).toISOString() : t);
+
+/**
+ * A time argument as the MCP tools take it: checked here so an impossible date fails naming the helper's own
+ * argument (`startTime`); relative text (`-7d`) is passed on for the server's clock.
+ */
+function timeArg(name: string, t: Time | undefined): string | undefined {
+  if (t === undefined) return undefined;
+  const ms = timeValue(name, t, Date.now());
+  return typeof t === 'string' ? t : new Date(ms).toISOString();
+}
 
 function defined(o: Record<string, unknown>) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -86,8 +96,8 @@ export interface LookupArgs {
 }
 
 const lookupArgs = (a: LookupArgs) => ({
-  start_time: iso(a.startTime),
-  end_time: iso(a.endTime),
+  start_time: timeArg('startTime', a.startTime),
+  end_time: timeArg('endTime', a.endTime),
   username: a.username,
   event_name: a.eventName,
   event_source: a.eventSource,
@@ -103,7 +113,7 @@ export function createCloudTrail(client: Client) {
   const tools = client.listTools().then((r) => r.tools.map((t) => t.name));
   const api = {
     /** One page of events (newest first unless order: 'asc'), with next_cursor when there are more. */
-    lookupEvents: (args: LookupArgs = {}) => callTool(client, 'lookup_cloudtrail_events', lookupArgs(args)),
+    lookupEvents: async (args: LookupArgs = {}) => callTool(client, 'lookup_cloudtrail_events', lookupArgs(args)),
     /** Events matching the filters, following pages up to `limit` (default 1000). */
     async events(args: LookupArgs & { limit?: number } = {}) {
       const limit = args.limit ?? 1000;
@@ -118,12 +128,12 @@ export function createCloudTrail(client: Client) {
     },
     /** API actions by frequency. */
     async eventNames(args: { startTime?: Time; endTime?: Time; username?: string; eventSource?: string; top?: number } = {}) {
-      const r = await callTool(client, 'get_cloudtrail_event_names', { start_time: iso(args.startTime), end_time: iso(args.endTime), username: args.username, event_source: args.eventSource, top: args.top });
+      const r = await callTool(client, 'get_cloudtrail_event_names', { start_time: timeArg('startTime', args.startTime), end_time: timeArg('endTime', args.endTime), username: args.username, event_source: args.eventSource, top: args.top });
       return r.event_names as { source: string; name: string; count: number }[];
     },
     /** Principals with their event counts, errors, first/last seen and top actions (list_cloudtrail_principals). */
     async principals(args: { startTime?: Time; endTime?: Time; limit?: number } = {}) {
-      const r = await callTool(client, 'list_cloudtrail_principals', { start_time: iso(args.startTime), end_time: iso(args.endTime), top: args.limit });
+      const r = await callTool(client, 'list_cloudtrail_principals', { start_time: timeArg('startTime', args.startTime), end_time: timeArg('endTime', args.endTime), top: args.limit });
       return r.principals as unknown;
     },
     /** Source kind, location, time range and event count of the data, and what was skipped as unusable. */

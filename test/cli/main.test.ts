@@ -25,6 +25,12 @@ describe('trailbook CLI', () => {
     expect(stderr).toContain(`trailbook ${name}`);
   });
 
+  it('refuses an impossible --start date instead of rolling it over to another day', async () => {
+    const { code, stderr } = await trailbook('sample-data', '--start', '2026-02-30', '--out', '/nonexistent/never-written');
+    expect(code).toBe(2);
+    expect(stderr).toContain('trailbook sample-data: --start: 2026-02-30 is not a valid date (February 2026 has 28 days)');
+  });
+
   it('names an unknown command and exits 2', async () => {
     const { code, stderr } = await trailbook('frobnicate');
     expect(code).toBe(2);
