@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +32,8 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** The kernelspec argv, `{connection_file}` replaced (default: node kernel/jupyter/launch.js -f …). */
   argv?: string[];
+  /** Leave the ports at 0 for the kernel to choose and write back (as ipykernel allows). */
+  kernelPicksPorts?: boolean;
 }
 
 /** Free TCP ports, found the way jupyter_client finds them (bind to 0, read, release). */
@@ -54,11 +56,13 @@ export class JupyterClient {
   private readonly sockets: { shell: Dealer; control: Dealer; stdin: Dealer; iopub: Subscriber; hb: Request };
   stderr = '';
   exited: Promise<number | null>;
+  /** Resolves once the sockets are connected (at once, unless the kernel picks the ports). */
+  connected: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
     readonly connectionFile: string,
-    readonly connection: Record<string, any>,
+    public connection: Record<string, any>,
     readonly process: ChildProcess,
     private readonly options: LaunchOptions,
   ) {
@@ -71,11 +75,28 @@ export class JupyterClient {
   /** Launches a kernel (as `argv` of the kernelspec would) and connects; `ready()` waits until it answers. */
   static async launch(options: LaunchOptions = {}): Promise<JupyterClient> {
     const dir = mkdtempSync(join(tmpdir(), 'trailbook-jupyter-'));
-    const [shell, iopub, stdin, control, hb] = await freePorts(5);
+    const [shell, iopub, stdin, control, hb] = options.kernelPicksPorts ? [0, 0, 0, 0, 0] : await freePorts(5);
     const connection = { transport: 'tcp', ip: '127.0.0.1', shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb, key: options.key ?? randomUUID(), signature_scheme: 'hmac-sha256', kernel_name: 'trailbook-typescript' };
     const file = join(dir, 'kernel.json');
     writeFileSync(file, JSON.stringify(connection));
     return JupyterClient.spawn(dir, file, connection, options);
+  }
+
+  /** Waits until the kernel wrote its ports into the connection file, then connects to them. */
+  private async connectWhenPortsWritten() {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      try {
+        const written = JSON.parse(readFileSync(this.connectionFile, 'utf8'));
+        if (written.shell_port) {
+          this.connection = written;
+          return this.connect();
+        }
+      } catch {
+        // being written
+      }
+      if (this.process.exitCode !== null) break;
+    }
+    throw new Error(`the kernel did not write its ports to ${this.connectionFile}:\n${this.stderr}`);
   }
 
   private static spawn(dir: string, file: string, connection: Record<string, any>, options: LaunchOptions): JupyterClient {
@@ -86,7 +107,7 @@ export class JupyterClient {
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     const client = new JupyterClient(dir, file, connection, child, options);
-    client.connect();
+    client.connected = options.kernelPicksPorts ? client.connectWhenPortsWritten() : Promise.resolve(client.connect());
     return client;
   }
 
@@ -199,6 +220,7 @@ export class JupyterClient {
    * a SUB socket misses what was published before its subscription reached the kernel.
    */
   async ready(timeoutMs = 30_000): Promise<Msg> {
+    await this.connected;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const id = await this.send('shell', 'kernel_info_request');
