@@ -78,9 +78,11 @@ export async function compileCell(code: string, filename: string): Promise<Compi
     throw new CellSyntaxError((err as Error).message, filename, 1, 1, '');
   }
 
-  // The wrapper comes first so it is the outermost opener and closer; its text is known at the end.
+  // The wrapper comes first so it is the outermost opener; its text is known at the end. Its closer is
+  // appended after the edits: in an empty cell (whitespace or comments only) both sit at offset 0, where
+  // closers sort first and would come out as `})()(async () => {`.
   const wrapperOpen: Edit = { start: 0, end: 0, text: '' };
-  const edits: Edit[] = [wrapperOpen, { start: js.length, end: js.length, text: WRAPPER_END, close: true }];
+  const edits: Edit[] = [wrapperOpen];
   const declared = new Set<string>();
   const functionNames: string[] = [];
   const identifiers = new Set<string>();
@@ -155,7 +157,9 @@ export async function compileCell(code: string, filename: string): Promise<Compi
   const hoisted = declared.size ? `var ${[...declared].join(', ')}; ` : '';
   const publish = functionNames.map((n) => `globalThis[${JSON.stringify(n)}] = ${n};`).join(' ');
   wrapperOpen.text = `${hoisted}(async () => {${publish} `;
-  const { output, segments } = applyEdits(js, edits);
+  const edited = applyEdits(js, edits);
+  const output = edited.output + WRAPPER_END;
+  const segments = edited.segments;
 
   const sourceMap = new SourceMap(JSON.parse(map));
   const outputLines = lineStarts(output);
