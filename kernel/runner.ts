@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { joinSource, loadNotebook, serialiseNotebook, type Notebook, type Output } from '../notebook/format.ts';
+import { injectParameters, type ParameterValue } from '../notebook/parameters.ts';
 import { createKernelHost } from './host.ts';
 import type { KernelHost } from './protocol.ts';
 
@@ -22,6 +23,8 @@ export interface RunNotebookOptions {
   allowErrors?: boolean;
   /** Interrupt a cell that runs longer than this and count it as failed. */
   cellTimeoutMs?: number;
+  /** Values for the cell tagged `parameters`, injected after it as papermill does (notebook/parameters.ts). */
+  parameters?: Record<string, ParameterValue>;
   onCell?: (progress: CellProgress) => void;
 }
 
@@ -75,6 +78,7 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
   const inPath = resolve(path);
   const outPath = resolve(options.out ?? inPath);
   const { notebook, notices } = loadNotebook(await readFile(inPath, 'utf8'), path);
+  if (options.parameters) notices.push(...injectParameters(notebook, options.parameters));
   const host = options.host ?? createKernelHost();
   const kernel = await host.start({ name: inPath, cwd: options.cwd ?? dirname(inPath), env: options.env });
 

@@ -1,6 +1,6 @@
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
-const usage = `Usage: trailbook run NOTEBOOK.ipynb [--out FILE] [--allow-errors] [--timeout SECONDS]
+const usage = `Usage: trailbook run NOTEBOOK.ipynb [--out FILE] [--param KEY=VALUE]... [--allow-errors] [--timeout SECONDS]
 
 Executes every code cell of the notebook in order in a fresh TypeScript kernel and stores the
 outputs in the notebook (nbformat 4.5). Stops at the first failing cell, still writing the outputs
@@ -8,6 +8,9 @@ up to it, and exits 1 naming the cell (index and id).
 
 Options:
   --out FILE         write the executed notebook here instead of overwriting NOTEBOOK
+  -p, --param K=V    set a parameter (repeatable): a cell declaring K is injected after the cell
+                     tagged "parameters", as papermill does; V is JSON if it parses (30, true,
+                     ["a"], "007"), else a string
   --allow-errors     keep running after a failing cell (still exits 1 if any cell failed)
   --timeout SECONDS  interrupt a cell that runs longer than this and count it as failed
   --no-sample-data   do not generate the sample CloudTrail dataset on first use
@@ -31,6 +34,7 @@ const command: Command = {
         timeout: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         'no-sample-data': { type: 'boolean', default: false },
+        param: { type: 'string', short: 'p', multiple: true },
       },
     });
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give exactly one notebook' : 'missing NOTEBOOK.ipynb');
@@ -39,6 +43,15 @@ const command: Command = {
       const seconds = Number(values.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
       cellTimeoutMs = seconds * 1000;
+    }
+
+    const { parseParameter, ParameterError } = await import('../../notebook/parameters.ts');
+    let parameters: Record<string, ReturnType<typeof parseParameter>[1]> | undefined;
+    try {
+      if (values.param) parameters = Object.fromEntries(values.param.map(parseParameter));
+    } catch (err) {
+      if (err instanceof ParameterError) throw new UsageError(err.message);
+      throw err;
     }
 
     const log = (line: string) => console.error(`trailbook run: ${line}`);
@@ -54,6 +67,7 @@ const command: Command = {
         out: values.out,
         allowErrors: values['allow-errors'],
         cellTimeoutMs,
+        parameters,
         onCell: values.quiet ? undefined : (p) => console.error(`[${p.position}/${p.total}] cell ${p.index} (id ${p.id}) ${p.status} in ${Math.round(p.durationMs)} ms`),
       });
       for (const notice of result.notices) log(`notice: ${positionals[0]}: ${notice}`);
