@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Auth } from './auth.ts';
 import type { HostCheck } from './http/host-check.ts';
-import { ClientMessage, type KernelSessions, type ServerMessage } from './kernels.ts';
+import { ClientMessage, socketClient, type KernelSessions } from './kernels.ts';
 import { CLOSE_TOO_LARGE, messageOverLimit } from './message-limit.ts';
 import { checkName, type NotebookStore } from './notebooks.ts';
 
@@ -78,9 +78,7 @@ export function attachKernelSockets(server: Server, deps: KernelSocketDeps): Web
   function attachKernelSocket(ws: WebSocket, name: string, client: string): void {
     ws.on('error', (err: Error & { code?: string }) => log(`kernel socket ${name} from ${client} closed: ${err.message}${err.code ? ` (${err.code})` : ''}`));
     const session = kernels.get(name);
-    const send = (message: ServerMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-    };
+    const send = socketClient(ws, undefined, (backlog) => log(`kernel socket ${name} from ${client} dropped: ${Math.round(backlog / 2 ** 20)} MB unread`));
     const detach = session.attach(send);
     let alive = true;
     const ping = setInterval(() => {

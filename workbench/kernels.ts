@@ -23,7 +23,7 @@ export const MAX_CLIENT_BACKLOG_BYTES = 64 * MB;
 
 /** Messages the browser sends over the kernel WebSocket. */
 export const ClientMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('execute'), cellId: z.string().min(1).max(64), code: z.string().max(1_000_000) }),
+  z.object({ type: z.literal('execute'), cellId: z.string().min(1).max(64), code: z.string() }), // its size is bounded by the socket's message limit (TRAILBOOK_MAX_MESSAGE_MB)
   z.object({ type: z.literal('interrupt') }),
   z.object({ type: z.literal('restart') }),
   z.object({ type: z.literal('shutdown') }),

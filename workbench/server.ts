@@ -13,7 +13,7 @@ import { HostCheck } from './http/host-check.ts';
 import { serveFile } from './http/static-files.ts';
 import { attachKernelSockets } from './kernel-socket.ts';
 import { KernelSessions } from './kernels.ts';
-import { checkName, NotebookStore } from './notebooks.ts';
+import { checkFolder, checkName, NotebookStore } from './notebooks.ts';
 import { shellPage } from './pages.ts';
 import { notebookApi } from './routes/notebooks.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -45,6 +45,15 @@ export interface WorkbenchOptions extends Omit<WorkbenchConfig, Defaulted>, Part
   failedLogins?: FailureLimit;
 }
 
+/** A URL path decoded; undecodable text becomes a name every check refuses (400, not 500). */
+const decodePath = (path: string): string => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return '\0';
+  }
+};
+
 export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench> {
   const options = { ...WORKBENCH_DEFAULTS, ...input };
   const log = options.log ?? (() => {});
@@ -55,7 +64,14 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   const sessions = new SessionStore({ idleMs: options.sessionIdleMs, maxMs: options.sessionMaxMs }, options.now);
   const auth = new Auth({ token: options.token, sessions, failures: new FailedLogins(options.failedLogins, options.now), trustProxy: options.trustProxy });
   const hosts = new HostCheck(options.host, options.allowedHosts);
-  const kernels = new KernelSessions({ host: options.kernelHost, cwd: options.notebookDir, idleMs: options.kernelIdleMs });
+  const kernels = new KernelSessions({
+    host: options.kernelHost,
+    cwd: options.notebookDir,
+    idleMs: options.kernelIdleMs,
+    cellOutputBytes: options.cellOutputBytes,
+    notebookOutputBytes: options.notebookOutputBytes,
+    kernelMemoryMb: options.kernelMemoryMb,
+  });
   let preludeTypes: Promise<string> | undefined;
 
   const app = new Koa();
@@ -96,8 +112,14 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
     ctx.type = 'html';
     ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
   });
-  pages.get('/notebooks/:name', (ctx) => {
-    checkName(ctx.params.name!);
+  // A notebook in a folder is /notebooks/folder/name.ipynb; a folder of the list is /tree/folder.
+  pages.get(/^\/notebooks\/(.+)$/, (ctx) => {
+    checkName(decodePath(ctx.path.slice('/notebooks/'.length)));
+    ctx.type = 'html';
+    ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
+  });
+  pages.get(/^\/tree\/(.+)$/, (ctx) => {
+    checkFolder(decodePath(ctx.path.slice('/tree/'.length)));
     ctx.type = 'html';
     ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
   });
