@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
-import { Notebook, NotebookFormatError, parseNotebook, serialiseNotebook } from '../notebook/format.ts';
+import { loadNotebook, Notebook, NotebookFormatError, parseNotebook, serialiseNotebook } from '../notebook/format.ts';
 
 /**
  * The CPU-heavy half of the notebook store: read a file, parse and validate it with the shared schema,
@@ -50,7 +50,8 @@ export type EncodeJob = {
   name: string;
   /** The id written into metadata.trailbook.id (the caller owns ids: the file's own, or a new one). */
   id: string;
-  source: { kind: 'body'; bytes: Uint8Array } | { kind: 'file'; path: string; maxBytes: number };
+  /** body: a save request (`{ notebook, version }`); upload: a notebook file as sent; file: one on disk. */
+  source: { kind: 'body'; bytes: Uint8Array } | { kind: 'upload'; bytes: Uint8Array } | { kind: 'file'; path: string; maxBytes: number };
 };
 export type WorkerJob = InspectJob | EncodeJob;
 
@@ -58,13 +59,13 @@ export type InspectResult =
   | { status: 'missing' }
   | { status: 'tooLarge'; size: number }
   | { status: 'invalid'; size: number; version: string; message: string; issues: string[] }
-  | { status: 'ok'; size: number; version: string; id?: string; notebook?: Notebook; payload?: Uint8Array };
+  | { status: 'ok'; size: number; version: string; id?: string; notebook?: Notebook; payload?: Uint8Array; notices?: string[] };
 
 export type EncodeResult =
   | { status: 'missing' }
   | { status: 'tooLarge'; size: number }
   | { status: 'invalid'; message: string; issues: string[]; badRequest: boolean }
-  | { status: 'ok'; bytes: Uint8Array; version: string; baseVersion: string | null };
+  | { status: 'ok'; bytes: Uint8Array; version: string; baseVersion: string | null; notices?: string[] };
 
 /** Reads a file only after checking its size (a file over the limit is never read, let alone parsed). */
 async function readLimited(path: string, maxBytes: number): Promise<{ status: 'missing' } | { status: 'tooLarge'; size: number } | { status: 'read'; bytes: Buffer }> {
@@ -94,15 +95,18 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
   const size = read.bytes.length;
   const version = versionOf(read.bytes);
   let notebook: Notebook;
+  let notices: string[];
   try {
-    notebook = parseNotebook(read.bytes.toString('utf8'), job.name);
+    ({ notebook, notices } = loadNotebook(read.bytes.toString('utf8'), job.name));
   } catch (err) {
     if (!(err instanceof NotebookFormatError)) throw err;
     return { status: 'invalid', size, version, message: err.message, issues: err.issues.slice(0, 20) };
   }
   const result: InspectResult = { status: 'ok', size, version, id: notebookIdOf(notebook) };
-  if (job.output === 'object') result.notebook = notebook;
-  else if (job.output === 'body') result.payload = encoder.encode(JSON.stringify({ name: job.name, version, notebook }));
+  if (job.output === 'object') {
+    result.notebook = notebook;
+    result.notices = notices;
+  } else if (job.output === 'body') result.payload = encoder.encode(JSON.stringify({ name: job.name, version, notebook, notices }));
   else if (job.output === 'report') {
     const { renderReport } = await import('./report.ts');
     result.payload = encoder.encode(renderReport(job.name, notebook, job.report ?? { exported: false, expiresAt: null }));
@@ -113,7 +117,15 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
 export async function encode(job: EncodeJob): Promise<EncodeResult> {
   let notebook: Notebook;
   let baseVersion: string | null = null;
-  if (job.source.kind === 'body') {
+  let notices: string[] | undefined;
+  if (job.source.kind === 'upload') {
+    try {
+      ({ notebook, notices } = loadNotebook(Buffer.from(job.source.bytes.buffer, job.source.bytes.byteOffset, job.source.bytes.byteLength).toString('utf8'), job.name));
+    } catch (err) {
+      if (!(err instanceof NotebookFormatError)) throw err;
+      return { status: 'invalid', message: err.message, issues: err.issues.slice(0, 20), badRequest: true };
+    }
+  } else if (job.source.kind === 'body') {
     let json: unknown;
     try {
       json = JSON.parse(Buffer.from(job.source.bytes.buffer, job.source.bytes.byteOffset, job.source.bytes.byteLength).toString('utf8'));
@@ -138,7 +150,7 @@ export async function encode(job: EncodeJob): Promise<EncodeResult> {
     }
   }
   const bytes = encoder.encode(serialiseNotebook(withNotebookId(notebook, job.id)));
-  return { status: 'ok', bytes, version: versionOf(bytes), baseVersion };
+  return { status: 'ok', bytes, version: versionOf(bytes), baseVersion, ...(notices ? { notices } : {}) };
 }
 
 /** Runs one job (in the worker). */

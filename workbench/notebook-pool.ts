@@ -37,7 +37,7 @@ export class NotebookWorkers {
 
   /** The body bytes are handed over to the worker (transferred, not copied): do not use them afterwards. */
   encode(job: Omit<EncodeJob, 'op'>): Promise<EncodeResult> {
-    const transfer = job.source.kind === 'body' ? [job.source.bytes.buffer as ArrayBuffer] : [];
+    const transfer = job.source.kind === 'file' ? [] : [job.source.bytes.buffer as ArrayBuffer];
     return this.run({ op: 'encode', ...job }, transfer) as Promise<EncodeResult>;
   }
 

@@ -1,20 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { emptyNotebook, parseNotebook, serialiseNotebook, type Notebook } from '../notebook/format.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { KeyedLock } from './keyed-lock.ts';
-import { versionOf, withNotebookId, type InspectResult, type ReportOptions } from './notebook-codec.ts';
+import { versionOf, withNotebookId, type EncodeResult, type InspectResult, type ReportOptions } from './notebook-codec.ts';
+import {
+  ancestorsOf,
+  checkFolderPath,
+  checkNotebookPath,
+  folderKey,
+  movedWith,
+  PathError,
+  walkTree,
+  type FolderEntry,
+  type SkippedEntry,
+} from './notebook-paths.ts';
 import { notebookWorkers, type NotebookWorkers } from './notebook-pool.ts';
 
 export { versionOf } from './notebook-codec.ts';
 
 /**
- * The notebooks directory: list, open, create, rename, duplicate, delete, save.
- * - Every name is checked to stay inside the directory.
+ * The notebooks directory: list, open, create, rename, duplicate, delete, save, upload; folders
+ * (create, move, delete) with notebooks in them, named by path (`folder/x.ipynb`).
+ * - Every name is checked part by part to stay inside the directory (notebook-paths.ts), and every
+ *   folder on the way must be a real directory, not a link.
  * - One writer per notebook: save, rename, duplicate, delete and create of a name run one at a time
  *   (a rename holds both names), so a save racing a rename either lands before it and moves with the
- *   file, or finds the name gone and is refused; it never re-creates the old name.
+ *   file, or finds the name gone and is refused; it never re-creates the old name. Each also holds
+ *   the keys of the folders above it, which a folder move or delete takes.
  * - Saves are atomic and refuse stale versions.
  * - Files are parsed, validated and serialised in worker threads (notebook-pool.ts), and files over
  *   the size limit are refused before they are read, so a huge notebook never blocks other requests.
@@ -47,6 +61,15 @@ export interface OpenedNotebook {
   /** Hash of the file bytes; the client sends it back when saving. */
   version: string;
   notebook: Notebook;
+  /** What reading changed that the user should be told (nbformat upgrade, foreign kernelspec replaced). */
+  notices?: string[];
+}
+
+/** The whole directory: notebooks (by path), folders, and what is not listed with the reason. */
+export interface Listing {
+  notebooks: NotebookEntry[];
+  folders: FolderEntry[];
+  skipped: SkippedEntry[];
 }
 
 export interface StoreOptions {
@@ -59,16 +82,22 @@ export const DEFAULT_MAX_NOTEBOOK_MB = 100;
 const MB = 1024 * 1024;
 const formatMb = (bytes: number) => `${(bytes / MB).toFixed(1).replace(/\.0$/, '')} MB`;
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,120}\.ipynb$/;
-
+/** A notebook name (`x.ipynb` or `folder/x.ipynb`), checked; 400 otherwise. */
 export function checkName(name: string): string {
-  if (typeof name !== 'string' || name.includes('/') || name.includes('\\') || name.includes('\0') || name.includes('..')) {
-    throw new NotebookError(`Invalid notebook name "${String(name)}": it must be a file name inside the notebooks directory`, 400);
+  return asNotebookError(() => checkNotebookPath(name));
+}
+
+/** A folder path (`a` or `a/b`), checked; 400 otherwise. */
+export function checkFolder(path: string): string {
+  return asNotebookError(() => checkFolderPath(path));
+}
+
+function asNotebookError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof PathError ? new NotebookError(err.message, 400) : err;
   }
-  if (!NAME.test(name)) {
-    throw new NotebookError(`Invalid notebook name "${name}": use letters, digits, spaces, . _ ( ) - and end with .ipynb`, 400);
-  }
-  return name;
 }
 
 /** What the store knows of a file, keyed by its identity (inode, size, mtime) so an unchanged file is not read again. */
@@ -105,11 +134,41 @@ export class NotebookStore {
     this.realDir = await realpath(this.dir);
   }
 
-  /** Resolves a checked name; refuses symlinks that lead outside the directory. */
+  /** The directory's real path. */
+  private async root(): Promise<string> {
+    if (!this.realDir) await this.init();
+    return this.realDir!;
+  }
+
+  /**
+   * Checks that each folder of a path is a real directory inside the notebooks directory: 404 when one
+   * is missing, 400 when one is a link or a file.
+   */
+  private async checkFolders(folders: string[], shown: string): Promise<void> {
+    const root = await this.root();
+    for (const folder of folders) {
+      let info;
+      try {
+        info = await lstat(join(root, ...folder.split('/')));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotebookError(`Folder "${folder}" not found (for "${shown}")`, 404, { folder });
+        throw err;
+      }
+      if (info.isSymbolicLink()) throw new NotebookError(`Folder "${folder}" is a link: folders must be real directories inside the notebooks directory`, 400);
+      if (!info.isDirectory()) throw new NotebookError(`"${folder}" is not a folder`, 400);
+    }
+  }
+
+  /** The lock keys of a notebook operation on these names: the names and every folder above them. */
+  private keys(...names: string[]): string[] {
+    return [...names, ...names.flatMap((n) => ancestorsOf(n).map(folderKey))];
+  }
+
+  /** Resolves a checked name; refuses folders that are links, and file links that lead outside the directory. */
   private async pathOf(name: string, mustExist: boolean): Promise<string> {
     checkName(name);
-    if (!this.realDir) await this.init();
-    const path = join(this.realDir!, name);
+    await this.checkFolders(ancestorsOf(name), name);
+    const path = join(await this.root(), ...name.split('/'));
     try {
       const info = await lstat(path);
       if (info.isSymbolicLink()) {
@@ -147,7 +206,7 @@ export class NotebookStore {
       await this.pathOf(name, true); // lstat (and realpath for links) already proves the file is there
       return true;
     } catch (err) {
-      if (err instanceof NotebookError && err.status === 404) return false;
+      if (err instanceof NotebookError && err.status === 404) return false; // the file or its folder is missing
       throw err;
     }
   }
@@ -196,9 +255,15 @@ export class NotebookStore {
     return version;
   }
 
+  /** Every notebook, in every folder. */
   async list(): Promise<NotebookEntry[]> {
-    if (!this.realDir) await this.init();
-    const names = (await readdir(this.realDir!)).filter((f) => f.endsWith('.ipynb') && NAME.test(f)).sort((a, b) => a.localeCompare(b));
+    return (await this.listing()).notebooks;
+  }
+
+  /** Notebooks, folders and what is not listed (with the reason), for the file browser. */
+  async listing(): Promise<Listing> {
+    const tree = await walkTree(await this.root());
+    const names = tree.notebooks;
     const entries = await Promise.all(
       names.map(async (file): Promise<NotebookEntry> => {
         try {
@@ -217,7 +282,7 @@ export class NotebookStore {
     );
     const seen = new Set(names);
     for (const name of this.files.keys()) if (!seen.has(name)) this.files.delete(name);
-    return entries;
+    return { notebooks: entries, folders: tree.folders, skipped: tree.skipped };
   }
 
   /** The name of the notebook with this id (the hinted name first, then every file), or undefined. */
@@ -263,10 +328,10 @@ export class NotebookStore {
 
   async open(name: string): Promise<OpenedNotebook> {
     const result = await this.inspect(name, 'object');
-    return { name, version: result.version, notebook: result.notebook! };
+    return { name, version: result.version, notebook: result.notebook!, notices: result.notices ?? [] };
   }
 
-  /** The API's answer to opening a notebook, as JSON bytes made in a worker (`{ name, version, notebook }`). */
+  /** The API's answer to opening a notebook, as JSON bytes made in a worker (`{ name, version, notebook, notices }`). */
   async openBody(name: string): Promise<{ version: string; body: Buffer }> {
     const result = await this.inspect(name, 'body');
     return { version: result.version, body: toBuffer(result.payload!) };
@@ -286,7 +351,7 @@ export class NotebookStore {
    * none yet. Returns the version after that save, so an editor holding the file can carry on.
    */
   async ensureId(name: string): Promise<{ id: string; version: string; assigned: boolean }> {
-    return this.locks.run([name], async () => {
+    return this.locks.run(this.keys(name), async () => {
       const path = await this.pathOf(name, true);
       const current = await this.state(name, path);
       if (!current) throw this.notFound(name);
@@ -328,7 +393,7 @@ export class NotebookStore {
   }
 
   private async write(name: string, produce: (id: string) => Promise<{ bytes: Uint8Array; baseVersion: string | null }>): Promise<string> {
-    return this.locks.run([name], async () => {
+    return this.locks.run(this.keys(name), async () => {
       const path = await this.pathOf(name, false);
       const current = await this.state(name, path);
       if (current?.tooLarge) throw this.tooLarge(name, current.size);
@@ -353,8 +418,10 @@ export class NotebookStore {
     });
   }
 
-  async create(name?: string, notebook: Notebook = emptyNotebook()): Promise<OpenedNotebook> {
-    return this.claimName(name, 'Untitled', async (chosen, path) => {
+  /** Creates `name`, or a free `Untitled…` name in `folder` (default: the top of the directory). */
+  async create(name?: string, notebook: Notebook = emptyNotebook(), folder = ''): Promise<OpenedNotebook> {
+    if (folder) checkFolder(folder);
+    return this.claimName(name, folder ? `${folder}/Untitled` : 'Untitled', async (chosen, path) => {
       const id = randomUUID();
       const text = serialiseNotebook(withNotebookId(notebook, id));
       await writeFileAtomic(path, text);
@@ -371,7 +438,7 @@ export class NotebookStore {
     if (name) checkName(name);
     for (let attempt = 0; attempt < 20; attempt++) {
       const chosen = name ?? (await this.freeName(stem));
-      const outcome = await this.locks.run([chosen, ...extra], async () => {
+      const outcome = await this.locks.run(this.keys(chosen, ...extra), async () => {
         const path = await this.pathOf(chosen, false);
         if (await this.exists(chosen)) {
           if (name) throw new NotebookError(`Notebook "${chosen}" already exists`, 409);
@@ -395,7 +462,7 @@ export class NotebookStore {
   async rename(from: string, to: string): Promise<void> {
     checkName(from);
     checkName(to);
-    await this.locks.run([from, to], async () => {
+    await this.locks.run(this.keys(from, to), async () => {
       const source = await this.pathOf(from, true);
       const target = await this.pathOf(to, false);
       if (from === to) return;
@@ -404,11 +471,16 @@ export class NotebookStore {
       const state = this.files.get(from);
       this.files.delete(from);
       if (state) this.files.set(to, state); // same inode, size and mtime: the same file
-      this.renamed.delete(to);
-      this.renamed.set(from, to);
-      for (const [old, now] of this.renamed) if (now === from) this.renamed.set(old, to);
-      if (this.renamed.size > 1000) this.renamed.delete(this.renamed.keys().next().value!);
+      this.noteRename(from, to);
     });
+  }
+
+  /** Remembers where a notebook went, so a save to its old name can say so. */
+  private noteRename(from: string, to: string): void {
+    this.renamed.delete(to);
+    this.renamed.set(from, to);
+    for (const [old, now] of this.renamed) if (now === from) this.renamed.set(old, to);
+    if (this.renamed.size > 1000) this.renamed.delete(this.renamed.keys().next().value!);
   }
 
   /** Copies a notebook under a new name with a new id (a copy is a different notebook: share links do not follow it). */
@@ -431,13 +503,135 @@ export class NotebookStore {
     );
   }
 
+  /**
+   * Adds a notebook file sent by the browser under `name` (409 if taken). It is read by the same loader
+   * as an open (nbformat 4.0-4.5, a foreign kernelspec replaced) and the notices say what changed; a
+   * file that is not a notebook is refused (422) with the reason, and nothing is written. It gets a new
+   * id: an uploaded file is a new notebook, which share links of the original do not follow.
+   */
+  async upload(name: string, bytes: Uint8Array): Promise<{ name: string; version: string; notices: string[] }> {
+    checkName(name);
+    if (bytes.length > this.maxNotebookBytes) throw this.tooLarge(name, bytes.length);
+    return this.claimName(name, '', async (chosen, path) => {
+      const id = randomUUID();
+      const encoded = await this.workers.encode({ name, id, source: { kind: 'upload', bytes } });
+      if (encoded.status !== 'ok') throw this.encodeFailure(name, encoded);
+      if (encoded.bytes.length > this.maxNotebookBytes) throw this.tooLarge(name, encoded.bytes.length);
+      await writeFileAtomic(path, encoded.bytes);
+      return { name: chosen, version: await this.wrote(chosen, path, encoded.bytes, id), notices: encoded.notices ?? [] };
+    });
+  }
+
+  private encodeFailure(name: string, encoded: Exclude<EncodeResult, { status: 'ok' }>): NotebookError {
+    if (encoded.status === 'missing') return this.notFound(name);
+    if (encoded.status === 'tooLarge') return this.tooLarge(name, encoded.size);
+    return new NotebookError(encoded.message, 422, { issues: encoded.issues });
+  }
+
+  /** The file of a notebook as it is on disk, for download (valid or not, whatever its size). */
+  async file(name: string): Promise<{ path: string; size: number }> {
+    const path = await this.pathOf(name, true);
+    return { path, size: (await stat(path)).size };
+  }
+
+  /** The lock keys of a folder operation: the folder and those above it. */
+  private folderKeys(...paths: string[]): string[] {
+    return paths.flatMap((p) => [p, ...ancestorsOf(p)].map(folderKey));
+  }
+
+  private async existsOnDisk(path: string): Promise<boolean> {
+    try {
+      await lstat(path);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async createFolder(path: string): Promise<FolderEntry> {
+    checkFolder(path);
+    return this.locks.run(this.folderKeys(path), async () => {
+      await this.checkFolders(ancestorsOf(path), path);
+      const full = join(await this.root(), ...path.split('/'));
+      if (await this.existsOnDisk(full)) throw new NotebookError(`"${path}" already exists`, 409);
+      await mkdir(full);
+      return { path, modified: (await lstat(full)).mtime.toISOString() };
+    });
+  }
+
+  /**
+   * Moves or renames a folder with everything in it. Holds the keys of both paths, so no notebook in it
+   * is being written meanwhile. Returns the notebooks' old and new names (for kernel sessions).
+   */
+  async renameFolder(from: string, to: string): Promise<[from: string, to: string][]> {
+    checkFolder(from);
+    checkFolder(to);
+    if (to === from) return [];
+    if (to.startsWith(`${from}/`)) throw new NotebookError(`Cannot move folder "${from}" into itself ("${to}")`, 400);
+    return this.locks.run(this.folderKeys(from, to), async () => {
+      await this.checkFolders([...ancestorsOf(from), from], from);
+      await this.checkFolders(ancestorsOf(to), to);
+      const root = await this.root();
+      const source = join(root, ...from.split('/'));
+      const target = join(root, ...to.split('/'));
+      if (await this.existsOnDisk(target)) throw new NotebookError(`"${to}" already exists`, 409);
+      const inside = (await walkTree(source)).notebooks.map((n) => `${from}/${n}`);
+      await rename(source, target);
+      const moved = inside.map((name): [string, string] => [name, movedWith(name, from, to)!]);
+      for (const [old, now] of moved) {
+        const state = this.files.get(old);
+        this.files.delete(old);
+        if (state) this.files.set(now, state);
+        this.noteRename(old, now);
+      }
+      return moved;
+    });
+  }
+
+  /**
+   * Deletes a folder with its notebooks and folders. Anything else in it (data files, hidden files) is
+   * the user's to move or delete first: the folder is then refused (409), naming what is in the way.
+   */
+  async removeFolder(path: string): Promise<string[]> {
+    checkFolder(path);
+    return this.locks.run(this.folderKeys(path), async () => {
+      await this.checkFolders([...ancestorsOf(path), path], path);
+      const full = join(await this.root(), ...path.split('/'));
+      const { notebooks, others } = await notebooksAndOthers(full);
+      if (others.length) {
+        const shown = others.slice(0, 5).map((o) => `${path}/${o}`).join(', ');
+        throw new NotebookError(`Folder "${path}" holds files that are not notebooks (${shown}${others.length > 5 ? `, and ${others.length - 5} more` : ''}): move or delete them first`, 409, { others: others.length });
+      }
+      await rm(full, { recursive: true });
+      const removed = notebooks.map((n) => `${path}/${n}`);
+      for (const name of removed) this.files.delete(name);
+      return removed;
+    });
+  }
+
   async remove(name: string): Promise<void> {
     checkName(name);
-    await this.locks.run([name], async () => {
+    await this.locks.run(this.keys(name), async () => {
       await unlink(await this.pathOf(name, true));
       this.files.delete(name);
     });
   }
+}
+
+/** Every entry under a folder: notebook files (relative paths), and anything that is neither a notebook nor a folder. */
+async function notebooksAndOthers(dir: string, prefix = ''): Promise<{ notebooks: string[]; others: string[] }> {
+  const found = { notebooks: [] as string[], others: [] as string[] };
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const relative = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) {
+      const inner = await notebooksAndOthers(join(dir, entry.name), `${relative}/`);
+      found.notebooks.push(...inner.notebooks);
+      found.others.push(...inner.others);
+    } else if (entry.isFile() && entry.name.endsWith('.ipynb') && !entry.name.startsWith('.')) found.notebooks.push(relative);
+    else found.others.push(relative);
+  }
+  return found;
 }
 
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

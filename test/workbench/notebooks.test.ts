@@ -85,7 +85,7 @@ describe('NotebookStore', () => {
   });
 
   it('rejects names that escape the directory or are not notebooks', async () => {
-    for (const name of ['../x.ipynb', '..\\x.ipynb', '/etc/passwd', 'a/b.ipynb', 'notes.txt', '.hidden.ipynb', '..ipynb', 'x.ipynb\0']) {
+    for (const name of ['../x.ipynb', '..\\x.ipynb', '/etc/passwd', 'a/../b.ipynb', 'a//b.ipynb', 'notes.txt', '.hidden.ipynb', '..ipynb', 'x.ipynb\0']) {
       expect(await statusOf(store.open(name)), name).toBe(400);
       expect(await statusOf(store.create(name)), name).toBe(400);
     }

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -5,9 +6,10 @@ import { parseBody, readJson } from '../http/body.ts';
 import type { KernelSessions } from '../kernels.ts';
 import { NotebookError, type NotebookStore } from '../notebooks.ts';
 
-const CreateBody = z.object({ name: z.string().optional() });
+const CreateBody = z.object({ name: z.string().optional(), folder: z.string().optional() });
 const RenameBody = z.object({ to: z.string() });
 const DuplicateBody = z.object({ to: z.string().optional() });
+const FolderBody = z.object({ path: z.string() });
 
 /**
  * A save body, read as raw bytes up to the notebook size limit (413 past it, from Content-Length when
@@ -41,16 +43,39 @@ async function readNotebookBody(ctx: Context, name: string, limit: number): Prom
   return body;
 }
 
-/** The notebooks API (mounted under /api): list, create, open, save, rename, duplicate, delete. */
+/** Kernel sessions follow their notebooks when a folder moves. */
+function renameSessions(kernels: KernelSessions, moved: [string, string][]): void {
+  const running = new Set(kernels.list().map((k) => k.name));
+  for (const [from, to] of moved) if (running.has(from)) kernels.rename(from, to);
+}
+
+/**
+ * The notebooks API (mounted under /api): list (notebooks in every folder, folders, what is skipped),
+ * create, open, save, rename or move, duplicate, delete, upload and download; folders: create, rename
+ * or move, delete. Names with folders travel URL-encoded in one path segment (`sub%2Fx.ipynb`).
+ */
 export function notebookApi(router: Router, store: NotebookStore, kernels: KernelSessions): void {
   router.get('/notebooks', async (ctx) => {
-    ctx.body = { notebooks: await store.list(), kernels: kernels.list() };
+    ctx.body = { ...(await store.listing()), kernels: kernels.list() };
   });
   router.post('/notebooks', async (ctx) => {
     const body = parseBody(CreateBody, await readJson(ctx));
-    const created = await store.create(body.name);
+    const created = await store.create(body.name, undefined, body.folder);
     ctx.status = 201;
     ctx.body = created;
+  });
+  // The file as sent (not a save request): validated by the notebook loader, refused whole when invalid.
+  router.post('/notebooks/:name/upload', async (ctx) => {
+    const name = ctx.params.name!;
+    ctx.status = 201;
+    ctx.body = await store.upload(name, await readNotebookBody(ctx, name, store.maxNotebookBytes));
+  });
+  router.get('/notebooks/:name/download', async (ctx) => {
+    const { path, size } = await store.file(ctx.params.name!);
+    ctx.attachment(ctx.params.name!.split('/').at(-1)!);
+    ctx.type = 'application/x-ipynb+json';
+    ctx.length = size;
+    ctx.body = createReadStream(path);
   });
   router.get('/notebooks/:name', async (ctx) => {
     const opened = await store.openBody(ctx.params.name!);
@@ -77,5 +102,21 @@ export function notebookApi(router: Router, store: NotebookStore, kernels: Kerne
     await store.remove(ctx.params.name!);
     await kernels.remove(ctx.params.name!);
     ctx.status = 204;
+  });
+  router.post('/folders', async (ctx) => {
+    const body = parseBody(FolderBody, await readJson(ctx));
+    ctx.status = 201;
+    ctx.body = await store.createFolder(body.path);
+  });
+  router.post('/folders/:path/rename', async (ctx) => {
+    const body = parseBody(RenameBody, await readJson(ctx));
+    const moved = await store.renameFolder(ctx.params.path!, body.to);
+    renameSessions(kernels, moved);
+    ctx.body = { path: body.to, moved: moved.map(([from, to]) => ({ from, to })) };
+  });
+  router.delete('/folders/:path', async (ctx) => {
+    const removed = await store.removeFolder(ctx.params.path!);
+    await Promise.all(removed.map((name) => kernels.remove(name)));
+    ctx.body = { removed };
   });
 }
