@@ -19,6 +19,20 @@ const PARENT_POLL_MS = 2000;
 const log = (line: string) => process.stderr.write(`[trailbook kernel] ${line}\n`);
 
 /**
+ * The embedded default, as `serve`, `run` and `mcp` do: with the default data settings the sample
+ * dataset is generated on first use. Before the runtime starts, so kernel_info is not held up.
+ * A configuration error is left for the first cell that reads data to report.
+ */
+async function ensureSampleData() {
+  try {
+    const [{ loadDataConfig }, { ensureDefaultSampleData }] = await Promise.all([import('../../cloudtrail/config.ts'), import('../../cloudtrail/generator/index.ts')]);
+    await ensureDefaultSampleData(loadDataConfig(), log);
+  } catch (err) {
+    log(`sample data: ${(err as Error).message}`);
+  }
+}
+
+/**
  * `runningBundle`: the bundle file this code was loaded from (launch.js); when the sources changed
  * since it was built, the rebuilt one takes over.
  */
@@ -46,7 +60,10 @@ export async function main(argv: string[], runningBundle?: string): Promise<numb
     connection,
     cwd,
     log,
-    startRuntime: () => host.start({ name: connection.kernel_name ?? 'jupyter', cwd }),
+    startRuntime: async () => {
+      await ensureSampleData();
+      return host.start({ name: connection.kernel_name ?? 'jupyter', cwd });
+    },
     preludeTypes: async () => (await import('../prelude/index.ts')).generatePreludeTypes(),
   });
   if (CHANNELS.some((c) => connection[`${c}_port`] === 0)) {
