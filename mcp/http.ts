@@ -3,21 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, type ToolRegistrar } from './context.ts';
+import { checkListenAccess } from './http-access.ts';
+import { checkRequest, generateToken, isLoopbackHost, LOOPBACK_HOSTNAMES, originPolicy, type HttpGuardOptions } from './http-guard.ts';
 import { jsonRpcError, POST_ONLY } from './json-rpc.ts';
 import { createCloudTrailMcpServer } from './server.ts';
 
+export { McpHttpConfigError } from './http-access.ts';
+
 export const DEFAULT_MCP_PATH = '/mcp';
 
-export interface McpHttpOptions {
+export interface McpHttpOptions extends HttpGuardOptions {
   /** Opened once by the caller and shared by every request. */
   store: EventStore;
   now?: () => number;
   tools?: ToolRegistrar[];
-  /**
-   * Host header values accepted (DNS-rebinding protection for servers on loopback, e.g. `127.0.0.1:8080`).
-   * A function is read per request, so it can name a port known only after listen().
-   */
-  allowedHosts?: string[] | (() => string[] | undefined);
   log?: (message: string) => void;
 }
 
@@ -27,21 +26,23 @@ export type McpRequestHandler = (req: IncomingMessage, res: ServerResponse, pars
  * Stateless Streamable HTTP: every POST gets a fresh MCP server and transport (no session to keep or leak);
  * the store and the tool context are shared, so nothing expensive is redone per request.
  * GET (server-initiated SSE stream) and DELETE (end session) have no meaning without sessions: 405.
+ * Host, Origin and the bearer token (each when configured) are checked first, for every method.
  */
 export function createMcpRequestHandler(options: McpHttpOptions): McpRequestHandler {
   const context = createToolContext({ store: options.store, now: options.now });
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   return async (req, res, parsedBody) => {
+    const refusal = checkRequest(req, options);
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'application/json', ...refusal.headers }).end(jsonRpcError(-32001, refusal.message));
+      return;
+    }
     if (req.method !== 'POST') {
       res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(jsonRpcError(-32000, POST_ONLY));
       return;
     }
-    const allowedHosts = typeof options.allowedHosts === 'function' ? options.allowedHosts() : options.allowedHosts;
     const server = createCloudTrailMcpServer({ store: options.store, tools: options.tools, context });
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      ...(allowedHosts ? { enableDnsRebindingProtection: true, allowedHosts } : {}),
-    });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -87,22 +88,40 @@ export interface StartedMcpHttpServer {
   server: Server;
   /** The MCP endpoint, e.g. http://127.0.0.1:8080/mcp */
   url: string;
+  /** The bearer token clients must send. */
+  token: string;
+  /** True when no token was given and one was generated for this run (the caller shows it to the user). */
+  tokenGenerated: boolean;
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+export interface StartMcpHttpOptions extends Omit<McpHttpOptions, 'allowedHostnames' | 'originAllowed'> {
+  port: number;
+  host?: string;
+  path?: string;
+  /** Browser origins allowed besides loopback pages (loopback pages only when listening on loopback). */
+  allowedOrigins?: string[];
+  /** Host header hostnames accepted besides the loopback names on loopback; elsewhere, when not given, any Host (the token guards it). */
+  allowedHostnames?: string[];
+}
 
-/** Serves MCP on node:http at `path`; 404 elsewhere. On a loopback host, only loopback Host headers are accepted. */
-export async function startMcpHttpServer(
-  options: McpHttpOptions & { port: number; host?: string; path?: string },
-): Promise<StartedMcpHttpServer> {
+/**
+ * Serves MCP on node:http at `path`; 404 elsewhere. Every request needs the bearer token: the given one, or on
+ * loopback a generated one (returned, for the caller to show). Listening beyond loopback without a token is
+ * refused with McpHttpConfigError (mcp/http-access.ts). On loopback only loopback Host headers are accepted
+ * (DNS rebinding), and browser requests only from loopback pages or `allowedOrigins`.
+ */
+export async function startMcpHttpServer(options: StartMcpHttpOptions): Promise<StartedMcpHttpServer> {
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? DEFAULT_MCP_PATH;
-  let port = options.port;
-  const loopbackHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const loopback = isLoopbackHost(host);
+  checkListenAccess(host, options.token);
+  const token = options.token ?? generateToken();
   const handle = createMcpRequestHandler({
     ...options,
-    allowedHosts: options.allowedHosts ?? (LOOPBACK.has(host) ? loopbackHosts : undefined),
+    token,
+    allowedHostnames: loopback ? [...LOOPBACK_HOSTNAMES, ...(options.allowedHostnames ?? [])] : options.allowedHostnames,
+    originAllowed: originPolicy({ loopback, allowed: options.allowedOrigins ?? [] }),
   });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -114,16 +133,18 @@ export async function startMcpHttpServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(options.port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     server,
     url: `http://${shownHost}:${port}${path}`,
+    token,
+    tokenGenerated: options.token === undefined,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
 import type { EventStore } from '../../cloudtrail/query.ts';
 import { nothingSkipped, skippedNotice } from '../../cloudtrail/skipped.ts';
+import { httpAccess, McpHttpConfigError, MIN_TOKEN_LENGTH, type HttpAccess } from '../../mcp/http-access.ts';
 import { lazyStore } from '../../mcp/lazy-store.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
-const usage = `Usage: trailbook mcp [--http PORT [--host HOST]]
+const usage = `Usage: trailbook mcp [--http PORT [--host HOST] [--token TOKEN]]
 
 Serve the CloudTrail MCP server: tools lookup_cloudtrail_events, get_cloudtrail_event_names,
 list_cloudtrail_principals, get_cloudtrail_event, get_cloudtrail_activity_timeline, get_cloudtrail_status
@@ -16,8 +17,23 @@ Transports:
                    e.g. {"command": "npx", "args": ["trailbook", "mcp"]}.
   --http PORT      Streamable HTTP, stateless, at http://HOST:PORT/mcp (POST only; GET/DELETE give 405).
                    PORT 0 picks a free port; the endpoint URL is printed on stdout.
-  --host HOST      Interface to listen on with --http (default 127.0.0.1). On loopback only loopback
-                   Host headers are accepted (DNS-rebinding protection).
+  --host HOST      Interface to listen on with --http (default 127.0.0.1).
+  --token TOKEN    Bearer token for --http (at least ${MIN_TOKEN_LENGTH} characters). Prefer TRAILBOOK_MCP_TOKEN:
+                   a command-line argument is visible to every user of the machine (ps).
+
+Access over HTTP (the CloudTrail data is sensitive: every request is checked):
+  - Every request needs "Authorization: Bearer TOKEN" (401 with WWW-Authenticate: Bearer otherwise).
+    The token is TRAILBOOK_MCP_TOKEN or --token. On loopback (127.0.0.1, ::1, localhost) without one, a
+    random token is generated for this run and printed on stderr with the URL; it is not stored anywhere.
+  - Listening beyond loopback (e.g. --host 0.0.0.0) without a token is refused (exit code 2).
+  - Browser requests are checked by their Origin header (403 when not allowed): on loopback, pages on
+    loopback are allowed; anywhere, the origins listed in TRAILBOOK_MCP_ALLOWED_ORIGINS (comma-separated,
+    e.g. https://notebooks.example.com). Clients that send no Origin (not browsers) are not affected.
+  - The Host header must name this server (403 otherwise, against DNS rebinding): on loopback, a loopback
+    name; and the names listed in TRAILBOOK_MCP_ALLOWED_HOSTS (comma-separated). Beyond loopback with no
+    list, any Host is accepted and the token alone guards the server.
+  - Plain HTTP: beyond loopback, put it behind TLS (a reverse proxy or load balancer) so the token is not
+    sent in the clear. The Lambda Function URL deployment (mcp/lambda.ts) uses AWS IAM auth instead.
 
 Data: TRAILBOOK_SOURCE (files | lookup | athena, default files), TRAILBOOK_DATA_DIR (default .data/sample;
 the sample dataset is generated there on first use), TRAILBOOK_REGIONS, TRAILBOOK_CACHE_DIR, TRAILBOOK_ATHENA_*.`;
@@ -58,9 +74,20 @@ const command: Command = {
   summary: 'Serve the CloudTrail MCP tools over stdio or Streamable HTTP',
   usage,
   async run(argv) {
-    const { values } = parseCommandArgs({ args: argv, options: { http: { type: 'string' }, host: { type: 'string' } }, strict: true, allowPositionals: false });
+    const { values } = parseCommandArgs({ args: argv, options: { http: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' } }, strict: true, allowPositionals: false });
     if (values.host !== undefined && values.http === undefined) throw new UsageError('--host only applies with --http PORT');
+    if (values.token !== undefined && values.http === undefined) throw new UsageError('--token only applies with --http PORT');
     const port = values.http === undefined ? undefined : parsePort(values.http);
+    const host = values.host ?? '127.0.0.1';
+    let access: HttpAccess | undefined;
+    try {
+      // Before the data loads: an open server must not start, and a bad setting should not wait for a million events.
+      if (port !== undefined) access = httpAccess(host, { token: values.token });
+    } catch (err) {
+      if (!(err instanceof McpHttpConfigError)) throw err;
+      log(err.message);
+      return 2;
+    }
 
     if (port === undefined) keepStdoutForProtocol();
     // A stray rejection somewhere must not take the server down with every client on it.
@@ -91,13 +118,20 @@ const command: Command = {
     const { startMcpHttpServer } = await import('../../mcp/http.ts');
     let started: Awaited<ReturnType<typeof startMcpHttpServer>>;
     try {
-      started = await startMcpHttpServer({ store, port, host: values.host });
+      started = await startMcpHttpServer({ store, port, host, ...access });
     } catch (err) {
-      log(`cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${(err as Error).message}`);
+      log(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
       await store.close?.();
       return 1;
     }
     console.log(`MCP endpoint: ${started.url}`);
+    if (started.tokenGenerated) {
+      // Like Jupyter: the generated token goes to the terminal only (stderr), never to a file.
+      log(`access token for this run (set TRAILBOOK_MCP_TOKEN to choose one): ${started.token}`);
+      log(`clients send the header "Authorization: Bearer ${started.token}" to ${started.url}`);
+    } else {
+      log(`clients send the header "Authorization: Bearer <token>" (the token from ${values.token === undefined ? 'TRAILBOOK_MCP_TOKEN' : '--token'}) to ${started.url}`);
+    }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

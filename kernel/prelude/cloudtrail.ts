@@ -7,7 +7,8 @@ import type { PreludeContext, PreludeModule } from './types.ts';
  * `mcp` (the raw MCP client) and `cloudtrail` (typed wrappers over its tools). In-process by
  * default: a linked in-memory transport to createCloudTrailMcpServer over the configured store,
  * opened on first use. With TRAILBOOK_MCP_URL, Streamable HTTP to that URL, SigV4-signed when
- * TRAILBOOK_MCP_SIGV4=true.
+ * TRAILBOOK_MCP_SIGV4=true (Lambda Function URL), or with the bearer token TRAILBOOK_MCP_TOKEN
+ * (`trailbook mcp --http`).
  */
 
 let clientPromise: Promise<Client> | undefined;
@@ -26,9 +27,13 @@ async function connect(ctx: PreludeContext): Promise<Client> {
   const url = ctx.env.TRAILBOOK_MCP_URL;
   if (url) {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-    let fetchImpl: typeof fetch | undefined;
-    if (ctx.env.TRAILBOOK_MCP_SIGV4 === 'true') fetchImpl = await (await import('./sigv4-fetch.ts')).createSigV4Fetch({ env: ctx.env });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: fetchImpl }));
+    const sigv4 = ctx.env.TRAILBOOK_MCP_SIGV4 === 'true';
+    const token = ctx.env.TRAILBOOK_MCP_TOKEN?.trim();
+    // Both would claim the Authorization header: a Function URL with AWS_IAM auth takes SigV4, `trailbook mcp --http` a bearer token.
+    if (sigv4 && token) throw new Error('TRAILBOOK_MCP_SIGV4=true and TRAILBOOK_MCP_TOKEN are both set: use SigV4 for a Lambda Function URL, the token for `trailbook mcp --http`');
+    const fetchImpl = sigv4 ? await (await import('./sigv4-fetch.ts')).createSigV4Fetch({ env: ctx.env }) : undefined;
+    const requestInit = token ? { headers: { authorization: `Bearer ${token}` } } : undefined;
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: fetchImpl, requestInit }));
     return client;
   }
   const [{ InMemoryTransport }, { createCloudTrailMcpServer }, { kernelStore }] = await Promise.all([

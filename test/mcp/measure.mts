@@ -51,7 +51,7 @@ await inProc.close();
 
 const http = await startMcpHttpServer({ store, port: 0, now: () => FIXTURE_END });
 const remote = new Client({ name: 'measure', version: '1' });
-await remote.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+await remote.connect(new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers: { authorization: `Bearer ${http.token}` } } }));
 await time(remote, `stateless Streamable HTTP (${http.url}, new server per request)`);
 const s = performance.now();
 for (let i = 0; i < 50; i++) await remote.listTools();

@@ -79,23 +79,36 @@ describe('stdio: trailbook mcp', () => {
 describe('Streamable HTTP: trailbook mcp --http', () => {
   let child: ChildProcess;
   let url: string;
+  let stdout = '';
+  let stderr = '';
+  /** Generated for the run (loopback, no TRAILBOOK_MCP_TOKEN) and printed on stderr only. */
+  let token: string;
+  const withToken = (headers: Record<string, string> = {}) => ({ ...headers, authorization: `Bearer ${token}` });
+  const transport = () => new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: withToken() } });
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [CLI, 'mcp', '--http', '0'], { env: childEnv(), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    await waitFor(() => /MCP endpoint: (\S+)/.test(out), 30_000, () => out);
-    url = /MCP endpoint: (\S+)/.exec(out)![1];
+    const env = { ...childEnv(), TRAILBOOK_MCP_TOKEN: '' };
+    child = spawn(process.execPath, [CLI, 'mcp', '--http', '0'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    await waitFor(() => /MCP endpoint: (\S+)/.test(stdout) && /access token for this run.*: (\S+)/.test(stderr), 30_000, () => stdout + stderr);
+    url = /MCP endpoint: (\S+)/.exec(stdout)![1];
+    token = /access token for this run.*: (\S+)/.exec(stderr)![1];
   });
   afterAll(async () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   });
 
+  it('prints a generated token on stderr only, with the URL, like Jupyter', () => {
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(stdout).not.toContain(token);
+    expect(stderr).toContain(`clients send the header "Authorization: Bearer ${token}" to ${url}`);
+  });
+
   it('serves every tool to a real MCP client, a fresh server per request', async () => {
     const client = new Client({ name: 'http-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    await client.connect(transport());
     try {
       await checkServerAgainst(client, records);
     } finally {
@@ -105,14 +118,14 @@ describe('Streamable HTTP: trailbook mcp --http', () => {
 
   it('answers GET and DELETE with 405, other paths with 404, foreign Host headers with 403', async () => {
     for (const method of ['GET', 'DELETE']) {
-      const res = await fetch(url, { method });
+      const res = await fetch(url, { method, headers: withToken() });
       expect(res.status).toBe(405);
       expect((await res.json()).error.message).toMatch(/Method not allowed/);
     }
     expect((await fetch(new URL('/other', url))).status).toBe(404);
     const { request } = await import('node:http');
     const status = await new Promise<number>((done, fail) => {
-      const req = request(url, { method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
+      const req = request(url, { method: 'POST', headers: withToken({ host: 'evil.example:80', 'content-type': 'application/json', accept: 'application/json, text/event-stream' }) }, (res) => {
         res.resume();
         done(res.statusCode!);
       });
@@ -126,7 +139,7 @@ describe('Streamable HTTP: trailbook mcp --http', () => {
     const clients = await Promise.all(
       [1, 2, 3].map(async (i) => {
         const c = new Client({ name: `c${i}`, version: '1' });
-        await c.connect(new StreamableHTTPClientTransport(new URL(url)));
+        await c.connect(transport());
         return c;
       }),
     );
