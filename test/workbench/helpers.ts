@@ -59,14 +59,14 @@ export async function startTestWorkbench(overrides: Partial<WorkbenchOptions> = 
 }
 
 /** A logged-in browser's request: session cookie, CSRF header and same Origin. */
-export function browserFetch(wb: TestWorkbench, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+export function browserFetch(wb: Pick<TestWorkbench, 'url' | 'cookie' | 'origin' | 'csrf'>, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { cookie: wb.cookie, origin: wb.origin, 'x-csrf-token': wb.csrf, ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   return fetch(`${wb.url}${path}`, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), redirect: 'manual' });
 }
 
 /** Opens the kernel socket of a notebook and collects every message. */
-export async function openKernelSocket(wb: TestWorkbench, notebook: string, headers: Record<string, string> = { cookie: wb.cookie, origin: wb.origin }) {
+export async function openKernelSocket(wb: Pick<TestWorkbench, 'url' | 'cookie' | 'origin'>, notebook: string, headers: Record<string, string> = { cookie: wb.cookie, origin: wb.origin }) {
   const ws = new WebSocket(`${wb.url.replace('http', 'ws')}/api/kernels/ws?notebook=${encodeURIComponent(notebook)}`, { headers });
   const messages: ServerMessage[] = [];
   const waiters: { test: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
