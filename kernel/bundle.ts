@@ -1,4 +1,4 @@
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -100,6 +100,8 @@ async function buildBundle(cacheDir: string, manifestPath: string, entry: string
   const outdir = join(cacheDir, outName);
   mkdirSync(outdir, { recursive: true });
   const missing = new Set<string>();
+  // Loaded here, not at the top: most starts find the bundle current and never need esbuild (the Jupyter kernel's launch budget).
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: { main: entry },
     absWorkingDir: PROJECT_ROOT,

@@ -32,6 +32,8 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** The kernelspec argv, `{connection_file}` replaced (default: node kernel/jupyter/launch.js -f …). */
   argv?: string[];
+  /** How soon a socket retries a kernel that is not listening yet (ZeroMQ's default, like jupyter_client's, is 100 ms). */
+  reconnectIntervalMs?: number;
   /** Leave the ports at 0 for the kernel to choose and write back (as ipykernel allows). */
   kernelPicksPorts?: boolean;
 }
@@ -66,7 +68,8 @@ export class JupyterClient {
     readonly process: ChildProcess,
     private readonly options: LaunchOptions,
   ) {
-    this.sockets = { shell: new Dealer({ linger: 0 }), control: new Dealer({ linger: 0 }), stdin: new Dealer({ linger: 0 }), iopub: new Subscriber({ linger: 0 }), hb: new Request({ linger: 0, receiveTimeout: 2000 }) };
+    const common = { linger: 0, ...(options.reconnectIntervalMs ? { reconnectInterval: options.reconnectIntervalMs } : {}) };
+    this.sockets = { shell: new Dealer(common), control: new Dealer(common), stdin: new Dealer(common), iopub: new Subscriber(common), hb: new Request({ ...common, receiveTimeout: 2000 }) };
     this.exited = new Promise((ok) => process.once('exit', (code) => ok(code)));
     process.stderr?.setEncoding('utf8');
     process.stderr?.on('data', (d: string) => (this.stderr += d));

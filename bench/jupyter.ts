@@ -1,0 +1,74 @@
+/**
+ * The Jupyter front door beside the workbench path: launch to kernel_info_reply and to the first
+ * result, and the `1+1` execute round trip over ZeroMQ (execute_request to both execute_reply and
+ * the idle status, what a Jupyter client waits for) against KernelHost.execute directly.
+ * Run: npx tsx bench/jupyter.ts [--cells N] [--starts N]
+ */
+import { parseArgs } from 'node:util';
+import { kernelBundle } from '../kernel/bundle.ts';
+import { createKernelHost } from '../kernel/host.ts';
+import { jupyterBundle } from '../kernel/jupyter/bundle.ts';
+import { JupyterClient } from '../test/kernel/jupyter/client.ts';
+
+const { values } = parseArgs({ options: { cells: { type: 'string', default: '500' }, starts: { type: 'string', default: '5' } } });
+const cells = Number(values.cells);
+const starts = Number(values.starts);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.95 * xs.length))]!;
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+await Promise.all([kernelBundle(), jupyterBundle()]); // both bundles current, so no build is timed
+
+// --- Launch ---
+const toInfo: number[] = [];
+const toResult: number[] = [];
+for (let i = 0; i < starts; i++) {
+  const t0 = performance.now();
+  // A DEALER queues until it connects, so the request is sent while the kernel is still starting; it
+  // retries the connection every 10 ms rather than ZeroMQ's default 100 ms, to time the kernel, not the back-off.
+  const client = await JupyterClient.launch({ reconnectIntervalMs: 10 });
+  await client.request('shell', 'kernel_info_request', {}, 30_000);
+  toInfo.push(performance.now() - t0);
+  const { reply } = await client.execute('1 + 1');
+  if (reply.content.status !== 'ok') throw new Error('first cell failed');
+  toResult.push(performance.now() - t0);
+  await client.close();
+}
+const host = createKernelHost();
+const hostStarts: number[] = [];
+for (let i = 0; i < starts; i++) {
+  const t0 = performance.now();
+  const k = await host.start();
+  if ((await k.execute({ code: '1 + 1' })).status !== 'ok') throw new Error('first cell failed');
+  hostStarts.push(performance.now() - t0);
+  await k.shutdown();
+}
+
+// --- Round trip ---
+const client = await JupyterClient.launch();
+await client.ready();
+for (let i = 0; i < 50; i++) await client.execute(`${i}`); // warm up
+const viaZmq: number[] = [];
+for (let i = 0; i < cells; i++) {
+  client.received.iopub.length = 0;
+  client.received.shell.length = 0;
+  const t0 = performance.now();
+  await client.execute('1 + 1');
+  viaZmq.push(performance.now() - t0);
+}
+await client.close();
+
+const kernel = await host.start();
+for (let i = 0; i < 50; i++) await kernel.execute({ code: `${i}` });
+const viaHost: number[] = [];
+for (let i = 0; i < cells; i++) {
+  const t0 = performance.now();
+  await kernel.execute({ code: '1 + 1' });
+  viaHost.push(performance.now() - t0);
+}
+await host.shutdownAll();
+
+console.log(`launch to kernel_info_reply (Jupyter, median of ${starts}): ${ms(median(toInfo))} (min ${ms(Math.min(...toInfo))}, max ${ms(Math.max(...toInfo))})`);
+console.log(`launch to first result (median of ${starts}): Jupyter ${ms(median(toResult))}, workbench path (KernelHost) ${ms(median(hostStarts))}`);
+console.log(`1+1 round trip (n=${cells}): Jupyter over ZeroMQ median ${ms(median(viaZmq))}, p95 ${ms(p95(viaZmq))}; workbench path (KernelHost.execute) median ${ms(median(viaHost))}, p95 ${ms(p95(viaHost))}`);
