@@ -1,7 +1,7 @@
 /**
  * The environment a kernel child inherits from the workbench: an allow-list, because a cell runs
  * arbitrary code and reads `process.env`. The workbench's own secrets (TRAILBOOK_TOKEN,
- * TRAILBOOK_SHARE_SECRET, TRAILBOOK_MCP_TOKEN, anything a deployment adds) would let a cell drive
+ * TRAILBOOK_SHARE_SECRET, anything a deployment adds) would let a cell drive
  * the workbench API as its owner, so nothing is passed unless it is listed here.
  */
 
@@ -59,5 +59,8 @@ export const isKernelVariable = (name: string): boolean => NAMES.has(name) || PR
 export function kernelEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined && isKernelVariable(name)) out[name] = value;
+  // The kernel's `mcp` client needs the bearer token of a remote `trailbook mcp --http` it is pointed at;
+  // it grants only what that client already reaches, so it passes only together with the URL.
+  if (out.TRAILBOOK_MCP_URL && env.TRAILBOOK_MCP_TOKEN) out.TRAILBOOK_MCP_TOKEN = env.TRAILBOOK_MCP_TOKEN;
   return out;
 }

@@ -29,6 +29,15 @@ describe('kernel environment allow-list', () => {
       TRAILBOOK_SOURCE: 'files',
     });
   });
+
+  it('passes the MCP bearer token only to a kernel pointed at a remote MCP server', () => {
+    const env = { TRAILBOOK_MCP_TOKEN: 'mcp-token', TRAILBOOK_TOKEN: 'owner-token' };
+    expect(kernelEnvironment(env)).toEqual({});
+    expect(kernelEnvironment({ ...env, TRAILBOOK_MCP_URL: 'http://127.0.0.1:3000/mcp' })).toEqual({
+      TRAILBOOK_MCP_URL: 'http://127.0.0.1:3000/mcp',
+      TRAILBOOK_MCP_TOKEN: 'mcp-token',
+    });
+  });
 });
 
 describe('a cell reading process.env', () => {
