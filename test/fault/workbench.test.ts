@@ -137,16 +137,25 @@ describe('trailbook serve under every attack of issue #9', () => {
     expect((await runCell(socket, 'warm', '1')).status).toBe('ok');
     const baseline = await server.rssBytes();
     const rss = sampleRss(server);
+    const poll = pollHealthcheck(server.url);
+    await poll.ready;
     const started = performance.now();
     const run = await runCell(socket, 'flood', DISPLAY_FLOOD);
     const peak = await rss.stop();
+    const { latencies, failures } = await poll.stop();
     socket.close();
     expect(run.status).toBe('ok');
     // One 9 MB display (text/html and text/plain) fits the default 16 MB cell budget; the other 1499 are dropped.
     expect(run.outputs.filter((o) => o.output_type === 'display_data')).toHaveLength(1);
     expect(streamText(run.outputs, 'stderr')).toBe('[Output truncated: this cell produced more than 16 MB of output (limit set by TRAILBOOK_CELL_OUTPUT_MB); 1499 further outputs were dropped.]\n');
-    console.log(`display flood: ${((performance.now() - started) / 1000).toFixed(1)} s, server RSS ${Math.round(baseline / MB)} MB → peak ${Math.round(peak / MB)} MB`);
+    const health = summarise(latencies);
+    console.log(`display flood: ${((performance.now() - started) / 1000).toFixed(1)} s, server RSS ${Math.round(baseline / MB)} MB → peak ${Math.round(peak / MB)} MB; /healthcheck ${describeSummary(health)}`);
     expect(peak - baseline).toBeLessThan(500 * MB);
+    // Target p99 < 100 ms. Not met yet: the kernel host's IPC ('advanced' serialization) copies its receive buffer
+    // per chunk, so taking in the one 9 MB display blocks the server's event loop for ~0.3-1 s (bench/healthcheck.ts).
+    // This bound catches the server stalling for good, as it did before the budgets.
+    expect(failures).toEqual([]);
+    expect(health.max).toBeLessThan(5_000);
   }, 180_000);
 
   it('a cell reading process.env sees neither the token, the share secret nor other secrets, and cannot use the API', async () => {
