@@ -57,6 +57,8 @@ const REMEMBERED_CELLS = 1000;
  * headless run (nbconvert, papermill) goes cell to cell and then shuts down, never paying for it.
  */
 const WARM_UP_AFTER_IDLE_MS = 3000;
+/** When no client has asked anything by then, the runtime starts anyway. */
+const RUNTIME_START_DELAY_MS = 200;
 
 const packageVersion = (() => {
   try {
@@ -79,6 +81,7 @@ export class JupyterKernel {
   private readonly history = new CellHistory();
   private language?: Promise<CellLanguageService | undefined>;
   private warmUpTimer?: NodeJS.Timeout;
+  private afterFirstReply?: () => void;
   private finish!: (result: { restart: boolean }) => void;
   /** Resolves when a client asked the kernel to shut down (restart: the client will start a new one). */
   readonly done = new Promise<{ restart: boolean }>((resolve) => (this.finish = resolve));
@@ -96,8 +99,16 @@ export class JupyterKernel {
     // Nothing asks for input (the kernel never sends input_request), but a reply must not pile up.
     void receive(stdin, () => {}, options.log);
     kernel.status('starting');
-    // The runtime starts alongside: kernel_info is answered before it is ready; the first cell waits for it.
-    void kernel.getRuntime().then(() => kernel.warmUpWhenIdle(), () => {});
+    // The runtime (sample data check, child process) starts just after the first reply, which is
+    // kernel_info for every Jupyter client: its module loading would otherwise hold that reply up.
+    // The first cell waits for it.
+    const startRuntime = () => {
+      clearTimeout(timer);
+      kernel.afterFirstReply = undefined;
+      void kernel.getRuntime().then(() => kernel.warmUpWhenIdle(), () => {});
+    };
+    const timer = setTimeout(startRuntime, RUNTIME_START_DELAY_MS);
+    kernel.afterFirstReply = () => setImmediate(startRuntime);
     return kernel;
   }
 
@@ -160,7 +171,9 @@ export class JupyterKernel {
 
   private reply(socket: Router, incoming: Incoming, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}) {
     const message = createMessage(this.session, msgType, content, incoming.message.header, metadata);
-    return this.sockets.send(socket, encode(message, incoming.identities, this.signer));
+    const sent = this.sockets.send(socket, encode(message, incoming.identities, this.signer));
+    this.afterFirstReply?.();
+    return sent;
   }
 
   private onMessage(channel: 'shell' | 'control', socket: Router, frames: Buffer[]) {
