@@ -5,12 +5,12 @@ import compress from 'koa-compress';
 import Router from '@koa/router';
 import type { KernelHost } from '../kernel/protocol.ts';
 import { Auth, securityHeaders } from './auth.ts';
-import { BUILD_DIR, PUBLIC_DIR } from './build.ts';
+import { BUILD_DIR, HASHED_NAME, PUBLIC_DIR, shellAssets } from './build.ts';
 import { WORKBENCH_DEFAULTS, type WorkbenchConfig } from './config.ts';
 import { FailedLogins, type FailureLimit } from './failed-logins.ts';
 import { errorResponses } from './http/errors.ts';
 import { HostCheck } from './http/host-check.ts';
-import { serveFile } from './http/static-files.ts';
+import { sendRevalidated, serveFile } from './http/static-files.ts';
 import { attachKernelSockets } from './kernel-socket.ts';
 import { KernelSessions } from './kernels.ts';
 import { checkFolder, checkName, NotebookStore } from './notebooks.ts';
@@ -103,25 +103,24 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
     if (!(await serveFile(ctx, PUBLIC_DIR, ctx.params.file!))) await next();
   });
   open.get(/^\/build\/(.+)$/, async (ctx, next) => {
-    if (!(await serveFile(ctx, BUILD_DIR, ctx.path.slice('/build/'.length)))) await next();
+    const file = ctx.path.slice('/build/'.length);
+    if (!(await serveFile(ctx, BUILD_DIR, file, { immutable: HASHED_NAME.test(file), precompressed: true }))) await next();
   });
 
+  const sendShell = async (ctx: Koa.Context) => sendRevalidated(ctx, shellPage({ maxMessageBytes: options.maxMessageBytes, assets: await shellAssets() }), 'html');
   const pages = new Router();
   pages.use(auth.middleware('page'));
-  pages.get('/', (ctx) => {
-    ctx.type = 'html';
-    ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
+  pages.get('/', async (ctx) => {
+    await sendShell(ctx);
   });
   // A notebook in a folder is /notebooks/folder/name.ipynb; a folder of the list is /tree/folder.
-  pages.get(/^\/notebooks\/(.+)$/, (ctx) => {
+  pages.get(/^\/notebooks\/(.+)$/, async (ctx) => {
     checkName(decodePath(ctx.path.slice('/notebooks/'.length)));
-    ctx.type = 'html';
-    ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
+    await sendShell(ctx);
   });
-  pages.get(/^\/tree\/(.+)$/, (ctx) => {
+  pages.get(/^\/tree\/(.+)$/, async (ctx) => {
     checkFolder(decodePath(ctx.path.slice('/tree/'.length)));
-    ctx.type = 'html';
-    ctx.body = shellPage({ maxMessageBytes: options.maxMessageBytes });
+    await sendShell(ctx);
   });
 
   const api = new Router({ prefix: '/api' });

@@ -3,7 +3,7 @@ import type { Cell, Output } from '../../notebook/format.ts';
 import { h } from './dom.ts';
 import { appendOutput, markdownToHtml, renderOutput } from './outputs.ts';
 
-type MonacoModule = typeof import('./monaco.ts');
+type MonacoModule = import('./monaco.ts').MonacoApi;
 export type CellType = 'code' | 'markdown' | 'raw';
 export type RunState = 'idle' | 'queued' | 'running';
 

@@ -1,92 +1,35 @@
-import * as monaco from 'monaco-editor';
-import { api } from './api.ts';
+import { lateAssets } from './assets.ts';
 
 /**
- * Monaco for notebook cells: workers from /build, TypeScript that treats every cell as a script
- * sharing one global scope (as the kernel does), plus the kernel's globals from its generated .d.ts.
+ * The editor, loaded on demand: the notebook paints its cells as plain text first, then calls
+ * loadMonaco(), which fetches Monaco's code (a separate chunk) and its stylesheet together. The
+ * TypeScript worker starts later still, once the page is idle (see monaco-editor.ts).
  */
 
-(globalThis as unknown as { MonacoEnvironment: monaco.Environment }).MonacoEnvironment = {
-  getWorker(_id: string, label: string) {
-    const file = label === 'typescript' || label === 'javascript' ? 'ts.worker.js' : 'editor.worker.js';
-    return new Worker(`/build/${file}`, { type: 'module', name: label });
-  },
-};
+export type MonacoApi = typeof import('./monaco-editor.ts');
 
-const ts = monaco.typescript;
-ts.typescriptDefaults.setCompilerOptions({
-  target: ts.ScriptTarget.ESNext,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeJs,
-  lib: ['esnext', 'dom'],
-  allowNonTsExtensions: true,
-  strict: false,
-  noImplicitAny: false,
-  strictNullChecks: true,
-  allowJs: true,
-});
-ts.typescriptDefaults.setDiagnosticsOptions({
-  noSemanticValidation: false,
-  noSyntaxValidation: false,
-  // Notebook habits that are fine in the kernel: top-level await in a script, re-declaring a name in a re-run cell.
-  diagnosticCodesToIgnore: [1375, 1378, 1431, 1432, 2300, 2451, 2393, 1108, 7027],
-});
-ts.typescriptDefaults.setEagerModelSync(true);
+let loading: Promise<MonacoApi> | undefined;
 
-let typesLoaded: Promise<void> | undefined;
-/** Loads the kernel's globals (.d.ts) once; completion and hover then know cloudtrail, Plot, display… */
-export function loadKernelTypes(): Promise<void> {
-  typesLoaded ??= api
-    .kernelTypes()
-    .then((dts) => {
-      if (dts) ts.typescriptDefaults.addExtraLib(dts, 'file:///trailbook/kernel-globals.d.ts');
-    })
-    .catch(() => {});
-  return typesLoaded;
-}
-
-export function createModel(cellId: string, source: string, language: 'typescript' | 'markdown'): monaco.editor.ITextModel {
-  const uri = monaco.Uri.parse(`file:///cells/${cellId}.${language === 'typescript' ? 'ts' : 'md'}`);
-  monaco.editor.getModel(uri)?.dispose();
-  return monaco.editor.createModel(source, language, uri);
-}
-
-export function createEditor(container: HTMLElement, model: monaco.editor.ITextModel, label: string): monaco.editor.IStandaloneCodeEditor {
-  const editor = monaco.editor.create(container, {
-    model,
-    ariaLabel: label,
-    automaticLayout: false,
-    minimap: { enabled: false },
-    lineNumbers: 'off',
-    glyphMargin: false,
-    folding: false,
-    lineDecorationsWidth: 8,
-    lineNumbersMinChars: 0,
-    scrollBeyondLastLine: false,
-    overviewRulerLanes: 0,
-    hideCursorInOverviewRuler: true,
-    renderLineHighlight: 'none',
-    scrollbar: { vertical: 'hidden', horizontal: 'auto', alwaysConsumeMouseWheel: false, handleMouseWheel: true },
-    wordWrap: 'on',
-    fontSize: 13,
-    lineHeight: 19,
-    fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
-    tabSize: 2,
-    padding: { top: 8, bottom: 8 },
-    fixedOverflowWidgets: true,
-    contextmenu: true,
-    theme: 'vs',
-    stickyScroll: { enabled: false },
+function loadStylesheet(href: string): Promise<void> {
+  if (document.querySelector(`link[rel="stylesheet"][href="${CSS.escape(href)}"]`)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href });
+    // An editor without its stylesheet is unusable, but a failed load should not block editing either.
+    link.addEventListener('load', () => resolve(), { once: true });
+    link.addEventListener('error', () => resolve(), { once: true });
+    document.head.append(link);
   });
-  const fit = () => {
-    const height = Math.max(editor.getContentHeight(), 35);
-    container.style.height = `${height}px`;
-    editor.layout({ width: container.clientWidth, height });
-  };
-  editor.onDidContentSizeChange(fit);
-  fit();
-  new ResizeObserver(() => editor.layout({ width: container.clientWidth, height: container.clientHeight })).observe(container);
-  return editor;
 }
 
-export { monaco };
+export function loadMonaco(): Promise<MonacoApi> {
+  loading ??= start();
+  return loading;
+}
+
+function start(): Promise<MonacoApi> {
+  const assets = lateAssets();
+  for (const href of assets['monaco.js']) document.head.append(Object.assign(document.createElement('link'), { rel: 'modulepreload', href }));
+  const loaded = Promise.all([import('./monaco-editor.ts'), loadStylesheet(assets['monaco.css'])]).then(([api]) => api);
+  loaded.catch(() => (loading = undefined)); // a network error: the next call retries
+  return loaded;
+}

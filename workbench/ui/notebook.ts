@@ -4,9 +4,10 @@ import { api, ApiError } from './api.ts';
 import { CellView, type CellType } from './cells.ts';
 import { h, toast } from './dom.ts';
 import { KernelConnection } from './kernel.ts';
+import { loadMonaco, type MonacoApi } from './monaco.ts';
 import { showSharePanel } from './share-panel.ts';
 
-type MonacoModule = typeof import('./monaco.ts');
+type MonacoModule = MonacoApi;
 
 const newId = (): string => crypto.randomUUID().replace(/-/g, '').slice(0, 12);
 
@@ -106,7 +107,7 @@ export class NotebookPage {
   }
 
   async load(): Promise<void> {
-    const monacoPromise = import('./monaco.ts');
+    const monacoPromise = loadMonaco();
     let opened;
     try {
       opened = await api.open(this.name);
