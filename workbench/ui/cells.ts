@@ -1,26 +1,32 @@
 import type { editor as MonacoEditor } from 'monaco-editor';
-import type { Cell, Output } from '../../notebook/format.ts';
+import type { Output } from '../../notebook/format.ts';
+import type { CellModel } from './cell-ops.ts';
 import { h } from './dom.ts';
-import { appendOutput, markdownToHtml, renderOutput } from './outputs.ts';
+import { mimeText, stripAnsi } from './output-text.ts';
+import { markdownToHtml, renderOutput } from './outputs.ts';
 
 type MonacoModule = import('./monaco.ts').MonacoApi;
-export type CellType = 'code' | 'markdown' | 'raw';
-export type RunState = 'idle' | 'queued' | 'running';
-
-const joinSource = (s: string | string[]): string => (Array.isArray(s) ? s.join('') : s);
 
 export interface CellHooks {
   monaco: () => MonacoModule | undefined;
-  onChange: (cell: CellView) => void;
-  onRunRequest: (cell: CellView) => void;
-  onSelect: (cell: CellView, mode: 'command' | 'edit') => void;
-  onEditorKey: (cell: CellView, e: KeyboardEvent) => boolean;
+  /** The editor's text changed (typing, undo in the editor). */
+  onSource: (id: string, source: string) => void;
+  /** A pointer press on the cell outside its editor: select it (Shift extends the selection). */
+  onPointerSelect: (id: string, extend: boolean) => void;
+  /** The editor got the focus: edit mode on this cell. */
+  onEditorFocus: (id: string) => void;
+  onEditorBlur: (id: string) => void;
+  /** A double click on rendered markdown: edit it. */
+  onEditRequest: (id: string) => void;
+  /** Keys typed in the editor; true when a command took them. */
+  onEditorKey: (id: string, e: KeyboardEvent) => boolean;
 }
 
 /**
- * One notebook cell on screen: its source (a Monaco model for code cells, so TypeScript sees every
- * cell), its outputs, execution count and timing. Monaco editors are mounted when the cell scrolls
- * into view or is clicked, so large notebooks open quickly.
+ * One cell on screen, rendered from its CellModel: `update(cell)` compares with what it showed and
+ * redraws only the parts that changed (new outputs are appended, a growing stream grows in place).
+ * A code cell's text lives in a Monaco model (so TypeScript sees every cell) once Monaco has loaded;
+ * editors are mounted when the cell scrolls into view or is clicked, so large notebooks open quickly.
  */
 export class CellView {
   readonly el: HTMLElement;
@@ -29,207 +35,193 @@ export class CellView {
   readonly outputArea: HTMLElement;
   private readonly countEl: HTMLElement;
   private readonly timeEl: HTMLElement;
-  private text: string;
+  /** Where the page puts the cell toolbar while this cell is the active one. */
+  readonly toolbarSlot: HTMLElement;
+  private cell: CellModel;
+  private index = -1;
   model?: MonacoEditor.ITextModel;
   editor?: MonacoEditor.IStandaloneCodeEditor;
-  outputs: Output[];
-  executionCount: number | null;
-  metadata: Record<string, unknown>;
-  attachments?: Record<string, unknown>;
-  state: RunState = 'idle';
-  private startedAt = 0;
   private ticker?: number;
-  editing = false;
+  /** Set while the view itself writes to the Monaco model, so that write is not reported back as an edit. */
+  private writing = false;
 
   constructor(
-    readonly id: string,
-    public type: CellType,
-    cell: Partial<Cell> & { source?: string | string[] },
+    cell: CellModel,
     private readonly hooks: CellHooks,
   ) {
-    this.text = joinSource(cell.source ?? '');
-    this.metadata = { ...(cell.metadata ?? {}) };
-    this.outputs = cell.cell_type === 'code' ? [...cell.outputs!] : [];
-    this.executionCount = cell.cell_type === 'code' ? (cell.execution_count ?? null) : null;
-    if (cell.cell_type === 'markdown' && cell.attachments) this.attachments = cell.attachments;
-
-    const runButton = h('button', { class: 'icon run-cell', type: 'button', 'aria-label': 'Run cell', title: 'Run cell (Shift+Enter)' }, '▶');
-    runButton.addEventListener('click', (e) => {
-      e.stopPropagation();
-      hooks.onRunRequest(this);
-    });
-    this.countEl = h('div', { class: 'count', 'aria-label': 'Execution count' });
+    this.cell = cell;
+    this.countEl = h('div', { class: 'count' });
     this.editorHost = h('div', { class: 'editor-host' });
-    this.rendered = h('div', { class: 'markdown-rendered', title: 'Double-click to edit' });
+    this.rendered = h('div', { class: 'markdown-rendered', title: 'Double-click or press Enter to edit' });
     this.timeEl = h('span', { class: 'time' });
-    this.outputArea = h('div', { class: 'outputs', 'aria-label': 'Cell output', 'aria-live': 'polite' });
+    this.outputArea = h('div', { class: 'outputs', 'aria-live': 'polite' });
+    this.toolbarSlot = h('div', { class: 'cell-toolbar-slot' });
     this.el = h(
       'section',
-      { class: `cell ${type}`, tabindex: '-1', 'data-cell-id': id, role: 'group' },
-      h('div', { class: 'gutter' }, runButton, this.countEl),
-      h('div', { class: 'body' }, this.editorHost, this.rendered, h('div', { class: 'cell-footer' }, this.timeEl), this.outputArea),
+      { class: `cell ${cell.type}`, tabindex: '-1', 'data-cell-id': cell.id },
+      h('div', { class: 'gutter' }, this.countEl),
+      h('div', { class: 'body' }, this.toolbarSlot, this.editorHost, this.rendered, h('div', { class: 'cell-footer' }, this.timeEl), this.outputArea),
     );
     this.el.addEventListener('mousedown', (e) => {
-      if (!(e.target as HTMLElement).closest('.monaco-editor')) hooks.onSelect(this, 'command');
+      const target = e.target as HTMLElement;
+      if (target.closest('.monaco-editor, .cell-toolbar, a, button')) return;
+      if (e.shiftKey) e.preventDefault(); // no text selection: Shift+click selects cells
+      hooks.onPointerSelect(this.cell.id, e.shiftKey);
     });
-    this.editorHost.addEventListener('mousedown', () => {
-      if (!this.editor) {
+    this.editorHost.addEventListener('mousedown', (e) => {
+      if (!this.editor && !e.shiftKey) {
         this.mount();
         queueMicrotask(() => this.focusEditor());
       }
     });
-    this.rendered.addEventListener('dblclick', () => this.startEditing());
-    this.refresh();
+    this.rendered.addEventListener('dblclick', () => hooks.onEditRequest(this.cell.id));
+    this.renderSource();
+    this.renderRun();
+    this.renderOutputs([]);
   }
 
-  get source(): string {
-    return this.model ? this.model.getValue() : this.text;
+  get id(): string {
+    return this.cell.id;
   }
 
-  setLabel(index: number): void {
-    this.el.setAttribute('aria-label', `Cell ${index + 1}, ${this.type}`);
+  get type(): CellModel['type'] {
+    return this.cell.type;
+  }
+
+  setIndex(index: number): void {
+    if (index === this.index) return;
+    this.index = index;
+    this.el.setAttribute('aria-label', `Cell ${index + 1}, ${this.cell.type}`);
+    this.el.setAttribute('role', 'group');
+  }
+
+  /** Shows a new state of the cell, redrawing only what changed. */
+  update(cell: CellModel): void {
+    const before = this.cell;
+    if (before === cell) return;
+    this.cell = cell;
+    if (before.type !== cell.type) {
+      this.el.classList.remove(before.type);
+      this.el.classList.add(cell.type);
+      this.el.setAttribute('aria-label', `Cell ${this.index + 1}, ${cell.type}`);
+      this.unmount();
+      this.model?.dispose();
+      this.model = undefined;
+      if (cell.type === 'code') this.ensureModel();
+    } else if (before.source !== cell.source && this.model && this.model.getValue() !== cell.source) {
+      // Changed by a command (not by typing here): the editor follows.
+      this.writing = true;
+      this.model.setValue(cell.source);
+      this.writing = false;
+    }
+    if (before.type !== cell.type || before.editing !== cell.editing) {
+      if (cell.type === 'markdown' && !cell.editing) this.unmount();
+      this.renderSource();
+    } else if (before.source !== cell.source && !this.editor) this.renderSource();
+    if (before.outputs !== cell.outputs) this.renderOutputs(before.outputs);
+    if (before.run !== cell.run || before.executionCount !== cell.executionCount || before.result !== cell.result || before.startedAt !== cell.startedAt || before.type !== cell.type) {
+      this.renderRun();
+    }
   }
 
   /** Creates the Monaco model (code cells get one up front so cross-cell types resolve). */
   ensureModel(): void {
     const m = this.hooks.monaco();
     if (!m || this.model) return;
-    this.model = m.createModel(this.id, this.text, this.type === 'code' ? 'typescript' : 'markdown');
-    this.model.onDidChangeContent(() => this.hooks.onChange(this));
+    this.model = m.createModel(this.cell.id, this.cell.source, this.cell.type === 'code' ? 'typescript' : 'markdown');
+    this.model.onDidChangeContent(() => {
+      if (!this.writing) this.hooks.onSource(this.cell.id, this.model!.getValue());
+    });
   }
 
   /** Replaces the placeholder with a Monaco editor. */
   mount(): void {
     const m = this.hooks.monaco();
-    if (!m || this.editor || (this.type === 'markdown' && !this.editing)) return;
+    if (!m || this.editor || (this.cell.type === 'markdown' && !this.cell.editing)) return;
     this.ensureModel();
     this.editorHost.replaceChildren();
-    this.editor = m.createEditor(this.editorHost, this.model!, `${this.type === 'code' ? 'Code' : 'Markdown'} editor`);
+    this.editor = m.createEditor(this.editorHost, this.model!, `${this.cell.type === 'code' ? 'Code' : this.cell.type === 'markdown' ? 'Markdown' : 'Raw'} editor, cell ${this.index + 1}`);
     this.editor.onKeyDown((e) => {
-      if (this.hooks.onEditorKey(this, e.browserEvent)) {
+      if (this.hooks.onEditorKey(this.cell.id, e.browserEvent)) {
         e.preventDefault();
         e.stopPropagation();
       }
     });
-    this.editor.onDidFocusEditorText(() => this.hooks.onSelect(this, 'edit'));
+    this.editor.onDidFocusEditorText(() => this.hooks.onEditorFocus(this.cell.id));
+    this.editor.onDidBlurEditorText(() => this.hooks.onEditorBlur(this.cell.id));
   }
 
   focusEditor(): void {
-    if (this.type === 'markdown' && !this.editing) return this.startEditing();
     this.mount();
     this.editor?.focus();
-  }
-
-  startEditing(): void {
-    if (this.type !== 'markdown') return this.focusEditor();
-    this.editing = true;
-    this.refresh();
-    this.mount();
-    this.editor?.focus();
-  }
-
-  /** Markdown "run": leave the editor and show the rendered text. */
-  renderMarkdown(): void {
-    if (this.type !== 'markdown') return;
-    this.text = this.source;
-    this.editing = false;
-    this.unmount();
-    this.refresh();
   }
 
   unmount(): void {
-    this.editor?.dispose();
+    if (!this.editor) return;
+    this.editor.dispose();
     this.editor = undefined;
-    this.refreshPlaceholder();
+    this.renderSource();
   }
 
-  changeType(type: CellType): void {
-    if (type === this.type) return;
-    this.text = this.source;
-    this.unmount();
-    this.model?.dispose();
-    this.model = undefined;
-    this.type = type;
-    this.el.classList.remove('code', 'markdown', 'raw');
-    this.el.classList.add(type);
-    if (type !== 'code') {
-      this.outputs = [];
-      this.executionCount = null;
-    }
-    this.editing = false;
-    if (type === 'code') this.ensureModel();
-    this.refresh();
-  }
-
-  private refreshPlaceholder(): void {
-    if (this.editor) return;
-    const source = this.source;
-    this.editorHost.replaceChildren(h('pre', { class: 'placeholder', 'aria-label': 'Cell source' }, source || ' '));
-  }
-
-  /** Re-renders everything but the editor: markdown view, count, outputs, timing. */
-  refresh(): void {
-    const markdownView = this.type === 'markdown' && !this.editing;
+  /** Markdown shows rendered unless being edited; everything else shows its source (placeholder or editor). */
+  private renderSource(): void {
+    const markdownView = this.cell.type === 'markdown' && !this.cell.editing;
     this.editorHost.hidden = markdownView;
     this.rendered.hidden = !markdownView;
     if (markdownView) {
-      const source = this.source.trim();
+      const source = this.cell.source.trim();
       this.rendered.innerHTML = source ? markdownToHtml(source) : '<p class="empty-markdown">Empty markdown cell: double-click to edit</p>';
-    } else this.refreshPlaceholder();
-    this.renderCount();
-    this.outputArea.replaceChildren(...this.outputs.map(renderOutput));
-  }
-
-  private renderCount(): void {
-    this.countEl.textContent = this.type !== 'code' ? '' : this.state !== 'idle' ? '[*]' : `[${this.executionCount ?? ' '}]`;
-    this.el.classList.toggle('running', this.state === 'running');
-    this.el.classList.toggle('queued', this.state === 'queued');
-  }
-
-  clearOutputs(): void {
-    this.outputs = [];
-    this.outputArea.replaceChildren();
-    this.timeEl.textContent = '';
-  }
-
-  setQueued(): void {
-    this.state = 'queued';
-    this.clearOutputs();
-    this.renderCount();
-  }
-
-  setRunning(at: number): void {
-    this.state = 'running';
-    this.startedAt = at;
-    this.renderCount();
-    window.clearInterval(this.ticker);
-    const tick = () => (this.timeEl.textContent = `running ${formatDuration(Date.now() - this.startedAt)}`);
-    tick();
-    this.ticker = window.setInterval(tick, 100);
-  }
-
-  addOutput(output: Output): void {
-    appendOutput(this.outputs, this.outputArea, output);
-  }
-
-  finish(status: 'ok' | 'error' | 'aborted', executionCount: number | null, durationMs: number): void {
-    window.clearInterval(this.ticker);
-    const wasRunning = this.state === 'running';
-    this.state = 'idle';
-    if (executionCount !== null) this.executionCount = executionCount;
-    this.renderCount();
-    this.timeEl.textContent =
-      status === 'aborted' && !wasRunning ? 'not run' : `${status === 'ok' ? '✓' : status === 'error' ? '✗' : '■'} ${formatDuration(durationMs)}`;
-    this.timeEl.dataset.status = status;
-  }
-
-  toJSON(): Cell {
-    const source = this.source;
-    if (this.type === 'code') {
-      return { id: this.id, cell_type: 'code', source, metadata: this.metadata, execution_count: this.executionCount, outputs: this.outputs };
+    } else if (!this.editor) {
+      this.editorHost.replaceChildren(h('pre', { class: 'placeholder' }, this.cell.source || ' '));
     }
-    if (this.type === 'markdown') return { id: this.id, cell_type: 'markdown', source, metadata: this.metadata, ...(this.attachments ? { attachments: this.attachments } : {}) };
-    return { id: this.id, cell_type: 'raw', source, metadata: this.metadata };
+  }
+
+  private renderRun(): void {
+    const { run, type, executionCount, result } = this.cell;
+    this.countEl.textContent = type !== 'code' ? '' : run !== 'idle' ? '[*]' : `[${executionCount ?? ' '}]`;
+    this.el.classList.toggle('running', run === 'running');
+    this.el.classList.toggle('queued', run === 'queued');
+    window.clearInterval(this.ticker);
+    if (run === 'running') {
+      const started = this.cell.startedAt ?? Date.now();
+      const tick = () => (this.timeEl.textContent = `running ${formatDuration(Date.now() - started)}`);
+      tick();
+      this.ticker = window.setInterval(tick, 100);
+      delete this.timeEl.dataset.status;
+    } else if (result) {
+      const mark = result.status === 'ok' ? '✓' : result.status === 'error' ? '✗' : '■';
+      this.timeEl.textContent = result.notRun ? 'not run' : `${mark} ${formatDuration(result.durationMs)}`;
+      this.timeEl.dataset.status = result.status;
+    } else {
+      this.timeEl.textContent = '';
+      delete this.timeEl.dataset.status;
+    }
+  }
+
+  /** New outputs appended, a stream that grew extended in place, anything else redrawn. */
+  private renderOutputs(before: readonly Output[]): void {
+    const after = this.cell.outputs;
+    const area = this.outputArea;
+    const samePrefix = (n: number) => after.slice(0, n).every((o, i) => o === before[i]);
+    const last = after.at(-1);
+    const previous = before.at(-1);
+    if (after.length === before.length + 1 && area.childElementCount === before.length && samePrefix(before.length)) {
+      area.append(renderOutput(last!));
+    } else if (
+      after.length === before.length &&
+      after.length > 0 &&
+      last?.output_type === 'stream' &&
+      previous?.output_type === 'stream' &&
+      last.name === previous.name &&
+      area.childElementCount === after.length &&
+      samePrefix(after.length - 1) &&
+      mimeText(last.text).startsWith(mimeText(previous.text))
+    ) {
+      area.lastElementChild!.append(stripAnsi(mimeText(last.text).slice(mimeText(previous.text).length)));
+    } else {
+      area.replaceChildren(...after.map(renderOutput));
+    }
+    watchOverflow(area, () => this.index);
   }
 
   dispose(): void {
@@ -238,6 +230,33 @@ export class CellView {
     this.model?.dispose();
     this.el.remove();
   }
+}
+
+/**
+ * A scrolling output (a wide table) must be reachable from the keyboard (axe: scrollable-region-focusable):
+ * it gets a tab stop and a name only while its content is wider than the cell. Checked once per frame for
+ * every output area that changed.
+ */
+const overflowChecks = new Map<HTMLElement, () => number>();
+function watchOverflow(area: HTMLElement, index: () => number): void {
+  if (!overflowChecks.size) {
+    requestAnimationFrame(() => {
+      for (const [el, i] of overflowChecks) {
+        const scrolls = el.scrollWidth > el.clientWidth + 1;
+        if (scrolls) {
+          el.tabIndex = 0;
+          el.setAttribute('role', 'region');
+          el.setAttribute('aria-label', `Output of cell ${i() + 1}, scrolls sideways`);
+        } else if (el.hasAttribute('tabindex')) {
+          el.removeAttribute('tabindex');
+          el.removeAttribute('role');
+          el.removeAttribute('aria-label');
+        }
+      }
+      overflowChecks.clear();
+    });
+  }
+  overflowChecks.set(area, index);
 }
 
 export function formatDuration(ms: number): string {

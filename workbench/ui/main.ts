@@ -1,13 +1,14 @@
 import { renderList } from './list.ts';
 import { NotebookPage } from './notebook.ts';
+import { route } from './paths.ts';
 
-/** Entry point: the list at /, a notebook at /notebooks/<name>. */
+/** Entry point: the file browser at / and /tree/<folder>, a notebook at /notebooks/<folder>/<name>. */
 const app = document.getElementById('app')!;
-const match = /^\/notebooks\/([^/]+)$/.exec(location.pathname);
-if (match) {
-  const page = new NotebookPage(decodeURIComponent(match[1]!), app);
+const where = route(location.pathname);
+if (where.page === 'notebook') {
+  const page = new NotebookPage(where.name, app);
   (window as unknown as { trailbook: NotebookPage }).trailbook = page;
   void page.load();
 } else {
-  void renderList(app);
+  void renderList(app, where.folder);
 }

@@ -1,109 +1,113 @@
 import type { Notebook } from '../../notebook/format.ts';
 import type { ServerMessage, SessionStatus } from '../kernels.ts';
-import { api, ApiError } from './api.ts';
-import { CellView, type CellType } from './cells.ts';
+import { api } from './api.ts';
+import { CommandRegistry, type Mode } from './commands.ts';
+import { confirmDialog, promptDialog } from './dialog.ts';
 import { h, toast } from './dom.ts';
 import { KernelConnection } from './kernel.ts';
 import { loadMonaco, type MonacoApi } from './monaco.ts';
+import { CELL_TOOLBAR, HEADER_TOOLBAR, ICONS, registerNotebookCommands, TOOLBAR, type NotebookActions } from './notebook-commands.ts';
+import { NotebookModel } from './notebook-model.ts';
+import { NotebookView } from './notebook-view.ts';
+import { openKeyHelp, openPalette } from './palette.ts';
+import { baseName, folderHref, folderOf, notebookHref } from './paths.ts';
+import { Saver } from './saver.ts';
 import { showSharePanel } from './share-panel.ts';
+import { currentTheme, initTheme, onThemeChange, themeToggle, toggleTheme, type Theme } from './theme.ts';
+import { Toolbar } from './toolbar.ts';
 
-type MonacoModule = MonacoApi;
-
-const newId = (): string => crypto.randomUUID().replace(/-/g, '').slice(0, 12);
+const KERNEL_LABELS: Record<SessionStatus, string> = { off: 'No kernel', starting: 'Starting', idle: 'Idle', busy: 'Busy', dead: 'Dead' };
+const title = (name: string) => baseName(name).replace(/\.ipynb$/, '');
 
 /**
- * The notebook page: toolbar, cells, kernel connection, Jupyter keyboard habits, autosave with
- * conflict detection, share link.
+ * The notebook page, composing the parts: the model (cells and selection), the command registry
+ * (every action and key), the views (cell list, toolbars), the kernel connection and the saver. It
+ * holds the effects the commands need (running, kernel, dialogs, rename, share) and routes keys to
+ * the registry in the right mode; it has no cell logic of its own.
  */
 export class NotebookPage {
-  private cells: CellView[] = [];
-  private selected = 0;
-  private mode: 'command' | 'edit' = 'command';
-  private monaco?: MonacoModule;
-  private kernel!: KernelConnection;
-  private version: string | null = null;
-  private metadata: Record<string, unknown> = {};
-  private nbformatMinor = 5;
-  private changeCounter = 0;
-  private savedCounter = 0;
-  private saving?: Promise<void>;
-  private autosaveTimer?: number;
-  private conflict = false;
-  private lastD = 0;
-  private observer: IntersectionObserver;
-
+  readonly model = new NotebookModel();
+  readonly registry = new CommandRegistry();
+  private kernel?: KernelConnection;
+  private monaco?: MonacoApi;
+  private kernelStatus: SessionStatus = 'off';
+  private saver?: Saver;
+  private readonly view: NotebookView;
+  private readonly toolbar: Toolbar;
+  private readonly cellToolbar: Toolbar;
   private readonly root: HTMLElement;
-  private readonly list: HTMLElement;
   private readonly titleEl: HTMLElement;
-  private readonly saveState: HTMLElement;
+  private readonly crumbs: HTMLElement;
   private readonly kernelState: HTMLElement;
   private readonly banner: HTMLElement;
+  private readonly notices: HTMLElement;
 
   constructor(
     private name: string,
     private readonly container: HTMLElement,
   ) {
-    const button = (label: string, text: string, onClick: () => void, extra: Record<string, string> = {}) =>
-      h('button', { type: 'button', 'aria-label': label, title: label, ...extra, onclick: () => onClick() }, text);
-    this.titleEl = h('h1', { class: 'nb-title' }, name.replace(/\.ipynb$/, ''));
-    this.saveState = h('span', { class: 'save-state', role: 'status', 'aria-live': 'polite', 'data-state': 'saved' }, 'Saved');
-    this.kernelState = h('span', { class: 'kernel-state', role: 'status', 'aria-label': 'Kernel status: no kernel', 'data-status': 'off' }, h('span', { class: 'dot' }), h('span', { class: 'label' }, 'No kernel'));
-    this.banner = h('div', { class: 'banner', role: 'alert', hidden: true });
-    this.list = h('div', { class: 'cells', role: 'region', 'aria-label': 'Cells' });
-    const toolbar = h(
-      'div',
-      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Notebook actions' },
-      button('Save', 'Save', () => void this.save()),
-      h('span', { class: 'sep' }),
-      button('Add code cell', '+ Code', () => this.insert(this.selected + 1, 'code', true)),
-      button('Add markdown cell', '+ Markdown', () => this.insert(this.selected + 1, 'markdown', true)),
-      h('span', { class: 'sep' }),
-      button('Run cell', '▶ Run', () => this.runSelected('next')),
-      button('Run all', 'Run all', () => this.runAll()),
-      button('Run above', 'Run above', () => this.runAbove()),
-      button('Clear outputs', 'Clear outputs', () => this.clearOutputs()),
-      h('span', { class: 'sep' }),
-      button('Interrupt', '■ Interrupt', () => this.kernel.send({ type: 'interrupt' })),
-      button('Restart', '↻ Restart', () => this.restart()),
-      button('Shut down kernel', 'Shut down', () => this.kernel.send({ type: 'shutdown' }), { class: 'subtle' }),
-      h('span', { class: 'spacer' }),
-      this.kernelState,
-      this.saveState,
-      button('Share', 'Share', () => void this.share(), { class: 'primary' }),
+    initTheme();
+    registerNotebookCommands(this.registry, this.actions());
+    this.toolbar = new Toolbar(this.registry, TOOLBAR, { label: 'Notebook actions', className: 'toolbar-main', icons: ICONS });
+    this.cellToolbar = new Toolbar(this.registry, CELL_TOOLBAR, {
+      label: 'Cell actions',
+      className: 'cell-toolbar',
+      icons: ICONS,
+      iconOnly: true,
+      args: () => ({ cellId: this.model.activeCell?.id }),
+    });
+    this.view = new NotebookView(this.model, this.cellHooks(), this.cellToolbar.el);
+    this.titleEl = h('h1', { class: 'nb-title' }, title(name));
+    this.crumbs = h('span', { class: 'crumbs' });
+    this.kernelState = h(
+      'span',
+      { class: 'kernel-state', role: 'status', 'aria-label': 'Kernel status: no kernel', 'data-status': 'off' },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      h('span', { class: 'label' }, 'Kernel: no kernel'),
     );
+    this.banner = h('div', { class: 'banner', hidden: true });
+    this.notices = h('div', { class: 'banner info notices', role: 'status', hidden: true });
+    const header = new Toolbar(this.registry, HEADER_TOOLBAR, { label: 'Notebook file', className: 'toolbar-side', extra: Object.fromEntries(HEADER_TOOLBAR.map((id) => [id, 'subtle'])) });
+    const share = new Toolbar(this.registry, ['notebook:share'], { label: 'Sharing', className: 'toolbar-side', extra: { 'notebook:share': 'primary' } });
+    const toolbarRow = h('div', { class: 'toolbar' }, this.toolbar.el, h('span', { class: 'spacer' }), this.kernelState, share.el);
     this.root = h(
       'div',
-      { class: 'notebook-page' },
+      { class: 'notebook-page', 'data-mode': 'command' },
       h(
         'header',
         { class: 'topbar' },
-        h('a', { class: 'brand', href: '/', 'aria-label': 'All notebooks' }, 'Trailbook'),
-        h('span', { class: 'crumb' }, '/'),
+        h('a', { class: 'brand', href: '/' }, 'Trailbook'),
+        this.crumbs,
         this.titleEl,
-        button('Rename notebook', 'Rename', () => void this.rename(), { class: 'subtle' }),
+        header.el,
+        h('span', { class: 'spacer' }),
+        themeToggle(),
       ),
-      toolbar,
+      toolbarRow,
+      this.notices,
       this.banner,
-      h('main', { class: 'notebook' }, this.list),
+      h('main', { class: 'notebook', 'aria-label': 'Cells' }, this.view.el),
     );
-    this.observer = new IntersectionObserver(
-      (entries) => {
-        for (const entry of entries) {
-          if (!entry.isIntersecting) continue;
-          const cell = this.cells.find((c) => c.el === entry.target);
-          if (cell && this.monaco) cell.mount();
-        }
-      },
-      { rootMargin: '600px 0px' },
-    );
-    document.addEventListener('keydown', (e) => this.onDocumentKey(e));
-    window.addEventListener('beforeunload', (e) => {
-      if (this.dirty) e.preventDefault();
+    this.model.onChange((change) => {
+      this.view.render();
+      this.root.dataset.mode = this.model.mode;
+      this.toolbar.refresh();
+      this.cellToolbar.refresh({ cellId: this.model.activeCell?.id });
+      header.refresh();
+      share.refresh();
+      if (change.content) this.saver?.changed();
     });
+    this.showCrumbs();
+    onThemeChange((theme) => this.applyEditorTheme(theme));
+    document.addEventListener('keydown', (e) => this.onDocumentKey(e));
   }
 
-  private get dirty(): boolean {
-    return this.changeCounter !== this.savedCounter;
+  private showCrumbs(): void {
+    const parts = folderOf(this.name) ? folderOf(this.name).split('/') : [];
+    this.crumbs.replaceChildren(
+      h('span', { class: 'crumb', 'aria-hidden': 'true' }, '/'),
+      ...parts.flatMap((part, i) => [h('a', { href: folderHref(parts.slice(0, i + 1).join('/')) }, part), h('span', { class: 'crumb', 'aria-hidden': 'true' }, '/')]),
+    );
   }
 
   async load(): Promise<void> {
@@ -117,300 +121,159 @@ export class NotebookPage {
       );
       return;
     }
-    document.title = `${this.name.replace(/\.ipynb$/, '')} · Trailbook`;
-    this.version = opened.version;
-    this.metadata = opened.notebook.metadata;
-    this.nbformatMinor = opened.notebook.nbformat_minor;
-    const hooks = this.cellHooks();
-    this.cells = opened.notebook.cells.map((c) => new CellView(c.id, c.cell_type, c, hooks));
-    if (!this.cells.length) this.cells.push(new CellView(newId(), 'code', { source: '' }, hooks));
-    this.list.replaceChildren(...this.cells.map((c) => c.el));
-    this.relabel();
+    document.title = `${title(this.name)} · Trailbook`;
+    this.model.load(opened.notebook);
+    this.saver = new Saver(() => ({ name: this.name, revision: this.model.revision, toNotebook: () => this.model.toNotebook() }), opened.version, this.banner);
+    this.kernelState.before(this.saver.statusEl);
+    this.showNotices(opened.notices ?? []);
     this.container.replaceChildren(this.root);
-    this.select(0, 'command', false);
-    this.kernel = new KernelConnection(this.name, (m) => this.onKernel(m), (up) => this.root.classList.toggle('disconnected', !up));
+    this.connect();
 
-    this.monaco = await monacoPromise;
-    for (const cell of this.cells) if (cell.type === 'code') cell.ensureModel();
-    for (const cell of this.cells) this.observer.observe(cell.el);
+    const monaco = await monacoPromise;
+    this.monaco = monaco;
+    this.view.setMonaco(monaco);
+    this.applyEditorTheme();
     this.root.dataset.ready = 'true';
-    void this.monaco.loadKernelTypes();
+    void monaco.loadKernelTypes();
   }
 
-  private cellHooks() {
-    return {
-      monaco: () => this.monaco,
-      onChange: () => this.markDirty(),
-      onRunRequest: (cell: CellView) => {
-        this.select(this.cells.indexOf(cell), 'command', false);
-        this.run(cell);
-      },
-      onSelect: (cell: CellView, mode: 'command' | 'edit') => this.select(this.cells.indexOf(cell), mode, false),
-      onEditorKey: (cell: CellView, e: KeyboardEvent) => this.onEditorKey(cell, e),
-    };
+  /** What the loader changed on the way in (an older nbformat, another kernel's notebook): shown once, dismissible. */
+  private showNotices(notices: string[]): void {
+    if (!notices.length) return;
+    this.notices.replaceChildren(
+      h('span', { class: 'notices-title' }, 'When opening this notebook: '),
+      h('ul', {}, ...notices.map((n) => h('li', {}, n))),
+      h('button', { type: 'button', class: 'subtle', onclick: () => (this.notices.hidden = true) }, 'Dismiss'),
+    );
+    this.notices.hidden = false;
   }
 
-  private relabel(): void {
-    this.cells.forEach((c, i) => c.setLabel(i));
+  /** The editor's theme follows the page's (editors created later read it from <html data-theme>). */
+  private applyEditorTheme(theme: Theme = currentTheme()): void {
+    this.monaco?.monaco.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs');
   }
 
-  private select(index: number, mode: 'command' | 'edit', focus = true): void {
-    if (!this.cells.length) return;
-    this.selected = Math.max(0, Math.min(index, this.cells.length - 1));
-    this.mode = mode;
-    this.cells.forEach((c, i) => c.el.classList.toggle('selected', i === this.selected));
-    this.root.dataset.mode = mode;
-    const cell = this.cells[this.selected]!;
-    if (!focus) return;
-    if (mode === 'edit') cell.focusEditor();
-    else {
-      cell.el.focus({ preventScroll: true });
-      cell.el.scrollIntoView({ block: 'nearest' });
-    }
-  }
-
-  private insert(index: number, type: CellType, edit: boolean): CellView {
-    const cell = new CellView(newId(), type, { source: '' }, this.cellHooks());
-    if (type === 'markdown') cell.editing = true;
-    this.cells.splice(index, 0, cell);
-    const before = this.list.children[index];
-    if (before) this.list.insertBefore(cell.el, before);
-    else this.list.append(cell.el);
-    cell.refresh();
-    if (this.monaco) {
-      if (type === 'code') cell.ensureModel();
-      this.observer.observe(cell.el);
-    }
-    this.relabel();
-    this.markDirty();
-    this.select(index, edit ? 'edit' : 'command');
-    return cell;
-  }
-
-  private remove(index: number): void {
-    const [cell] = this.cells.splice(index, 1);
-    if (!cell) return;
-    this.observer.unobserve(cell.el);
-    cell.dispose();
-    if (!this.cells.length) this.insert(0, 'code', false);
-    this.relabel();
-    this.markDirty();
-    this.select(Math.min(index, this.cells.length - 1), 'command');
-  }
-
-  private move(delta: number): void {
-    const from = this.selected;
-    const to = from + delta;
-    if (to < 0 || to >= this.cells.length) return;
-    const [cell] = this.cells.splice(from, 1);
-    this.cells.splice(to, 0, cell!);
-    this.list.replaceChildren(...this.cells.map((c) => c.el));
-    this.relabel();
-    this.markDirty();
-    this.select(to, 'command');
-  }
-
-  // ── running ──────────────────────────────────────────────────────────────
-  private run(cell: CellView): void {
-    if (cell.type === 'markdown') {
-      cell.renderMarkdown();
-      return;
-    }
-    if (cell.type !== 'code') return;
-    cell.setQueued();
-    this.markDirty();
-    this.kernel.send({ type: 'execute', cellId: cell.id, code: cell.source });
-  }
-
-  private runSelected(then: 'stay' | 'next' | 'insert'): void {
-    const cell = this.cells[this.selected];
-    if (!cell) return;
-    this.run(cell);
-    if (then === 'insert') this.insert(this.selected + 1, 'code', true);
-    else if (then === 'next') {
-      if (this.selected === this.cells.length - 1) this.insert(this.selected + 1, 'code', true);
-      else this.select(this.selected + 1, 'command');
-    } else this.select(this.selected, 'command');
-  }
-
-  private runAll(): void {
-    for (const cell of this.cells) this.run(cell);
-  }
-
-  private runAbove(): void {
-    for (const cell of this.cells.slice(0, this.selected)) this.run(cell);
-  }
-
-  private clearOutputs(): void {
-    for (const cell of this.cells) {
-      cell.clearOutputs();
-      cell.executionCount = null;
-      cell.refresh();
-    }
-    this.markDirty();
-  }
-
-  private restart(): void {
-    this.kernel.send({ type: 'restart' });
-    toast('Restarting the kernel…');
-  }
-
-  private onKernel(message: ServerMessage): void {
-    const cell = 'cellId' in message && message.cellId ? this.cells.find((c) => c.id === message.cellId) : undefined;
-    switch (message.type) {
-      case 'status':
-        this.showKernelStatus(message.status, message.detail);
-        if (message.status === 'dead' || message.status === 'off') {
-          for (const c of this.cells) if (c.state !== 'idle') c.finish('aborted', null, 0);
-        }
-        break;
-      case 'queued':
-        if (cell && cell.state === 'idle') cell.setQueued();
-        break;
-      case 'started':
-        cell?.setRunning(message.at);
-        break;
-      case 'output':
-        if (cell) {
-          cell.addOutput(message.output);
-          this.markDirty();
-        }
-        break;
-      case 'reply':
-        if (cell) {
-          cell.finish(message.status, message.executionCount, message.durationMs);
-          this.markDirty();
-        }
-        break;
-      case 'interrupted':
-        toast(message.stateLost ? 'Kernel interrupted: it had to be restarted, so its variables are gone.' : 'Kernel interrupted.');
-        break;
-      case 'error':
-        toast(message.message, 'error');
-        break;
-    }
-  }
-
-  private showKernelStatus(status: SessionStatus, detail?: string): void {
-    const labels: Record<SessionStatus, string> = { off: 'No kernel', starting: 'Starting', idle: 'Idle', busy: 'Busy', dead: 'Dead' };
-    this.kernelState.dataset.status = status;
-    this.kernelState.setAttribute('aria-label', `Kernel status: ${labels[status].toLowerCase()}`);
-    this.kernelState.title = detail ?? `Kernel ${labels[status].toLowerCase()}`;
-    this.kernelState.querySelector('.label')!.textContent = labels[status];
-  }
-
-  // ── saving ───────────────────────────────────────────────────────────────
-  private markDirty(): void {
-    this.changeCounter++;
-    this.showSaveState();
-    window.clearTimeout(this.autosaveTimer);
-    if (!this.conflict) this.autosaveTimer = window.setTimeout(() => void this.save(), 1500);
-  }
-
-  private showSaveState(state?: 'saving' | 'error' | 'conflict'): void {
-    const s = state ?? (this.dirty ? 'unsaved' : 'saved');
-    const text = { saving: 'Saving…', error: 'Save failed', conflict: 'Not saved: conflict', unsaved: 'Unsaved changes', saved: 'Saved' }[s];
-    this.saveState.dataset.state = s;
-    this.saveState.textContent = text;
+  private connect(): void {
+    this.kernel?.close();
+    this.kernel = new KernelConnection(this.name, (m) => this.onKernel(m), (up) => this.root.classList.toggle('disconnected', !up));
   }
 
   toNotebook(): Notebook {
-    return { nbformat: 4, nbformat_minor: this.nbformatMinor, metadata: this.metadata, cells: this.cells.map((c) => c.toJSON()) };
+    return this.model.toNotebook();
   }
 
-  async save(force = false): Promise<void> {
-    if (this.saving) {
-      await this.saving;
-      if (!this.dirty && !force) return;
-    }
-    if (this.conflict && !force) return;
-    window.clearTimeout(this.autosaveTimer);
-    const counter = this.changeCounter;
-    this.showSaveState('saving');
-    this.saving = (async () => {
-      try {
-        const result = await api.save(this.name, this.toNotebook(), this.version);
-        this.version = result.version;
-        this.savedCounter = counter;
-        this.showSaveState();
-        if (this.dirty) this.autosaveTimer = window.setTimeout(() => void this.save(), 1500);
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 409) this.showConflict(err);
-        else {
-          this.showSaveState('error');
-          toast(`Save failed: ${(err as Error).message}`, 'error');
+  // ── what the commands do ─────────────────────────────────────────────────
+  private actions(): NotebookActions {
+    return {
+      model: this.model,
+      run: (ids, then) => this.run(ids, then),
+      interrupt: () => this.kernel?.send({ type: 'interrupt' }),
+      restart: (runAll) => this.restart(runAll),
+      shutdown: async () => {
+        if (await confirmDialog({ title: 'Shut down the kernel?', message: 'Its variables are lost; the next run starts a new kernel.', confirm: 'Shut down' })) {
+          this.kernel?.send({ type: 'shutdown' });
         }
-      }
-    })();
-    await this.saving;
-    this.saving = undefined;
+      },
+      kernelRunning: () => this.kernelStatus !== 'off' && this.kernelStatus !== 'dead',
+      save: () => this.saver?.save() ?? Promise.resolve(),
+      rename: () => this.rename(),
+      download: () => this.download(),
+      share: () => this.share(),
+      enterEdit: () => this.enterEdit(),
+      enterCommand: () => {
+        const cell = this.model.activeCell;
+        if (cell?.type === 'markdown') this.model.setEditing(cell.id, false);
+        this.model.setMode('command');
+        this.view.focusActive();
+      },
+      editorPopupOpen: () => Boolean(this.view.activeView?.el.querySelector('.suggest-widget.visible, .parameter-hints-widget.visible, .find-widget.visible')),
+      palette: () => openPalette(this.registry),
+      keyHelp: () => openKeyHelp(this.registry),
+      toggleTheme: () => void toggleTheme(),
+    };
   }
 
-  private showConflict(err: ApiError): void {
-    this.conflict = true;
-    this.showSaveState('conflict');
-    const current = (err.body.currentVersion as string | null | undefined) ?? null;
-    const resolve = () => {
-      this.conflict = false;
-      this.banner.hidden = true;
-    };
-    this.banner.replaceChildren(
-      h('span', {}, `${err.message}. Your changes are not saved.`),
-      h('button', { type: 'button', 'aria-label': 'Reload from disk', onclick: () => location.reload() }, 'Reload from disk'),
-      h('button', {
-        type: 'button',
-        'aria-label': 'Overwrite with my version',
-        onclick: () => {
-          resolve();
-          this.version = current;
-          void this.save(true);
-        },
-      }, 'Overwrite with mine'),
-      h('button', {
-        type: 'button',
-        'aria-label': 'Save as a copy',
-        onclick: async () => {
-          const created = await api.create(`${this.name.replace(/\.ipynb$/, '')}-conflict-${Date.now().toString(36)}.ipynb`);
-          await api.save(created.name, this.toNotebook(), created.version);
-          this.savedCounter = this.changeCounter;
-          location.href = `/notebooks/${encodeURIComponent(created.name)}`;
-        },
-      }, 'Save as copy'),
-    );
-    this.banner.classList.remove('info');
-    this.banner.hidden = false;
+  private enterEdit(): void {
+    const cell = this.model.activeCell;
+    if (!cell) return;
+    if (cell.type === 'markdown') this.model.setEditing(cell.id, true);
+    this.model.setMode('edit');
+    this.view.focusActive();
+  }
+
+  private run(ids: string[], then: 'stay' | 'next' | 'insert'): void {
+    for (const id of ids) {
+      const cell = this.model.cell(id);
+      if (!cell) continue;
+      if (cell.type === 'markdown') this.model.setEditing(id, false);
+      if (cell.type !== 'code') continue;
+      const sent = this.model.queue(id)!;
+      this.kernel?.send({ type: 'execute', cellId: id, code: sent.source });
+    }
+    const last = Math.max(...ids.map((id) => this.model.indexOf(id)), this.model.active);
+    if (then === 'insert' || (then === 'next' && last >= this.model.cells.length - 1)) {
+      this.model.insert(last + 1, 'code');
+      this.enterEdit();
+    } else if (then === 'next') {
+      this.model.select(last + 1, { mode: 'command' });
+    } else this.model.setMode('command');
+  }
+
+  private async restart(runAll: boolean): Promise<void> {
+    const ok = await confirmDialog({
+      title: runAll ? 'Restart the kernel and run all cells?' : 'Restart the kernel?',
+      message: 'All variables are lost. Outputs already shown stay until their cells run again.',
+      confirm: 'Restart',
+    });
+    if (!ok) return;
+    this.kernel?.send({ type: 'restart' });
+    toast('Restarting the kernel…');
+    if (runAll) this.run(this.model.cells.map((c) => c.id), 'stay');
   }
 
   private async rename(): Promise<void> {
-    const to = prompt('New notebook name', this.name);
-    if (!to || to === this.name) return;
+    const to = await promptDialog({ title: 'Rename notebook', label: 'New name (a folder path may come first: folder/name)', value: this.name.replace(/\.ipynb$/, ''), confirm: 'Rename' });
+    if (!to) return;
     const target = to.endsWith('.ipynb') ? to : `${to}.ipynb`;
+    if (target === this.name) return;
     try {
-      await this.save();
+      await this.saver?.save();
       await api.rename(this.name, target);
       this.name = target;
-      this.titleEl.textContent = target.replace(/\.ipynb$/, '');
-      document.title = `${target.replace(/\.ipynb$/, '')} · Trailbook`;
-      history.replaceState(null, '', `/notebooks/${encodeURIComponent(target)}`);
-      this.kernel.close();
-      this.kernel = new KernelConnection(this.name, (m) => this.onKernel(m), (up) => this.root.classList.toggle('disconnected', !up));
+      this.titleEl.textContent = title(target);
+      this.showCrumbs();
+      document.title = `${title(target)} · Trailbook`;
+      history.replaceState(null, '', notebookHref(target));
+      this.connect();
     } catch (err) {
       toast(`Rename failed: ${(err as Error).message}`, 'error');
     }
   }
 
+  /** Downloads the notebook as saved (after saving what is unsaved). */
+  private async download(): Promise<void> {
+    await this.saver?.save();
+    const link = h('a', { href: api.downloadUrl(this.name), download: baseName(this.name) });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
   private async share(): Promise<void> {
-    await this.save();
-    if (this.dirty || this.conflict) {
+    const saver = this.saver;
+    if (!saver) return;
+    await saver.save();
+    if (saver.dirty || saver.inConflict) {
       toast('Save the notebook before sharing it.', 'error');
       return;
     }
     try {
+      this.banner.removeAttribute('role');
       await showSharePanel(this.banner, {
         name: () => this.name,
         // Only adopted while nothing is unsaved: the server's change was the id alone.
         onVersion: (version) => {
-          if (!this.dirty && !this.saving) this.version = version;
+          if (!saver.dirty && !saver.busy) saver.version = version;
         },
       });
     } catch (err) {
@@ -418,92 +281,66 @@ export class NotebookPage {
     }
   }
 
-  // ── keyboard ─────────────────────────────────────────────────────────────
-  /** Keys typed inside a cell editor; returns true when handled. */
-  private onEditorKey(cell: CellView, e: KeyboardEvent): boolean {
-    if (e.key === 'Enter' && e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey) {
-      this.select(this.cells.indexOf(cell), 'command', false);
-      this.runSelected('next');
-      return true;
-    }
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-      this.select(this.cells.indexOf(cell), 'command', false);
-      this.runSelected('stay');
-      return true;
-    }
-    if (e.key === 'Enter' && e.altKey) {
-      this.select(this.cells.indexOf(cell), 'command', false);
-      this.runSelected('insert');
-      return true;
-    }
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
-      void this.save();
-      return true;
-    }
-    if (e.key === 'Escape') {
-      if (cell.el.querySelector('.suggest-widget.visible, .parameter-hints-widget.visible, .find-widget.visible')) return false;
-      if (cell.type === 'markdown') cell.renderMarkdown();
-      this.select(this.cells.indexOf(cell), 'command');
-      return true;
-    }
-    return false;
+  // ── kernel ───────────────────────────────────────────────────────────────
+  private onKernel(message: ServerMessage): void {
+    this.model.apply(message);
+    if (message.type === 'status') this.showKernelStatus(message.status, message.detail);
+    else if (message.type === 'interrupted') toast(message.stateLost ? 'Kernel interrupted: it had to be restarted, so its variables are gone.' : 'Kernel interrupted.');
+    else if (message.type === 'error') toast(message.message, 'error');
   }
 
-  /** Command mode: Jupyter's single-key shortcuts when no editor has focus. */
+  private showKernelStatus(status: SessionStatus, detail?: string): void {
+    this.kernelStatus = status;
+    this.kernelState.dataset.status = status;
+    this.kernelState.title = detail ?? `Kernel ${KERNEL_LABELS[status].toLowerCase()}`;
+    this.kernelState.setAttribute('aria-label', `Kernel status: ${KERNEL_LABELS[status].toLowerCase()}`);
+    this.kernelState.querySelector('.label')!.textContent = `Kernel: ${KERNEL_LABELS[status].toLowerCase()}`;
+    this.toolbar.refresh();
+  }
+
+  // ── keys and pointer ─────────────────────────────────────────────────────
+  private cellHooks() {
+    return {
+      onSource: (id: string, source: string) => this.model.setSource(id, source),
+      onPointerSelect: (id: string, extend: boolean) => {
+        const index = this.model.indexOf(id);
+        if (index < 0) return;
+        // The press itself focuses the cell (a Shift+click keeps the focus where it is).
+        this.model.select(index, { extend, mode: 'command' });
+      },
+      onEditorFocus: (id: string) => this.model.select(this.model.indexOf(id), { mode: 'edit' }),
+      onEditorBlur: () => {
+        // Focus moved out of every editor (a toolbar, the page): back to command mode.
+        setTimeout(() => {
+          if (!document.activeElement?.closest('.monaco-editor') && this.model.mode === 'edit') this.model.setMode('command');
+        });
+      },
+      onEditRequest: (id: string) => {
+        this.model.select(this.model.indexOf(id));
+        this.enterEdit();
+      },
+      onEditorKey: (_id: string, e: KeyboardEvent) => this.key(e, 'edit'),
+    };
+  }
+
+  /** Gives a key to the registry in a mode; after a command, the focus follows the active cell. */
+  private key(e: KeyboardEvent, mode: Mode): boolean {
+    const { result, promise } = this.registry.processKeydown(e, mode);
+    if (result === 'ignored') return false;
+    e.preventDefault();
+    void promise?.then(() => {
+      if (!document.querySelector('dialog[open]')) this.view.focusActive();
+    });
+    return true;
+  }
+
+  /** Command mode: keys pressed while no editor, field or dialog has the focus. */
   private onDocumentKey(e: KeyboardEvent): void {
+    if (!this.root.isConnected || e.defaultPrevented) return;
     const target = e.target as HTMLElement;
-    if (!this.root.isConnected) return;
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
-      e.preventDefault();
-      void this.save();
-      return;
-    }
-    if (target.closest('.monaco-editor, input, textarea, select, button, a, [contenteditable]')) return;
-    if (this.mode !== 'command' || !this.cells.length) return;
-    const key = e.key;
-    const handled = () => e.preventDefault();
-    if (key === 'Enter' && e.shiftKey) return handled(), this.runSelected('next');
-    if (key === 'Enter' && (e.ctrlKey || e.metaKey)) return handled(), this.runSelected('stay');
-    if (key === 'Enter' && e.altKey) return handled(), this.runSelected('insert');
-    if ((e.ctrlKey || e.metaKey) && e.shiftKey && (key === 'ArrowUp' || key === 'ArrowDown')) return handled(), this.move(key === 'ArrowUp' ? -1 : 1);
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    switch (key) {
-      case 'Enter':
-        handled();
-        return this.select(this.selected, 'edit');
-      case 'ArrowUp':
-      case 'k':
-        handled();
-        return this.select(this.selected - 1, 'command');
-      case 'ArrowDown':
-      case 'j':
-        handled();
-        return this.select(this.selected + 1, 'command');
-      case 'a':
-        handled();
-        this.insert(this.selected, 'code', false);
-        return;
-      case 'b':
-        handled();
-        this.insert(this.selected + 1, 'code', false);
-        return;
-      case 'd': {
-        handled();
-        const now = Date.now();
-        if (now - this.lastD < 600) {
-          this.lastD = 0;
-          this.remove(this.selected);
-        } else this.lastD = now;
-        return;
-      }
-      case 'm':
-        handled();
-        this.cells[this.selected]!.changeType('markdown');
-        return this.markDirty();
-      case 'y':
-        handled();
-        this.cells[this.selected]!.changeType('code');
-        return this.markDirty();
-    }
+    if (target.closest('dialog, .monaco-editor')) return;
+    // Fields and buttons keep their own keys; only chords with Ctrl/Cmd (save, the palette) reach the registry.
+    if (target.closest('input, textarea, select, button, a, [contenteditable]') && !(e.ctrlKey || e.metaKey)) return;
+    this.key(e, 'command');
   }
 }

@@ -49,19 +49,3 @@ export function renderOutput(output: Output): HTMLElement {
       return rich(output.data);
   }
 }
-
-/**
- * Appends an output to a cell's output area. Consecutive stream chunks of the same name are merged
- * into one block, both in the list (as Jupyter stores them) and on screen, so streaming stays cheap.
- */
-export function appendOutput(outputs: Output[], area: HTMLElement, output: Output): void {
-  const last = outputs[outputs.length - 1];
-  if (output.output_type === 'stream' && last?.output_type === 'stream' && last.name === output.name) {
-    last.text = text(last.text) + text(output.text);
-    const el = area.lastElementChild;
-    if (el) el.append(stripAnsi(text(output.text)));
-    return;
-  }
-  outputs.push(output.output_type === 'stream' ? { ...output, text: text(output.text) } : output);
-  area.append(renderOutput(output));
-}

@@ -1,0 +1,100 @@
+import { CellView, type CellHooks } from './cells.ts';
+import { h } from './dom.ts';
+import type { NotebookModel } from './notebook-model.ts';
+
+type MonacoModule = import('./monaco.ts').MonacoApi;
+
+/**
+ * The cell list on screen, kept in step with the model: `render()` makes a CellView for each new
+ * cell, drops those of removed cells, restores the order, and marks the selection, the active cell
+ * and the mode. It reads the model and never changes it; cell views call back through the hooks.
+ * Editors are mounted as cells come near the viewport, once Monaco has loaded.
+ */
+export class NotebookView {
+  readonly el: HTMLElement;
+  private readonly views = new Map<string, CellView>();
+  private order: string[] = [];
+  private monaco?: MonacoModule;
+  private readonly observer: IntersectionObserver;
+
+  constructor(
+    private readonly model: NotebookModel,
+    private readonly hooks: Omit<CellHooks, 'monaco'>,
+    private readonly cellToolbar: HTMLElement,
+  ) {
+    this.el = h('div', { class: 'cells' });
+    this.observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          const id = (entry.target as HTMLElement).dataset.cellId!;
+          if (this.monaco) this.views.get(id)?.mount();
+        }
+      },
+      { rootMargin: '600px 0px' },
+    );
+  }
+
+  /** Monaco arrived: every code cell gets its model (cross-cell types), and editors mount near the viewport. */
+  setMonaco(monaco: MonacoModule): void {
+    this.monaco = monaco;
+    for (const view of this.views.values()) if (view.type === 'code') view.ensureModel();
+    for (const view of this.views.values()) this.observer.observe(view.el);
+  }
+
+  view(id: string): CellView | undefined {
+    return this.views.get(id);
+  }
+
+  get activeView(): CellView | undefined {
+    const cell = this.model.activeCell;
+    return cell ? this.views.get(cell.id) : undefined;
+  }
+
+  render(): void {
+    const cells = this.model.cells;
+    const ids = cells.map((c) => c.id);
+    const present = new Set(ids);
+    for (const [id, view] of this.views) {
+      if (present.has(id)) continue;
+      this.observer.unobserve(view.el);
+      view.dispose();
+      this.views.delete(id);
+    }
+    cells.forEach((cell, index) => {
+      let view = this.views.get(cell.id);
+      if (!view) {
+        view = new CellView(cell, { ...this.hooks, monaco: () => this.monaco });
+        this.views.set(cell.id, view);
+        if (this.monaco) {
+          if (cell.type === 'code') view.ensureModel();
+          this.observer.observe(view.el);
+        }
+      } else view.update(cell);
+      view.setIndex(index);
+    });
+    if (ids.length !== this.order.length || ids.some((id, i) => id !== this.order[i])) {
+      this.el.replaceChildren(...ids.map((id) => this.views.get(id)!.el));
+      this.order = ids;
+    }
+    const active = this.model.active;
+    cells.forEach((cell, index) => {
+      const el = this.views.get(cell.id)!.el;
+      el.classList.toggle('selected', this.model.isSelected(index));
+      el.classList.toggle('active', index === active);
+    });
+    const activeView = this.activeView;
+    if (activeView && this.cellToolbar.parentElement !== activeView.toolbarSlot) activeView.toolbarSlot.append(this.cellToolbar);
+  }
+
+  /** Moves the focus to the active cell: its editor in edit mode, the cell itself in command mode. */
+  focusActive(): void {
+    const view = this.activeView;
+    if (!view) return;
+    if (this.model.mode === 'edit') view.focusEditor();
+    else {
+      view.el.focus({ preventScroll: true });
+      view.el.scrollIntoView({ block: 'nearest' });
+    }
+  }
+}
