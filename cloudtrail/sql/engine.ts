@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DEFAULT_CACHE_DIR } from '../config.ts';
+import { directorySignature } from '../readers/index-cache.ts';
+import { listCloudTrailFiles } from '../readers/walk.ts';
+import { SKIPPED_EXAMPLES, type SkippedInput } from '../skipped.ts';
+import { requireSelect } from './guard.ts';
+import { createCloudTrailTable, loadFiles, type LoadStats } from './load.ts';
+import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, duckdbPosition, plainValue, SqlError, truncationNotice, type SqlParam, type SqlQueryOptions, type SqlResult, type SqlRow, type SqlSource } from './result.ts';
+
+/**
+ * The local SQL engine: an embedded DuckDB database holding the `cloudtrail` table, built from the delivery files
+ * under a data directory and kept in the cache directory, named after the file list (paths, sizes, mtimes), so an
+ * unchanged directory reopens in milliseconds. The served database is opened read-only, with external access
+ * disabled and the configuration locked: a SELECT cannot read files (`read_text('/etc/passwd')`), reach the
+ * network, attach databases or turn those settings back on.
+ */
+
+/** Bumped when the table or the load changes, so older cached databases are rebuilt. */
+const FORMAT = 'trailbook-sql-1';
+
+export interface OpenSqlOptions {
+  dataDir: string;
+  /** Cache root (the database goes to `<root>/sql/`); false builds in memory. Default $TRAILBOOK_CACHE_DIR or `.cache`. */
+  cacheDir?: string | false;
+  onProgress?: (p: { phase: 'list' | 'load' | 'open'; done: number; total?: number; detail?: string }) => void;
+}
+
+export interface OpenedFrom {
+  /** The database file, or ':memory:'. */
+  path: string;
+  /** Whether the table was read from an existing database (no file was parsed). */
+  cached: boolean;
+  events: number;
+  files: number;
+  ms: number;
+}
+
+export class CloudTrailSql implements SqlSource {
+  readonly kind = 'duckdb' as const;
+  private closed = false;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    readonly skipped: SkippedInput,
+    readonly opened: OpenedFrom,
+  ) {}
+
+  async query(sql: string, params: readonly SqlParam[] = [], opts: SqlQueryOptions = {}): Promise<SqlResult> {
+    if (this.closed) throw new SqlError('the SQL engine is closed', 'engine');
+    const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
+    const conn = await this.instance.connect();
+    let timedOut = false;
+    const interrupt = () => conn.interrupt();
+    const timer = setTimeout(() => ((timedOut = true), interrupt()), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    opts.signal?.addEventListener('abort', interrupt, { once: true });
+    try {
+      if (opts.signal?.aborted) throw new SqlError('the query was cancelled', 'cancelled');
+      const prepared = await prepareSelect(conn, sql);
+      if (prepared.parameterCount !== params.length) throw new SqlError(`the query has ${prepared.parameterCount} parameter(s) ($1…) but ${params.length} value(s) were given`, 'invalid');
+      if (params.length) prepared.bind(params.map(toDuckValue));
+      const result = await prepared.stream();
+      const names = result.deduplicatedColumnNames();
+      const columns = names.map((name, i) => ({ name, type: result.columnType(i).toString() }));
+      const rows: SqlRow[] = [];
+      let truncated = false;
+      for await (const chunk of result.yieldRowsJs()) {
+        for (const r of chunk) {
+          if (rows.length === maxRows) {
+            truncated = true;
+            break;
+          }
+          const row: SqlRow = {};
+          names.forEach((n, i) => (row[n] = plainValue(r[i])));
+          rows.push(row);
+        }
+        if (truncated) break;
+      }
+      return { columns, rows, truncated, ...(truncated ? { notice: truncationNotice(maxRows) } : {}) };
+    } catch (err) {
+      if (err instanceof SqlError) throw err;
+      const message = (err as Error).message ?? String(err);
+      if (/INTERRUPT/i.test(message) || (timedOut && /interrupt/i.test(message))) {
+        if (timedOut) throw new SqlError(`the query took longer than ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms and was interrupted (timeoutMs option)`, 'timeout');
+        throw new SqlError('the query was cancelled', 'cancelled');
+      }
+      const pos = duckdbPosition(message, sql);
+      const head = message.split('\n')[0];
+      throw new SqlError(pos ? `${head} (line ${pos.line}, column ${pos.column})\n${message.split('\n').slice(1).join('\n')}`.trimEnd() : message, 'invalid', pos?.line, pos?.column, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', interrupt);
+      conn.closeSync();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.instance.closeSync();
+  }
+}
+
+/** Parses with the engine's own parser: exactly one statement, and a SELECT (WITH … SELECT included). */
+async function prepareSelect(conn: DuckDBConnection, sql: string) {
+  requireSelect(sql);
+  const extracted = await conn.extractStatements(sql);
+  if (extracted.count !== 1) throw new SqlError(`only a single SELECT (or WITH … SELECT) statement is allowed; got ${extracted.count} statements`, 'refused');
+  const prepared = await extracted.prepare(0);
+  if (prepared.statementType !== StatementType.SELECT) {
+    prepared.destroySync();
+    throw new SqlError('only SELECT (or WITH … SELECT) queries are allowed: the table is read-only', 'refused');
+  }
+  return prepared;
+}
+
+function toDuckValue(v: SqlParam): DuckDBValue {
+  if (v instanceof Date) return v.toISOString();
+  // Whole numbers bind as BIGINT (LIMIT $1, comparisons with counts); others as DOUBLE.
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  return v;
+}
+
+/** The settings that make the served database read-only and sealed (run after the table is loaded). */
+async function seal(instance: DuckDBInstance): Promise<void> {
+  const conn = await instance.connect();
+  try {
+    await conn.run('SET enable_external_access = false');
+    await conn.run('SET autoinstall_known_extensions = false');
+    await conn.run('SET autoload_known_extensions = false');
+    await conn.run('SET lock_configuration = true');
+  } finally {
+    conn.closeSync();
+  }
+}
+
+interface Meta {
+  format: string;
+  signature: string;
+  stats: LoadStats;
+  candidateFiles: number;
+  ignored: SkippedInput['ignoredExamples'];
+  ignoredCount: number;
+}
+
+function skippedOf(meta: Meta): SkippedInput {
+  return {
+    files: meta.stats.skippedFiles,
+    records: meta.stats.unusableRecords,
+    loadedRecords: meta.stats.events,
+    candidateFiles: meta.candidateFiles,
+    examples: meta.stats.examples,
+    ignored: meta.ignoredCount,
+    ignoredExamples: meta.ignored,
+  };
+}
+
+export function sqlCacheRoot(cacheDir: string | false | undefined): string | false {
+  if (cacheDir === false) return false;
+  return resolve(cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? DEFAULT_CACHE_DIR, 'sql');
+}
+
+/** Opens (building it first when the files changed) the `cloudtrail` table of `dataDir`. */
+export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSql> {
+  const t0 = performance.now();
+  o.onProgress?.({ phase: 'list', done: 0 });
+  const { files, skipped: ignored } = await listCloudTrailFiles(o.dataDir);
+  const signature = createHash('sha256').update(`${FORMAT}\0${await directorySignature(files)}`).digest('hex');
+  const metaBase = { format: FORMAT, signature, candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
+  const root = sqlCacheRoot(o.cacheDir);
+  const build = async (path: string): Promise<Meta> => {
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    try {
+      await createCloudTrailTable(conn);
+      const stats = await loadFiles(conn, files, (done, events) => o.onProgress?.({ phase: 'load', done, total: files.length, detail: `${events} events` }));
+      if (path !== ':memory:') await conn.run('CHECKPOINT');
+      return { ...metaBase, stats };
+    } finally {
+      conn.closeSync();
+      if (path !== ':memory:') instance.closeSync();
+    }
+  };
+
+  if (root === false) {
+    // In memory: build and serve the same instance.
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    let meta: Meta;
+    try {
+      await createCloudTrailTable(conn);
+      const stats = await loadFiles(conn, files, (done, events) => o.onProgress?.({ phase: 'load', done, total: files.length, detail: `${events} events` }));
+      meta = { ...metaBase, stats };
+    } finally {
+      conn.closeSync();
+    }
+    await seal(instance);
+    return new CloudTrailSql(instance, skippedOf(meta), { path: ':memory:', cached: false, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
+  }
+
+  await mkdir(root, { recursive: true });
+  const stem = createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 16);
+  const path = join(root, `${stem}-${signature.slice(0, 16)}.duckdb`);
+  const metaPath = `${path}.json`;
+  let meta = await readMeta(metaPath, signature);
+  const cached = !!meta;
+  if (!meta) {
+    // Build beside the final name and rename, so a reader never opens a half-written database.
+    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      meta = await build(tmp);
+      await rename(tmp, path);
+      await writeFile(metaPath, JSON.stringify(meta));
+    } finally {
+      await rm(tmp, { force: true });
+      await rm(`${tmp}.wal`, { force: true });
+    }
+    await removeStale(root, stem, path);
+  }
+  o.onProgress?.({ phase: 'open', done: 1, total: 1 });
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  await seal(instance);
+  return new CloudTrailSql(instance, skippedOf(meta), { path, cached, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
+}
+
+async function readMeta(path: string, signature: string): Promise<Meta | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(path, 'utf8')) as Meta;
+    if (meta.format !== FORMAT || meta.signature !== signature) return undefined;
+    await stat(path.replace(/\.json$/, ''));
+    return meta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Databases of earlier file lists of the same directory (a reader that still has one open keeps its inode). */
+async function removeStale(root: string, stem: string, keep: string): Promise<void> {
+  for (const name of await readdir(root)) {
+    const p = join(root, name);
+    // Another process may be building a .tmp one right now: only finished databases are removed.
+    if (name.startsWith(`${stem}-`) && /\.duckdb(\.json|\.wal)?$/.test(name) && p !== keep && p !== `${keep}.json`) await rm(p, { force: true });
+  }
+}

@@ -1,0 +1,175 @@
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCloudTrailSql, type CloudTrailSql } from '../../../cloudtrail/sql/engine.ts';
+import { SqlError } from '../../../cloudtrail/sql/result.ts';
+import { tableSchema } from '../../../cloudtrail/sql/schema.ts';
+import { fixtureRecords, writeFixtureDir } from '../../mcp/fixture.ts';
+import { CORRUPT_GZIP_FILE, NOT_CLOUDTRAIL_FILE, writeDirWithUnusableFiles } from '../unusable-dir.ts';
+
+const records = fixtureRecords();
+let dir: string;
+let cache: string;
+let sql: CloudTrailSql;
+
+beforeAll(async () => {
+  dir = await writeFixtureDir(records);
+  cache = await mkdtemp(join(tmpdir(), 'trailbook-sql-cache-'));
+  sql = await openCloudTrailSql({ dataDir: dir, cacheDir: cache });
+}, 60_000);
+afterAll(async () => {
+  await sql?.close();
+  await rm(cache, { recursive: true, force: true });
+});
+
+const fail = async (q: string, params: unknown[] = []): Promise<SqlError> => {
+  const err = await sql.query(q, params as never).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SqlError);
+  return err as SqlError;
+};
+
+describe('the cloudtrail table', () => {
+  it('has the columns of the Athena CloudTrail table, in its order, partitions last', async () => {
+    const r = await sql.query('SELECT * FROM cloudtrail LIMIT 0');
+    expect(r.columns.map((c) => c.name)).toEqual(tableSchema().columns.map((c) => c.name));
+    expect(r.columns.map((c) => c.name).slice(0, 6)).toEqual(['eventversion', 'useridentity', 'eventtime', 'eventsource', 'eventname', 'awsregion']);
+    expect(r.columns.find((c) => c.name === 'resources')?.type).toBe('STRUCT("arn" VARCHAR, "accountid" VARCHAR, "type" VARCHAR)[]');
+    expect(tableSchema().columns.find((c) => c.name === 'resources')?.type).toBe('ARRAY<STRUCT<arn:STRING,accountid:STRING,type:STRING>>');
+  });
+
+  it('holds every record, with counts per event name equal to the files', async () => {
+    expect(sql.opened.events).toBe(records.length);
+    const r = await sql.query('SELECT eventname, count(*) AS n FROM cloudtrail GROUP BY eventname ORDER BY eventname');
+    const expected = new Map<string, number>();
+    for (const x of records) expected.set(x.eventName, (expected.get(x.eventName) ?? 0) + 1);
+    expect(r.rows).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([eventname, n]) => ({ eventname, n })));
+    expect(r.columns).toEqual([
+      { name: 'eventname', type: 'VARCHAR' },
+      { name: 'n', type: 'BIGINT' },
+    ]);
+  });
+
+  it('keeps eventtime as ISO text, so comparisons with ISO strings work as on Athena', async () => {
+    const cut = records[100].eventTime;
+    const r = await sql.query(`SELECT count(*) AS n, min(eventtime) AS first FROM cloudtrail WHERE eventtime > '${cut}'`);
+    expect(r.rows[0]).toEqual({ n: records.filter((x) => x.eventTime > cut).length, first: records.filter((x) => x.eventTime > cut).map((x) => x.eventTime).sort()[0] });
+  });
+
+  it('reads nested identity fields, resources, JSON text columns, readonly text and the partitions', async () => {
+    const r = await sql.query(
+      `SELECT useridentity.sessioncontext.sessionissuer.username AS role, useridentity.arn AS arn, resources, requestparameters, readonly, region, "timestamp", eventid
+       FROM cloudtrail WHERE eventid = $1`,
+      [records.find((x) => x.userIdentity?.type === 'AssumedRole' && x.eventName === 'GetObject')!.eventID!],
+    );
+    const rec = records.find((x) => x.eventID === r.rows[0].eventid)!;
+    expect(r.rows[0]).toMatchObject({
+      role: 'Deployer',
+      arn: rec.userIdentity!.arn,
+      requestparameters: JSON.stringify(rec.requestParameters),
+      readonly: String(rec.readOnly),
+      region: rec.awsRegion,
+      timestamp: rec.eventTime.slice(0, 10).replace(/-/g, '/'),
+    });
+    expect(JSON.parse(r.rows[0].requestparameters as string)).toEqual(rec.requestParameters);
+  });
+
+  it('binds ${} values as parameters, never as SQL', async () => {
+    const none = await sql.query('SELECT count(*) AS n FROM cloudtrail WHERE useridentity.username = $1', ["alice' OR '1'='1"]);
+    expect(none.rows).toEqual([{ n: 0 }]);
+    const alice = await sql.query('SELECT count(*) AS n FROM cloudtrail WHERE useridentity.username = $1 LIMIT $2', ['alice', 5]);
+    expect(alice.rows[0].n).toBe(records.filter((x) => x.userIdentity?.userName === 'alice').length);
+    expect((await fail('SELECT $1, $2', [1])).message).toMatch(/2 parameter/);
+  });
+});
+
+describe('read-only, sealed queries', () => {
+  it('refuses anything but one SELECT / WITH', async () => {
+    for (const q of ['DELETE FROM cloudtrail', 'DROP TABLE cloudtrail', "ATTACH '/tmp/x.duckdb' AS x", 'SET lock_configuration = false', 'SELECT 1; SELECT 2', 'INSTALL httpfs', 'PRAGMA version', 'SHOW TABLES', 'DESCRIBE cloudtrail', '/* x */ EXPLAIN SELECT 1'])
+      expect((await fail(q)).kind, q).toBe('refused');
+    expect((await sql.query('WITH t AS (SELECT eventname FROM cloudtrail) SELECT count(*) AS n FROM t')).rows).toEqual([{ n: records.length }]);
+  });
+
+  it('cannot read files or reach the network from a SELECT', async () => {
+    for (const q of ["SELECT * FROM read_text('/etc/passwd')", "SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM read_json('https://example.com/x.json')", `SELECT * FROM read_json('${join(dir, '**', '*.json.gz')}')`]) {
+      const err = await fail(q);
+      expect(err.message, q).toMatch(/disabled by configuration|Permission Error/);
+    }
+    expect((await fail("COPY (SELECT 1) TO '/tmp/trailbook-sql-escape.csv'")).message).toMatch(/disabled|SELECT/);
+  });
+
+  it('gives the engine message with line and column for wrong SQL', async () => {
+    const err = await fail('SELECT eventname\nFROM cloudtrail\nWHERE nosuchcolumn = 1');
+    expect(err.kind).toBe('invalid');
+    expect(err.message).toMatch(/nosuchcolumn/);
+    expect([err.line, err.column]).toEqual([3, 7]);
+    expect(err.message).toMatch(/line 3, column 7/);
+    const syntax = await fail('SELECT eventname FROM cloudtrail\nWHERE eventname = = 1');
+    expect(syntax.message).toMatch(/syntax error/i);
+    expect([syntax.line, syntax.column]).toEqual([2, 19]);
+  });
+
+  it('stops at the row limit and says how to raise it', async () => {
+    const r = await sql.query('SELECT eventid FROM cloudtrail ORDER BY eventid', [], { maxRows: 10 });
+    expect(r.rows).toHaveLength(10);
+    expect(r.truncated).toBe(true);
+    expect(r.notice).toMatch(/maxRows/);
+    const all = await sql.query('SELECT eventid FROM cloudtrail');
+    expect([all.rows.length, all.truncated]).toEqual([records.length, false]);
+  });
+
+  it('interrupts a query over its time limit, and on abort', async () => {
+    const slow = 'SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3';
+    const t0 = Date.now();
+    const timed = await sql.query(slow, [], { timeoutMs: 300 }).catch((e: SqlError) => e);
+    expect(timed).toBeInstanceOf(SqlError);
+    expect((timed as SqlError).kind).toBe('timeout');
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const aborted = await sql.query(slow, [], { signal: ac.signal }).catch((e: SqlError) => e);
+    expect((aborted as SqlError).kind).toBe('cancelled');
+    // The engine still answers afterwards.
+    expect((await sql.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  }, 120_000);
+});
+
+describe('the persisted database', () => {
+  it('reopens from the cache without parsing, and rebuilds when a file changes', async () => {
+    const again = await openCloudTrailSql({ dataDir: dir, cacheDir: cache });
+    try {
+      expect(again.opened.cached).toBe(true);
+      expect((await again.query('SELECT count(*) AS n FROM cloudtrail')).rows).toEqual([{ n: records.length }]);
+    } finally {
+      await again.close();
+    }
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.json.gz'));
+    const later = new Date(Date.now() + 60_000);
+    await utimes(join(dir, files[0]), later, later);
+    const rebuilt = await openCloudTrailSql({ dataDir: dir, cacheDir: cache });
+    try {
+      expect(rebuilt.opened.cached).toBe(false);
+      // The superseded database is removed; the one in use by `sql` keeps working (open file).
+      expect((await readdir(join(cache, 'sql'))).filter((f) => f.endsWith('.duckdb'))).toHaveLength(1);
+      expect((await sql.query('SELECT count(*) AS n FROM cloudtrail')).rows).toEqual([{ n: records.length }]);
+    } finally {
+      await rebuilt.close();
+    }
+  }, 60_000);
+
+  it('counts unusable files and ignored paths like the files source', async () => {
+    const bad = await writeDirWithUnusableFiles();
+    const s = await openCloudTrailSql({ dataDir: bad, cacheDir: false });
+    try {
+      expect(s.skipped).toMatchObject({ files: 2, records: 0, loadedRecords: 240, ignored: 1 });
+      expect(s.skipped.examples.map((e) => e.file.slice(bad.length + 1)).sort()).toEqual([CORRUPT_GZIP_FILE, NOT_CLOUDTRAIL_FILE].sort());
+      expect((await s.query('SELECT count(*) AS n FROM cloudtrail')).rows).toEqual([{ n: 240 }]);
+    } finally {
+      await s.close();
+      await rm(bad, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
