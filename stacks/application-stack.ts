@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, IgnoreMode, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, IgnoreMode, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,6 +13,7 @@ import { acknowledge } from './nag.ts';
 import type { Construct } from 'constructs';
 import { APP_PORT, dataSourceEnvironment, type TrailbookConfig } from './config.ts';
 import { dockerignorePatterns, REPO_ROOT } from './paths.ts';
+import { SignIn, signInLoadBalancerName } from './sign-in.ts';
 
 /** The image's non-root user (the `node` user of the official Node.js image). */
 export const APP_UID = '1000';
@@ -29,7 +30,14 @@ export interface ApplicationStackProps extends StackProps {
   mcpFunctionUrl: lambda.IFunctionUrl;
 }
 
-/** The workbench: one Fargate task behind an ALB, notebooks on EFS, token from Secrets Manager. */
+/**
+ * Why synth warns without a certificate (README "HTTPS"): the listener is plain HTTP, so the sign-in and every
+ * notebook cross the network unencrypted.
+ */
+export const NO_CERTIFICATE_WARNING =
+  'NO HTTPS: certificateArn is not set, so the workbench is served over plain HTTP and the access token, session cookie and notebooks cross the network unencrypted. Pass -c certificateArn=<ACM certificate ARN> (README "HTTPS").';
+
+/** The workbench: one Fargate task behind an ALB, notebooks on EFS, people signed in by token or by the ALB. */
 export class ApplicationStack extends Stack {
   readonly cluster: ecs.Cluster;
   readonly service: ecs.FargateService;
@@ -45,9 +53,26 @@ export class ApplicationStack extends Stack {
     // editing the role's own policy would make IamStack depend on this stack, and IamStack is deployed first.
     const taskRole = iam.Role.fromRoleArn(this, 'TaskRole', props.taskRole.roleArn, { mutable: true });
 
-    const tokenSecret = new secretsmanager.Secret(this, 'WorkbenchToken', {
-      description: 'Trailbook workbench access token (TRAILBOOK_TOKEN)',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    // auth=token: one shared token, entered in the login form. With the ALB signing people in there is none.
+    const tokenSecret =
+      config.auth === 'token'
+        ? new secretsmanager.Secret(this, 'WorkbenchToken', {
+            description: 'Trailbook workbench access token (TRAILBOOK_TOKEN)',
+            generateSecretString: { passwordLength: 48, excludePunctuation: true },
+          })
+        : undefined;
+
+    // Created before the task: the workbench checks that sign-in tokens were signed for this load balancer.
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: true,
+      securityGroup: props.albSecurityGroup,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      dropInvalidHeaderFields: true,
+      // Cells can run for minutes while the notebook WebSocket stays quiet.
+      idleTimeout: Duration.minutes(15),
+      // Cognito compares callback URLs exactly and browsers send the host lower-case: a generated name has capitals.
+      ...(config.auth === 'cognito' ? { loadBalancerName: signInLoadBalancerName(config) } : {}),
     });
 
     // Notebooks survive task replacement: encrypted EFS, reached only through an access point as the image's user.
@@ -64,6 +89,9 @@ export class ApplicationStack extends Stack {
       enableAutomaticBackups: true,
       lifecyclePolicy: efs.LifecyclePolicy.AFTER_30_DAYS,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Not "anonymous allowed": the policy below admits the task role only, and a file system with a policy refuses
+      // anonymous mounts. Left unset, CDK would add a statement giving any principal ClientRootAccess.
+      allowAnonymousAccess: true,
     });
     this.fileSystem.connections.allowDefaultPortFrom(props.workbenchSecurityGroup, 'NFS from the workbench task');
     const accessPoint = this.fileSystem.addAccessPoint('NotebooksAccessPoint', {
@@ -136,18 +164,26 @@ export class ApplicationStack extends Stack {
         TRAILBOOK_BEDROCK_REGION: bedrockRegion,
         // The ALB appends the client to X-Forwarded-For and sets X-Forwarded-Proto (failed-login throttle, Secure cookies).
         TRAILBOOK_TRUST_PROXY: 'true',
+        ...(config.domainName ? { TRAILBOOK_PUBLIC_URL: `https://${config.domainName}` } : {}),
+        ...(config.auth === 'token' ? {} : { TRAILBOOK_AUTH: 'alb', TRAILBOOK_ALB_ARN: this.loadBalancer.loadBalancerArn }),
+        ...gitEnvironment(config),
       },
-      secrets: { TRAILBOOK_TOKEN: ecs.Secret.fromSecretsManager(tokenSecret) },
+      secrets: {
+        ...(tokenSecret ? { TRAILBOOK_TOKEN: ecs.Secret.fromSecretsManager(tokenSecret) } : {}),
+        ...gitSecrets(this, config),
+      },
     });
     container.addMountPoints({ sourceVolume: 'notebooks', containerPath: NOTEBOOK_MOUNT_PATH, readOnly: false });
 
     // One task: kernels live in the task's memory, so a second task would split users across two kernel sets.
+    // Deploys start the new task before stopping the old one (100/200): no downtime, a short overlap during which
+    // sticky sessions keep each browser on its task (README "Deploys").
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,
       desiredCount: 1,
-      minHealthyPercent: 0,
-      maxHealthyPercent: 100,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
       securityGroups: [props.workbenchSecurityGroup],
       vpcSubnets: props.workloadSubnets,
       assignPublicIp: props.assignPublicIp,
@@ -158,16 +194,6 @@ export class ApplicationStack extends Stack {
     this.service.node.addDependency(this.fileSystem.mountTargetsAvailable);
     if (mountGrant.policyDependable) this.service.node.addDependency(mountGrant.policyDependable);
 
-
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc,
-      internetFacing: true,
-      securityGroup: props.albSecurityGroup,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      dropInvalidHeaderFields: true,
-      // Cells can run for minutes while the notebook WebSocket stays quiet.
-      idleTimeout: Duration.minutes(15),
-    });
     // ALB log delivery needs the region's ELB account, so an environment-agnostic synth (no region) cannot enable it.
     let accessLogs: s3.Bucket | undefined;
     if (!Token.isUnresolved(this.region)) {
@@ -204,55 +230,72 @@ export class ApplicationStack extends Stack {
         unhealthyThresholdCount: 3,
       },
     });
+    // During a deploy's overlap a browser stays on the task that holds its kernels and session.
+    this.targetGroup.enableCookieStickiness(Duration.hours(12));
 
     // open: false everywhere: the security group (allowed CIDRs only) is the whole ingress policy.
     let scheme = 'http';
+    const forward = elbv2.ListenerAction.forward([this.targetGroup]);
     if (config.certificateArn) {
       scheme = 'https';
-      this.loadBalancer.addListener('Https', {
+      const signIn = config.auth === 'token' ? undefined : new SignIn(this, 'SignIn', { config, loadBalancer: this.loadBalancer, next: forward });
+      const https = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [elbv2.ListenerCertificate.fromArn(config.certificateArn)],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        // TLS 1.3 and 1.2 with forward-secret AEAD ciphers only, and post-quantum hybrid key exchange.
+        sslPolicy: elbv2.SslPolicy.TLS13_12_RES_PQ,
         open: false,
-        defaultTargetGroups: [this.targetGroup],
+        defaultAction: signIn?.action ?? forward,
       });
+      // Browsers that once reached the workbench over HTTPS never try plain HTTP again.
+      (https.node.defaultChild as elbv2.CfnListener).listenerAttributes = [
+        { key: 'routing.http.response.strict_transport_security.header_value', value: 'max-age=31536000' },
+      ];
       this.loadBalancer.addListener('Http', {
         port: 80,
         open: false,
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
     } else {
-      this.loadBalancer.addListener('Http', { port: 80, open: false, defaultTargetGroups: [this.targetGroup] });
+      this.loadBalancer.addListener('Http', { port: 80, open: false, defaultAction: forward });
+      Annotations.of(this).addWarningV2('@trailbook/no-https', NO_CERTIFICATE_WARNING);
     }
 
     // The Host check (DNS rebinding) serves only these names; /healthcheck answers the ALB's probe by IP anyway.
-    container.addEnvironment('TRAILBOOK_ALLOWED_HOSTS', Fn.join(',', [this.loadBalancer.loadBalancerDnsName, ...(config.allowedHosts ?? [])]));
+    const hosts = [this.loadBalancer.loadBalancerDnsName, ...(config.domainName ? [config.domainName] : []), ...(config.allowedHosts ?? [])];
+    container.addEnvironment('TRAILBOOK_ALLOWED_HOSTS', Fn.join(',', hosts));
 
-    const baseUrl = `${scheme}://${this.loadBalancer.loadBalancerDnsName}`;
-    new CfnOutput(this, 'WorkbenchUrl', { value: `${baseUrl}/`, description: 'Open with ?token=<the WorkbenchTokenSecret value>' });
+    const baseUrl = config.domainName && config.certificateArn ? `https://${config.domainName}` : `${scheme}://${this.loadBalancer.loadBalancerDnsName}`;
+    const signInHow = { token: 'the token stored in the WorkbenchTokenSecretArn secret', cognito: 'the Cognito user pool (UserPoolId)', oidc: 'your identity provider' }[config.auth];
+    // Never a token in an output or a URL: the token is entered in the login form.
+    new CfnOutput(this, 'WorkbenchUrl', { value: `${baseUrl}/`, description: `Sign in with ${signInHow}` });
     new CfnOutput(this, 'HealthCheckUrl', { value: `${baseUrl}/healthcheck` });
     new CfnOutput(this, 'LoadBalancerArn', { value: this.loadBalancer.loadBalancerArn });
-    new CfnOutput(this, 'WorkbenchTokenSecretArn', { value: tokenSecret.secretArn, description: 'aws secretsmanager get-secret-value --secret-id <this>' });
+    if (tokenSecret) {
+      new CfnOutput(this, 'WorkbenchTokenSecretArn', { value: tokenSecret.secretArn, description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text' });
+    }
 
     this.suppressNagFindings(tokenSecret, accessLogs, taskDefinition);
   }
 
   private suppressNagFindings(
-    tokenSecret: secretsmanager.Secret,
+    tokenSecret: secretsmanager.Secret | undefined,
     accessLogs: s3.Bucket | undefined,
     taskDefinition: ecs.FargateTaskDefinition,
   ): void {
-    acknowledge(
-      tokenSecret,
-      'AwsSolutions-SMG4',
-      'A static bearer token users paste once; rotating it would silently lock them out. Rotate by updating the secret and restarting the task.',
-    );
+    if (tokenSecret) {
+      acknowledge(
+        tokenSecret,
+        'AwsSolutions-SMG4',
+        'A static bearer token users paste once; rotating it would silently lock them out. Rotate by updating the secret and restarting the task.',
+      );
+    }
     if (accessLogs) acknowledge(accessLogs, 'AwsSolutions-S1', 'This bucket only receives ALB access logs; logging its own access would only log the log writes.');
     acknowledge(
       taskDefinition,
       'AwsSolutions-ECS2',
-      'The environment holds non-secret settings only (source, regions, model id, MCP URL); the token comes from Secrets Manager.',
+      'The environment holds non-secret settings only (source, regions, model id, MCP URL, git remote); the token and git credentials come from Secrets Manager.',
     );
     acknowledge(
       taskDefinition.executionRole!,
@@ -260,4 +303,25 @@ export class ApplicationStack extends Stack {
       'CDK-generated execution role: ecr:GetAuthorizationToken supports only Resource "*"; its other statements name the image repository, log group and secret.',
     );
   }
+}
+
+/** TRAILBOOK_GIT_* settings when the notebooks live in a git repository (credentials are secrets, below). */
+function gitEnvironment(config: TrailbookConfig): Record<string, string> {
+  if (!config.gitRemote) return {};
+  return {
+    TRAILBOOK_GIT_REMOTE: config.gitRemote,
+    TRAILBOOK_GIT_BRANCH: config.gitBranch,
+    TRAILBOOK_GIT_PATH: config.gitPath,
+    ...(config.gitUsername ? { TRAILBOOK_GIT_USERNAME: config.gitUsername } : {}),
+  };
+}
+
+/** The git token or deploy key, injected by ECS from Secrets Manager (the execution role may read just that secret). */
+function gitSecrets(scope: Construct, config: TrailbookConfig): Record<string, ecs.Secret> {
+  // A complete ARN ends in the 6-character suffix Secrets Manager adds; a partial one is granted with a wildcard for it.
+  const secret = (id: string, arn: string) =>
+    /-[A-Za-z0-9]{6}$/.test(arn) ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn) : secretsmanager.Secret.fromSecretPartialArn(scope, id, arn);
+  if (config.gitTokenSecretArn) return { TRAILBOOK_GIT_TOKEN: ecs.Secret.fromSecretsManager(secret('GitToken', config.gitTokenSecretArn)) };
+  if (config.gitSshKeySecretArn) return { TRAILBOOK_GIT_SSH_KEY: ecs.Secret.fromSecretsManager(secret('GitSshKey', config.gitSshKeySecretArn)) };
+  return {};
 }

@@ -20,6 +20,9 @@ const stringList = z.preprocess((value) => {
 const bool = z.preprocess((value) => (typeof value === 'string' ? value.trim().toLowerCase() === 'true' : value), z.boolean());
 const int = z.coerce.number().int().positive();
 const optionalText = z.preprocess((value) => (value === '' || value === null ? undefined : value), z.string().optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' || value === null ? undefined : value), schema.optional());
+const secretArn = optional(z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'expected a Secrets Manager secret ARN'));
+const httpsUrl = optional(z.url({ protocol: /^https$/, error: 'expected an https:// URL' }));
 
 export const DEFAULTS = {
   stackPrefix: 'Trailbook',
@@ -67,6 +70,40 @@ export const ConfigSchema = z
     athenaTrailBucket: optionalText,
     /** Add cdk-nag AwsSolutions checks to the app (synth fails on any unsuppressed finding). */
     nag: bool.default(true),
+
+    /**
+     * How people sign in. `token`: the workbench's own form login with one shared token (Secrets Manager).
+     * `cognito`: a Cognito user pool, enforced by the ALB (authenticate-cognito); `oidc`: your identity
+     * provider through the ALB (authenticate-oidc). Both need the HTTPS listener, so a certificate.
+     */
+    auth: z.enum(['token', 'cognito', 'oidc']).default('token'),
+    /** The host name the certificate is for (DNS points it at the ALB): share links and the Cognito callback use it. */
+    domainName: optional(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'expected a lower-case host name such as trailbook.example.com')),
+    /** Cognito hosted sign-in domain prefix (globally unique per region); default `<prefix>-<account>`. */
+    cognitoDomainPrefix: optional(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and dashes')),
+    oidcIssuer: httpsUrl,
+    oidcAuthorizationEndpoint: httpsUrl,
+    oidcTokenEndpoint: httpsUrl,
+    oidcUserInfoEndpoint: httpsUrl,
+    oidcClientId: optionalText,
+    /** Secrets Manager secret holding the OIDC client secret (resolved by CloudFormation, never in the template). */
+    oidcClientSecretArn: secretArn,
+    oidcScope: z.string().default('openid email profile'),
+
+    /** Where alarm notifications go besides the SNS topic (an email subscription to confirm). */
+    alarmEmail: optional(z.string().email('alarmEmail must be an email address')),
+
+    /** A git repository whose notebooks the workbench serves, pulls and commits to (TRAILBOOK_GIT_REMOTE). */
+    gitRemote: optional(z.string().regex(/^https:\/\/\S+$|^ssh:\/\/\S+$|^[\w.-]+@[\w.-]+:\S+$/, 'expected an https:// or SSH repository URL')),
+    gitBranch: z.string().default('main'),
+    /** The notebooks folder inside the repository. */
+    gitPath: z.string().default('notebooks'),
+    /** Secret holding an HTTPS token for gitRemote (GitHub: a fine-grained token with contents read/write). */
+    gitTokenSecretArn: secretArn,
+    /** User name sent with the token (GitHub accepts any; GitLab wants `oauth2`). */
+    gitUsername: optionalText,
+    /** Secret holding an SSH deploy key (private key, PEM/OpenSSH) for an SSH gitRemote. */
+    gitSshKeySecretArn: secretArn,
   })
   .superRefine((config, ctx) => {
     if (config.source === 'athena') {
@@ -76,6 +113,23 @@ export const ConfigSchema = z
       if (config.athenaOutputLocation && !/^s3:\/\/[^/]+/.test(config.athenaOutputLocation)) {
         ctx.addIssue({ code: 'custom', path: ['athenaOutputLocation'], message: 'athenaOutputLocation must look like s3://bucket/prefix/' });
       }
+    }
+    if (config.auth !== 'token' && !config.certificateArn) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: `auth=${config.auth} needs certificateArn: the load balancer signs people in on its HTTPS listener only` });
+    }
+    if (config.auth === 'oidc') {
+      for (const key of ['oidcIssuer', 'oidcAuthorizationEndpoint', 'oidcTokenEndpoint', 'oidcUserInfoEndpoint', 'oidcClientId', 'oidcClientSecretArn'] as const) {
+        if (!config[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when auth is oidc` });
+      }
+    }
+    if (config.gitTokenSecretArn && config.gitSshKeySecretArn) {
+      ctx.addIssue({ code: 'custom', path: ['gitTokenSecretArn'], message: 'give gitTokenSecretArn or gitSshKeySecretArn, not both' });
+    }
+    if ((config.gitTokenSecretArn || config.gitSshKeySecretArn) && !config.gitRemote) {
+      ctx.addIssue({ code: 'custom', path: ['gitRemote'], message: 'git credentials are set but gitRemote is not' });
+    }
+    if (config.gitRemote?.startsWith('https://') && config.gitSshKeySecretArn) {
+      ctx.addIssue({ code: 'custom', path: ['gitSshKeySecretArn'], message: 'an SSH deploy key needs an SSH gitRemote (git@host:owner/repo.git)' });
     }
     if (config.vpc === 'default' && !(config.account && config.region)) {
       ctx.addIssue({ code: 'custom', path: ['vpc'], message: 'vpc=default needs account and region (context or CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION) for the VPC lookup' });

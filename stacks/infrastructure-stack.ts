@@ -63,5 +63,10 @@ export class InfrastructureStack extends Stack {
     });
     this.workbenchSecurityGroup.addIngressRule(this.albSecurityGroup, ec2.Port.tcp(APP_PORT), 'App port from the load balancer');
     this.albSecurityGroup.addEgressRule(this.workbenchSecurityGroup, ec2.Port.tcp(APP_PORT), 'To the workbench tasks');
+    if (config.auth !== 'token') {
+      // authenticate-cognito/-oidc: the ALB itself redeems the sign-in code at the provider's token and user-info
+      // endpoints, which live at public addresses that are not known in advance.
+      this.albSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'To the identity provider (token and user-info endpoints)');
+    }
   }
 }

@@ -4,6 +4,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { Alarms } from './alarms.ts';
 import type { TrailbookConfig } from './config.ts';
 
 export interface MonitoringStackProps extends StackProps {
@@ -14,9 +15,10 @@ export interface MonitoringStackProps extends StackProps {
   targetGroup: elbv2.ApplicationTargetGroup;
 }
 
-/** One dashboard: the MCP Lambda, the Fargate task and the load balancer. */
+/** One dashboard (the MCP Lambda, the Fargate task, the load balancer) and the alarms that notify an SNS topic. */
 export class MonitoringStack extends Stack {
   readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
@@ -81,6 +83,11 @@ export class MonitoringStack extends Stack {
         left: [props.targetGroup.metrics.healthyHostCount({ period, statistic: 'Minimum' })],
         width: 12,
       }),
+    );
+
+    this.alarms = new Alarms(this, 'Alarms', props);
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms.all, width: 24, height: 4 }),
     );
 
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });

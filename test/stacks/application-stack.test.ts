@@ -9,7 +9,8 @@ const template = synthesised.templates.application;
 const resources = () => template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
 const ofType = (type: string) => Object.values(resources()).filter((r) => r.Type === type).map((r) => r.Properties);
 
-describe('ApplicationStack', () => {
+// Whole-app synths on a shared two-core machine: generous time.
+describe('ApplicationStack', { timeout: 180_000 }, () => {
   it('runs one Fargate task sized from context on a Container Insights cluster', () => {
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '3072', RequiresCompatibilities: ['FARGATE'] });

@@ -25,7 +25,8 @@ function mcp(context: Record<string, unknown> = {}) {
 // Bundled once with the default settings; the asset cache makes the NONE variant reuse the bundle.
 const defaults = mcp();
 
-describe('CloudTrailMcpStack', () => {
+// Whole-app synths on a shared two-core machine: generous time.
+describe('CloudTrailMcpStack', { timeout: 180_000 }, () => {
   it('runs the handler on Node.js 22 with 1024 MB, a 15-minute timeout and the IamStack role', () => {
     defaults.template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'trailbook-cloudtrail-mcp',

@@ -1,3 +1,4 @@
+import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, mcpFunctionName, parseS3Location, splitModelId } from '../../stacks/config.ts';
 import { repoContext } from './support.ts';
@@ -44,5 +45,32 @@ describe('CDK context config', () => {
     expect(splitModelId('eu.anthropic.claude-sonnet-4-20250514-v1:0')).toEqual({ profile: true, foundationModelId: 'anthropic.claude-sonnet-4-20250514-v1:0' });
     expect(splitModelId('anthropic.claude-3-haiku-20240307-v1:0').profile).toBe(false);
     expect(parseS3Location('s3://results-bucket/athena/')).toEqual({ bucket: 'results-bucket', prefix: 'athena/' });
+  });
+
+  it('sets every feature flag the installed aws-cdk-lib recommends, as `cdk init` would, with one reasoned exception', () => {
+    const context = repoContext();
+    // "strong" keeps CloudFormation exports between the stacks (a producer cannot be deleted under its consumers);
+    // a deployed app moving to "weak" needs a "both" deploy in between, so it is a decision, not a default.
+    const exceptions: Record<string, unknown> = { '@aws-cdk/core:defaultCrossStackReferences': 'strong' };
+    const unset = Object.keys(CURRENTLY_RECOMMENDED_FLAGS).filter((flag) => !(flag in context));
+    expect(unset).toEqual([]);
+    for (const [flag, recommended] of Object.entries(CURRENTLY_RECOMMENDED_FLAGS)) {
+      expect(context[flag], flag).toEqual(flag in exceptions ? exceptions[flag] : recommended);
+    }
+  });
+
+  it('reads the sign-in, alarm and git keys', () => {
+    const config = fromContext({
+      auth: 'cognito',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+      domainName: 'trailbook.example.com',
+      alarmEmail: 'ops@example.com',
+      gitRemote: 'git@github.com:acme/notebooks.git',
+      gitSshKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:deploy-key',
+    });
+    expect(config).toMatchObject({ auth: 'cognito', domainName: 'trailbook.example.com', alarmEmail: 'ops@example.com', gitBranch: 'main', gitPath: 'notebooks' });
+    expect(fromContext({}).auth).toBe('token');
+    expect(() => fromContext({ gitRemote: 'http://insecure.example.com/r.git' })).toThrow(/gitRemote/);
+    expect(() => fromContext({ gitRemote: 'git@github.com:a/b.git', gitTokenSecretArn: 'not-an-arn' })).toThrow(/gitTokenSecretArn/);
   });
 });

@@ -20,7 +20,8 @@ const ATHENA = {
 
 const arnText = (value: unknown) => JSON.stringify(value);
 
-describe('IamStack', () => {
+// Whole-app synths on a shared two-core machine: generous time.
+describe('IamStack', { timeout: 180_000 }, () => {
   it('has no wildcard actions in any policy, with or without Athena', () => {
     for (const context of [{}, ATHENA]) {
       const actions = actionsOf(policyDocuments(iam(context).template));

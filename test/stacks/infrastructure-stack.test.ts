@@ -31,7 +31,8 @@ function logicalId(template: Template, description: RegExp): string {
   return id;
 }
 
-describe('InfrastructureStack', () => {
+// Whole-app synths on a shared two-core machine: generous time.
+describe('InfrastructureStack', { timeout: 180_000 }, () => {
   it('looks up the default VPC and opens the ALB on port 80 to the allowed CIDR only', () => {
     const { stack, template } = infrastructure();
     expect(stack.vpc.vpcId).toBe('vpc-0a1b2c3d4e5f60718');

@@ -22,6 +22,26 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     bedrockModelId: 'anthropic.claude-3-haiku-20240307-v1:0',
     vpc: 'new',
   },
+  'Cognito sign-in, HTTPS, git over HTTPS with a token, alarm email': {
+    auth: 'cognito',
+    certificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/0f4f7b8e-1111-2222-3333-444455556666`,
+    domainName: 'trailbook.example.com',
+    gitRemote: 'https://github.com/acme/cloudtrail-notebooks.git',
+    gitTokenSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:trailbook/git-token-Zy12Xw`,
+    alarmEmail: 'oncall@example.com',
+  },
+  'OIDC sign-in, HTTPS, git over SSH with a deploy key (partial secret ARN)': {
+    auth: 'oidc',
+    certificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/0f4f7b8e-1111-2222-3333-444455556666`,
+    oidcIssuer: 'https://login.example.com',
+    oidcAuthorizationEndpoint: 'https://login.example.com/oauth2/authorize',
+    oidcTokenEndpoint: 'https://login.example.com/oauth2/token',
+    oidcUserInfoEndpoint: 'https://login.example.com/oauth2/userinfo',
+    oidcClientId: 'trailbook-workbench',
+    oidcClientSecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:trailbook/oidc-client-AbCdEf`,
+    gitRemote: 'git@github.com:acme/notebooks.git',
+    gitSshKeySecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:trailbook/deploy-key`,
+  },
 };
 
 interface AcknowledgedRule {
@@ -49,7 +69,8 @@ function unacknowledgedFindings(root: IConstruct) {
   return pack.validateScope(root).violations;
 }
 
-describe('cdk-nag AwsSolutions', () => {
+// Whole-app synths on a shared two-core machine: generous time.
+describe('cdk-nag AwsSolutions', { timeout: 300_000 }, () => {
   for (const [name, context] of Object.entries(VARIANTS)) {
     describe(name, () => {
       const { app } = synthTrailbook({ ...context, nag: false });
