@@ -20,9 +20,15 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # 3. Runtime: sources (root-owned, read-only to the app) and a non-root user.
 FROM ${NODE_IMAGE} AS runtime
+# git keeps the notebooks in a repository (TRAILBOOK_GIT_REMOTE); ssh for deploy keys; CA roots for https remotes.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+# TRAILBOOK_SEED_DIR: a fresh notebook volume starts with the repository's saved notebooks (never overwriting).
 ENV NODE_ENV=production \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
-    TRAILBOOK_NOTEBOOK_DIR=/data/notebooks
+    TRAILBOOK_NOTEBOOK_DIR=/data/notebooks \
+    TRAILBOOK_SEED_DIR=/app/notebooks
 WORKDIR /app
 COPY --from=build /app ./
 COPY --from=prod-deps /app/node_modules ./node_modules

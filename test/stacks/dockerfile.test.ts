@@ -44,4 +44,15 @@ describe('Dockerfile', () => {
     // The image must still get what the CMD runs.
     for (const needed of ['cli', 'workbench', 'mcp', 'kernel', 'cloudtrail', 'package.json', 'package-lock.json', 'Dockerfile']) expect(patterns).not.toContain(needed);
   });
+
+  it('installs git (and ssh, CA roots) for git-backed notebooks, and seeds the volume from the image\'s notebooks', () => {
+    const install = runtime.instructions.find((i) => i.keyword === 'RUN' && /apt-get install/.test(i.args))!;
+    for (const pkg of ['git', 'openssh-client', 'ca-certificates']) expect(install.args.split(/\s+/)).toContain(pkg);
+    expect(install.args).toMatch(/rm -rf \/var\/lib\/apt\/lists/);
+    // Installed as root, before the image drops to the node user.
+    const index = (keyword: string) => runtime.instructions.findIndex((i) => i.keyword === keyword);
+    expect(runtime.instructions.indexOf(install)).toBeLessThan(index('USER'));
+    expect(envOf(runtime).TRAILBOOK_SEED_DIR).toBe('/app/notebooks');
+    expect(dockerignorePatterns()).not.toContain('notebooks');
+  });
 });
