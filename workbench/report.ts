@@ -7,6 +7,15 @@ import { escapeHtml, renderMarkdown, sanitiseHtml } from './sanitise.ts';
  * code shown as text, stored outputs sanitised. Self-contained: inline CSS, no script at all.
  */
 
+/**
+ * An output that may hold a table wider than the page (it scrolls sideways): keyboard users must be able
+ * to reach it, so it is a named tab stop (the page has no script to check whether it really overflows).
+ */
+function scrolling(cls: string, html: string): string {
+  const stop = /<table[\s>]/i.test(html) ? ' tabindex="0" role="region" aria-label="Output table, scrolls sideways when wide"' : '';
+  return `<div class="${cls}"${stop}>${html}</div>`;
+}
+
 /** Renders one stored output to safe HTML, choosing the richest MIME type we can show safely. */
 export function renderOutput(output: Output): string {
   switch (output.output_type) {
@@ -19,8 +28,8 @@ export function renderOutput(output: Output): string {
     default: {
       const data = output.data;
       if (data['image/svg+xml'] !== undefined) return `<div class="out svg">${sanitiseHtml(text(data['image/svg+xml']))}</div>`;
-      if (data['text/html'] !== undefined) return `<div class="out html">${sanitiseHtml(text(data['text/html']))}</div>`;
-      if (data['text/markdown'] !== undefined) return `<div class="out markdown">${renderMarkdown(text(data['text/markdown']))}</div>`;
+      if (data['text/html'] !== undefined) return scrolling('out html', sanitiseHtml(text(data['text/html'])));
+      if (data['text/markdown'] !== undefined) return scrolling('out markdown', renderMarkdown(text(data['text/markdown'])));
       for (const mime of ['image/png', 'image/jpeg', 'image/gif', 'image/webp']) {
         const b = data[mime];
         if (typeof b === 'string' || Array.isArray(b)) {
@@ -56,6 +65,7 @@ pre{margin:0;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace;white-sp
 .out.stderr{color:#9a6700}.out.error{color:#cf222e;background:#fff5f5;padding:8px;border-radius:6px}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;white-space:nowrap;max-width:36em;overflow:hidden;text-overflow:ellipsis}th{background:#f6f8fa}
 img,svg{max-width:100%;height:auto}
+a{color:#0969da;text-decoration:underline}
 `;
 
 export function renderReport(name: string, notebook: Notebook, opts: { exported?: boolean; expiresAt?: number | null } = {}): string {

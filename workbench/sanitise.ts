@@ -114,6 +114,9 @@ function serialise(node: DomNode, inSvg: boolean, out: string[]): void {
     const value = cleanAttribute(tag, svg, attr.name, attr.value);
     if (value !== undefined) out.push(` ${attr.name.toLowerCase() === 'viewbox' ? 'viewBox' : attr.name}="${escapeHtml(value)}"`);
   }
+  // Observable Plot labels its SVG groups (aria-label="dot"); a label needs a role to be allowed there.
+  const names = Array.from(node.attributes ?? []).map((a) => a.name.toLowerCase());
+  if (tag === 'g' && names.includes('aria-label') && !names.includes('role')) out.push(' role="group"');
   if (tag === 'a') out.push(' rel="noopener noreferrer nofollow" target="_blank"');
   if (tag === 'input') out.push(' disabled');
   out.push('>');

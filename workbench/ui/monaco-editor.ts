@@ -92,7 +92,8 @@ export function createEditor(container: HTMLElement, model: monaco.editor.ITextM
     padding: { top: 8, bottom: 8 },
     fixedOverflowWidgets: true,
     contextmenu: true,
-    theme: 'vs',
+    // The page's theme (ui/theme.ts writes it to <html data-theme>); a later switch calls monaco.editor.setTheme.
+    theme: document.documentElement.dataset.theme === 'dark' ? 'vs-dark' : 'vs',
     stickyScroll: { enabled: false },
   });
   const fit = () => {

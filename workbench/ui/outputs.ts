@@ -12,6 +12,8 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
     node.setAttribute('target', '_blank');
     node.setAttribute('rel', 'noopener noreferrer');
   }
+  // Observable Plot labels its SVG groups (aria-label="dot"); a label needs a role to be allowed there.
+  if (node.tagName.toLowerCase() === 'g' && node.hasAttribute('aria-label') && !node.hasAttribute('role')) node.setAttribute('role', 'group');
 });
 
 const PURIFY = { USE_PROFILES: { html: true, svg: true, svgFilters: true }, FORBID_TAGS: ['form', 'input', 'button', 'textarea', 'select'] };
