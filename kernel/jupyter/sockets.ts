@@ -14,15 +14,18 @@ export interface KernelSockets {
   /** The ports bound, which differ from the connection file's where it said 0. */
   ports: Record<Channel, number>;
   /** Sends on one socket in order; a send never overlaps another on the same socket. */
-  send(socket: Socket & { send(frames: Buffer[]): Promise<void> }, frames: Buffer[]): Promise<void>;
+  send(socket: Router | Publisher, frames: Buffer[]): Promise<void>;
   close(): void;
 }
 
 export async function bindSockets(info: ConnectionInfo, onError: (message: string) => void): Promise<KernelSockets> {
-  const shell = new Router({ linger: 0 });
-  const control = new Router({ linger: 0 });
-  const stdin = new Router({ linger: 0 });
-  const iopub = new Publisher({ linger: 0 });
+  // sendTimeout 0: these sockets never block a send (ROUTER and PUB drop rather than wait), and with
+  // it zeromq.js always takes its synchronous send path instead of deferring some sends to a later tick.
+  const options = { linger: 0, sendTimeout: 0 };
+  const shell = new Router(options);
+  const control = new Router(options);
+  const stdin = new Router(options);
+  const iopub = new Publisher(options);
   const hb = new Reply({ linger: 0 });
   const all: [Channel, Socket][] = [
     ['shell', shell],
