@@ -4,6 +4,7 @@
  * the idle status, what a Jupyter client waits for) against KernelHost.execute directly.
  * Run: npx tsx bench/jupyter.ts [--cells N] [--starts N]
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { kernelBundle } from '../kernel/bundle.ts';
 import { createKernelHost } from '../kernel/host.ts';
@@ -17,6 +18,18 @@ const starts = Number(values.starts);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.95 * xs.length))]!;
 const ms = (x: number) => `${x.toFixed(2)} ms`;
+/**
+ * CPU time (user + system) a process has used, from /proc (Linux; NaN elsewhere): on a loaded
+ * machine wall times mostly measure the wait for a core, CPU time what the front door itself costs.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, 100 per second on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
 
 await Promise.all([kernelBundle(), jupyterBundle()]); // both bundles current, so no build is timed
 
@@ -50,6 +63,7 @@ const client = await JupyterClient.launch();
 await client.ready();
 for (let i = 0; i < 50; i++) await client.execute(`${i}`); // warm up
 const viaZmq: number[] = [];
+const cpuBefore = cpuMs(client.process.pid!);
 for (let i = 0; i < cells; i++) {
   client.received.iopub.length = 0;
   client.received.shell.length = 0;
@@ -57,6 +71,7 @@ for (let i = 0; i < cells; i++) {
   await client.execute('1 + 1');
   viaZmq.push(performance.now() - t0);
 }
+const frontDoorCpu = (cpuMs(client.process.pid!) - cpuBefore) / cells;
 await client.close();
 
 const kernel = await host.start();
@@ -71,4 +86,4 @@ await host.shutdownAll();
 
 console.log(`launch to kernel_info_reply (Jupyter, median of ${starts}): ${ms(median(toInfo))} (min ${ms(Math.min(...toInfo))}, max ${ms(Math.max(...toInfo))})`);
 console.log(`launch to first result (median of ${starts}): Jupyter ${ms(median(toResult))}, workbench path (KernelHost) ${ms(median(hostStarts))}`);
-console.log(`1+1 round trip (n=${cells}): Jupyter over ZeroMQ median ${ms(median(viaZmq))}, p95 ${ms(p95(viaZmq))}; workbench path (KernelHost.execute) median ${ms(median(viaHost))}, p95 ${ms(p95(viaHost))}`);
+console.log(`1+1 round trip (n=${cells}): Jupyter over ZeroMQ median ${ms(median(viaZmq))}, p95 ${ms(p95(viaZmq))}; workbench path (KernelHost.execute) median ${ms(median(viaHost))}, p95 ${ms(p95(viaHost))}; front-door CPU per cell ${ms(frontDoorCpu)}`);
