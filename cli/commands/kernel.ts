@@ -31,6 +31,7 @@ const command: Command = {
     const { values, positionals } = parseCommandArgs({
       args: rest,
       options: { user: { type: 'boolean', default: false }, prefix: { type: 'string' } },
+      allowPositionals: true,
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.user && values.prefix) throw new UsageError('give --user or --prefix, not both');
