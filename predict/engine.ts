@@ -1,5 +1,6 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
 import type { EventFilter, EventStore } from '../cloudtrail/query.ts';
+import { BurstModel, type BurstModelOptions } from './burst-model.ts';
 import { groupByPrincipal, toSequences, type Sequence } from './corpus.ts';
 import { SequenceModel, type ModelOptions } from './model.ts';
 import { buildPeers, type PeerModel } from './peers.ts';
@@ -8,6 +9,8 @@ import { profileOf, type ActivityProfile } from './profile.ts';
 /** Everything prediction needs, trained once from a set of events. */
 export interface Engine {
   model: SequenceModel;
+  /** Next-burst model and the burst shapes it learned (absent when trained with `bursts: false`). */
+  bursts?: BurstModel;
   profiles: Map<string, ActivityProfile>;
   peers: PeerModel;
   /** Each principal's events in time order (what the engine was trained on). */
@@ -22,6 +25,8 @@ export interface EngineOptions {
   model?: Partial<ModelOptions>;
   /** Cosine similarity a principal needs to join a peer group. */
   peerThreshold?: number;
+  /** Next-burst model options, or false to train the event-level model only. */
+  bursts?: Partial<BurstModelOptions> | false;
 }
 
 export function trainEngine(events: Iterable<TrailEvent> | Map<string, TrailEvent[]>, opts: EngineOptions = {}): Engine {
@@ -37,7 +42,8 @@ export function trainEngine(events: Iterable<TrailEvent> | Map<string, TrailEven
   const peers = buildPeers([...profiles.values()], opts.peerThreshold);
   const sequences = toSequences(by);
   const model = SequenceModel.train(sequences, opts.model, peers.groupOf);
-  return { model, profiles, peers, events: by, sequences, trainedAt: Date.now(), trainMs: performance.now() - t0, eventCount: n };
+  const bursts = opts.bursts === false ? undefined : BurstModel.train(by, { sessionGapMs: opts.model?.sessionGapMs, ...opts.bursts }, peers.groupOf);
+  return { model, bursts, profiles, peers, events: by, sequences, trainedAt: Date.now(), trainMs: performance.now() - t0, eventCount: n };
 }
 
 /** Every event of a store (optionally filtered), in scan order. */

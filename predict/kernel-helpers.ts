@@ -2,11 +2,13 @@ import type { TrailEvent } from '../cloudtrail/event.ts';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { timeValue } from '../cloudtrail/time.ts';
 import { detectAnomalies, type AnomalyOptions, type Finding } from './anomalies.ts';
+import { activityStats, type ActivityStats } from './bursts.ts';
 import { MINUTE } from './corpus.ts';
 import { readEvents, trainEngine, type Engine, type EngineOptions } from './engine.ts';
 import { evaluate, type EvaluateOptions, type EvaluationReport } from './evaluate.ts';
 import { forecast } from './forecast.ts';
-import { hourOfWeekHeatmap, hourOfWeekSpec, type HeatmapOptions, type PlotModule } from './plot.ts';
+import type { Reliability } from './calibration.ts';
+import { hourOfWeekHeatmap, hourOfWeekSpec, reliabilityPlot, type HeatmapOptions, type PlotModule, type ReliabilityPlotModule } from './plot.ts';
 import type { ActivityProfile } from './profile.ts';
 import { nextActions, requireProfile, resolvePrincipal } from './service.ts';
 import { splitSessions, type Session } from './sessions.ts';
@@ -128,10 +130,48 @@ export function createPredictHelpers(store: EventStore, options: PredictHelpersO
       return e.peers.groups.map((g) => ({ group: g.group, size: g.size, members: g.members.join(', '), topActions: g.topActions.join(', ') }));
     },
 
-    /** The k most likely next actions, by default continuing from the principal's latest actions. */
+    /**
+     * The k most likely next actions, by default continuing from the principal's latest actions; beside them, rank
+     * by rank, the actions most likely to occur in the next burst (`burstP`: probability of being in it) and the
+     * burst's most likely shapes.
+     */
     async next(principal: string, opts: { k?: number; recent?: string[]; gapMinutes?: number } = {}) {
       const r = nextActions(await trained(), { principal, ...opts });
-      return r.predictions.map((p) => ({ principal: r.principal, ...p, known: r.known, newSession: r.newSession }));
+      const b = r.nextBurst;
+      return r.predictions.map((p, i) => ({
+        principal: r.principal,
+        ...p,
+        known: r.known,
+        newSession: r.newSession,
+        burstAction: b?.actions[i]?.action ?? null,
+        burstP: b?.actions[i]?.p ?? null,
+        burstShape: b?.shapes[i]?.shape ?? null,
+        burstShapeP: b?.shapes[i]?.p ?? null,
+      }));
+    },
+
+    /** The next burst in full: the latest burst and its shape, the likely shapes, and each action's probability of being in it. */
+    async nextBurst(principal: string, opts: { k?: number; recent?: string[]; gapMinutes?: number } = {}) {
+      const r = nextActions(await trained(), { principal, ...opts });
+      if (!r.nextBurst) throw new Error('the engine was trained without its burst model');
+      return { principal: r.principal, known: r.known, newSession: r.newSession, ...r.nextBurst };
+    },
+
+    /** The burst shapes the engine learned, most frequent first: name, training bursts and core actions. */
+    async shapes(top = 20) {
+      const e = await trained();
+      return [...(e.bursts?.shapes.shapes ?? [])]
+        .sort((a, b) => b.bursts - a.bursts || a.id - b.id)
+        .slice(0, top)
+        .map((s) => ({ shape: s.name, bursts: s.bursts, actions: s.actions.filter((a) => a.share >= 0.5).map((a) => a.action).join(', ') }));
+    },
+
+    /** How the loaded activity looks: bursts (same principal, same second), vocabulary, read-only and error shares, identity types. */
+    async activity(principal?: string): Promise<ActivityStats> {
+      const e = await trained();
+      if (principal === undefined) return activityStats(e.events);
+      const key = resolvePrincipal(e, principal) ?? principal;
+      return activityStats(new Map([[key, e.events.get(key) ?? []]]));
     },
 
     /** Expected activity over the next hour (or day): first row all events, then one row per API. */
@@ -155,6 +195,11 @@ export function createPredictHelpers(store: EventStore, options: PredictHelpersO
     /** Held-out evaluation on the store's events (first 70% of each principal trains, the rest tests). */
     async evaluate(opts: EvaluateOptions = {}): Promise<EvaluationReport> {
       return evaluate(await events(), { ...options, ...opts });
+    },
+
+    /** Reliability diagram of predicted probabilities (from `evaluate().calibration`); pass the Plot module. */
+    reliability(reliability: Reliability, Plot: ReliabilityPlotModule, opts: { title?: string; width?: number; document?: unknown } = {}) {
+      return reliabilityPlot(Plot, reliability, opts);
     },
 
     /** Hour-of-week heatmap figure; pass the Plot module (the kernel's `Plot`). */

@@ -1,3 +1,4 @@
+import type { Reliability } from './calibration.ts';
 import { DAYS, hourOfWeekRows, type ActivityProfile } from './profile.ts';
 
 /** The parts of @observablehq/plot the heatmap uses; pass the module itself (no DOM is touched here). */
@@ -40,4 +41,32 @@ export function hourOfWeekHeatmap(Plot: PlotModule, profile: Pick<ActivityProfil
   const marks: unknown[] = [Plot.cell(data, { x: 'hour', y: 'day', fill: 'events', inset: 0.5, tip: true })];
   if (opts.labels ?? true) marks.push(Plot.text(data.filter((d) => d.events > 0), { x: 'hour', y: 'day', text: 'events', fill: 'black', fontSize: 9 }));
   return Plot.plot({ ...options, marks, ...(opts.document ? { document: opts.document } : {}) });
+}
+
+/** The parts of @observablehq/plot the reliability diagram uses. */
+export interface ReliabilityPlotModule {
+  plot(options: Record<string, unknown>): unknown;
+  line(data: unknown[], options: Record<string, unknown>): unknown;
+  dot(data: unknown[], options: Record<string, unknown>): unknown;
+}
+
+/**
+ * A reliability diagram: each bin's mean predicted probability against how often the prediction came true, dots
+ * sized by the number of predictions; on the dashed diagonal the probabilities mean exactly what they say.
+ */
+export function reliabilityPlot(Plot: ReliabilityPlotModule, r: Pick<Reliability, 'bins' | 'ece'>, opts: { title?: string; width?: number; document?: unknown } = {}): unknown {
+  return Plot.plot({
+    title: opts.title ?? `Reliability (expected calibration error ${r.ece})`,
+    width: opts.width ?? 420,
+    height: opts.width ?? 420,
+    x: { label: 'predicted probability', domain: [0, 1], grid: true },
+    y: { label: 'observed frequency', domain: [0, 1], grid: true },
+    r: { range: [2, 12] },
+    marks: [
+      Plot.line([[0, 0], [1, 1]], { stroke: '#999', strokeDasharray: '4,3' }),
+      Plot.line(r.bins, { x: 'meanPredicted', y: 'observed', stroke: 'steelblue' }),
+      Plot.dot(r.bins, { x: 'meanPredicted', y: 'observed', r: 'predictions', fill: 'steelblue', tip: true }),
+    ],
+    ...(opts.document ? { document: opts.document } : {}),
+  });
 }

@@ -46,12 +46,23 @@ const nextInput = toolInput({
     .describe('Minutes since the last action; more than 30 predicts the start of a new session'),
 });
 
+const ranked = z.object({ rank: z.number().int(), action: z.string(), service: z.string(), p: z.number() });
+
 const nextOutput = z.object({
   principal: z.string().describe('Resolved principal key'),
   known: z.boolean().describe('false: no history for this principal, so the prediction backs off to peers and the whole account'),
   new_session: z.boolean(),
   context: z.array(z.string()).describe('The most recent actions the n-gram part conditioned on'),
-  predictions: z.array(z.object({ rank: z.number().int(), action: z.string(), service: z.string(), p: z.number() })),
+  predictions: z.array(ranked).describe('Next action: probabilities over all actions sum to 1'),
+  next_burst: z
+    .object({
+      latest: z.object({ actions: z.array(z.string()), shape: z.string().optional() }).describe('The burst the prediction continues from, and its learned shape'),
+      shapes: z.array(z.object({ shape: z.string(), p: z.number(), actions: z.array(z.string()) })).describe('Most likely shapes of the next burst, with their core actions'),
+      actions: z.array(ranked).describe('Probability that each action occurs in the next burst (independent: they need not sum to 1)'),
+      expected_actions: z.number().describe('Expected number of distinct actions in the next burst'),
+    })
+    .optional()
+    .describe('The next burst: the calls of the principal\'s next second of activity (a page load, a paginated listing, a CI step)'),
   model: modelInfo,
 });
 
@@ -120,7 +131,9 @@ export const registerPredictTools: ToolRegistrar = (server, ctx) => {
       title: 'Predict a principal\'s next AWS actions',
       description:
         'The k most likely next API calls (eventSource:eventName) of a principal with probabilities, from a variable-order ' +
-        'sequence model trained on the CloudTrail data (backs off to similar principals and the whole account).',
+        'sequence model blended with a next-burst model, trained on the CloudTrail data (backs off to similar principals and the ' +
+        'whole account); and the next burst (the calls that share the next second: a console page load, a paginated listing, a CI ' +
+        'step): each action\'s probability of being in it and the burst\'s likely shape.',
       inputSchema: nextInput,
       outputSchema: nextOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -130,7 +143,16 @@ export const registerPredictTools: ToolRegistrar = (server, ctx) => {
         const recent = asArgumentError(() => args.context?.map(normaliseAction), 'context: ');
         const e = await engineFor(ctx);
         const r = nextActions(e, { principal: args.principal, k: args.k, recent, gapMinutes: args.gap_minutes });
-        return structuredResult({ principal: r.principal, known: r.known, new_session: r.newSession, context: r.context, predictions: r.predictions, model: info(e) });
+        const b = r.nextBurst;
+        return structuredResult({
+          principal: r.principal,
+          known: r.known,
+          new_session: r.newSession,
+          context: r.context,
+          predictions: r.predictions,
+          ...(b ? { next_burst: { latest: b.latest, shapes: b.shapes, actions: b.actions, expected_actions: b.expectedActions } } : {}),
+          model: info(e),
+        });
       }),
   );
 

@@ -14,7 +14,13 @@ const incident = [
   ...Array.from({ length: 6 }, (_, i) => ev({ user: 'alice', action: 'iam:ListRoles', time: odd + 2 * MIN + i * 10_000, error: 'AccessDenied' })),
 ];
 const bob = Array.from({ length: 200 }, (_, i) => ev({ user: 'bob', action: i % 2 ? 'lambda:InvokeFunction' : 'logs:GetLogEvents', time: T0 + i * MIN }));
-const events = [...normal, ...incident, ...bob];
+// carol works in bursts: a database page load (three calls in one second), then a tables page load, and again.
+const pages = [
+  ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeEvents'],
+  ['dynamodb:ListTables', 'dynamodb:DescribeTable'],
+];
+const carol = Array.from({ length: 120 }, (_, i) => pages[i % 2].map((action) => ev({ user: 'carol', action, time: T0 + i * 20_000 }))).flat();
+const events = [...normal, ...incident, ...bob, ...carol];
 const NOW = odd + HOUR;
 
 let conn: Awaited<ReturnType<typeof connectInProcess>>;
@@ -42,13 +48,29 @@ describe('prediction tools over MCP', () => {
     expect(r.predictions).toEqual(direct.predictions);
     expect(r.predictions[0]).toMatchObject({ rank: 1, action: 's3.amazonaws.com:GetObject', service: 's3' });
     expect(r.predictions[0].p).toBeGreaterThan(r.predictions[1].p);
-    expect(r).toMatchObject({ principal: 'alice', known: true, new_session: false, model: { trained_events: events.length, principals: 2 } });
+    expect(r).toMatchObject({ principal: 'alice', known: true, new_session: false, model: { trained_events: events.length, principals: 3 } });
     // Structured content and the text block agree.
     expect(JSON.parse(textOf(await call(conn.client, 'predict_next_actions', { principal: 'alice', k: 3, context })))).toEqual(r);
     // Default context: the principal's own latest actions.
     const bobNext = ok(await call(conn.client, 'predict_next_actions', { principal: 'arn:aws:iam::123456789012:user/bob', k: 1 }));
     expect(bobNext.principal).toBe('bob');
     expect(bobNext.predictions[0].action).toBe('logs.amazonaws.com:GetLogEvents');
+  });
+
+  it('predict_next_actions also predicts the next burst: its actions with probabilities and its learned shape', async () => {
+    const r = ok(await call(conn.client, 'predict_next_actions', { principal: 'carol', k: 5 }));
+    const direct = nextActions(trainEngine(events), { principal: 'carol', k: 5 });
+    expect(r.next_burst).toEqual({ ...direct.nextBurst, expected_actions: direct.nextBurst!.expectedActions, expectedActions: undefined });
+    // carol's last burst was the tables page; the next one is the database page, all three of its calls.
+    expect(r.next_burst.latest).toEqual({ actions: ['dynamodb.amazonaws.com:ListTables', 'dynamodb.amazonaws.com:DescribeTable'], shape: 'DynamoDB Table (read)' });
+    expect(r.next_burst.shapes[0]).toMatchObject({ shape: 'RDS DB (read)', actions: expect.arrayContaining(['rds.amazonaws.com:DescribeDBInstances']) });
+    expect(r.next_burst.shapes[0].p).toBeGreaterThan(0.5);
+    const top3 = r.next_burst.actions.slice(0, 3);
+    expect(top3.map((a: { action: string }) => a.action).sort()).toEqual(['rds.amazonaws.com:DescribeDBClusters', 'rds.amazonaws.com:DescribeDBInstances', 'rds.amazonaws.com:DescribeEvents']);
+    for (const a of top3) expect(a.p).toBeGreaterThan(0.5);
+    expect(r.next_burst.expected_actions).toBeGreaterThan(2);
+    // The event level still ranks one next action: the first call of the database page.
+    expect(r.predictions[0].action).toMatch(/^rds\.amazonaws\.com:/);
   });
 
   it('backs off for an unknown principal and rejects bad arguments, staying up', async () => {

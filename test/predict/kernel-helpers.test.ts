@@ -6,8 +6,8 @@ import { createPredictHelpers, type PredictHelpers } from '../../predict/kernel-
 import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
 
-/** Table-friendly: every value a string, number or boolean. */
-const flat = (rows: object[]) => rows.every((r) => Object.values(r).every((v) => ['string', 'number', 'boolean'].includes(typeof v)));
+/** Table-friendly: every value a string, number, boolean or null (an empty cell). */
+const flat = (rows: object[]) => rows.every((r) => Object.values(r).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v)));
 
 let predict: PredictHelpers;
 beforeAll(async () => {
@@ -49,6 +49,19 @@ describe('predict kernel helpers', () => {
     expect(next.map((r) => r.rank)).toEqual([1, 2, 3, 4]);
     expect(flat(next)).toBe(true);
     expect(next[0].p).toBeGreaterThanOrEqual(next[3].p);
+    // Both levels side by side: the next-burst actions and shapes, rank by rank.
+    const burst = await predict.nextBurst('bert-jan', { k: 4 });
+    expect(next.map((r) => r.burstAction)).toEqual(burst.actions.map((a) => a.action));
+    expect(next.map((r) => r.burstP)).toEqual(burst.actions.map((a) => a.p));
+    expect(next[0].burstShape).toBe(burst.shapes[0].shape);
+    expect(next[3].burstShape).toBeNull();
+    expect(burst.latest.actions.length).toBeGreaterThan(0);
+    const shapes = await predict.shapes(5);
+    expect(shapes).toHaveLength(5);
+    expect(flat(shapes)).toBe(true);
+    expect(shapes[0].bursts).toBeGreaterThanOrEqual(shapes[4].bursts);
+    expect(await predict.activity()).toMatchObject({ events: 2900, principals: 19, distinctActions: 262, sameSecondShare: 0.7883, meanBurstEvents: 4.6105 });
+    expect((await predict.activity('bert-jan')).events).toBe(2642);
 
     const hour = await predict.nextHour('bert-jan', { at: '2023-07-17T12:00:00Z' });
     expect(hour[0]).toMatchObject({ what: 'all events', from: '2023-07-17T12:00:00.000Z' });
@@ -71,5 +84,13 @@ describe('predict kernel helpers', () => {
     expect(fig.querySelectorAll('g[aria-label="cell"] rect').length).toBe(168);
     const spec = await predict.heatmapSpec('bert-jan');
     expect(spec.data.filter((d) => d.events > 0).reduce((n, d) => n + d.events, 0)).toBe(2642);
+  });
+
+  it('draws a reliability diagram of evaluated probabilities', async () => {
+    const { document } = parseHTML('<!DOCTYPE html><html><body></body></html>');
+    const { calibration } = await predict.evaluate({ tune: false, tieOrders: 1 });
+    const fig = predict.reliability(calibration.bursts!, Plot as never, { document }) as { outerHTML: string; querySelectorAll(s: string): ArrayLike<unknown> };
+    expect(fig.outerHTML).toContain(`expected calibration error ${calibration.bursts!.ece}`);
+    expect(fig.querySelectorAll('g[aria-label="dot"] circle').length).toBe(calibration.bursts!.bins.length);
   });
 });

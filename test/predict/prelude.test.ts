@@ -12,7 +12,9 @@ describe('predict prelude module', () => {
     const fig = await heatmap('bert-jan');
     expect(fig.outerHTML).toContain('<svg');
     expect(predictPrelude.types).toContain('declare const predict');
-    for (const method of ['sessions', 'profile', 'peers', 'next', 'nextHour', 'anomalies', 'evaluate', 'heatmap']) {
+    const reliability = predict.reliability as unknown as (r: unknown) => Promise<{ outerHTML: string }>;
+    expect((await reliability({ bins: [{ from: 0.1, to: 0.2, predictions: 3, meanPredicted: 0.15, observed: 0.2 }], ece: 0.05 })).outerHTML).toContain('<svg');
+    for (const method of ['sessions', 'profile', 'peers', 'next', 'nextBurst', 'shapes', 'activity', 'nextHour', 'anomalies', 'evaluate', 'heatmap', 'reliability']) {
       expect(typeof (predict as Record<string, unknown>)[method]).toBe('function');
       expect(predictPrelude.types).toContain(`  ${method}(`);
     }

@@ -1,0 +1,629 @@
+import type { TrailEvent } from '../cloudtrail/event.ts';
+import { burstsOf } from './bursts.ts';
+import { MINUTE, Vocab } from './corpus.ts';
+import { ShapeBook, type IdSet, type Shape, type ShapeOptions } from './shapes.ts';
+
+/**
+ * Next-burst model: for every action, the probability that it occurs in a principal's next burst (the calls that
+ * share the next second of activity), and the shape that burst most likely has.
+ *
+ * Each candidate action gets a few evidence features: was it in the latest burst, in the recent ones (decayed), how
+ * often it followed bursts containing the latest burst's actions (for this principal, its peer group and the whole
+ * account), how often this principal's bursts contain it at all, what followed such bursts lately (a recency cache
+ * of transitions), and whether a new session starts. A logistic regression turns them into a probability. Its
+ * weights are fitted on the training bursts in time order, each burst scored with the counts of the bursts before
+ * it only, so the probabilities are what the features were worth on data the counts had not seen.
+ */
+
+export interface BurstModelOptions {
+  /** Recent bursts the recency features look at. */
+  window: number;
+  /** Per-burst decay of the recency weight. */
+  decay: number;
+  /** Inactivity that starts a new session (ms). */
+  sessionGapMs: number;
+  /** Most training bursts the weights are fitted on (spread evenly over time). */
+  fitBursts: number;
+  epochs: number;
+  /** Candidates scored per prediction (the most promising by their evidence). */
+  candidates: number;
+  /** Weight of this model in next-action (event-level) predictions, blended with the sequence model. */
+  eventWeight: number;
+  shapes: Partial<ShapeOptions>;
+}
+
+export const DEFAULT_BURST_OPTIONS: BurstModelOptions = {
+  window: 30,
+  decay: 0.8,
+  sessionGapMs: 30 * MINUTE,
+  fitBursts: 6000,
+  epochs: 8,
+  candidates: 40,
+  eventWeight: 0.5,
+  shapes: {},
+};
+
+export const BURST_FEATURES = [
+  'bias',
+  'in-latest-burst',
+  'in-recent-bursts',
+  'followed-principal',
+  'followed-peers',
+  'followed-account',
+  'frequency-principal',
+  'frequency-account',
+  'followed-lately',
+  'session-start',
+  'new-session',
+] as const;
+const F = BURST_FEATURES.length;
+const [BIAS, IN_LAST, RECENT, FOL_P, FOL_G, FOL_A, FREQ_P, FREQ_A, FOL_RECENT, START, NEW_SESSION] = BURST_FEATURES.map((_, i) => i);
+
+/** One principal's training bursts: sorted action-id sets and the time of each. */
+interface BurstSeq {
+  principal: string;
+  ids: IdSet[];
+  times: number[];
+}
+
+/**
+ * Action ids straight from an event's source and name (stores intern those strings, so the lookups hash nothing
+ * new), without building an `eventSource:eventName` string per event.
+ */
+class ActionIds {
+  private readonly bySource = new Map<string, Map<string, number>>();
+  constructor(private readonly vocab: Vocab) {}
+
+  of(source: string, name: string): number {
+    let names = this.bySource.get(source);
+    if (!names) this.bySource.set(source, (names = new Map()));
+    let id = names.get(name);
+    if (id === undefined) names.set(name, (id = this.vocab.add(`${source}:${name}`)));
+    return id;
+  }
+}
+
+/** A principal's time-ordered events as bursts (sorted action-id sets), one pass, no per-event strings. */
+function encodeBursts(principal: string, events: readonly TrailEvent[], ids: ActionIds): BurstSeq {
+  const out: BurstSeq = { principal, ids: [], times: [] };
+  let current: number[] = [];
+  let second = Number.NaN;
+  const close = () => {
+    if (current.length) out.ids.push(current.length > 1 ? current.sort((a, b) => a - b) : current);
+  };
+  for (const e of events) {
+    const s = Math.floor(e.time / 1000);
+    const id = ids.of(e.source, e.name);
+    if (s !== second) {
+      close();
+      current = [id];
+      second = s;
+      out.times.push(s * 1000);
+    } else if (!current.includes(id)) current.push(id);
+  }
+  close();
+  return out;
+}
+
+/** Every burst of every principal in time order (ties: principal order): flat pairs (sequence, index). */
+function mergeByTime(seqs: BurstSeq[], total: number): Int32Array {
+  const order = new Int32Array(total * 2);
+  const next = new Int32Array(seqs.length);
+  // A binary heap of sequence numbers keyed by the time of their next burst.
+  const heap: number[] = [];
+  const key = (s: number) => seqs[s].times[next[s]];
+  const less = (a: number, b: number) => key(a) < key(b) || (key(a) === key(b) && a < b);
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[i], heap[p])) break;
+      [heap[i], heap[p]] = [heap[p], heap[i]];
+      i = p;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l], heap[m])) m = l;
+      if (r < heap.length && less(heap[r], heap[m])) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  for (let s = 0; s < seqs.length; s++) if (seqs[s].ids.length) (heap.push(s), up(heap.length - 1));
+  for (let o = 0; heap.length; o += 2) {
+    const s = heap[0];
+    order[o] = s;
+    order[o + 1] = next[s]++;
+    if (next[s] === seqs[s].ids.length) {
+      heap[0] = heap[heap.length - 1];
+      heap.pop();
+    }
+    if (heap.length) down(0);
+  }
+  return order;
+}
+
+/** A burst context: the principal's recent bursts (action ids, sorted), oldest first. */
+interface IdContext {
+  bursts: IdSet[];
+  newSession: boolean;
+}
+
+/** What one burst's successors looked like, for the actions of a burst. */
+interface Followers {
+  n: number;
+  next: Map<number, number>;
+  strong?: number[];
+  strongAt: number;
+}
+
+const TOP = 12;
+
+/** Counts at one level of evidence: one principal, one peer group or the whole account. */
+class Level {
+  bursts = 0;
+  readonly freq = new Map<number, number>();
+  starts = 0;
+  readonly startFreq = new Map<number, number>();
+  readonly followers = new Map<number, Followers>();
+  readonly shapeNext = new Map<number, Followers>();
+  private top?: { at: number; ids: number[]; startAt: number; startIds: number[] };
+
+  addBurst(ids: IdSet, newSession: boolean): void {
+    this.bursts++;
+    for (const a of ids) this.freq.set(a, (this.freq.get(a) ?? 0) + 1);
+    if (newSession) {
+      this.starts++;
+      for (const a of ids) this.startFreq.set(a, (this.startFreq.get(a) ?? 0) + 1);
+    }
+  }
+
+  addTransition(prev: IdSet, next: IdSet): void {
+    for (const x of prev) {
+      let f = this.followers.get(x);
+      if (!f) this.followers.set(x, (f = { n: 0, next: new Map(), strongAt: 0 }));
+      f.n++;
+      for (const a of next) f.next.set(a, (f.next.get(a) ?? 0) + 1);
+    }
+  }
+
+  addShapeTransition(from: number, to: number): void {
+    let f = this.shapeNext.get(from);
+    if (!f) this.shapeNext.set(from, (f = { n: 0, next: new Map(), strongAt: 0 }));
+    f.n++;
+    f.next.set(to, (f.next.get(to) ?? 0) + 1);
+  }
+
+  /** The most frequent actions (and session-start actions), recomputed only when the counts have grown. */
+  tops(): { ids: number[]; startIds: number[] } {
+    const t = this.top;
+    const stale = (at: number, now: number) => now > at * 1.25 + 8;
+    if (!t || stale(t.at, this.bursts) || stale(t.startAt, this.starts)) {
+      const rank = (m: Map<number, number>) => [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP).map(([id]) => id);
+      this.top = { at: this.bursts, ids: rank(this.freq), startAt: this.starts, startIds: rank(this.startFreq) };
+    }
+    return this.top!;
+  }
+}
+
+export interface BurstPrediction {
+  /** Actions with the probability that each occurs in the next burst (they need not sum to 1), most likely first. */
+  actions: { action: string; p: number }[];
+  /** Most likely shapes of the next burst, with probabilities. */
+  shapes: { shape: Shape; p: number }[];
+  /** Shape of the latest burst, when it has a known one. */
+  current?: Shape;
+  /** Expected number of distinct actions in the next burst (over the scored candidates). */
+  expectedActions: number;
+}
+
+/** A context in action names: recent bursts, oldest first, and whether the next burst starts a new session. */
+export interface BurstContext {
+  bursts: string[][];
+  newSession?: boolean;
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** Followers at least this likely propose themselves as candidates. */
+const PROPOSE = 0.05;
+
+/** Followers of an action that are likely enough to propose themselves, recomputed only when the counts grew. */
+function strongFollowers(f: Followers): number[] {
+  if (!f.strong || f.n > f.strongAt * 1.25 + 4) {
+    const min = PROPOSE * (f.n + 1);
+    f.strong = [...f.next].filter(([, k]) => k >= min).map(([a]) => a);
+    f.strongAt = f.n;
+  }
+  return f.strong;
+}
+
+/** True when two sorted id sets share an element. */
+function shares(a: IdSet, b: IdSet): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) return true;
+    if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return false;
+}
+
+/** Candidate actions and their feature rows (F numbers each, flat), reused between predictions. */
+class Candidates {
+  ids: number[] = [];
+  x = new Float64Array(64 * F);
+  count = 0;
+  private readonly index = new Map<number, number>();
+  private newSession = 0;
+
+  reset(newSession: boolean): void {
+    this.ids = [];
+    this.count = 0;
+    this.index.clear();
+    this.newSession = newSession ? 1 : 0;
+  }
+
+  /** Offset of the candidate's row, or -1. */
+  find(a: number): number {
+    const i = this.index.get(a);
+    return i === undefined ? -1 : i * F;
+  }
+
+  /** Offset of the candidate's row, adding the candidate when new. */
+  slot(a: number): number {
+    const i = this.index.get(a);
+    if (i !== undefined) return i * F;
+    if ((this.count + 1) * F > this.x.length) {
+      const grown = new Float64Array(this.x.length * 2);
+      grown.set(this.x);
+      this.x = grown;
+    }
+    const off = this.count * F;
+    this.x.fill(0, off, off + F);
+    this.x[off + BIAS] = 1;
+    this.x[off + NEW_SESSION] = this.newSession;
+    this.index.set(a, this.count++);
+    this.ids.push(a);
+    return off;
+  }
+
+  /** The `max` candidates with the strongest evidence (all of them when there are few). */
+  strongest(max: number): { ids: number[]; x: Float64Array } {
+    if (this.count <= max) return { ids: this.ids, x: this.x.subarray(0, this.count * F) };
+    const x = this.x;
+    const prior = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      const o = i * F;
+      prior[i] = x[o + IN_LAST] + x[o + RECENT] + x[o + FOL_P] + x[o + FOL_G] + x[o + FOL_A] + x[o + FOL_RECENT] + x[o + START] + x[o + FREQ_P];
+    }
+    const order = Array.from({ length: this.count }, (_, i) => i)
+      .sort((a, b) => prior[b] - prior[a] || this.ids[a] - this.ids[b])
+      .slice(0, max);
+    const out = new Float64Array(max * F);
+    order.forEach((i, r) => out.set(x.subarray(i * F, i * F + F), r * F));
+    return { ids: order.map((i) => this.ids[i]), x: out };
+  }
+}
+/** Shape id standing for "a session starts" as the context of a shape transition. */
+const START_SHAPE = -2;
+const OTHER_SHAPE = -1;
+const OOV_BASE = 1 << 24;
+
+export class BurstModel {
+  readonly vocab = new Vocab();
+  readonly options: BurstModelOptions;
+  readonly weights = new Float64Array(F);
+  shapes!: ShapeBook;
+  /** Training bursts the weights were fitted on, and rows (candidate actions) scored. */
+  fitted = { bursts: 0, rows: 0 };
+  private readonly all = new Level();
+  private readonly byPrincipal = new Map<string, Level>();
+  private readonly byGroup = new Map<number, Level>();
+  private readonly groupOf = new Map<string, number>();
+  private readonly oov = new Map<string, number>();
+  private readonly oovNames: string[] = [];
+  private readonly scratch = new Candidates();
+  private readonly lately = new Map<number, number>();
+  trainedBursts = 0;
+
+  private constructor(options: BurstModelOptions) {
+    this.options = options;
+  }
+
+  /** Trains on each principal's events in time order; `peerGroups` maps principal key to a group id. */
+  static train(byPrincipal: Map<string, readonly TrailEvent[]>, options: Partial<BurstModelOptions> = {}, peerGroups?: Map<string, number>): BurstModel {
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    const m = new BurstModel({ ...DEFAULT_BURST_OPTIONS, ...given });
+    if (peerGroups) for (const [k, g] of peerGroups) m.groupOf.set(k, g);
+    const seqs: BurstSeq[] = [];
+    let total = 0;
+    const ids = new ActionIds(m.vocab);
+    for (const [principal, list] of byPrincipal) {
+      const seq = encodeBursts(principal, list, ids);
+      seqs.push(seq);
+      total += seq.ids.length;
+    }
+    m.trainedBursts = total;
+    // Every burst in time order across principals, so the account level only ever holds the past.
+    const order = mergeByTime(seqs, total);
+    const stride = Math.max(1, Math.floor(total / m.options.fitBursts));
+    const rows: number[] = [];
+    const labels: number[] = [];
+    for (let r = 0; r < total; r++) {
+      const { principal, ids, times } = seqs[order[2 * r]];
+      const j = order[2 * r + 1];
+      const newSession = j === 0 || times[j] - times[j - 1] > m.options.sessionGapMs;
+      if (j > 0 && r % stride === 0) {
+        const ctx: IdContext = { bursts: ids.slice(Math.max(0, j - m.options.window), j), newSession };
+        const target = new Set(ids[j]);
+        const c = m.features(principal, ctx);
+        for (let i = 0; i < c.ids.length; i++) {
+          for (let k = 0; k < F; k++) rows.push(c.x[i * F + k]);
+          labels.push(target.has(c.ids[i]) ? 1 : 0);
+        }
+        m.fitted.bursts++;
+      }
+      m.observe(principal, ids, j, newSession);
+    }
+    m.fit(Float64Array.from(rows), Uint8Array.from(labels));
+    m.learnShapes(seqs);
+    return m;
+  }
+
+  private encode(actions: readonly string[], add: boolean): number[] {
+    const ids: number[] = [];
+    for (const a of actions) {
+      const id = add ? this.vocab.add(a) : this.idOf(a);
+      if (!ids.includes(id)) ids.push(id);
+    }
+    return ids.sort((a, b) => a - b);
+  }
+
+  /**
+   * Id of an action: its vocabulary id, or one assigned on first sight after training. The counts know nothing of
+   * a new action, but the recency evidence can still predict an API the principal has just started calling.
+   */
+  private idOf(action: string): number {
+    const id = this.vocab.id(action);
+    if (id !== undefined) return id;
+    let o = this.oov.get(action);
+    if (o === undefined) this.oov.set(action, (o = OOV_BASE + this.oovNames.length)), this.oovNames.push(action);
+    return o;
+  }
+
+  private nameOf(id: number): string {
+    return id >= OOV_BASE ? this.oovNames[id - OOV_BASE] : this.vocab.names[id];
+  }
+
+  private levels(principal: string): [Level | undefined, Level | undefined, Level] {
+    const g = this.groupOf.get(principal);
+    return [this.byPrincipal.get(principal), g === undefined ? undefined : this.byGroup.get(g), this.all];
+  }
+
+  private observe(principal: string, ids: IdSet[], j: number, newSession: boolean): void {
+    let p = this.byPrincipal.get(principal);
+    if (!p) this.byPrincipal.set(principal, (p = new Level()));
+    const g = this.groupOf.get(principal);
+    let group: Level | undefined;
+    if (g !== undefined) {
+      group = this.byGroup.get(g);
+      if (!group) this.byGroup.set(g, (group = new Level()));
+    }
+    for (const level of group ? [p, group, this.all] : [p, this.all]) {
+      level.addBurst(ids[j], newSession);
+      if (!newSession) level.addTransition(ids[j - 1], ids[j]);
+    }
+  }
+
+  /** Evidence features of the most promising candidate actions for the next burst: ids, and their rows of F features. */
+  private features(principal: string, ctx: IdContext): { ids: number[]; x: Float64Array } {
+    const [lp, lg, la] = this.levels(principal);
+    const c = this.scratch;
+    c.reset(ctx.newSession);
+    const bursts = ctx.bursts;
+    const last = bursts[bursts.length - 1];
+    const x = () => c.x;
+    if (last) {
+      for (const a of last) x()[c.slot(a) + IN_LAST] = 1;
+      // Decayed presence in the recent bursts, normalised to [0, 1].
+      let w = 1;
+      let z = 0;
+      for (let i = bursts.length - 1; i >= 0; i--, w *= this.options.decay) {
+        z += w;
+        for (const a of bursts[i]) x()[c.slot(a) + RECENT] += w;
+      }
+      for (let i = 0; i < c.count; i++) c.x[i * F + RECENT] /= z;
+      // What followed bursts sharing an action with the latest one, within the recent window.
+      let n = 0;
+      const lately = this.lately;
+      lately.clear();
+      for (let i = 1; i < bursts.length; i++) {
+        if (!shares(bursts[i - 1], last)) continue;
+        n++;
+        for (const a of bursts[i]) lately.set(a, (lately.get(a) ?? 0) + 1);
+      }
+      for (const [a, k] of lately) x()[c.slot(a) + FOL_RECENT] = k / (n + 1);
+      if (!ctx.newSession) {
+        const follow = (level: Level | undefined, slot: number) => {
+          if (!level) return;
+          for (const y of last) {
+            const f = level.followers.get(y);
+            if (!f) continue;
+            const scale = 1 / (f.n + 1);
+            if (f.next.size <= 2 * c.count) {
+              for (const [a, k] of f.next) {
+                const v = k * scale;
+                const at = v >= PROPOSE ? c.slot(a) : c.find(a);
+                if (at >= 0 && v > c.x[at + slot]) c.x[at + slot] = v;
+              }
+            } else {
+              // A common action with many followers: score the candidates, and propose only its strong followers.
+              for (let i = 0; i < c.count; i++) {
+                const v = (f.next.get(c.ids[i]) ?? 0) * scale;
+                if (v > c.x[i * F + slot]) c.x[i * F + slot] = v;
+              }
+              for (const a of strongFollowers(f)) {
+                const at = c.slot(a);
+                const v = f.next.get(a)! * scale;
+                if (v > c.x[at + slot]) c.x[at + slot] = v;
+              }
+            }
+          }
+        };
+        follow(lp, FOL_P);
+        follow(lg, FOL_G);
+        follow(la, FOL_A);
+      }
+    }
+    if (ctx.newSession) {
+      const starts = lp && lp.starts > 0 ? lp : la;
+      for (const a of starts.tops().startIds) c.slot(a);
+      for (let i = 0; i < c.count; i++) c.x[i * F + START] = (starts.startFreq.get(c.ids[i]) ?? 0) / (starts.starts + 1);
+    }
+    for (const a of (lp ?? la).tops().ids) c.slot(a);
+    for (let i = 0; i < c.count; i++) {
+      const a = c.ids[i];
+      if (lp) c.x[i * F + FREQ_P] = (lp.freq.get(a) ?? 0) / (lp.bursts + 1);
+      c.x[i * F + FREQ_A] = (la.freq.get(a) ?? 0) / (la.bursts + 1);
+    }
+    return c.strongest(this.options.candidates);
+  }
+
+  /** Logistic regression by stochastic gradient descent, in a fixed order (deterministic), light L2. */
+  private fit(rows: Float64Array, labels: Uint8Array): void {
+    const w = this.weights;
+    w.fill(0);
+    const n = labels.length;
+    this.fitted.rows = n;
+    if (n === 0) {
+      w[BIAS] = -3;
+      return;
+    }
+    // Start from the base rate so the first epoch does not spend itself on the bias.
+    const rate = labels.reduce((s, y) => s + y, 0) / n;
+    w[BIAS] = Math.log((rate + 1e-3) / (1 - rate + 1e-3));
+    const stride = 7919 % n || 1;
+    for (let epoch = 0; epoch < this.options.epochs; epoch++) {
+      const lr = 0.5 / (1 + epoch);
+      // A fixed permutation (a stride coprime with n, when it is) mixes principals and time without randomness.
+      let i = (epoch * 104729) % n;
+      for (let step = 0; step < n; step++, i = (i + stride) % n) {
+        const off = i * F;
+        let z = 0;
+        for (let k = 0; k < F; k++) z += w[k] * rows[off + k];
+        const g = labels[i] - sigmoid(z);
+        for (let k = 0; k < F; k++) w[k] += lr * (g * rows[off + k] - 1e-4 * w[k]);
+      }
+    }
+  }
+
+  private learnShapes(seqs: BurstSeq[]): void {
+    const { book, assigned } = ShapeBook.learn(
+      seqs.flatMap((s) => s.ids),
+      (id) => this.vocab.names[id],
+      this.options.shapes,
+    );
+    this.shapes = book;
+    let b = 0;
+    for (const { principal, ids, times } of seqs) {
+      const [lp, lg, la] = this.levels(principal);
+      let prev = OTHER_SHAPE;
+      for (let j = 0; j < ids.length; j++) {
+        const s = assigned[b++];
+        const from = j === 0 || times[j] - times[j - 1] > this.options.sessionGapMs ? START_SHAPE : prev;
+        for (const level of [lp, lg, la]) level?.addShapeTransition(from, s);
+        prev = s;
+      }
+    }
+  }
+
+  /** Probability that action `a` is in the next burst, for every scored candidate, most likely first. */
+  private scored(principal: string, ctx: IdContext): { id: number; p: number }[] {
+    const out: { id: number; p: number }[] = [];
+    const c = this.features(principal, ctx);
+    for (let i = 0; i < c.ids.length; i++) {
+      let z = 0;
+      for (let k = 0; k < F; k++) z += this.weights[k] * c.x[i * F + k];
+      out.push({ id: c.ids[i], p: sigmoid(z) });
+    }
+    return out.sort((a, b) => b.p - a.p || a.id - b.id);
+  }
+
+  /** Top-k actions of the next burst, as action names (what evaluation ranks). */
+  rank(principal: string, ctx: BurstContext, k: number): { action: string; p: number }[] {
+    return this.scored(principal, this.encodeContext(ctx))
+      .slice(0, k)
+      .map(({ id, p }) => ({ action: this.nameOf(id), p }));
+  }
+
+  private encodeContext(ctx: BurstContext): IdContext {
+    const bursts = ctx.bursts.slice(-this.options.window).map((b) => this.encode(b, false));
+    return { bursts, newSession: ctx.newSession ?? bursts.length === 0 };
+  }
+
+  /** Shape transition probabilities from a context shape, interpolated principal > peers > account. */
+  private shapeDistribution(principal: string, from: number): Map<number, number> {
+    const [lp, lg, la] = this.levels(principal);
+    const dist = new Map<number, number>();
+    const total = this.shapes.shapes.reduce((s, x) => s + x.bursts, 0) || 1;
+    for (const s of this.shapes.shapes) dist.set(s.id, s.bursts / total);
+    for (const level of [la, lg, lp]) {
+      const f = level?.shapeNext.get(from);
+      if (!f) continue;
+      const lambda = f.n / (f.n + 5);
+      for (const [s, p] of dist) dist.set(s, (1 - lambda) * p);
+      for (const [s, c] of f.next) if (s >= 0) dist.set(s, (dist.get(s) ?? 0) + (lambda * c) / f.n);
+    }
+    return dist;
+  }
+
+  /** The next burst: its likely actions (each with its probability of occurring) and its likely shapes. */
+  predict(principal: string, ctx: BurstContext, k = 5): BurstPrediction {
+    const ids = this.encodeContext(ctx);
+    const scored = this.scored(principal, ids);
+    const last = ids.bursts[ids.bursts.length - 1];
+    const currentId = last && last.length ? this.shapes.shapeOf(last) : OTHER_SHAPE;
+    const from = ids.newSession ? START_SHAPE : currentId;
+    const shapes = [...this.shapeDistribution(principal, from)]
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, 3)
+      .map(([s, p]) => ({ shape: this.shapes.shapes[s], p }));
+    return {
+      actions: scored.slice(0, k).map(({ id, p }) => ({ action: this.nameOf(id), p })),
+      shapes,
+      current: currentId >= 0 ? this.shapes.shapes[currentId] : undefined,
+      expectedActions: scored.reduce((s, x) => s + x.p, 0),
+    };
+  }
+
+  /** Fitted weight of each feature, by name (how much each kind of evidence counts). */
+  featureWeights(): Record<string, number> {
+    return Object.fromEntries(BURST_FEATURES.map((name, i) => [name, Math.round(this.weights[i] * 1000) / 1000]));
+  }
+}
+
+/** A principal's latest bursts as a context, from its events in time order. */
+export function burstContext(events: readonly TrailEvent[], window: number, opts: { gapMs?: number; sessionGapMs?: number } = {}): BurstContext {
+  // Enough events for `window` bursts: walk back until that many distinct seconds are covered.
+  let i = events.length;
+  let seconds = 0;
+  let lastSecond = Number.NaN;
+  while (i > 0) {
+    const s = Math.floor(events[i - 1].time / 1000);
+    if (s !== lastSecond) {
+      if (seconds === window) break;
+      seconds++;
+      lastSecond = s;
+    }
+    i--;
+  }
+  const bursts = burstsOf(events.slice(i)).map((b) => b.actions);
+  const newSession = bursts.length === 0 || (opts.gapMs !== undefined && opts.gapMs > (opts.sessionGapMs ?? DEFAULT_BURST_OPTIONS.sessionGapMs));
+  return { bursts, newSession };
+}
