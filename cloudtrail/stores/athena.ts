@@ -87,11 +87,13 @@ export class AthenaStore implements EventStore {
   }
 
   /** Starts a query and waits until it succeeded; failures carry Athena's StateChangeReason. */
-  async run(sql: string, opts: QueryOptions = {}): Promise<string> {
+  async run(sql: string, opts: QueryOptions = {}, executionParameters?: string[]): Promise<string> {
     const started = await this.call('StartQueryExecution', () =>
       this.client.send(
         new StartQueryExecutionCommand({
           QueryString: sql,
+          // Athena substitutes these SQL literals for the query's `?` placeholders (the `sql` path binds values this way).
+          ExecutionParameters: executionParameters?.length ? executionParameters : undefined,
           QueryExecutionContext: { Database: this.o.database, Catalog: this.o.catalog },
           WorkGroup: this.o.workgroup,
           ResultConfiguration: this.o.outputLocation ? { OutputLocation: this.o.outputLocation } : undefined,
@@ -127,7 +129,7 @@ export class AthenaStore implements EventStore {
   }
 
   /** Pages GetQueryResults, yielding rows keyed by column name (NULL as undefined), header row skipped. */
-  async *rows(id: string, opts: QueryOptions = {}): AsyncIterable<Row> {
+  async *rows(id: string, opts: QueryOptions & { onColumns?: (columns: { name: string; type: string }[]) => void } = {}): AsyncIterable<Row> {
     let NextToken: string | undefined;
     let first = true;
     let pages = 0;
@@ -135,7 +137,9 @@ export class AthenaStore implements EventStore {
       const res = await this.call('GetQueryResults', () =>
         this.client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken, MaxResults: this.o.pageSize ?? 1000 }), { abortSignal: opts.signal }),
       );
-      const names = (res.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
+      const info = res.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+      const names = info.map((c) => c.Name ?? '');
+      if (first) opts.onColumns?.(info.map((c) => ({ name: c.Name ?? '', type: c.Type ?? 'varchar' })));
       let data = res.ResultSet?.Rows ?? [];
       // For SELECT queries the first row of the first page repeats the column names.
       if (first && data[0]?.Data?.every((d, i) => d.VarCharValue === names[i])) data = data.slice(1);

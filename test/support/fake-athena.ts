@@ -8,9 +8,13 @@
  * max, array_agg(DISTINCT), array_sort, array_join. Unknown columns or struct fields and syntax errors fail the
  * query the way Athena does (state FAILED with a StateChangeReason). Queries go QUEUED -> RUNNING -> final over
  * successive GetQueryExecution polls.
+ * With `engine` (the local DuckDB `cloudtrail` table) it executes the received SQL with that engine instead,
+ * so the `sql` path's queries run unchanged without growing the interpreter.
  */
 import { randomUUID } from 'node:crypto';
 import type { CloudTrailRecord } from '../../cloudtrail/record.ts';
+import { mapOutsideLiterals } from '../../cloudtrail/sql/athena.ts';
+import type { SqlSource } from '../../cloudtrail/sql/result.ts';
 import { awsError, startJsonFake, type JsonFake, type JsonReply } from './http-fake.ts';
 
 // ---------------------------------------------------------------- table rows
@@ -426,6 +430,8 @@ function call(n: Extract<Node, { k: 'fn' }>, ctx: Ctx): Value {
 export interface ResultTable {
   columns: string[];
   rows: (string | undefined)[][];
+  /** Athena column types (`varchar` when absent). */
+  types?: string[];
 }
 
 const cell = (v: Value): string | undefined => (v === null ? undefined : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -471,6 +477,38 @@ export function execute(sql: string, table: { database: string; name: string; ro
   return { columns, rows: out.map((o) => o.values.map(cell)) };
 }
 
+// ---------------------------------------------------------------- executing with the local engine
+
+/** Athena's result type names for the engine's (DuckDB) column types. */
+function athenaType(duck: string): string {
+  if (/^(BIGINT|INTEGER|SMALLINT|TINYINT|DOUBLE|BOOLEAN)$/.test(duck)) return duck.toLowerCase();
+  if (duck === 'FLOAT') return 'real';
+  if (duck.startsWith('DECIMAL')) return 'decimal';
+  if (duck.startsWith('STRUCT')) return 'row';
+  if (duck.endsWith('[]')) return 'array';
+  if (duck.startsWith('MAP')) return 'map';
+  if (duck.startsWith('TIMESTAMP')) return 'timestamp';
+  return 'varchar';
+}
+
+const engineCell = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+async function executeWithEngine(engine: SqlSource, sql: string, parameters: string[], table: { database: string; name: string }): Promise<ResultTable> {
+  // "awsdatacatalog"."cloudtrail"."cloudtrail_logs", cloudtrail.cloudtrail_logs, ... → the engine's table.
+  const q = (name: string) => `"?${name}"?`;
+  const qualified = new RegExp(`(${q('awsdatacatalog')}\\.)?(${q(table.database)}\\.)?${q(table.name)}(?![\\w"])`, 'gi');
+  let i = 0;
+  // Athena substitutes the ExecutionParameters (SQL literals) for the `?` placeholders in order.
+  const text = mapOutsideLiterals(sql.replace(qualified, 'cloudtrail'), (plain) =>
+    plain.replace(/\?/g, () => {
+      if (i >= parameters.length) throw new SqlError(`INVALID_PARAMETER_USAGE: the query has more ? placeholders than the ${parameters.length} ExecutionParameters`);
+      return parameters[i++];
+    }),
+  );
+  const r = await engine.query(text, [], { maxRows: 1_000_000 });
+  return { columns: r.columns.map((c) => c.name), types: r.columns.map((c) => athenaType(c.type)), rows: r.rows.map((row) => r.columns.map((c) => engineCell(row[c.name]))) };
+}
+
 // ---------------------------------------------------------------- the endpoint
 
 export interface FakeQuery {
@@ -494,6 +532,12 @@ export interface FakeAthenaOptions {
   runningPolls?: number;
   /** Make a query fail: return Athena's StateChangeReason. */
   fail?: (sql: string) => string | undefined;
+  /**
+   * Execute what is received with this engine (Trailbook's local DuckDB `cloudtrail` table) instead of the
+   * hand-written interpreter: the Athena table name is mapped to `cloudtrail`, `?` placeholders get the
+   * ExecutionParameters, and the engine's errors fail the query the way Athena's do.
+   */
+  engine?: SqlSource;
 }
 
 export interface FakeAthena extends JsonFake {
@@ -512,13 +556,19 @@ export async function startFakeAthena(records: CloudTrailRecord[], opts: FakeAth
   const byId = (id: string) => queries.find((q) => q.id === id);
   const stateOf = (q: FakeQuery) => (q.final === 'CANCELLED' ? 'CANCELLED' : q.polls <= queued ? 'QUEUED' : q.polls <= queued + running ? 'RUNNING' : q.final);
 
-  const handlers: Record<string, (b: any) => JsonReply> = {
-    StartQueryExecution(b) {
+  const handlers: Record<string, (b: any) => JsonReply | Promise<JsonReply>> = {
+    async StartQueryExecution(b) {
       if (typeof b.QueryString !== 'string' || !b.QueryString) return awsError('InvalidRequestException', 'QueryString is required');
       const q: FakeQuery = { id: randomUUID(), sql: b.QueryString, database: b.QueryExecutionContext?.Database, workgroup: b.WorkGroup, outputLocation: b.ResultConfiguration?.OutputLocation, polls: 0, final: 'SUCCEEDED', submittedAt: Date.now() };
       const reason = opts.fail?.(q.sql);
       if (reason) Object.assign(q, { final: 'FAILED', reason });
-      else {
+      else if (opts.engine) {
+        try {
+          q.result = await executeWithEngine(opts.engine, q.sql, b.ExecutionParameters ?? [], table);
+        } catch (err) {
+          Object.assign(q, { final: 'FAILED', reason: (err as Error).message });
+        }
+      } else {
         try {
           q.result = execute(q.sql, table);
         } catch (err) {
@@ -571,7 +621,7 @@ export async function startFakeAthena(records: CloudTrailRecord[], opts: FakeAth
           UpdateCount: 0,
           ResultSet: {
             Rows: page.map((r) => ({ Data: r.map((v) => (v === undefined ? {} : { VarCharValue: v })) })),
-            ResultSetMetadata: { ColumnInfo: q.result!.columns.map((Name) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name, Label: Name, Type: 'varchar', Precision: 2147483647, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: true })) },
+            ResultSetMetadata: { ColumnInfo: q.result!.columns.map((Name, i) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name, Label: Name, Type: q.result!.types?.[i] ?? 'varchar', Precision: 2147483647, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: true })) },
           },
           NextToken: offset + max < all.length ? Buffer.from(String(offset + max)).toString('base64') : undefined,
         },

@@ -1,0 +1,29 @@
+import { loadDataConfig, openStore, type DataConfig } from '../config.ts';
+import type { SqlSource } from './result.ts';
+
+export { openCloudTrailSql, type CloudTrailSql } from './engine.ts';
+export { AthenaSql } from './athena.ts';
+export * from './result.ts';
+export { tableSchema } from './schema.ts';
+
+/**
+ * The SQL engine for the configured source: the local DuckDB table over TRAILBOOK_DATA_DIR (`files`), or Athena's
+ * CloudTrail table (`athena`), so the same query runs on either. `lookup` has no table to query.
+ */
+export async function openSqlSource(input: DataConfig = loadDataConfig(), opts: { cacheDir?: string | false } = {}): Promise<SqlSource> {
+  const config = loadDataConfig(input as NodeJS.ProcessEnv);
+  switch (config.TRAILBOOK_SOURCE) {
+    case 'files': {
+      const { openCloudTrailSql } = await import('./engine.ts');
+      return openCloudTrailSql({ dataDir: config.TRAILBOOK_DATA_DIR, cacheDir: opts.cacheDir ?? config.TRAILBOOK_CACHE_DIR });
+    }
+    case 'athena': {
+      const [{ AthenaSql }, { AthenaStore }] = await Promise.all([import('./athena.ts'), import('../stores/athena.ts')]);
+      const store = await openStore(config);
+      if (!(store instanceof AthenaStore)) throw new Error('expected the athena source');
+      return new AthenaSql(store, { catalog: config.TRAILBOOK_ATHENA_CATALOG, database: config.TRAILBOOK_ATHENA_DATABASE!, table: config.TRAILBOOK_ATHENA_TABLE! });
+    }
+    case 'lookup':
+      throw new Error('SQL needs a table: use TRAILBOOK_SOURCE=files (the local DuckDB table) or athena; the lookup source (CloudTrail LookupEvents) has none');
+  }
+}
