@@ -15,7 +15,9 @@ export class AthenaSql implements SqlSource {
 
   constructor(
     private readonly store: AthenaStore,
-    private readonly table: TableRef,
+    private readonly table: TableRef = store.table,
+    /** Whether close() closes the store too (not when the store is shared, e.g. with the MCP tools). */
+    private readonly ownsStore = true,
   ) {}
 
   async query(sql: string, params: readonly SqlParam[] = [], opts: SqlQueryOptions = {}): Promise<SqlResult> {
@@ -54,7 +56,7 @@ export class AthenaSql implements SqlSource {
   }
 
   async close(): Promise<void> {
-    await this.store.close();
+    if (this.ownsStore) await this.store.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { loadDataConfig, openStore, type DataConfig } from '../config.ts';
+import type { EventStore } from '../query.ts';
 import type { SqlSource } from './result.ts';
 
 export { openCloudTrailSql, type CloudTrailSql } from './engine.ts';
@@ -26,4 +27,22 @@ export async function openSqlSource(input: DataConfig = loadDataConfig(), opts: 
     case 'lookup':
       throw new Error('SQL needs a table: use TRAILBOOK_SOURCE=files (the local DuckDB table) or athena; the lookup source (CloudTrail LookupEvents) has none');
   }
+}
+
+/**
+ * The SQL engine over the data an open store reads: the DuckDB table of a `files` store's directory (built or
+ * reopened from the cache), or Athena's table through an `athena` store (shared: closing the engine leaves the
+ * store open). Other sources (lookup, in-memory) have no table.
+ */
+export async function sqlSourceFor(store: EventStore, opts: { cacheDir?: string | false } = {}): Promise<SqlSource> {
+  const dir = (store as { dir?: unknown }).dir;
+  if (store.kind === 'files' && typeof dir === 'string') {
+    const { openCloudTrailSql } = await import('./engine.ts');
+    return openCloudTrailSql({ dataDir: dir, cacheDir: opts.cacheDir });
+  }
+  if (store.kind === 'athena') {
+    const [{ AthenaSql }, { AthenaStore }] = await Promise.all([import('./athena.ts'), import('../stores/athena.ts')]);
+    if (store instanceof AthenaStore) return new AthenaSql(store, store.table, false);
+  }
+  throw new Error(`SQL needs a table: the files source (local DuckDB table) or athena; this source is ${store.kind}`);
 }

@@ -73,7 +73,8 @@ type Row = Record<string, string | undefined>;
 export class AthenaStore implements EventStore {
   readonly kind = 'athena' as const;
   private readonly client: AthenaClient;
-  private readonly table: TableRef;
+  /** The configured table (the `sql` path maps `cloudtrail` to it). */
+  readonly table: TableRef;
   private statusMemo?: { at: number; status: StoreStatus };
   /** SQL of every query started, most recent last (for notebooks that want to show or reuse it). */
   readonly history: { id: string; sql: string }[] = [];

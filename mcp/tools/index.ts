@@ -4,6 +4,7 @@ import { registerGetEvent } from './get-event.ts';
 import { registerLookupEvents } from './lookup-events.ts';
 import { registerPredictTools } from './predict.ts';
 import { registerListPrincipals } from './principals.ts';
+import { registerQuerySql } from './query-sql.ts';
 import { registerStatusResource } from './status.ts';
 import { registerActivityTimeline } from './timeline.ts';
 
@@ -15,5 +16,6 @@ export const registrars: ToolRegistrar[] = [
   registerGetEvent,
   registerActivityTimeline,
   registerPredictTools,
+  registerQuerySql,
   registerStatusResource,
 ];
