@@ -8,8 +8,12 @@ import { Auth, securityHeaders } from './auth.ts';
 import { BUILD_DIR, HASHED_NAME, PUBLIC_DIR, shellAssets } from './build.ts';
 import { WORKBENCH_DEFAULTS, type WorkbenchConfig } from './config.ts';
 import { FailedLogins, type FailureLimit } from './failed-logins.ts';
+import type { NotebookRepository } from './git/repository.ts';
+import { gitApi } from './git/routes.ts';
 import { errorResponses } from './http/errors.ts';
 import { HostCheck } from './http/host-check.ts';
+import type { AlbJwtVerifier } from './identity/alb-jwt.ts';
+import { AlbSignIn, meRoute } from './identity/sign-in.ts';
 import { sendRevalidated, serveFile } from './http/static-files.ts';
 import { attachKernelSockets } from './kernel-socket.ts';
 import { KernelSessions } from './kernels.ts';
@@ -43,6 +47,10 @@ export interface WorkbenchOptions extends Omit<WorkbenchConfig, Defaulted>, Part
   /** For tests: the clock sessions and the failed-login throttle use, and the throttle's limit. */
   now?: () => number;
   failedLogins?: FailureLimit;
+  /** The notebook folder's git working copy (workbench/git): states in the list, Commit, pull. */
+  git?: NotebookRepository;
+  /** People signed in by the load balancer (TRAILBOOK_AUTH=alb): its token is verified instead of a workbench token. */
+  identity?: AlbJwtVerifier;
 }
 
 /** A URL path decoded; undecodable text becomes a name every check refuses (400, not 500). */
@@ -64,6 +72,7 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   const sessions = new SessionStore({ idleMs: options.sessionIdleMs, maxMs: options.sessionMaxMs }, options.now);
   const auth = new Auth({ token: options.token, sessions, failures: new FailedLogins(options.failedLogins, options.now), trustProxy: options.trustProxy });
   const hosts = new HostCheck(options.host, options.allowedHosts);
+  const albSignIn = options.identity ? new AlbSignIn(auth, options.identity, log) : undefined;
   const kernels = new KernelSessions({
     host: options.kernelHost,
     cwd: options.notebookDir,
@@ -109,7 +118,7 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
 
   const sendShell = async (ctx: Koa.Context) => sendRevalidated(ctx, shellPage({ maxMessageBytes: options.maxMessageBytes, assets: await shellAssets() }), 'html');
   const pages = new Router();
-  pages.use(auth.middleware('page'));
+  pages.use(albSignIn ? albSignIn.pages() : auth.middleware('page'));
   pages.get('/', async (ctx) => {
     await sendShell(ctx);
   });
@@ -124,6 +133,7 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   });
 
   const api = new Router({ prefix: '/api' });
+  if (albSignIn) api.use(albSignIn.api());
   api.use(auth.middleware('api'));
   api.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
@@ -131,7 +141,9 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   });
   // Notebook saves read their own raw body up to store.maxNotebookBytes (413 past it) and parse it in a
   // worker thread (routes/notebooks.ts): a body parser here would JSON.parse 100 MB on the event loop.
+  if (options.git) gitApi(api, options.git); // before notebookApi: adds the git states to its listing
   notebookApi(api, store, kernels);
+  meRoute(api);
   shareApi(api, share);
   api.get('/kernel/types.d.ts', async (ctx) => {
     preludeTypes ??= import('../kernel/prelude/index.ts').then((m: { generatePreludeTypes: () => Promise<string> }) => m.generatePreludeTypes());
@@ -148,6 +160,7 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   });
 
   app.use(open.routes());
+  if (albSignIn) app.use(albSignIn.routes().routes());
   app.use(sessionRoutes(auth).routes());
   app.use(shareRoutes(share).routes());
   app.use(pages.routes());

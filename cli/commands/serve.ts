@@ -46,13 +46,16 @@ const command: Command = {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
     }
     const { loadWorkbenchConfig } = await import('../../workbench/config.ts');
+    const { albVerifierFromEnv } = await import('../../workbench/identity/index.ts');
     let config;
+    let identity;
     try {
       config = loadWorkbenchConfig(process.env, {
         ...(values.host ? { host: values.host } : {}),
         ...(port !== undefined ? { port } : {}),
         ...(values['notebook-dir'] ? { notebookDir: values['notebook-dir'] } : {}),
       });
+      identity = albVerifierFromEnv(process.env);
     } catch (err) {
       console.error(`trailbook serve: ${(err as Error).message}`);
       return 2;
@@ -60,23 +63,32 @@ const command: Command = {
     const log = (line: string) => console.log(`[trailbook] ${line}`);
     const { ensureUiBuild } = await import('../../workbench/build.ts');
     await Promise.all([values['no-sample-data'] ? undefined : ensureSample(log), ensureUiBuild(log)]);
+    // Git (clone or pull, or the folder's own working copy) and seeding, before anything reads the notebooks.
+    const { prepareNotebooks } = await import('../../workbench/git/start.ts');
+    const notebooks = await prepareNotebooks(config.notebookDir, process.env, log);
     const { startWorkbench } = await import('../../workbench/server.ts');
-    const workbench = await startWorkbench({ ...config, log });
+    const workbench = await startWorkbench({ ...config, notebookDir: notebooks.notebookDir, git: notebooks.repository, identity, log });
     // Last line of defence; every socket and stream already has its own error handler. A rejection nobody
     // awaited has already unwound: log it and keep serving the other users. An uncaught exception may have
     // left state half-changed (resuming is unsafe, say Node's docs): log it with context, then Node exits.
     process.on('unhandledRejection', (reason) => log(`unhandled rejection (still serving): ${reason instanceof Error ? reason.stack : String(reason)}`));
     process.on('uncaughtExceptionMonitor', (err, origin) => log(`fatal ${origin}, exiting: ${err.stack ?? err}`));
-    log(`notebooks in ${config.notebookDir}`);
-    console.log(`\n  Trailbook workbench is running at:\n\n    ${workbench.url}/?token=${config.token}\n`);
-    if (!config.tokenGenerated) console.log('  (token from TRAILBOOK_TOKEN)\n');
+    log(`notebooks in ${notebooks.notebookDir}`);
+    // A token goes into a printed URL only when it was made here, for this terminal: never one from the
+    // environment (a deployment's logs would keep it), and there is none when the load balancer signs people in.
+    if (identity) console.log(`\n  Trailbook workbench is running at ${workbench.url}/ (sign-in by the load balancer ${identity.loadBalancerArn})\n`);
+    else if (config.tokenGenerated) console.log(`\n  Trailbook workbench is running at:\n\n    ${workbench.url}/?token=${config.token}\n`);
+    else console.log(`\n  Trailbook workbench is running at ${workbench.url}/ (sign in with the token from TRAILBOOK_TOKEN)\n`);
 
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log(`${signal}: shutting down kernels and the server`);
         const force = setTimeout(() => process.exit(1), 10_000);
         force.unref();
-        void workbench.close().finally(resolve);
+        void workbench
+          .close()
+          .then(() => notebooks.repository?.close())
+          .finally(resolve);
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -20,7 +20,8 @@ export async function servedUrl(server: ReturnType<typeof runCli>, timeoutMs = 6
   let exited = false;
   void server.exited.then(() => (exited = true));
   let match: RegExpMatchArray | null = null;
-  while (!(match = server.output().match(/(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-zA-Z-]+)/)) && !exited && Date.now() < deadline) {
+  // The token is in the URL only when serve generated it; one from TRAILBOOK_TOKEN is never printed.
+  while (!(match = server.output().match(/running at:?\s+(http:\/\/127\.0\.0\.1:\d+)\/(?:\?token=([0-9a-zA-Z-]+))?/)) && !exited && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return match;

@@ -49,7 +49,7 @@ export interface GitSummary {
 
 export interface GitStates {
   summary: GitSummary;
-  /** By notebook file name (the notebooks folder is flat). */
+  /** By notebook name (its path inside the notebooks folder, as the store lists it); absent: tracked and unchanged. */
   files: Record<string, GitFileState>;
 }
 
@@ -263,7 +263,8 @@ export class NotebookRepository {
         ahead = Number(await git.text(['rev-list', '--count', head]));
       }
       const files: Record<string, GitFileState> = {};
-      const notebook = (path: string) => (path.startsWith(prefix) && !path.slice(prefix.length).includes('/') ? path.slice(prefix.length) : undefined);
+      // Notebook names are paths inside the notebooks folder (sub/x.ipynb), as the store lists them.
+      const notebook = (path: string) => (path.startsWith(prefix) && path.endsWith('.ipynb') ? path.slice(prefix.length) : undefined);
       for (const [path, change] of local) {
         const name = notebook(path);
         if (name) files[name] = { status: change, behind: false };
@@ -462,7 +463,7 @@ export class NotebookRepository {
       copies.push({ name: path.slice(this.prefix.length), copy: copy.slice(this.prefix.length) });
       this.log(`git: ${path} changed here and upstream: kept yours, upstream's is ${copy}`);
     }
-    const inFolder = (path: string) => path.startsWith(this.prefix) && !path.slice(this.prefix.length).includes('/');
+    const inFolder = (path: string) => path.startsWith(this.prefix);
     const updated = [...theirs.keys()].filter((path) => inFolder(path) && !conflicts.has(path)).map((path) => path.slice(this.prefix.length));
     return { upToDate: false, merged: !fastForward, updated: updated.sort(), copies: copies.filter((c) => inFolder(this.prefix + c.name)) };
   }

@@ -36,6 +36,12 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
   return { mode: 'alb', loadBalancerArn: e.TRAILBOOK_ALB_ARN!, keyEndpoint: e.TRAILBOOK_ALB_KEY_ENDPOINT };
 }
 
+/** The verifier for TRAILBOOK_AUTH=alb; undefined for token sign-in. Throws on a bad configuration. */
+export function albVerifierFromEnv(env: NodeJS.ProcessEnv = process.env): AlbJwtVerifier | undefined {
+  const config = loadIdentityConfig(env);
+  return config.mode === 'alb' ? new AlbJwtVerifier({ loadBalancerArn: config.loadBalancerArn, keyEndpoint: config.keyEndpoint }) : undefined;
+}
+
 /** The verified person behind a request (HTTP or WebSocket upgrade). */
 export function personOfRequest(verifier: AlbJwtVerifier, req: IncomingMessage): Promise<Person> {
   const value = req.headers[ALB_DATA_HEADER];

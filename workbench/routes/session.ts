@@ -8,7 +8,7 @@ import { loginPage } from '../pages.ts';
 const LoginForm = z.object({ token: z.string().max(1000).optional(), next: z.string().max(2000).optional() });
 
 /** Only a path on this site: browsers drop tabs/newlines and treat \ as /, so "/\t/evil" would become "//evil". */
-const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[^\s\\\u0000-\u001f]*$/.test(next) ? next : '/');
+export const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[^\s\\\u0000-\u001f]*$/.test(next) ? next : '/');
 
 /** The login form and logout: the only routes that create or end a browser session by form. */
 export function sessionRoutes(auth: Auth): Router {

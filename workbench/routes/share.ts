@@ -128,7 +128,9 @@ export function shareApi(router: Router, { signer, registry, store, publicUrl }:
     const hours = body.expiresInHours ?? DEFAULT_SHARE_HOURS;
     const now = Date.now();
     const expiresAt = hours === 'never' ? null : now + hours * 3_600_000;
-    const link = await registry.create({ notebookId, notebookName: name, expiresAt, createdBy: CREATED_BY }, now);
+    // Signed in through the load balancer: the link records who made it.
+    const createdBy = (ctx.state.person as { email?: string } | undefined)?.email ?? CREATED_BY;
+    const link = await registry.create({ notebookId, notebookName: name, expiresAt, createdBy }, now);
     ctx.status = 201;
     // `version`: the file's version after the id was added, for the editor that has it open.
     ctx.body = { ...describe(link, new Map([[notebookId, name]]), base, signer, now), version };

@@ -1,4 +1,7 @@
 import type { Notebook } from '../../notebook/format.ts';
+import type { CommitResult, PullResult } from '../git/repository.ts';
+import type { GitListing } from '../git/routes.ts';
+import type { Person } from '../identity/alb-jwt.ts';
 import type { Listing, OpenedNotebook as Opened } from '../notebooks.ts';
 import type { ShareView } from '../routes/share.ts';
 
@@ -41,7 +44,8 @@ const nb = (name: string) => `/api/notebooks/${encodeURIComponent(name)}`;
 const folder = (path: string) => `/api/folders/${encodeURIComponent(path)}`;
 
 export const api = {
-  list: () => call<Listing & { kernels: { name: string; status: string }[] }>('GET', '/api/notebooks'),
+  /** `git` and each notebook's `git` state are there when the notebooks are in a git working copy. */
+  list: () => call<(Listing | GitListing) & { kernels: { name: string; status: string }[] }>('GET', '/api/notebooks'),
   create: (name?: string, inFolder?: string) => call<Opened>('POST', '/api/notebooks', { name, folder: inFolder || undefined }),
   open: (name: string) => call<Opened>('GET', nb(name)),
   save: (name: string, notebook: Notebook, version: string | null) => call<{ version: string }>('PUT', nb(name), { notebook, version }),
@@ -59,6 +63,11 @@ export const api = {
     call<ShareView & { version: string }>('POST', `${nb(name)}/share`, expiresInHours === undefined ? {} : { expiresInHours }),
   shares: (name: string) => call<{ shares: ShareView[] }>('GET', `${nb(name)}/shares`),
   revokeShare: (id: string) => call<void>('DELETE', `/api/shares/${encodeURIComponent(id)}`),
+  /** Commits one notebook; the author is the signed-in person. */
+  commit: (name: string, message: string) => call<CommitResult>('POST', `${nb(name)}/commit`, { message }),
+  pull: () => call<PullResult>('POST', '/api/git/pull'),
+  /** Who the load balancer signed in (null with token sign-in). */
+  me: () => call<{ person: Person | null }>('GET', '/api/me'),
   kernelTypes: async (): Promise<string> => {
     const res = await fetch('/api/kernel/types.d.ts', { credentials: 'same-origin' });
     return res.ok ? res.text() : '';

@@ -1,6 +1,7 @@
 import type { Listing, NotebookEntry } from '../notebooks.ts';
 import { api } from './api.ts';
 import { confirmDialog, promptDialog } from './dialog.ts';
+import { commitNotebook, committable, gitBadges, gitBar } from './git-status.ts';
 import { h, toast } from './dom.ts';
 import { baseName, folderHref, folderOf, notebookHref } from './paths.ts';
 import { initTheme, themeToggle } from './theme.ts';
@@ -32,6 +33,8 @@ export async function renderList(container: HTMLElement, folder = ''): Promise<v
   );
   const empty = h('p', { class: 'empty', hidden: true }, folder ? 'This folder is empty.' : 'No notebooks yet. Create one to start exploring CloudTrail.');
   const skippedNote = h('details', { class: 'skipped', hidden: true });
+  const gitLine = h('div', { class: 'git-line' });
+  const person = await api.me().then((me) => me.person?.email, () => undefined);
 
   /** Runs an action, reports its failure, and lists again. */
   const act = async (what: string, fn: () => Promise<unknown>) => {
@@ -59,6 +62,7 @@ export async function renderList(container: HTMLElement, folder = ''): Promise<v
         h('span', { class: 'kind', 'aria-hidden': 'true' }, '▤'),
         nb.error ? h('span', { class: 'nb-name' }, title) : h('a', { href: notebookHref(nb.name), class: 'nb-name' }, title),
         kernels.has(nb.name) ? h('span', { class: 'kernel-badge' }, `kernel ${kernels.get(nb.name)}`) : '',
+        ...gitBadges(nb),
         nb.error ? h('div', { class: 'nb-error', role: 'note' }, `Cannot be opened: ${nb.error}`) : '',
       ),
       h('td', {}, new Date(nb.modified).toLocaleString()),
@@ -74,6 +78,7 @@ export async function renderList(container: HTMLElement, folder = ''): Promise<v
           const to = await promptDialog({ title: `Move ${title}`, label: 'To folder', value: folder, choices: folderChoices(), confirm: 'Move' });
           if (to !== null && to !== folder) await api.rename(nb.name, join(to, baseName(nb.name)));
         }),
+        committable(nb) ? button(`Commit ${title}`, 'Commit', () => commitNotebook(nb.name)) : '',
         nb.error ? '' : button(`Duplicate ${title}`, 'Duplicate', () => api.duplicate(nb.name)),
         h('a', { class: 'button subtle', href: api.downloadUrl(nb.name), download: baseName(nb.name), 'aria-label': `Download ${title}` }, 'Download'),
         button(`Delete ${title}`, 'Delete', async () => {
@@ -129,6 +134,7 @@ export async function renderList(container: HTMLElement, folder = ''): Promise<v
       container.querySelector('.list')?.replaceChildren(h('h1', {}, 'Folder not found'), h('p', { role: 'alert' }, `There is no folder ${folder}.`), h('a', { href: '/' }, 'All notebooks'));
       return;
     }
+    gitLine.replaceChildren(gitBar(listing, person, refresh));
     const folders = listing.folders.filter((f) => inFolder(f.path, folder));
     const notebooks = listing.notebooks.filter((n) => inFolder(n.name, folder));
     empty.hidden = folders.length + notebooks.length > 0;
@@ -204,7 +210,7 @@ export async function renderList(container: HTMLElement, folder = ''): Promise<v
         themeToggle(),
         h('form', { method: 'post', action: '/logout' }, h('button', { type: 'submit', class: 'subtle' }, 'Log out')),
       ),
-      h('main', { class: 'list' }, crumbs, h('div', { class: 'list-head' }, h('h1', {}, folder ? baseName(folder) : 'Notebooks'), actions), table, empty, skippedNote),
+      h('main', { class: 'list' }, crumbs, h('div', { class: 'list-head' }, h('h1', {}, folder ? baseName(folder) : 'Notebooks'), actions), gitLine, table, empty, skippedNote),
     ),
   );
   await refresh();
