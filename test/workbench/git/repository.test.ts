@@ -82,6 +82,21 @@ describe('git-backed notebooks over file://', { timeout: 120_000 }, () => {
     await expect(repo.commit('a.ipynb', 'x', { name: 'Mallory', email: 'no-at-sign' })).rejects.toMatchObject({ status: 400 });
   });
 
+  it('names notebooks in folders by their path, as the store lists them, and commits them the same way', async () => {
+    scratch = scratchRemote({ ...SAVED, 'notebooks/team/weekly.ipynb': notebookText('weekly') });
+    const repo = await start();
+    mkdirSync(join(repo.notebookDir, 'team', 'new'), { recursive: true });
+    writeFileSync(join(repo.notebookDir, 'team', 'weekly.ipynb'), notebookText('weekly, edited'));
+    writeFileSync(join(repo.notebookDir, 'team', 'new', 'x.ipynb'), notebookText('x'));
+    writeFileSync(join(repo.notebookDir, 'team', 'notes.txt'), 'not a notebook');
+    expect((await repo.states()).files).toEqual({
+      'team/weekly.ipynb': { status: 'modified', behind: false },
+      'team/new/x.ipynb': { status: 'new', behind: false },
+    });
+    expect((await repo.commit('team/new/x.ipynb', 'Add x', ADA)).pushed).toBe(true);
+    expect(remoteFile(scratch.bare, 'notebooks/team/new/x.ipynb')).toBe(notebookText('x'));
+  });
+
   it('pulls without losing a local edit: a file changed on both sides keeps yours and gets upstream as a copy', async () => {
     scratch = scratchRemote(SAVED);
     const repo = await start();
