@@ -54,8 +54,9 @@ export class CloudTrailMcpStack extends Stack {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
         target: 'node22',
-        // Bundle the AWS SDK too: the tested versions, not whatever the runtime ships.
-        externalModules: [],
+        // Bundle the AWS SDK too: the tested versions, not whatever the runtime ships. DuckDB (the local SQL table of
+        // the files source) is a native module esbuild cannot bundle; the function serves SQL through Athena without it.
+        externalModules: ['@duckdb/node-api'],
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],

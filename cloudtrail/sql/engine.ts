@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { DEFAULT_CACHE_DIR } from '../config.ts';
 import { directorySignature } from '../readers/index-cache.ts';
 import { listCloudTrailFiles } from '../readers/walk.ts';
@@ -17,6 +17,18 @@ import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, duckdbPosition, plainValue, SqlEr
  * disabled and the configuration locked: a SELECT cannot read files (`read_text('/etc/passwd')`), reach the
  * network, attach databases or turn those settings back on.
  */
+
+/**
+ * DuckDB, loaded on first use: a native module that bundles (the Lambda function) leave out, so importing this
+ * file never fails; only opening the local table does, with a message that says what to use instead.
+ */
+async function duckdb(): Promise<typeof import('@duckdb/node-api')> {
+  try {
+    return await import('@duckdb/node-api');
+  } catch (err) {
+    throw new Error('the local SQL table needs @duckdb/node-api, which this build does not include (use TRAILBOOK_SOURCE=athena here)', { cause: err });
+  }
+}
 
 /** Bumped when the table or the load changes, so older cached databases are rebuilt. */
 const FORMAT = 'trailbook-sql-1';
@@ -44,6 +56,7 @@ export class CloudTrailSql implements SqlSource {
 
   constructor(
     private readonly instance: DuckDBInstance,
+    private readonly select: number,
     readonly skipped: SkippedInput,
     readonly opened: OpenedFrom,
   ) {}
@@ -58,7 +71,7 @@ export class CloudTrailSql implements SqlSource {
     opts.signal?.addEventListener('abort', interrupt, { once: true });
     try {
       if (opts.signal?.aborted) throw new SqlError('the query was cancelled', 'cancelled');
-      const prepared = await prepareSelect(conn, sql);
+      const prepared = await prepareSelect(conn, sql, this.select);
       if (prepared.parameterCount !== params.length) throw new SqlError(`the query has ${prepared.parameterCount} parameter(s) ($1…) but ${params.length} value(s) were given`, 'invalid');
       if (params.length) prepared.bind(params.map(toDuckValue));
       const result = await prepared.stream();
@@ -104,12 +117,12 @@ export class CloudTrailSql implements SqlSource {
 }
 
 /** Parses with the engine's own parser: exactly one statement, and a SELECT (WITH … SELECT included). */
-async function prepareSelect(conn: DuckDBConnection, sql: string) {
+async function prepareSelect(conn: DuckDBConnection, sql: string, select: number) {
   requireSelect(sql);
   const extracted = await conn.extractStatements(sql);
   if (extracted.count !== 1) throw new SqlError(`only a single SELECT (or WITH … SELECT) statement is allowed; got ${extracted.count} statements`, 'refused');
   const prepared = await extracted.prepare(0);
-  if (prepared.statementType !== StatementType.SELECT) {
+  if (prepared.statementType !== select) {
     prepared.destroySync();
     throw new SqlError('only SELECT (or WITH … SELECT) queries are allowed: the table is read-only', 'refused');
   }
@@ -165,6 +178,8 @@ export function sqlCacheRoot(cacheDir: string | false | undefined): string | fal
 /** Opens (building it first when the files changed) the `cloudtrail` table of `dataDir`. */
 export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSql> {
   const t0 = performance.now();
+  const { DuckDBInstance, StatementType } = await duckdb();
+  const SELECT = StatementType.SELECT;
   o.onProgress?.({ phase: 'list', done: 0 });
   const { files, skipped: ignored } = await listCloudTrailFiles(o.dataDir);
   const signature = createHash('sha256').update(`${FORMAT}\0${await directorySignature(files)}`).digest('hex');
@@ -197,7 +212,7 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
       conn.closeSync();
     }
     await seal(instance);
-    return new CloudTrailSql(instance, skippedOf(meta), { path: ':memory:', cached: false, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
+    return new CloudTrailSql(instance, SELECT, skippedOf(meta), { path: ':memory:', cached: false, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
   }
 
   await mkdir(root, { recursive: true });
@@ -222,7 +237,7 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
   o.onProgress?.({ phase: 'open', done: 1, total: 1 });
   const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
   await seal(instance);
-  return new CloudTrailSql(instance, skippedOf(meta), { path, cached, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
+  return new CloudTrailSql(instance, SELECT, skippedOf(meta), { path, cached, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
 }
 
 async function readMeta(path: string, signature: string): Promise<Meta | undefined> {

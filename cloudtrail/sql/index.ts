@@ -46,3 +46,4 @@ export async function sqlSourceFor(store: EventStore, opts: { cacheDir?: string 
   }
   throw new Error(`SQL needs a table: the files source (local DuckDB table) or athena; this source is ${store.kind}`);
 }
+

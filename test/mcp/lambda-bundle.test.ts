@@ -26,6 +26,8 @@ beforeAll(async () => {
     format: 'esm',
     target: 'node20',
     mainFields: ['module', 'main'],
+    // As in stacks/cloudtrail-mcp-stack.ts: DuckDB's native module stays out of the bundle.
+    external: ['@duckdb/node-api'],
     minify: true,
     banner: { js: "import { createRequire as __trailbookCreateRequire } from 'node:module'; const require = __trailbookCreateRequire(import.meta.url);" },
     logLevel: 'error',
