@@ -84,7 +84,7 @@ describe('command mode in Chromium', () => {
     await press(page, 'i', 'i');
     await page.locator('.toast', { hasText: 'Kernel interrupted' }).waitFor();
     await expect.poll(() => page.locator('.cell').nth(0).getAttribute('class')).not.toContain('running');
-    expect(await page.locator('.cell').nth(0).locator('.outputs').innerText()).toMatch(/^(?![\s\S]*finished)[\s\S]*Interrupt/);
+    expect(await page.locator('.cell').nth(0).locator('.outputs').innerText()).toMatch(/^(?![\s\S]*finished)[\s\S]*interrupt/i); // stopped, or restarted when it would not stop
     await press(page, 'Shift+Enter', 'Control+Enter');
     await expect.poll(() => page.locator('.cell').nth(2).locator('.out').innerText(), { timeout: 60_000 }).toContain('number');
 
@@ -179,6 +179,43 @@ describe('command mode in Chromium', () => {
 
     const titles = await page.getByRole('toolbar', { name: 'Notebook actions' }).locator('button').evaluateAll((bs) => bs.map((b) => b.getAttribute('title')));
     expect(titles).toEqual(expect.arrayContaining(['Save the notebook (Ctrl+S)', 'Interrupt the kernel (I, I)', 'Restart the kernel… (0, 0)', 'Run selected cells and select below (Shift+Enter)']));
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 180_000);
+});
+
+describe('before the editor arrives', () => {
+  it('cells take typing, Shift+Enter and Esc as soon as they are painted; the editor that follows starts from that text', async () => {
+    await session.wb.store.create('early.ipynb', notebookOf(markdownCell('e0', '# Early'), codeCell('e1', ''), codeCell('e2', '"second"')));
+    const { page, errors } = await loggedInPage(session);
+    // Hold Monaco back until released: what a slow network or a busy machine does to the editor chunk.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/monaco-editor-[^/]*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${session.wb.url}/notebooks/early.ipynb`);
+    const first = page.locator('.cell').nth(1).locator('.editor-host');
+    await first.click();
+    await page.keyboard.type('const early = 20;');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('early * 2');
+    expect(await page.locator('.monaco-editor').count()).toBe(0);
+    expect((await sources(page))[1]).toBe('const early = 20;\nearly * 2');
+    await press(page, 'Shift+Enter');
+    await expect.poll(() => page.locator('.cell').nth(1).locator('.out').innerText(), { timeout: 90_000 }).toContain('40');
+    await expect.poll(() => page.locator('.notebook-page').getAttribute('data-mode')).toBe('command');
+    expect(await page.locator('.cell.active').getAttribute('data-cell-id')).toBe('e2');
+
+    release();
+    await page.locator('.notebook-page[data-ready="true"]').waitFor();
+    await page.locator('.cell').nth(1).locator('.monaco-editor').waitFor();
+    expect((await page.locator('.cell').nth(1).locator('.view-lines').innerText()).replace(/\u00a0/g, ' ')).toBe('const early = 20;\nearly * 2');
+    await press(page, 'Control+s');
+    await expect.poll(() => page.locator('.save-state').innerText()).toBe('Saved');
+    const saved = JSON.parse(await readFile(join(session.wb.dir, 'early.ipynb'), 'utf8'));
+    expect(saved.cells[1].source).toEqual(['const early = 20;\n', 'early * 2']);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 180_000);

@@ -41,6 +41,7 @@ export class CellView {
   private index = -1;
   model?: MonacoEditor.ITextModel;
   editor?: MonacoEditor.IStandaloneCodeEditor;
+  private placeholder?: HTMLElement;
   private ticker?: number;
   /** Set while the view itself writes to the Monaco model, so that write is not reported back as an edit. */
   private writing = false;
@@ -69,7 +70,7 @@ export class CellView {
       hooks.onPointerSelect(this.cell.id, e.shiftKey);
     });
     this.editorHost.addEventListener('mousedown', (e) => {
-      if (!this.editor && !e.shiftKey) {
+      if (!this.editor && !e.shiftKey && this.hooks.monaco() && document.activeElement !== this.placeholder) {
         this.mount();
         queueMicrotask(() => this.focusEditor());
       }
@@ -93,6 +94,7 @@ export class CellView {
     this.index = index;
     this.el.setAttribute('aria-label', `Cell ${index + 1}, ${this.cell.type}`);
     this.el.setAttribute('role', 'group');
+    this.placeholder?.setAttribute('aria-label', this.editorLabel());
   }
 
   /** Shows a new state of the cell, redrawing only what changed. */
@@ -134,13 +136,18 @@ export class CellView {
     });
   }
 
-  /** Replaces the placeholder with a Monaco editor. */
+  /**
+   * Replaces the placeholder with a Monaco editor, unless someone is typing in the placeholder: it is
+   * swapped once it loses the focus, so a hand-over never moves the caret or drops a keystroke.
+   */
   mount(): void {
     const m = this.hooks.monaco();
     if (!m || this.editor || (this.cell.type === 'markdown' && !this.cell.editing)) return;
+    if (this.placeholder && document.activeElement === this.placeholder) return;
     this.ensureModel();
     this.editorHost.replaceChildren();
-    this.editor = m.createEditor(this.editorHost, this.model!, `${this.cell.type === 'code' ? 'Code' : this.cell.type === 'markdown' ? 'Markdown' : 'Raw'} editor, cell ${this.index + 1}`);
+    this.editor = m.createEditor(this.editorHost, this.model!, this.editorLabel());
+    this.placeholder = undefined;
     this.editor.onKeyDown((e) => {
       if (this.hooks.onEditorKey(this.cell.id, e.browserEvent)) {
         e.preventDefault();
@@ -153,7 +160,12 @@ export class CellView {
 
   focusEditor(): void {
     this.mount();
-    this.editor?.focus();
+    if (this.editor) this.editor.focus();
+    else this.placeholder?.focus();
+  }
+
+  get mounted(): boolean {
+    return this.editor !== undefined;
   }
 
   unmount(): void {
@@ -171,9 +183,44 @@ export class CellView {
     if (markdownView) {
       const source = this.cell.source.trim();
       this.rendered.innerHTML = source ? markdownToHtml(source) : '<p class="empty-markdown">Empty markdown cell: double-click to edit</p>';
-    } else if (!this.editor) {
-      this.editorHost.replaceChildren(h('pre', { class: 'placeholder' }, this.cell.source || ' '));
+    } else if (!this.editor && this.placeholder?.textContent !== this.cell.source) {
+      this.editorHost.replaceChildren(this.makePlaceholder());
+    } else if (!this.editor && this.placeholder && !this.placeholder.isConnected) {
+      this.editorHost.replaceChildren(this.placeholder);
     }
+  }
+
+  /**
+   * The cell's text before its Monaco editor exists: already editable (plain text, as a textarea would
+   * be), so a notebook takes typing as soon as its cells are painted; keys go to the same commands as
+   * in the editor. Typing here updates the cell; the editor that replaces it later starts from that text.
+   */
+  private makePlaceholder(): HTMLElement {
+    const pre = h('pre', {
+      class: 'placeholder',
+      contenteditable: 'plaintext-only',
+      role: 'textbox',
+      'aria-multiline': 'true',
+      'aria-label': this.editorLabel(),
+      spellcheck: 'false',
+      tabindex: '-1',
+    });
+    pre.textContent = this.cell.source;
+    pre.addEventListener('input', () => this.hooks.onSource(this.cell.id, pre.textContent ?? ''));
+    pre.addEventListener('keydown', (e) => {
+      if (this.hooks.onEditorKey(this.cell.id, e)) e.stopPropagation();
+    });
+    pre.addEventListener('focus', () => this.hooks.onEditorFocus(this.cell.id));
+    pre.addEventListener('blur', () => {
+      this.hooks.onEditorBlur(this.cell.id);
+      if (this.hooks.monaco()) setTimeout(() => this.mount(), 0);
+    });
+    this.placeholder = pre;
+    return pre;
+  }
+
+  private editorLabel(): string {
+    return `${this.cell.type === 'code' ? 'Code' : this.cell.type === 'markdown' ? 'Markdown' : 'Raw'} editor, cell ${this.index + 1}`;
   }
 
   private renderRun(): void {

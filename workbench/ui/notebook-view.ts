@@ -26,20 +26,55 @@ export class NotebookView {
     this.observer = new IntersectionObserver(
       (entries) => {
         for (const entry of entries) {
-          if (!entry.isIntersecting) continue;
           const id = (entry.target as HTMLElement).dataset.cellId!;
-          if (this.monaco) this.views.get(id)?.mount();
+          if (entry.isIntersecting) this.toMount.add(id);
+          else this.toMount.delete(id);
         }
+        this.schedule();
       },
-      { rootMargin: '600px 0px' },
+      { rootMargin: '300px 0px' },
     );
   }
 
-  /** Monaco arrived: every code cell gets its model (cross-cell types), and editors mount near the viewport. */
+  private readonly toMount = new Set<string>();
+  private scheduled = false;
+
+  /**
+   * Mounts the editors of cells near the viewport one at a time in idle moments, then gives every other
+   * code cell its Monaco model (TypeScript then sees the whole notebook): a keystroke or click never
+   * waits behind a batch of editors being built.
+   */
+  private schedule(): void {
+    if (this.scheduled || !this.monaco) return;
+    this.scheduled = true;
+    const step = () => {
+      this.scheduled = false;
+      const started = performance.now();
+      for (const id of this.toMount) {
+        this.toMount.delete(id);
+        const view = this.views.get(id);
+        if (view && !view.mounted) {
+          view.mount();
+          break; // one editor per slice: building one takes a frame or more
+        }
+      }
+      if (!this.toMount.size) {
+        for (const view of this.views.values()) {
+          if (performance.now() - started > 8) break;
+          if (view.type === 'code') view.ensureModel();
+        }
+      }
+      if (this.toMount.size || [...this.views.values()].some((v) => v.type === 'code' && !v.model)) this.schedule();
+    };
+    if ('requestIdleCallback' in window) requestIdleCallback(step, { timeout: 100 });
+    else setTimeout(step, 0);
+  }
+
+  /** Monaco arrived: editors mount near the viewport, code cells get their models, both in idle moments. */
   setMonaco(monaco: MonacoModule): void {
     this.monaco = monaco;
-    for (const view of this.views.values()) if (view.type === 'code') view.ensureModel();
     for (const view of this.views.values()) this.observer.observe(view.el);
+    this.schedule();
   }
 
   view(id: string): CellView | undefined {

@@ -338,7 +338,7 @@ export class NotebookPage {
   private onDocumentKey(e: KeyboardEvent): void {
     if (!this.root.isConnected || e.defaultPrevented) return;
     const target = e.target as HTMLElement;
-    if (target.closest('dialog, .monaco-editor')) return;
+    if (target.closest('dialog, .monaco-editor, .placeholder')) return; // editors route their own keys
     // Fields and buttons keep their own keys; only chords with Ctrl/Cmd (save, the palette) reach the registry.
     if (target.closest('input, textarea, select, button, a, [contenteditable]') && !(e.ctrlKey || e.metaKey)) return;
     this.key(e, 'command');
