@@ -106,7 +106,8 @@ export class JupyterClient {
     const argv = options.argv ?? [process.execPath, LAUNCHER, '-f', '{connection_file}'];
     const child = spawn(argv[0]!, argv.slice(1).map((a) => a.replace('{connection_file}', file)), {
       cwd: options.cwd ?? PROJECT_ROOT,
-      env: { ...process.env, ...options.env },
+      // As jupyter_client does: the kernel ends itself if this process goes away without shutting it down.
+      env: { ...process.env, JPY_PARENT_PID: String(process.pid), ...options.env },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     const client = new JupyterClient(dir, file, connection, child, options);
@@ -178,7 +179,7 @@ export class JupyterClient {
   }
 
   /** Resolves with the first received message on `channel` matching `predicate`. */
-  waitFor(channel: Channel, predicate: (m: Msg) => boolean, timeoutMs = 20_000): Promise<Msg> {
+  waitFor(channel: Channel, predicate: (m: Msg) => boolean, timeoutMs = 60_000): Promise<Msg> {
     return new Promise((resolvePromise, reject) => {
       const check = () => {
         const found = this.received[channel].find(predicate);
