@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Output } from '../notebook/format.ts';
 import { kernelBundle } from './bundle.ts';
 import { kernelEnvironment } from './environment.ts';
+import { kernelErrorOutput } from './error-output.ts';
 import { DEFAULT_CELL_OUTPUT_BYTES, OutputBudget, truncationNote } from './output-budget.ts';
 import type {
   ExecuteReply,
@@ -16,6 +17,8 @@ import type {
   KernelStatus,
 } from './protocol.ts';
 import { StderrFilter } from './stderr.ts';
+import { TypeChecker } from './typecheck/checker.ts';
+import { KernelTypecheck, typecheckMode, type CellCheck } from './typecheck/session.ts';
 import type { ChildToHost, HostToChild } from './wire.ts';
 
 /**
@@ -59,6 +62,8 @@ interface Running {
   outputs: Output[];
   started: number;
   notice?: string;
+  /** The cell's type check (typecheck/session.ts): its warnings end the cell's outputs. */
+  check?: CellCheck;
   settle(status: ExecuteReply['status']): void;
   done: Promise<void>;
 }
@@ -88,13 +93,16 @@ class Kernel implements KernelHandle {
   private chain: Promise<unknown> = Promise.resolve();
   private deathNote?: string;
   private isShutDown = false;
+  private readonly typecheck: KernelTypecheck;
 
   constructor(
     private readonly options: KernelStartOptions,
     private readonly hostOptions: KernelHostOptions,
     private readonly onShutdown: (k: Kernel) => void,
+    checker: () => TypeChecker | undefined,
   ) {
     this.stray = { budget: this.cellBudget(), lateNoted: false };
+    this.typecheck = new KernelTypecheck(typecheckMode(hostOptions.typecheck), checker, options.cwd ?? process.cwd());
   }
 
   private cellBudget(request?: ExecuteRequest['outputBudget']): OutputBudget {
@@ -152,6 +160,7 @@ class Kernel implements KernelHandle {
 
   private async spawn(detail?: string): Promise<void> {
     this.setStatus('starting', detail);
+    this.typecheck.reset();
     const bundle = await kernelBundle(this.hostOptions.cacheDir);
     // Explicit env (host and start options) is the caller's choice; the inherited part is allow-listed.
     // NODE_OPTIONS is not inherited: the host may run under tsx/vitest loaders, the kernel is plain node.
@@ -241,12 +250,8 @@ class Kernel implements KernelHandle {
     this.setStatus('dead', reason);
     const r = this.running;
     if (r) {
-      this.addOutput(r, {
-        output_type: 'error',
-        ename: 'KernelDied',
-        evalue: `${reason} Its state is lost; the next run starts a fresh kernel.`,
-        traceback: [`KernelDied: ${reason}`, 'Variables from earlier cells are gone; the next run starts a fresh kernel.'],
-      });
+      // One line: why it died, and what that means for the next run.
+      this.addOutput(r, kernelErrorOutput('KernelDied', `${reason} Variables from earlier cells are gone; the next run starts a fresh kernel.`));
       r.settle('error');
     }
   }
@@ -285,7 +290,7 @@ class Kernel implements KernelHandle {
         const rest = child.stderr.flush();
         if (rest) this.rawOutput(child, 'stderr', rest);
         r.record.budget.dropped += m.dropped;
-        r.settle(m.status);
+        void this.finish(r, m.status);
       }
     }
   }
@@ -323,6 +328,13 @@ class Kernel implements KernelHandle {
     this.emit({ type: 'output', cellId: record.cellId, output, executionCount: record.count ?? null });
   }
 
+  /** The child finished the cell: its type warnings (when known) are its last outputs, then it settles. */
+  private async finish(r: Running, status: ExecuteReply['status']) {
+    const late = (output: Output) => this.emit({ type: 'output', cellId: r.req.cellId, output, executionCount: r.count });
+    for (const output of (await r.check?.finish(r.outputs, late)) ?? []) if (this.running === r) this.addOutput(r, output);
+    r.settle(status);
+  }
+
   /** Outputs the host makes itself (notices, errors, the truncation note) are not budgeted. */
   private addOutput(r: Running, output: Output) {
     r.outputs.push(output);
@@ -355,7 +367,7 @@ class Kernel implements KernelHandle {
         await this.start(note ? `restarted: ${note}` : 'restarted');
       } catch (err) {
         const message = `The kernel could not be started: ${(err as Error).message}`;
-        const output: Output = { output_type: 'error', ename: 'KernelStartError', evalue: message, traceback: [`KernelStartError: ${message}`] };
+        const output = kernelErrorOutput('KernelStartError', message);
         req.onOutput?.(output);
         this.emit({ type: 'output', cellId: req.cellId, output, executionCount: null });
         return { status: 'error', executionCount: null, durationMs: 0, outputs: [output] };
@@ -395,7 +407,18 @@ class Kernel implements KernelHandle {
     this.setStatus('busy');
     req.onStart?.(count);
     if (notice) this.addOutput(running, { output_type: 'stream', name: 'stderr', text: `[${notice}]\n` });
-    if (!this.sendToChild({ type: 'execute', exec, code: req.code, count, cellId: req.cellId, maxOutputBytes: record.budget.limit })) {
+    running.check = this.typecheck.begin(req.code, req.cellId, req.waitForTypecheck);
+    let blocked = false;
+    if (running.check && this.typecheck.mode === 'block') {
+      const { stop, notes } = await running.check.blocking();
+      for (const output of notes) this.addOutput(running, output);
+      if (stop && this.running === running) {
+        this.addOutput(running, stop);
+        running.settle('error');
+      }
+      blocked = !!stop;
+    }
+    if (!blocked && this.running === running && !this.sendToChild({ type: 'execute', exec, code: req.code, count, cellId: req.cellId, maxOutputBytes: record.budget.limit })) {
       // The kernel died between start and send; onClose settles the cell with the reason.
       if (!this.child) running.settle('error');
     }
@@ -427,12 +450,7 @@ class Kernel implements KernelHandle {
 
     await this.killChild();
     const seconds = (grace / 1000).toString();
-    this.addOutput(r, {
-      output_type: 'error',
-      ename: 'KernelRestarted',
-      evalue: `The cell did not stop within ${seconds} s of the interrupt, so the kernel was restarted: its state (variables, imports) was lost.`,
-      traceback: [`KernelRestarted: the cell did not stop within ${seconds} s of the interrupt; the kernel was restarted and its state was lost.`],
-    });
+    this.addOutput(r, kernelErrorOutput('KernelRestarted', `The cell did not stop within ${seconds} s of the interrupt, so the kernel was restarted: its state (variables, imports) was lost.`));
     r.settle('aborted');
     this.count = 0;
     await this.start('restarted after an interrupt: state was lost');
@@ -444,7 +462,7 @@ class Kernel implements KernelHandle {
     await this.killChild();
     const r = this.running;
     if (r) {
-      this.addOutput(r, { output_type: 'error', ename: 'KernelRestarted', evalue: 'The kernel was restarted while this cell ran.', traceback: ['KernelRestarted: the kernel was restarted while this cell ran.'] });
+      this.addOutput(r, kernelErrorOutput('KernelRestarted', 'The kernel was restarted while this cell ran.'));
       r.settle('aborted');
     }
     this.count = 0;
@@ -466,7 +484,7 @@ class Kernel implements KernelHandle {
     }
     const r = this.running;
     if (r) {
-      this.addOutput(r, { output_type: 'error', ename: 'KernelShutdown', evalue: 'The kernel was shut down while this cell ran.', traceback: ['KernelShutdown: the kernel was shut down while this cell ran.'] });
+      this.addOutput(r, kernelErrorOutput('KernelShutdown', 'The kernel was shut down while this cell ran.'));
       r.settle('aborted');
     }
     this.setStatus('dead', 'shut down');
@@ -476,9 +494,13 @@ class Kernel implements KernelHandle {
 
 export function createKernelHost(options: KernelHostOptions = {}): KernelHost {
   const kernels = new Map<string, Kernel>();
+  // Checked here so a bad TRAILBOOK_TYPECHECK fails when the host is made, naming the variable.
+  const settings = { ...options, typecheck: typecheckMode(options.typecheck ?? process.env.TRAILBOOK_TYPECHECK) };
+  let checker: TypeChecker | undefined;
+  const sharedChecker = () => (settings.typecheck === 'off' ? undefined : (checker ??= new TypeChecker()));
   return {
     async start(startOptions: KernelStartOptions = {}) {
-      const kernel = new Kernel(startOptions, options, (k) => kernels.delete(k.id));
+      const kernel = new Kernel(startOptions, settings, (k) => kernels.delete(k.id), sharedChecker);
       kernels.set(kernel.id, kernel);
       try {
         await kernel.start();
@@ -492,6 +514,8 @@ export function createKernelHost(options: KernelHostOptions = {}): KernelHost {
     list: () => [...kernels.values()],
     async shutdownAll() {
       await Promise.all([...kernels.values()].map((k) => k.shutdown()));
+      await checker?.close();
+      checker = undefined;
     },
   };
 }

@@ -25,6 +25,11 @@ export interface ExecuteRequest {
    * dropped." ends the cell. `reason` names the limit, e.g. "this notebook's outputs reached 64 MB".
    */
   outputBudget?: { bytes: number; reason: string };
+  /**
+   * Include the cell's type warnings in the reply even while TypeScript is still loading (a batch run
+   * wants every warning in the saved notebook; an interactive one would rather not wait a second).
+   */
+  waitForTypecheck?: boolean;
 }
 
 export interface ExecuteReply {
@@ -92,6 +97,12 @@ export interface KernelHostOptions {
   env?: Record<string, string>;
   /** Where the kernel bundle is cached (default node_modules/.cache/trailbook). */
   cacheDir?: string;
+  /**
+   * TypeScript diagnostics of each cell (default TRAILBOOK_TYPECHECK, else `warn`): `warn` shows them
+   * under the cell as a warning block, `block` fails a cell with type errors without running it, `off`.
+   * Checked against the prelude's declarations and the cells run so far, in a worker thread.
+   */
+  typecheck?: 'block' | 'warn' | 'off';
 }
 
 /** Starts and tracks kernels; exported by kernel/host.ts as `createKernelHost(options)`. */

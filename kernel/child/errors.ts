@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { Output } from '../../notebook/format.ts';
+import { kernelErrorOutput, type ErrorOutput } from '../error-output.ts';
 import { CellSyntaxError, type CompiledCell } from './compile.ts';
 
 /** Compiled cells by filename, so a stack frame in any earlier cell maps back to its TypeScript. */
@@ -40,21 +40,20 @@ export function mapStack(stack: string): string[] {
   return frames;
 }
 
-export function errorOutput(err: unknown): Extract<Output, { output_type: 'error' }> {
+export function errorOutput(err: unknown): ErrorOutput {
   if (err instanceof CellSyntaxError) {
-    const traceback = [`SyntaxError: ${err.message}`, `    at ${err.filename}:${err.line}:${err.column}`];
-    if (err.lineText) traceback.push('', `    ${err.lineText}`, `    ${' '.repeat(Math.max(err.column - 1, 0))}^`);
-    return { output_type: 'error', ename: 'SyntaxError', evalue: err.message, traceback };
+    const detail = [`    at ${err.filename}:${err.line}:${err.column}`];
+    if (err.lineText) detail.push('', `    ${err.lineText}`, `    ${' '.repeat(Math.max(err.column - 1, 0))}^`);
+    return kernelErrorOutput('SyntaxError', err.message, detail);
   }
   if (err instanceof Error) {
-    const ename = err.name || 'Error';
-    const evalue = err.message;
-    const frames = typeof err.stack === 'string' ? mapStack(err.stack) : [];
-    const traceback = [`${ename}: ${evalue}`, ...frames];
+    const detail = typeof err.stack === 'string' ? mapStack(err.stack) : [];
     const cause = (err as { cause?: unknown }).cause;
-    if (cause !== undefined) traceback.push(`Caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : inspect(cause)}`);
-    return { output_type: 'error', ename, evalue, traceback };
+    if (cause !== undefined) detail.push(`Caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : inspect(cause)}`);
+    return kernelErrorOutput(err.name || 'Error', err.message, detail);
   }
-  const evalue = inspect(err, { depth: 2, colors: false });
-  return { output_type: 'error', ename: 'Uncaught', evalue, traceback: [`Uncaught ${evalue}`] };
+  return kernelErrorOutput('Uncaught', inspect(err, { depth: 2, colors: false }));
 }
+
+/** Cell code stopped by an interrupt. */
+export const interruptedOutput = (): ErrorOutput => kernelErrorOutput('KeyboardInterrupt', 'Execution interrupted');

@@ -7,7 +7,7 @@ import type { ChildToHost, HostToChild } from '../wire.ts';
 import { preludeModules, type PreludeContext } from '../prelude/index.ts';
 import { compileCell } from './compile.ts';
 import { toMimeBundle } from './display.ts';
-import { errorOutput, rememberCell } from './errors.ts';
+import { errorOutput, interruptedOutput, rememberCell } from './errors.ts';
 import { executionContext, getRunning, InterruptError, setRunning, type Execution } from './execution.ts';
 import { captureStdio, flushStreams, send, sendOutput, writeStream } from './output.ts';
 import { clearInterrupt, markInterrupted, startInterruptPipe } from './interrupt-pipe.ts';
@@ -137,7 +137,7 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
     const interrupted = err instanceof InterruptError || (err as NodeJS.ErrnoException)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
     status = interrupted ? 'aborted' : 'error';
     if (interrupted) execution.abort(); // also stops background work the cell started
-    sendOutput(interrupted ? { output_type: 'error', ename: 'KeyboardInterrupt', evalue: 'Execution interrupted', traceback: ['KeyboardInterrupt: Execution interrupted'] } : errorOutput(err), execution);
+    sendOutput(interrupted ? interruptedOutput() : errorOutput(err), execution);
   } finally {
     execution.finished = true;
     setRunning(undefined);

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as TS from 'typescript';
 
 /**
@@ -59,6 +60,7 @@ export class CellLanguageService {
     private readonly ts: typeof TS,
     preludeTypes: string,
     cwd: string,
+    globals: CellGlobals,
   ) {
     // Inside the notebook's directory, so `import … from './helpers.ts'` and packages resolve as in the kernel.
     this.cellFile = join(cwd, '__trailbook_cells__.ts');
@@ -67,14 +69,13 @@ export class CellLanguageService {
       target: ts.ScriptTarget.ESNext,
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.esnext.d.ts', 'lib.dom.d.ts'],
       allowImportingTsExtensions: true,
       allowJs: true,
       strict: false,
       strictNullChecks: true,
       noEmit: true,
       skipLibCheck: true,
-      types: [],
+      ...globalsOptions(globals),
     };
     const virtual = (file: string) => (file === this.cellFile ? this.cellText : file === this.preludeFile ? preludeTypes : undefined);
     const host: TS.LanguageServiceHost = {
@@ -97,13 +98,13 @@ export class CellLanguageService {
   }
 
   /** Loads TypeScript (a large module, so only when first asked). */
-  static async create(preludeTypes: string, cwd: string): Promise<CellLanguageService> {
+  static async create(preludeTypes: string, cwd: string, globals: CellGlobals = 'browser'): Promise<CellLanguageService> {
     const ts = (await import('typescript')).default;
-    return new CellLanguageService(ts, preludeTypes, cwd);
+    return new CellLanguageService(ts, preludeTypes, cwd, globals);
   }
 
   /** Puts `code` after the cells run so far; returns the offset of `cursor` (code points) in the file. */
-  private load(history: CellHistory, code: string, cursor: number): number {
+  private load(history: Pick<CellHistory, 'cells'>, code: string, cursor: number): number {
     const prefix = history.cells.map((c) => `${c}\n;\n`).join('');
     this.cellText = prefix + code;
     this.version++;
@@ -130,6 +131,21 @@ export class CellLanguageService {
     };
   }
 
+  /** The type errors of `code` run after the history, as the kernel would run it: positions within `code`. */
+  diagnostics(history: Pick<CellHistory, 'cells'>, code: string): CellDiagnostic[] {
+    const start = this.load(history, code, 0);
+    const ts = this.ts;
+    return this.service
+      .getSemanticDiagnostics(this.cellFile)
+      .filter((d) => d.start !== undefined && d.start >= start && d.category === ts.DiagnosticCategory.Error && !NOTEBOOK_HABITS.has(d.code))
+      .map((d) => {
+        const offset = d.start! - start;
+        const lineStart = offset === 0 ? 0 : code.lastIndexOf('\n', offset - 1) + 1;
+        const line = code.slice(0, lineStart).split('\n').length;
+        return { line, column: offset - lineStart + 1, code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') };
+      });
+  }
+
   inspect(history: CellHistory, code: string, cursor: number): InspectReply {
     const position = this.load(history, code, cursor);
     // The cursor usually sits just after the name (`cloudtrail.lookupEvents|`).
@@ -144,6 +160,43 @@ export class CellLanguageService {
     return { found: true, data: { 'text/plain': text, 'text/markdown': markdown } };
   }
 }
+
+/**
+ * Which globals cells see besides the prelude's: `browser` types them like the workbench editor (lib.dom),
+ * `node` like the kernel really runs them (@types/node, no DOM: lib.dom declares `status`, `name`,
+ * `origin`… as strings, so a cell's `const status = …` would read as a string). `node` falls back to
+ * `browser` when @types/node is not installed.
+ */
+export type CellGlobals = 'browser' | 'node';
+
+function globalsOptions(globals: CellGlobals): Pick<TS.CompilerOptions, 'lib' | 'types' | 'typeRoots'> {
+  if (globals === 'node') {
+    try {
+      const typeRoot = dirname(dirname(createRequire(import.meta.url).resolve('@types/node/package.json')));
+      return { lib: ['lib.esnext.d.ts'], types: ['node'], typeRoots: [typeRoot] };
+    } catch {
+      // not installed (a production install): the editor's globals are the next best thing
+    }
+  }
+  return { lib: ['lib.esnext.d.ts', 'lib.dom.d.ts'], types: [] };
+}
+
+/** A type error in a cell, at a 1-based line and column of the cell (UTF-16 columns). */
+export interface CellDiagnostic {
+  line: number;
+  column: number;
+  /** TypeScript's error number (TS2322…). */
+  code: number;
+  message: string;
+}
+
+/**
+ * Errors that are notebook habits the kernel accepts (the same list the workbench editor ignores, in
+ * workbench/ui/monaco-editor.ts): top-level await in a script, re-declaring a name in a re-run cell,
+ * unreachable code; and Node's globals (process, require, Buffer), which the kernel has but this
+ * service, typed like the editor, does not declare.
+ */
+const NOTEBOOK_HABITS = new Set([1375, 1378, 1431, 1432, 2300, 2451, 2393, 1108, 7027, 2403, 2580, 2591, 2592]);
 
 /** The kind names Jupyter front ends know (IPython's), from TypeScript's element kinds. */
 function jupyterType(kind: string): string {

@@ -114,6 +114,24 @@ describe('kernel execution', () => {
     expect(r.error!.traceback[1]).toBe(`    at <cell ${r.executionCount}>:2:7`);
   });
 
+  it('runs empty, whitespace-only and comment-only cells as no-ops', async () => {
+    for (const code of ['', '   \n\t\n', '// nothing yet', '/* a note\n   over two lines */', '// a\n\n// b\n']) {
+      const r = await run(code);
+      expect(r.status, JSON.stringify(code)).toBe('ok');
+      expect(r.outputs, JSON.stringify(code)).toEqual([]);
+    }
+    expect((await run('const afterEmpty = 41; afterEmpty + 1')).result).toBe('42');
+  });
+
+  it('prints a multi-line error message once: the traceback starts with it, the frames do not repeat it', async () => {
+    const r = await run('class SetupError extends Error { name = "SetupError" }\nthrow new SetupError("Bedrock is not set up.\\nEnable model access,\\nthen run the cell again.")');
+    expect(r.error).toMatchObject({ ename: 'SetupError', evalue: 'Bedrock is not set up.\nEnable model access,\nthen run the cell again.' });
+    expect(r.error!.traceback[0]).toBe(`SetupError: ${r.error!.evalue}`);
+    const all = r.error!.traceback.join('\n');
+    expect(all.split('then run the cell again.').length - 1).toBe(1);
+    expect(r.error!.traceback.slice(1).every((line) => line.startsWith('    at '))).toBe(true);
+  });
+
   it('reports non-Error throws and keeps running after errors', async () => {
     const r = await run('throw { code: 7 }');
     expect(r.error!.ename).toBe('Uncaught');

@@ -135,7 +135,10 @@ describe('kernel interrupt, restart and death', () => {
       const reply = await small.kernel.execute({ code: 'const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1))' });
       expect(reply.status).toBe('error');
       expect(reply.outputs).toHaveLength(1);
-      expect(errorOf(reply.outputs)).toMatchObject({ ename: 'KernelDied', traceback: ['KernelDied: The kernel ran out of memory: limit 64 MB.', expect.any(String)] });
+      // Why, in one line, and that line once: the traceback is the message, nothing repeats it.
+      const died = errorOf(reply.outputs)!;
+      expect(died).toMatchObject({ ename: 'KernelDied', evalue: 'The kernel ran out of memory: limit 64 MB. Variables from earlier cells are gone; the next run starts a fresh kernel.' });
+      expect(died.traceback).toEqual([`KernelDied: ${died.evalue}`]);
       expect(small.kernel.status).toBe('dead');
       expect(seen).toContainEqual({ type: 'status', status: 'dead', detail: 'The kernel ran out of memory: limit 64 MB.' });
       // Give a late stderr chunk the time to arrive: nothing of the dump may reach any listener.

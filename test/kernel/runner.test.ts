@@ -47,6 +47,21 @@ describe('runNotebook', () => {
     expect(parseNotebook(await readFile(path, 'utf8')).cells[1]).toMatchObject({ outputs: [] });
   });
 
+  it('runs through empty and comment-only cells (they are no-ops, not failures)', async () => {
+    const path = await write('empty.ipynb', notebook([
+      code('a', 'const total = 40;'),
+      code('empty', ''),
+      code('blank', '  \n\n'),
+      code('note', '// TODO: query more regions'),
+      code('b', 'total + 2'),
+    ]));
+    const result = await runNotebook(path);
+    expect(result).toMatchObject({ ok: true, executed: 5 });
+    const nb = parseNotebook(await readFile(path, 'utf8'));
+    expect(nb.cells.slice(1, 4).map((c) => c.cell_type === 'code' && c.outputs)).toEqual([[], [], []]);
+    expect(nb.cells[4]).toMatchObject({ execution_count: 5, outputs: [{ output_type: 'execute_result', data: { 'text/plain': ['42'] } }] });
+  });
+
   it('stops at a failing cell, names it, and still writes outputs up to it', async () => {
     const path = await write('fail.ipynb', notebook([
       code('first', 'console.log("ran")'),

@@ -45,8 +45,10 @@ ts.typescriptDefaults.setCompilerOptions({
 ts.typescriptDefaults.setDiagnosticsOptions({
   noSemanticValidation: false,
   noSyntaxValidation: false,
-  // Notebook habits that are fine in the kernel: top-level await in a script, re-declaring a name in a re-run cell.
-  diagnosticCodesToIgnore: [1375, 1378, 1431, 1432, 2300, 2451, 2393, 1108, 7027],
+  // Notebook habits that are fine in the kernel: top-level await in a script, re-declaring a name in a re-run
+  // cell; and Node's globals (process, require, Buffer), which the kernel has. The kernel's own type check
+  // ignores the same list (kernel/jupyter/language.ts), so a squiggle here is a warning there.
+  diagnosticCodesToIgnore: [1375, 1378, 1431, 1432, 2300, 2451, 2393, 1108, 7027, 2403, 2580, 2591, 2592],
 });
 ts.typescriptDefaults.setEagerModelSync(true);
 

@@ -1,0 +1,135 @@
+import type { Output } from '../../notebook/format.ts';
+import { TypeCheckClosed, type CellDiagnostic, type TypeChecker } from './checker.ts';
+import { typeErrorOutput, typeWarningOutput } from './outputs.ts';
+
+/**
+ * Type checking as one kernel sees it: the cells it ran (the names a new cell can use), the mode, and
+ * for each cell a CellCheck that decides where its diagnostics go.
+ *
+ * - `warn` (default): the check runs beside the cell. Its warning block is the cell's last output when
+ *   the check is done by the time the cell ends, which it always is once TypeScript has loaded (a few
+ *   ms); the cells that run while it loads (a second or so after the first kernel starts) are not held
+ *   back: their warnings follow as soon as they are known, as late output of that cell. A caller that
+ *   needs every warning in the reply (a batch run) passes `waitForTypecheck`.
+ * - `block`: the check runs first; a cell with type errors does not run and fails with them.
+ * - `off`: nothing.
+ */
+
+export type TypecheckMode = 'block' | 'warn' | 'off';
+
+export const TYPECHECK_MODES: readonly TypecheckMode[] = ['block', 'warn', 'off'];
+
+/** TRAILBOOK_TYPECHECK: block, warn (the default) or off. */
+export function typecheckMode(value: string | undefined): TypecheckMode {
+  if (value === undefined || value === '') return 'warn';
+  const mode = value.trim().toLowerCase() as TypecheckMode;
+  if (!TYPECHECK_MODES.includes(mode)) throw new Error(`TRAILBOOK_TYPECHECK must be block, warn or off, not "${value}"`);
+  return mode;
+}
+
+/** A warm check answers in milliseconds, a cold one in seconds (minutes on a machine under heavy load); this only bounds a checker that hangs. */
+const MAX_WAIT_MS = 120_000;
+
+export class KernelTypecheck {
+  /** Cell (id, or its code when it has none) → the code it last ran, in the order they ran. */
+  private readonly ran = new Map<string, string>();
+  private noticeShown = false;
+
+  constructor(
+    readonly mode: TypecheckMode,
+    private readonly checker: () => TypeChecker | undefined,
+    private readonly cwd: string,
+  ) {}
+
+  /** A fresh kernel process: the earlier cells' names are gone. Starts loading TypeScript if it is not yet. */
+  reset(): void {
+    this.ran.clear();
+    this.noticeShown = false;
+    if (this.mode !== 'off') this.checker()?.warmUp(this.cwd);
+  }
+
+  begin(code: string, cellId: string | undefined, waitForTypecheck = false): CellCheck | undefined {
+    const checker = this.mode === 'off' ? undefined : this.checker();
+    if (!checker) return undefined;
+    const key = cellId ?? code;
+    // The cell's own earlier version is replaced, not kept beside it (its names would be declared twice).
+    const cells = [...this.ran].filter(([k]) => k !== key).map(([, c]) => c);
+    const wait = this.mode === 'block' || waitForTypecheck || checker.isWarm(this.cwd);
+    return new CellCheck(checker.check(this.cwd, cells, code), wait, (unavailable) => {
+      if (this.noticeShown) return undefined;
+      this.noticeShown = true;
+      return { output_type: 'stream', name: 'stderr', text: `[type checking is off for this kernel: ${unavailable}]\n` };
+    }, () => {
+      this.ran.delete(key);
+      this.ran.set(key, code);
+    });
+  }
+}
+
+export class CellCheck {
+  private result?: CellDiagnostic[];
+  private unavailable?: string;
+  private delivered = false;
+  private lateListener?: (o: Output) => void;
+  private readonly done: Promise<void>;
+
+  constructor(
+    check: Promise<CellDiagnostic[]>,
+    private readonly wait: boolean,
+    private readonly notice: (unavailable: string) => Output | undefined,
+    private readonly remember: () => void,
+  ) {
+    this.done = check.then(
+      (d) => {
+        this.result = d;
+      },
+      (err: Error) => {
+        if (err instanceof TypeCheckClosed) this.result = [];
+        else this.unavailable = err.message;
+      },
+    );
+    void this.done.then(() => {
+      if (this.lateListener && !this.delivered) for (const o of this.outputs()) this.lateListener(o);
+    });
+  }
+
+  private settled(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([this.done, new Promise<void>((r) => (timer = setTimeout(r, MAX_WAIT_MS)))]).finally(() => clearTimeout(timer));
+  }
+
+  private outputs(): Output[] {
+    this.delivered = true;
+    if (this.unavailable !== undefined) {
+      const notice = this.notice(this.unavailable);
+      return notice ? [notice] : [];
+    }
+    return this.result?.length ? [typeWarningOutput(this.result)] : [];
+  }
+
+  /** Block mode, before the cell runs: the error that stops it, if it has type errors. */
+  async blocking(): Promise<{ stop?: Output; notes: Output[] }> {
+    await this.settled();
+    if (this.result?.length) {
+      this.delivered = true;
+      return { stop: typeErrorOutput(this.result), notes: [] };
+    }
+    return { notes: this.unavailable !== undefined ? this.outputs() : [] };
+  }
+
+  /**
+   * The cell ended: the warnings to show as its last outputs. Waits for the check when it is warm (or
+   * asked to); otherwise what is not known yet goes to `late` once it is.
+   */
+  async finish(outputs: Output[], late: (o: Output) => void): Promise<Output[]> {
+    // A cell that did not compile declares nothing, and its syntax error says all there is to say;
+    // any other cell declared its names, even if it threw later.
+    if (outputs.some((o) => o.output_type === 'error' && o.ename === 'SyntaxError')) this.delivered = true;
+    else this.remember();
+    if (this.delivered) return [];
+    if (this.wait) await this.settled();
+    if (this.result !== undefined || this.unavailable !== undefined) return this.outputs();
+    this.lateListener = late;
+    return [];
+  }
+}
