@@ -29,9 +29,9 @@ export const predictPrelude: PreludeModule = {
     },
   },
   types: `
-/** Behaviour prediction over the notebook's CloudTrail data. Every method returns plain objects or flat rows (tables). */
 interface Spread { mean: number; sd: number; min: number; max: number }
 interface Reliability { predictions: number; ece: number; meanPredicted: number; observed: number; bins: { from: number; to: number; predictions: number; meanPredicted: number; observed: number }[] }
+/** Behaviour prediction over the notebook's CloudTrail data. Every method returns plain objects or flat rows (tables). */
 declare const predict: {
   /** Trains (or retrains with force) the engine; trains lazily on first use otherwise. */
   train(opts?: { force?: boolean }): Promise<{ events: number; principals: number; vocabulary: number; peerGroups: number; trainMs: number }>;
