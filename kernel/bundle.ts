@@ -101,7 +101,7 @@ async function buildBundle(cacheDir: string, manifestPath: string, entry: string
   mkdirSync(outdir, { recursive: true });
   const missing = new Set<string>();
   // Loaded here, not at the top: most starts find the bundle current and never need esbuild (the Jupyter kernel's launch budget).
-  const { build } = await import('esbuild');
+  const [{ build }, { preludeHelpPlugin }] = await Promise.all([import('esbuild'), import('./prelude/help-plugin.ts')]);
   const result = await build({
     entryPoints: { main: entry },
     absWorkingDir: PROJECT_ROOT,
@@ -116,11 +116,12 @@ async function buildBundle(cacheDir: string, manifestPath: string, entry: string
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'silent',
-    plugins: [projectFiles(missing)],
+    // The help cards' data, read from the prelude's declarations at build time (only when the entry imports it).
+    plugins: [projectFiles(missing), preludeHelpPlugin()],
   });
   const inputs: Record<string, string> = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    if (input.startsWith('trailbook-missing:') || input.includes('node_modules/')) continue;
+    if (input.startsWith('trailbook-missing:') || input.startsWith('trailbook-prelude-help:') || input.includes('node_modules/')) continue;
     const abs = resolve(PROJECT_ROOT, input);
     inputs[relative(PROJECT_ROOT, abs)] = fingerprint(abs);
   }

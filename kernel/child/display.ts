@@ -11,8 +11,20 @@ export type MimeBundle = Record<string, unknown>;
 
 export const JUPYTER_DISPLAY = Symbol.for('Jupyter.display');
 
+/**
+ * Representations given to values from outside (the kernel's globals show their help card, see
+ * prelude/help.ts): a WeakMap, because some globals are frozen (Plot) or shared class instances (mcp).
+ */
+const described = new WeakMap<object, () => MimeBundle>();
+
+export function describeAs(value: object, bundle: () => MimeBundle): void {
+  described.set(value, bundle);
+}
+
 /** Synchronous unless the object's own representation returns a promise (keeps output order). */
 export function toMimeBundle(value: unknown): MimeBundle | Promise<MimeBundle> {
+  const card = value !== null && (typeof value === 'object' || typeof value === 'function') ? described.get(value) : undefined;
+  if (card) return limitBundle(card());
   const own = ownRepresentation(value);
   if (own) return own instanceof Promise ? own.then((b) => limitBundle(b)) : limitBundle(own);
   if (isDomElement(value)) return limitBundle(domBundle(value));

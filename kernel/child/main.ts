@@ -4,6 +4,8 @@ import { inspect } from 'node:util';
 import { transform } from 'esbuild';
 import { OutputBudget } from '../output-budget.ts';
 import type { ChildToHost, HostToChild } from '../wire.ts';
+import preludeHelp from 'trailbook:prelude-help';
+import { describeGlobal, setPreludeHelp } from '../prelude/help.ts';
 import { preludeModules, type PreludeContext } from '../prelude/index.ts';
 import { compileCell } from './compile.ts';
 import { toMimeBundle } from './display.ts';
@@ -25,13 +27,21 @@ const ctx: PreludeContext = { cwd: process.cwd(), env: process.env };
 const lazy = new Map<string, (c: PreludeContext) => Promise<unknown>>();
 const loading = new Map<string, Promise<void>>();
 
+setPreludeHelp(preludeHelp);
+
 function defineGlobal(name: string, value: unknown) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
+/** A prelude global: displaying it, or help(it), shows its card. */
+function definePreludeGlobal(name: string, value: unknown) {
+  defineGlobal(name, value);
+  describeGlobal(name, value);
+}
+
 for (const module of preludeModules) {
   for (const [name, g] of Object.entries(module.globals)) {
-    if (g.value) defineGlobal(name, g.value(ctx));
+    if (g.value) definePreludeGlobal(name, g.value(ctx));
     else if (g.load) {
       lazy.set(name, g.load);
       // Reached only through eval-like access before any cell named it: say what to do.
@@ -55,7 +65,7 @@ function loadGlobals(identifiers: Set<string>): Promise<unknown> {
     if (!identifiers.has(name)) continue;
     let p = loading.get(name);
     if (!p) {
-      p = load(ctx).then((value) => defineGlobal(name, value));
+      p = load(ctx).then((value) => definePreludeGlobal(name, value));
       p.catch(() => loading.delete(name)); // a failed load (e.g. bad config) is retried by the next cell
       loading.set(name, p);
     }

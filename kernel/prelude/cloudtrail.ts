@@ -180,24 +180,37 @@ interface CloudTrailLookupArgs {
 }
 /** CloudTrail tools over MCP (in-process server, or TRAILBOOK_MCP_URL). */
 declare const cloudtrail: {
+  /** One page of events (newest first unless order: 'asc'), with next_cursor when there are more. */
   lookupEvents(args?: CloudTrailLookupArgs): Promise<{ events: CloudTrailEvent[]; count: number; order: 'asc' | 'desc'; next_cursor?: string }>;
+  /** Events matching the filters, following pages up to \`limit\` (default 1000). */
   events(args?: CloudTrailLookupArgs & { limit?: number }): Promise<CloudTrailEvent[]>;
+  /** API actions by frequency. */
   eventNames(args?: { startTime?: TimeArg; endTime?: TimeArg; username?: string; eventSource?: string; top?: number }): Promise<{ source: string; name: string; count: number }[]>;
+  /** Principals with their event counts, errors, first/last seen and top actions. */
   principals(args?: { startTime?: TimeArg; endTime?: TimeArg; limit?: number }): Promise<{ key: string; name: string; type: string; human?: string; arns: string[]; events: number; errors: number; read_only: number; mutating: number; distinct_actions: number; regions: string[]; source_ips: number; first_seen: string; last_seen: string; top_actions: { action: string; count: number }[] }[]>;
-  /** skipped: files and records left out as unusable (first few named, with why); null when the source cannot know. */
+  /**
+   * Source kind, location, time range and event count of the data, and what was skipped as unusable.
+   * skipped: files and records left out as unusable (first few named, with why); null when the source cannot know.
+   */
   status(): Promise<{
     source: string; location: string; regions: string[]; start_time: string | null; end_time: string | null; count: number | null;
     skipped: { files: number; records: number; examples: { file: string; reason: string; records?: number }[]; ignored: number; ignored_examples: { file: string; reason: string }[]; notice: string | null } | null;
     [k: string]: unknown;
   }>;
+  /** Names of the tools the MCP server offers. */
   tools(): Promise<string[]>;
+  /** Calls any tool by name with snake_case arguments, returning its structured result. */
   call(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
 };
 /** The raw MCP client (@modelcontextprotocol/sdk Client). */
 declare const mcp: {
+  /** The server's tools with their descriptions and input schemas. */
   listTools(): Promise<{ tools: { name: string; description?: string; inputSchema: unknown }[] }>;
+  /** Calls a tool; the result's content is what the model would see, structuredContent the data. */
   callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<{ content: unknown[]; structuredContent?: Record<string, unknown>; isError?: boolean }>;
+  /** Reads a resource, e.g. cloudtrail://status. */
   readResource(request: { uri: string }): Promise<{ contents: { uri: string; text?: string; mimeType?: string }[] }>;
+  /** Every other method of the MCP SDK's Client. */
   [method: string]: any;
 };
 `,

@@ -2,6 +2,7 @@ import { agentPrelude } from '../../agent/prelude.ts';
 import { predictPrelude } from '../../predict/prelude.ts';
 import { cloudtrailPrelude } from './cloudtrail.ts';
 import { displayPrelude } from './display.ts';
+import { helpPrelude } from './help.ts';
 import { plotPrelude } from './plot.ts';
 import { sqlPrelude } from './sql.ts';
 import type { PreludeModule } from './types.ts';
@@ -13,7 +14,7 @@ export type { PreludeContext, PreludeGlobal, PreludeModule } from './types.ts';
  * write a module exporting a PreludeModule and add it to this list. Keep module files cheap to
  * import: put heavy imports inside `load`.
  */
-export const preludeModules: PreludeModule[] = [displayPrelude, plotPrelude, cloudtrailPrelude, sqlPrelude, agentPrelude, predictPrelude];
+export const preludeModules: PreludeModule[] = [displayPrelude, helpPrelude, plotPrelude, cloudtrailPrelude, sqlPrelude, agentPrelude, predictPrelude];
 
 /** TypeScript declarations of every prelude global, served to the editor (Monaco) for completion and hover. */
 export async function generatePreludeTypes(modules: PreludeModule[] = preludeModules): Promise<string> {

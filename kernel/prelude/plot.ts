@@ -26,8 +26,11 @@ export const plotPrelude: PreludeModule = {
   types: `
 /** Observable Plot (https://observablehq.com/plot/). Figures render to SVG in the kernel; return or display() one to show it. */
 declare const Plot: {
+  /** A figure from marks and scale options, e.g. Plot.plot({ marks: [Plot.barY(rows, { x: 'name', y: 'count' })] }). */
   plot(options: PlotOptions): PlotFigure;
+  /** A standalone legend for a color or symbol scale. */
   legend(options: Record<string, unknown>): PlotFigure;
+  /** Marks (dot, line, barY, areaY, rect, text, ruleY…) and transforms (groupX, binX, stackY…) of Observable Plot. */
   [mark: string]: any;
 };
 interface PlotOptions {
