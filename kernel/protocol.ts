@@ -26,8 +26,9 @@ export interface ExecuteRequest {
    */
   outputBudget?: { bytes: number; reason: string };
   /**
-   * Include the cell's type warnings in the reply even while TypeScript is still loading (a batch run
-   * wants every warning in the saved notebook; an interactive one would rather not wait a second).
+   * Wait for the cell's type check and include its warnings in the reply. Otherwise a warning not known
+   * when the cell ends (a quick cell; any cell while TypeScript loads) follows as a late `output` event of
+   * the cell. A batch run wants every warning in the saved notebook; an interactive one, no added wait.
    */
   waitForTypecheck?: boolean;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as TS from 'typescript';
@@ -52,6 +53,8 @@ export class CellHistory {
 export class CellLanguageService {
   private cellText = '';
   private version = 0;
+  /** For diagnostics: the cells run so far, one script file each, named by content (so never re-parsed). */
+  private ranFiles = new Map<string, string>();
   private readonly service: TS.LanguageService;
   private readonly cellFile: string;
   private readonly preludeFile: string;
@@ -77,10 +80,10 @@ export class CellLanguageService {
       skipLibCheck: true,
       ...globalsOptions(globals),
     };
-    const virtual = (file: string) => (file === this.cellFile ? this.cellText : file === this.preludeFile ? preludeTypes : undefined);
+    const virtual = (file: string) => (file === this.cellFile ? this.cellText : file === this.preludeFile ? preludeTypes : this.ranFiles.get(file));
     const host: TS.LanguageServiceHost = {
       getCompilationSettings: () => options,
-      getScriptFileNames: () => [this.preludeFile, this.cellFile],
+      getScriptFileNames: () => [this.preludeFile, ...this.ranFiles.keys(), this.cellFile],
       getScriptVersion: (file) => (file === this.cellFile ? String(this.version) : '0'),
       getScriptSnapshot: (file) => {
         const text = virtual(file) ?? ts.sys.readFile(file);
@@ -105,6 +108,7 @@ export class CellLanguageService {
 
   /** Puts `code` after the cells run so far; returns the offset of `cursor` (code points) in the file. */
   private load(history: Pick<CellHistory, 'cells'>, code: string, cursor: number): number {
+    this.ranFiles = new Map();
     const prefix = history.cells.map((c) => `${c}\n;\n`).join('');
     this.cellText = prefix + code;
     this.version++;
@@ -131,15 +135,28 @@ export class CellLanguageService {
     };
   }
 
-  /** The type errors of `code` run after the history, as the kernel would run it: positions within `code`. */
+  /**
+   * The type errors of `code` run after the history, as the kernel would run it: positions within `code`.
+   * Unlike completion, the cells run before are not put in front of the cell: each is a script file of its
+   * own, parsed and bound once, so a check reads only the new cell however long the notebook (the whole
+   * file would be checked again on every run). The kernel makes a cell's imports global, so in those
+   * files an import becomes a global declaration of the same type.
+   */
   diagnostics(history: Pick<CellHistory, 'cells'>, code: string): CellDiagnostic[] {
-    const start = this.load(history, code, 0);
+    const ran = new Map<string, string>();
+    for (const cell of history.cells) {
+      const name = join(dirname(this.cellFile), `__trailbook_ran_${createHash('sha1').update(cell).digest('hex').slice(0, 16)}__.ts`);
+      ran.set(name, asGlobalScript(this.ts, cell));
+    }
+    this.ranFiles = ran;
+    this.cellText = code;
+    this.version++;
     const ts = this.ts;
     return this.service
       .getSemanticDiagnostics(this.cellFile)
-      .filter((d) => d.start !== undefined && d.start >= start && d.category === ts.DiagnosticCategory.Error && !NOTEBOOK_HABITS.has(d.code))
+      .filter((d) => d.start !== undefined && d.category === ts.DiagnosticCategory.Error && !NOTEBOOK_HABITS.has(d.code))
       .map((d) => {
-        const offset = d.start! - start;
+        const offset = d.start!;
         const lineStart = offset === 0 ? 0 : code.lastIndexOf('\n', offset - 1) + 1;
         const line = code.slice(0, lineStart).split('\n').length;
         return { line, column: offset - lineStart + 1, code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') };
@@ -197,6 +214,43 @@ export interface CellDiagnostic {
  * service, typed like the editor, does not declare.
  */
 const NOTEBOOK_HABITS = new Set([1375, 1378, 1431, 1432, 2300, 2451, 2393, 1108, 7027, 2403, 2580, 2591, 2592]);
+
+/**
+ * A cell the kernel ran, as a script whose top-level names are global, as they are in the kernel:
+ * `import { a as b } from 'm'` becomes `declare const b: typeof import('m').a;` (and a type of that name,
+ * for imported types), `export` is dropped. Positions do not matter: no diagnostic of this file is shown.
+ */
+function asGlobalScript(ts: typeof TS, code: string): string {
+  const sf = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.ESNext, false, ts.ScriptKind.TS);
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const s of sf.statements) {
+    if (ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier)) {
+      const from = JSON.stringify(s.moduleSpecifier.text);
+      const clause = s.importClause;
+      const parts: string[] = [];
+      if (clause?.name) parts.push(`declare const ${clause.name.text}: typeof import(${from}).default;`);
+      const bindings = clause?.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) parts.push(`declare const ${bindings.name.text}: typeof import(${from});`);
+      else if (bindings) {
+        for (const e of bindings.elements) {
+          const [local, imported] = [e.name.text, (e.propertyName ?? e.name).text];
+          parts.push(`declare const ${local}: typeof import(${from}).${imported}; type ${local} = import(${from}).${imported};`);
+        }
+      }
+      edits.push({ start: s.getStart(sf), end: s.end, text: parts.join(' ') });
+    } else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference) && ts.isStringLiteral(s.moduleReference.expression)) {
+      edits.push({ start: s.getStart(sf), end: s.end, text: `declare const ${s.name.text}: typeof import(${JSON.stringify(s.moduleReference.expression.text)});` });
+    } else if (ts.isExportDeclaration(s) || ts.isExportAssignment(s)) {
+      edits.push({ start: s.getStart(sf), end: s.end, text: '' });
+    } else {
+      const exported = ts.canHaveModifiers(s) ? ts.getModifiers(s)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : undefined;
+      if (exported) edits.push({ start: exported.getStart(sf), end: exported.end, text: '' });
+    }
+  }
+  let out = code;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
 
 /** The kind names Jupyter front ends know (IPython's), from TypeScript's element kinds. */
 function jupyterType(kind: string): string {

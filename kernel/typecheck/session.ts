@@ -6,11 +6,11 @@ import { typeErrorOutput, typeWarningOutput } from './outputs.ts';
  * Type checking as one kernel sees it: the cells it ran (the names a new cell can use), the mode, and
  * for each cell a CellCheck that decides where its diagnostics go.
  *
- * - `warn` (default): the check runs beside the cell. Its warning block is the cell's last output when
- *   the check is done by the time the cell ends, which it always is once TypeScript has loaded (a few
- *   ms); the cells that run while it loads (a second or so after the first kernel starts) are not held
- *   back: their warnings follow as soon as they are known, as late output of that cell. A caller that
- *   needs every warning in the reply (a batch run) passes `waitForTypecheck`.
+ * - `warn` (default): the check runs beside the cell and never holds it back. Its warning block is the
+ *   cell's last output when the check is done by the time the cell ends; otherwise (a quick cell, whose
+ *   check takes a few tens of ms, or any cell while TypeScript loads after the first kernel starts) it
+ *   follows as soon as it is known, as late output of that cell. A caller that needs every warning in the
+ *   reply (a batch run, a protocol whose clients stop listening at the reply) passes `waitForTypecheck`.
  * - `block`: the check runs first; a cell with type errors does not run and fails with them.
  * - `off`: nothing.
  */
@@ -54,7 +54,7 @@ export class KernelTypecheck {
     const key = cellId ?? code;
     // The cell's own earlier version is replaced, not kept beside it (its names would be declared twice).
     const cells = [...this.ran].filter(([k]) => k !== key).map(([, c]) => c);
-    const wait = this.mode === 'block' || waitForTypecheck || checker.isWarm(this.cwd);
+    const wait = this.mode === 'block' || waitForTypecheck;
     return new CellCheck(checker.check(this.cwd, cells, code), wait, (unavailable) => {
       if (this.noticeShown) return undefined;
       this.noticeShown = true;
@@ -118,8 +118,8 @@ export class CellCheck {
   }
 
   /**
-   * The cell ended: the warnings to show as its last outputs. Waits for the check when it is warm (or
-   * asked to); otherwise what is not known yet goes to `late` once it is.
+   * The cell ended: the warnings to show as its last outputs, if known (or waited for, when asked to);
+   * otherwise they go to `late` once they are.
    */
   async finish(outputs: Output[], late: (o: Output) => void): Promise<Output[]> {
     // A cell that did not compile declares nothing, and its syntax error says all there is to say;

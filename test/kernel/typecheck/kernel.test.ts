@@ -54,9 +54,22 @@ describe('type warnings (TRAILBOOK_TYPECHECK=warn, the default)', () => {
     expect(bad.outputs.map((o) => o.output_type)).toEqual(['error']);
   });
 
-  it('includes the warning in the reply without waiting once TypeScript has loaded', async () => {
-    const r = await kernel.execute({ code: 'const n: number = "x" as string;', cellId: 'warm' });
-    expect(warningsOf(r.outputs)).toEqual(["Type warning (line 1, col 7): Type 'string' is not assignable to type 'number'."]);
+  it('never holds a cell back: a quick cell\'s warning follows it, a slow cell ends with it', async () => {
+    const events: KernelEvent[] = [];
+    const off = kernel.subscribe((e) => events.push(e));
+    try {
+      const quick = await kernel.execute({ code: 'const n: number = "x" as string;', cellId: 'quick' });
+      expect(quick.status).toBe('ok');
+      const late = () => events.filter((e) => e.type === 'output' && e.cellId === 'quick' && warningsOf([e.output]).length);
+      for (let waited = 0; !late().length && waited < 30_000; waited += 20) await new Promise((res) => setTimeout(res, 20));
+      expect(warningsOf(quick.outputs).length + late().length).toBe(1);
+      // Once TypeScript is loaded a check takes tens of ms: a cell that runs longer ends with its warning.
+      const slow = await kernel.execute({ code: 'await new Promise((r) => setTimeout(r, 1500));\nconst m: string = 1;', cellId: 'slow' });
+      expect(warningsOf(slow.outputs)).toEqual(["Type warning (line 2, col 7): Type 'number' is not assignable to type 'string'."]);
+      expect(slow.outputs.at(-1)).toMatchObject({ output_type: 'display_data' });
+    } finally {
+      off();
+    }
   });
 });
 
