@@ -7,9 +7,10 @@ import type { Session, SessionStore } from './sessions.ts';
 
 /**
  * Token auth like Jupyter's: `Authorization: token <t>` for scripts; for browsers a server-side session
- * (sessions.ts) whose random id travels in an HttpOnly cookie, created by the login form or by `?token=`
- * once. Browser mutations need the session's CSRF token in a header and a same-site Origin; the kernel
- * WebSocket needs a same-site Origin. Wrong tokens are throttled per client (failed-logins.ts).
+ * (sessions.ts) whose random id travels in an HttpOnly cookie, created by the login form only: a token in
+ * a URL would land in browser history and proxy and ALB access logs, so `?token=` logs nobody in. Browser
+ * mutations need the session's CSRF token in a header and a same-site Origin; the kernel WebSocket needs a
+ * same-site Origin. Wrong tokens are throttled per client (failed-logins.ts).
  */
 
 export const SESSION_COOKIE = 'trailbook_session';
@@ -20,6 +21,13 @@ const equal = (a: string, b: string): boolean => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/** The URL without a `token` query parameter: an old `?token=` link must not carry it onward. */
+const withoutToken = (originalUrl: string): string => {
+  const url = new URL(originalUrl, 'http://x');
+  url.searchParams.delete('token');
+  return url.pathname + url.search;
 };
 
 /** Who is calling: a script with the token itself (not CSRF-able), or a browser session. */
@@ -62,7 +70,7 @@ export class Auth {
     return req.socket.remoteAddress ?? 'unknown';
   }
 
-  /** Checks a token from the login form, a header or `?token=`; refused unchecked while the client is throttled. */
+  /** Checks a token from the login form or a header; refused unchecked while the client is throttled. */
   attempt(req: IncomingMessage, candidate: string | undefined): Attempt {
     const client = this.clientAddress(req);
     const retryAfter = this.failures.retryAfter(client);
@@ -122,7 +130,7 @@ export class Auth {
 
   /**
    * Guards a route group. HTML pages redirect to the login page; the API answers 401/403/429 in JSON.
-   * A valid `?token=` logs the browser in (a new session) and redirects to the same URL without it.
+   * A `?token=` in the URL logs nobody in and is not carried into the login page's `next` (nor its history).
    */
   middleware(kind: 'page' | 'api') {
     const refuse = (ctx: Context, status: 401 | 403 | 429, message: string) => {
@@ -134,20 +142,10 @@ export class Auth {
       refuse(ctx, 429, tooManyAttempts(retryAfter));
     };
     return async (ctx: Context, next: Next): Promise<void> => {
-      const queryToken = typeof ctx.query.token === 'string' ? ctx.query.token : undefined;
-      if (queryToken !== undefined && ctx.method === 'GET') {
-        const attempt = this.attempt(ctx.req, queryToken);
-        if (!attempt.ok) return attempt.status === 429 ? throttled(ctx, attempt.retryAfter) : refuse(ctx, 401, kind === 'api' ? 'invalid token' : 'Invalid token');
-        this.startSession(ctx);
-        const url = new URL(ctx.originalUrl, 'http://x');
-        url.searchParams.delete('token');
-        ctx.redirect(url.pathname + url.search);
-        return;
-      }
       const verdict = this.identify(ctx.req, ctx.cookies.get(SESSION_COOKIE));
       if (!verdict.ok) {
         if (verdict.status === 429) return throttled(ctx, verdict.retryAfter);
-        if (kind === 'page') return ctx.redirect(`/login?next=${encodeURIComponent(ctx.originalUrl)}`);
+        if (kind === 'page') return ctx.redirect(`/login?next=${encodeURIComponent(withoutToken(ctx.originalUrl))}`);
         return refuse(ctx, 401, 'authentication required: log in or send "Authorization: token <token>"');
       }
       const { caller } = verdict;

@@ -3,7 +3,8 @@ import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: trailbook serve [--host HOST] [--port PORT] [--notebook-dir DIR]
 
-Serves the workbench (UI, notebooks API, kernels) and prints its URL with the access token.
+Serves the workbench (UI, notebooks API, kernels) and prints its URL, and a generated access token to paste
+into the login form (never in the URL).
 
 Options:
   --host HOST           interface to listen on (default TRAILBOOK_HOST or 127.0.0.1; 0.0.0.0 in a container)
@@ -74,10 +75,10 @@ const command: Command = {
     process.on('unhandledRejection', (reason) => log(`unhandled rejection (still serving): ${reason instanceof Error ? reason.stack : String(reason)}`));
     process.on('uncaughtExceptionMonitor', (err, origin) => log(`fatal ${origin}, exiting: ${err.stack ?? err}`));
     log(`notebooks in ${notebooks.notebookDir}`);
-    // A token goes into a printed URL only when it was made here, for this terminal: never one from the
-    // environment (a deployment's logs would keep it), and there is none when the load balancer signs people in.
+    // Never a token in a URL (history, proxy logs). A generated token is printed on its own line for this
+    // terminal, to paste into the login form; one from the environment never (a deployment's logs would keep it).
     if (identity) console.log(`\n  Trailbook workbench is running at ${workbench.url}/ (sign-in by the load balancer ${identity.loadBalancerArn})\n`);
-    else if (config.tokenGenerated) console.log(`\n  Trailbook workbench is running at:\n\n    ${workbench.url}/?token=${config.token}\n`);
+    else if (config.tokenGenerated) console.log(`\n  Trailbook workbench is running at ${workbench.url}/\n\n  Sign in: paste this token into the login form:\n\n    ${config.token}\n`);
     else console.log(`\n  Trailbook workbench is running at ${workbench.url}/ (sign in with the token from TRAILBOOK_TOKEN)\n`);
 
     await new Promise<void>((resolve) => {

@@ -29,7 +29,7 @@ export async function startBrowserSession(overrides: Partial<WorkbenchOptions> =
   };
 }
 
-/** A logged-in page (the token in the first URL sets the session cookie); page errors are collected, never ignored. */
+/** A logged-in page (the login form sets the session cookie); page errors are collected, never ignored. */
 export async function loggedInPage(session: BrowserSession, options: { colorScheme?: 'light' | 'dark'; context?: BrowserContext } = {}): Promise<{ page: Page; errors: string[] }> {
   const context = options.context ?? (await session.browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: options.colorScheme ?? 'light' }));
   const page = await context.newPage();

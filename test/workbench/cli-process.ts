@@ -20,8 +20,9 @@ export async function servedUrl(server: ReturnType<typeof runCli>, timeoutMs = 6
   let exited = false;
   void server.exited.then(() => (exited = true));
   let match: RegExpMatchArray | null = null;
-  // The token is in the URL only when serve generated it; one from TRAILBOOK_TOKEN is never printed.
-  while (!(match = server.output().match(/running at:?\s+(http:\/\/127\.0\.0\.1:\d+)\/(?:\?token=([0-9a-zA-Z-]+))?/)) && !exited && Date.now() < deadline) {
+  // Never a token in the URL; a generated one is printed on its own line after "paste this token" (match[2]),
+  // one from TRAILBOOK_TOKEN is never printed.
+  while (!(match = server.output().match(/running at (http:\/\/127\.0\.0\.1:\d+)\/(?:\s+Sign in: paste this token into the login form:\s+([0-9a-zA-Z-]+))?/)) && !exited && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return match;

@@ -121,7 +121,8 @@ describe('workbench in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(90_000);
-    await page.goto(`${wb.url}/notebooks/complete.ipynb?token=${TOKEN}`);
+    await page.request.post(`${wb.url}/login`, { form: { token: TOKEN, next: '/' }, headers: { origin: wb.url }, maxRedirects: 0 });
+    await page.goto(`${wb.url}/notebooks/complete.ipynb`);
     await page.locator('[data-ready="true"]').waitFor();
     await page.locator('.cell .editor-host').first().click();
     await page.locator('.cell .monaco-editor').first().waitFor();
@@ -138,7 +139,8 @@ describe('workbench in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
-    await page.goto(`${wb.url}/notebooks/conflict.ipynb?token=${TOKEN}`);
+    await page.request.post(`${wb.url}/login`, { form: { token: TOKEN, next: '/' }, headers: { origin: wb.url }, maxRedirects: 0 });
+    await page.goto(`${wb.url}/notebooks/conflict.ipynb`);
     await page.locator('[data-ready="true"]').waitFor();
     // Someone else saves first.
     await wb.store.save('conflict.ipynb', { ...created.notebook, metadata: { ...created.notebook.metadata, other: true } }, created.version);

@@ -9,7 +9,7 @@ const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 describe('trailbook serve', () => {
-  it('starts on the configured port, prints the URL with a generated token and stops on SIGTERM', async () => {
+  it('starts on the configured port, prints the URL and, apart from it, a generated token; stops on SIGTERM', async () => {
     const notebooks = await mkdtemp(join(tmpdir(), 'trailbook-serve-'));
     dirs.push(notebooks);
     const state = await mkdtemp(join(tmpdir(), 'trailbook-serve-state-'));
@@ -20,7 +20,7 @@ describe('trailbook serve', () => {
     let match: RegExpMatchArray | null = null;
     let exited = false;
     void server.exited.then(() => (exited = true));
-    while (!(match = server.output().match(/(http:\/\/127\.0\.0\.1:\d+)\/\?token=([0-9a-f]{48})/)) && !exited && Date.now() < deadline) {
+    while (!(match = server.output().match(/running at (http:\/\/127\.0\.0\.1:\d+)\/\s+Sign in: paste this token into the login form:\s+([0-9a-f]{48})\n/)) && !exited && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(match, server.output()).not.toBeNull();
@@ -28,6 +28,12 @@ describe('trailbook serve', () => {
     expect((await fetch(`${url}/healthcheck`)).status).toBe(200);
     expect((await fetch(`${url}/api/notebooks`)).status).toBe(401);
     expect((await fetch(`${url}/api/notebooks`, { headers: { authorization: `token ${token}` } })).status).toBe(200);
+    // The token is never part of a URL, and one in a URL logs nobody in.
+    expect(server.output()).not.toMatch(/token=/);
+    const viaUrl = await fetch(`${url}/?token=${token}`, { redirect: 'manual' });
+    expect(viaUrl.status).toBe(302);
+    expect(viaUrl.headers.get('location')).toBe('/login?next=%2F');
+    expect(viaUrl.headers.getSetCookie()).toEqual([]);
     // The share secret was generated in the state directory (0600), not beside the notebooks.
     expect((await stat(join(state, 'share-secret'))).mode & 0o777).toBe(0o600);
     expect(await readdir(notebooks)).toEqual([]);

@@ -56,18 +56,27 @@ describe('auth', () => {
     expect(await upgradeStatus(ws, { authorization: `token ${TOKEN}` })).toBe(101);
   });
 
-  it('accepts the Authorization header, and ?token= once with a redirect that sets an HttpOnly cookie', async () => {
+  it('accepts the Authorization header, and the login form with a redirect that sets an HttpOnly cookie; never ?token=', async () => {
     const res = await fetch(`${wb.url}/api/notebooks`, { headers: { authorization: `token ${TOKEN}` } });
     expect(res.status).toBe(200);
-    const once = await fetch(`${wb.url}/notebooks/alpha.ipynb?token=${TOKEN}&x=1`, { redirect: 'manual' });
-    expect(once.status).toBe(302);
-    expect(once.headers.get('location')).toBe('/notebooks/alpha.ipynb?x=1');
-    const session = once.headers.getSetCookie().find((c) => c.startsWith('trailbook_session='))!;
+    const login = await fetch(`${wb.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: wb.origin },
+      body: new URLSearchParams({ token: TOKEN, next: '/notebooks/alpha.ipynb?x=1' }),
+    });
+    expect(login.status).toBe(302);
+    expect(login.headers.get('location')).toBe('/notebooks/alpha.ipynb?x=1');
+    const session = login.headers.getSetCookie().find((c) => c.startsWith('trailbook_session='))!;
     expect(session).toMatch(/httponly/i);
     expect(session).toMatch(/samesite=strict/i);
     expect(session).not.toContain(TOKEN);
-    const bad = await fetch(`${wb.url}/?token=wrong`, { redirect: 'manual' });
-    expect(bad.status).toBe(401);
+    // A token in the URL logs nobody in: the login page, without the token in its `next`.
+    const viaUrl = await fetch(`${wb.url}/notebooks/alpha.ipynb?token=${TOKEN}&x=1`, { redirect: 'manual' });
+    expect(viaUrl.status).toBe(302);
+    expect(viaUrl.headers.get('location')).toBe(`/login?next=${encodeURIComponent('/notebooks/alpha.ipynb?x=1')}`);
+    expect(viaUrl.headers.getSetCookie()).toEqual([]);
+    expect((await fetch(`${wb.url}/api/notebooks?token=${TOKEN}`)).status).toBe(401);
   });
 
   it('rejects a wrong token on the login form', async () => {
