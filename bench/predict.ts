@@ -72,6 +72,7 @@ million.length = 0;
 t = performance.now();
 const report = evaluate(base, { truth: loadTruth(dir) });
 console.log(`evaluation on 100k (with tuning) in ${ms(performance.now() - t)}:`);
-for (const s of [...report.scores, ...(report.truth ? [report.truth.oracle] : [])])
-  console.log(`  ${s.model.padEnd(20)} top-1 ${s.top1.toFixed(4)}  top-5 ${s.top5.toFixed(4)}  MRR@5 ${s.mrr5.toFixed(4)}`);
-if (report.truth) console.log(`  vs truth: mean KL ${report.truth.meanKlBits} bits, mean TV ${report.truth.meanTotalVariation} (Markov TV ${report.truth.markovMeanTotalVariation})`);
+for (const s of report.scores) console.log(`  ${s.model.padEnd(20)} top-1 ${s.top1.toFixed(4)}  top-5 ${s.top5.toFixed(4)}  MRR@5 ${s.mrr5.toFixed(4)}  (mean of ${report.tieOrders.orders} tie orders)`);
+for (const s of report.bursts?.scores ?? []) console.log(`  next burst ${s.model.padEnd(20)} hit@1 ${s.hit1.toFixed(4)}  hit@5 ${s.hit5.toFixed(4)}  recall@5 ${s.recall5.toFixed(4)}`);
+console.log(`  calibration: ECE next action ${report.calibration.events.ece}, next burst ${report.calibration.bursts?.ece}`);
+if (report.truth) console.log(`  vs truth: ${report.truth.recovered} of ${report.truth.templates} generator burst templates matched by a learned shape`);

@@ -24,22 +24,20 @@ export interface BurstModelOptions {
   sessionGapMs: number;
   /** Most training bursts the weights are fitted on (spread evenly over time). */
   fitBursts: number;
-  epochs: number;
+  /** Newton steps of the logistic fit (it stops earlier once converged). */
+  iterations: number;
   /** Candidates scored per prediction (the most promising by their evidence). */
   candidates: number;
-  /** Weight of this model in next-action (event-level) predictions, blended with the sequence model. */
-  eventWeight: number;
   shapes: Partial<ShapeOptions>;
 }
 
 export const DEFAULT_BURST_OPTIONS: BurstModelOptions = {
-  window: 30,
+  window: 15,
   decay: 0.8,
   sessionGapMs: 30 * MINUTE,
-  fitBursts: 6000,
-  epochs: 8,
+  fitBursts: 2500,
+  iterations: 12,
   candidates: 40,
-  eventWeight: 0.5,
   shapes: {},
 };
 
@@ -229,6 +227,36 @@ export interface BurstContext {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** Ridge penalty of the logistic fit: keeps weights finite when a feature separates the data perfectly. */
+const RIDGE = 1;
+
+/** Solves the symmetric positive definite system A x = b (n x n, row-major) by Gaussian elimination with pivoting. */
+function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
+  const m = Float64Array.from(A);
+  const x = Float64Array.from(b);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[pivot * n + c])) pivot = r;
+    if (Math.abs(m[pivot * n + c]) < 1e-12) continue;
+    if (pivot !== c) {
+      for (let k = 0; k < n; k++) [m[c * n + k], m[pivot * n + k]] = [m[pivot * n + k], m[c * n + k]];
+      [x[c], x[pivot]] = [x[pivot], x[c]];
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r * n + c] / m[c * n + c];
+      if (f === 0) continue;
+      for (let k = c; k < n; k++) m[r * n + k] -= f * m[c * n + k];
+      x[r] -= f * x[c];
+    }
+  }
+  for (let c = n - 1; c >= 0; c--) {
+    let v = x[c];
+    for (let k = c + 1; k < n; k++) v -= m[c * n + k] * x[k];
+    x[c] = Math.abs(m[c * n + c]) < 1e-12 ? 0 : v / m[c * n + c];
+  }
+  return x;
+}
+
 /** Followers at least this likely propose themselves as candidates. */
 const PROPOSE = 0.05;
 
@@ -259,26 +287,40 @@ class Candidates {
   ids: number[] = [];
   x = new Float64Array(64 * F);
   count = 0;
-  private readonly index = new Map<number, number>();
+  private kept = new Float64Array(0);
+  /**
+   * Where each action's row is: a dense table by action id, valid where its stamp is the current generation (so
+   * nothing is cleared between predictions); ids assigned after training use the map.
+   */
+  private position = new Int32Array(256);
+  private stamp = new Int32Array(256);
+  private generation = 0;
+  private readonly late = new Map<number, number>();
   private newSession = 0;
 
   reset(newSession: boolean): void {
     this.ids = [];
     this.count = 0;
-    this.index.clear();
+    this.generation++;
+    this.late.clear();
     this.newSession = newSession ? 1 : 0;
+  }
+
+  private indexOf(a: number): number {
+    if (a >= OOV_BASE) return this.late.get(a) ?? -1;
+    return a < this.stamp.length && this.stamp[a] === this.generation ? this.position[a] : -1;
   }
 
   /** Offset of the candidate's row, or -1. */
   find(a: number): number {
-    const i = this.index.get(a);
-    return i === undefined ? -1 : i * F;
+    const i = this.indexOf(a);
+    return i < 0 ? -1 : i * F;
   }
 
   /** Offset of the candidate's row, adding the candidate when new. */
   slot(a: number): number {
-    const i = this.index.get(a);
-    if (i !== undefined) return i * F;
+    const i = this.indexOf(a);
+    if (i >= 0) return i * F;
     if ((this.count + 1) * F > this.x.length) {
       const grown = new Float64Array(this.x.length * 2);
       grown.set(this.x);
@@ -288,12 +330,26 @@ class Candidates {
     this.x.fill(0, off, off + F);
     this.x[off + BIAS] = 1;
     this.x[off + NEW_SESSION] = this.newSession;
-    this.index.set(a, this.count++);
+    if (a >= OOV_BASE) this.late.set(a, this.count);
+    else {
+      if (a >= this.stamp.length) {
+        const size = Math.max(a + 1, this.stamp.length * 2);
+        const stamp = new Int32Array(size);
+        stamp.set(this.stamp);
+        const position = new Int32Array(size);
+        position.set(this.position);
+        this.stamp = stamp;
+        this.position = position;
+      }
+      this.stamp[a] = this.generation;
+      this.position[a] = this.count;
+    }
+    this.count++;
     this.ids.push(a);
     return off;
   }
 
-  /** The `max` candidates with the strongest evidence (all of them when there are few). */
+  /** The `max` candidates with the strongest evidence (all of them when there are few); valid until the next reset. */
   strongest(max: number): { ids: number[]; x: Float64Array } {
     if (this.count <= max) return { ids: this.ids, x: this.x.subarray(0, this.count * F) };
     const x = this.x;
@@ -305,9 +361,9 @@ class Candidates {
     const order = Array.from({ length: this.count }, (_, i) => i)
       .sort((a, b) => prior[b] - prior[a] || this.ids[a] - this.ids[b])
       .slice(0, max);
-    const out = new Float64Array(max * F);
-    order.forEach((i, r) => out.set(x.subarray(i * F, i * F + F), r * F));
-    return { ids: order.map((i) => this.ids[i]), x: out };
+    if (this.kept.length < max * F) this.kept = new Float64Array(max * F);
+    order.forEach((i, r) => this.kept.set(x.subarray(i * F, i * F + F), r * F));
+    return { ids: order.map((i) => this.ids[i]), x: this.kept.subarray(0, max * F) };
   }
 }
 /** Shape id standing for "a session starts" as the context of a shape transition. */
@@ -329,6 +385,8 @@ export class BurstModel {
   private readonly oov = new Map<string, number>();
   private readonly oovNames: string[] = [];
   private readonly scratch = new Candidates();
+  /** Encoded context bursts by identity: a caller walking a history passes the same burst arrays again and again. */
+  private readonly encoded = new WeakMap<readonly string[], IdSet>();
   private readonly lately = new Map<number, number>();
   trainedBursts = 0;
 
@@ -353,8 +411,9 @@ export class BurstModel {
     // Every burst in time order across principals, so the account level only ever holds the past.
     const order = mergeByTime(seqs, total);
     const stride = Math.max(1, Math.floor(total / m.options.fitBursts));
-    const rows: number[] = [];
-    const labels: number[] = [];
+    let rows = new Float64Array(m.options.fitBursts * m.options.candidates * F);
+    let labels = new Uint8Array(m.options.fitBursts * m.options.candidates);
+    let n = 0;
     for (let r = 0; r < total; r++) {
       const { principal, ids, times } = seqs[order[2 * r]];
       const j = order[2 * r + 1];
@@ -363,15 +422,22 @@ export class BurstModel {
         const ctx: IdContext = { bursts: ids.slice(Math.max(0, j - m.options.window), j), newSession };
         const target = new Set(ids[j]);
         const c = m.features(principal, ctx);
-        for (let i = 0; i < c.ids.length; i++) {
-          for (let k = 0; k < F; k++) rows.push(c.x[i * F + k]);
-          labels.push(target.has(c.ids[i]) ? 1 : 0);
+        if ((n + c.ids.length) * F > rows.length) {
+          const more = new Float64Array(rows.length * 2);
+          more.set(rows);
+          rows = more;
+          const moreLabels = new Uint8Array(labels.length * 2);
+          moreLabels.set(labels);
+          labels = moreLabels;
         }
+        rows.set(c.x.subarray(0, c.ids.length * F), n * F);
+        for (let i = 0; i < c.ids.length; i++) labels[n + i] = target.has(c.ids[i]) ? 1 : 0;
+        n += c.ids.length;
         m.fitted.bursts++;
       }
       m.observe(principal, ids, j, newSession);
     }
-    m.fit(Float64Array.from(rows), Uint8Array.from(labels));
+    m.fit(rows.subarray(0, n * F), labels.subarray(0, n));
     m.learnShapes(seqs);
     return m;
   }
@@ -495,7 +561,10 @@ export class BurstModel {
     return c.strongest(this.options.candidates);
   }
 
-  /** Logistic regression by stochastic gradient descent, in a fixed order (deterministic), light L2. */
+  /**
+   * Logistic regression by Newton's method (iteratively reweighted least squares) with a light ridge penalty:
+   * deterministic, no learning rate to tune, and a few sequential passes over the rows.
+   */
   private fit(rows: Float64Array, labels: Uint8Array): void {
     const w = this.weights;
     w.fill(0);
@@ -505,21 +574,61 @@ export class BurstModel {
       w[BIAS] = -3;
       return;
     }
-    // Start from the base rate so the first epoch does not spend itself on the bias.
     const rate = labels.reduce((s, y) => s + y, 0) / n;
     w[BIAS] = Math.log((rate + 1e-3) / (1 - rate + 1e-3));
-    const stride = 7919 % n || 1;
-    for (let epoch = 0; epoch < this.options.epochs; epoch++) {
-      const lr = 0.5 / (1 + epoch);
-      // A fixed permutation (a stride coprime with n, when it is) mixes principals and time without randomness.
-      let i = (epoch * 104729) % n;
-      for (let step = 0; step < n; step++, i = (i + stride) % n) {
-        const off = i * F;
+    const grad = new Float64Array(F);
+    const hess = new Float64Array(F * F);
+    /** Penalised negative log-likelihood of weights `v`. */
+    const loss = (v: Float64Array) => {
+      let l = 0;
+      for (let i = 0, off = 0; i < n; i++, off += F) {
+        let z = 0;
+        for (let k = 0; k < F; k++) z += v[k] * rows[off + k];
+        // log(1 + e^z) - y z, computed without overflow
+        l += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - labels[i] * z;
+      }
+      let r = 0;
+      for (let k = 0; k < F; k++) r += v[k] * v[k];
+      return l + 0.5 * RIDGE * r;
+    };
+    let current = loss(w);
+    for (let iter = 0; iter < this.options.iterations; iter++) {
+      grad.fill(0);
+      hess.fill(0);
+      for (let i = 0, off = 0; i < n; i++, off += F) {
         let z = 0;
         for (let k = 0; k < F; k++) z += w[k] * rows[off + k];
-        const g = labels[i] - sigmoid(z);
-        for (let k = 0; k < F; k++) w[k] += lr * (g * rows[off + k] - 1e-4 * w[k]);
+        const p = sigmoid(z);
+        const g = labels[i] - p;
+        const v = p * (1 - p);
+        for (let a = 0; a < F; a++) {
+          const xa = rows[off + a];
+          if (xa === 0) continue;
+          grad[a] += g * xa;
+          const va = v * xa;
+          for (let b = a; b < F; b++) hess[a * F + b] += va * rows[off + b];
+        }
       }
+      for (let a = 0; a < F; a++) {
+        grad[a] -= RIDGE * w[a];
+        hess[a * F + a] += RIDGE;
+        for (let b = 0; b < a; b++) hess[a * F + b] = hess[b * F + a];
+      }
+      const step = solve(hess, grad, F);
+      // Damped Newton: halve the step until the loss goes down (a full step can overshoot where sigmoids saturate).
+      const next = new Float64Array(F);
+      let scale = 1;
+      let value = Infinity;
+      for (let tries = 0; tries < 20; tries++, scale /= 2) {
+        for (let k = 0; k < F; k++) next[k] = w[k] + scale * step[k];
+        value = loss(next);
+        if (value <= current) break;
+      }
+      if (!(value <= current)) break;
+      w.set(next);
+      const gain = current - value;
+      current = value;
+      if (gain < 1e-6 * (1 + current)) break;
     }
   }
 
@@ -563,7 +672,14 @@ export class BurstModel {
   }
 
   private encodeContext(ctx: BurstContext): IdContext {
-    const bursts = ctx.bursts.slice(-this.options.window).map((b) => this.encode(b, false));
+    const from = Math.max(0, ctx.bursts.length - this.options.window);
+    const bursts: IdSet[] = [];
+    for (let i = from; i < ctx.bursts.length; i++) {
+      const b = ctx.bursts[i];
+      let ids = this.encoded.get(b);
+      if (!ids) this.encoded.set(b, (ids = this.encode(b, false)));
+      bursts.push(ids);
+    }
     return { bursts, newSession: ctx.newSession ?? bursts.length === 0 };
   }
 

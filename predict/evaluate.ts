@@ -3,11 +3,14 @@ import { hash32 } from '../cloudtrail/generator/prng.ts';
 import { trainBurstBaselines, type BurstSequence } from './burst-baselines.ts';
 import { burstsOf, type Burst } from './bursts.ts';
 import { ReliabilityTally, type Reliability } from './calibration.ts';
+import type { Shape } from './shapes.ts';
 import { blendedTopIds, burstContexts } from './next-event.ts';
 import { groupByPrincipal, type Sequence } from './corpus.ts';
 import { trainBaselines } from './baselines.ts';
+import { BurstModel } from './burst-model.ts';
 import { trainEngine, type EngineOptions } from './engine.ts';
 import type { ModelOptions } from './model.ts';
+import { compareShapes, type ShapeTruth, type Truth } from './truth.ts';
 
 /** Scores of one predictor on the held-out events. */
 export interface Score {
@@ -16,26 +19,6 @@ export interface Score {
   top1: number;
   top5: number;
   mrr5: number;
-}
-
-/**
- * The generator's true next-action law, when known: the distribution of the next action for a principal's
- * event given the events before it (returns undefined where the truth does not say).
- */
-export interface Truth {
-  next(principal: string, history: TrailEvent[], index: number): Map<string, number> | undefined;
-}
-
-export interface TruthGap {
-  /** Test events the truth covered. */
-  predictions: number;
-  /** The best any model could do in expectation: oracle accuracy using the true distribution. */
-  oracle: Score;
-  /** Mean KL(true || predicted) in bits, and mean total-variation distance, over covered test events. */
-  meanKlBits: number;
-  meanTotalVariation: number;
-  /** Same distances for the first-order Markov baseline's empirical distribution (with add-one smoothing). */
-  markovMeanTotalVariation: number;
 }
 
 /** Mean, standard deviation and range of one metric over the tie orders. */
@@ -92,7 +75,8 @@ export interface EvaluationReport {
   bursts?: BurstEvaluation;
   /** Reliability of the model's probabilities: its top-5 next actions (all tie orders) and top-5 next-burst actions. */
   calibration: { events: Reliability; bursts?: Reliability };
-  truth?: TruthGap;
+  /** On generated data: how the burst shapes the model learned compare with the generator's templates. */
+  truth?: ShapeTruth;
   /** What the data directory held beyond the events scored (set by `trailbook eval`): nothing is left out silently. */
   input?: EvaluationInput;
 }
@@ -108,6 +92,7 @@ export interface EvaluationInput {
 
 export interface EvaluateOptions extends EngineOptions {
   trainFraction?: number;
+  /** The generator's truth (generated data only). */
   truth?: Truth;
   /**
    * Choose the model's order and cache weights on a validation split carved from the training part only
@@ -119,6 +104,9 @@ export interface EvaluateOptions extends EngineOptions {
   /** Seed of the tie orders (default 1). */
   seed?: number;
 }
+
+/** Weights of the burst model in next-action predictions tried by tuning, after the grid. */
+export const BURST_WEIGHTS = [0, 0.15, 0.3, 0.5, 0.7];
 
 /** Candidate settings tried by tuning; small on purpose (eval stays fast on a million events). */
 export const TUNING_GRID: Partial<ModelOptions>[] = [
@@ -206,17 +194,24 @@ export function evaluate(events: Iterable<TrailEvent>, opts: EvaluateOptions = {
   let tuned: EvaluationReport['tuning'];
   if (opts.tune !== false) {
     const { train } = splitByPrincipal(first, fraction);
-    const validation = TUNING_GRID.map((candidate) => {
-      const r = scoreEvents(flatten(train), { ...opts, model: { ...opts.model, ...candidate }, truth: undefined }, 0.85);
+    // The burst model does not depend on the options tuned: one for every candidate.
+    const shared: { bursts?: BurstModel } = {};
+    const validate = (candidate: Partial<ModelOptions>) => {
+      const r = scoreEvents(flatten(train), { ...opts, model: { ...opts.model, ...candidate } }, 0.85, undefined, shared);
       const { top1, top5, mrr5 } = r.scores[0];
       return { options: candidate, top1, top5, mrr5 };
-    });
-    const best = validation.reduce((a, b) => (b.top1 + b.top5 > a.top1 + a.top5 ? b : a));
-    tuned = { chosen: best.options, validation };
+    };
+    const better = <T extends { top1: number; top5: number }>(a: T, b: T) => (b.top1 + b.top5 > a.top1 + a.top5 ? b : a);
+    // First the sequence model's settings, then how much the burst model counts beside them.
+    const grid = TUNING_GRID.map(validate);
+    const settings = grid.reduce(better).options;
+    const second = opts.bursts === false ? [] : BURST_WEIGHTS.filter((w) => w !== settings.burstWeight).map((burstWeight) => validate({ ...settings, burstWeight }));
+    const best = [...grid, ...second].reduce(better);
+    tuned = { chosen: best.options, validation: [...grid, ...second] };
     opts = { ...opts, model: { ...opts.model, ...best.options } };
   }
   const eventCalibration = new ReliabilityTally();
-  const runs = Array.from({ length: orders }, (_, r) => scoreEvents(r === 0 ? first : tieOrder(list, seed, r), { ...opts, truth: r === 0 ? opts.truth : undefined }, fraction, eventCalibration));
+  const runs = Array.from({ length: orders }, (_, r) => scoreEvents(r === 0 ? first : tieOrder(list, seed, r), opts, fraction, eventCalibration));
   const run0 = runs[0];
   const names = run0.scores.map((s) => s.model);
   const spreads = names.map((model, m) => {
@@ -238,32 +233,30 @@ export function evaluate(events: Iterable<TrailEvent>, opts: EvaluateOptions = {
     gainOverMarkov: { top1: r4(m.top1 - mk.top1), top5: r4(m.top5 - mk.top5) },
     bursts: burstEval?.report,
     calibration: { events: eventCalibration.result(), bursts: burstEval?.calibration },
-    truth: run0.truth,
+    truth: opts.truth && burstEval ? compareShapes(burstEval.shapes, opts.truth) : undefined,
   };
 }
 
 /** One event-level evaluation on events in one order: the model, the baselines and, when given, the truth. */
-function scoreEvents(events: Iterable<TrailEvent>, opts: EvaluateOptions, fraction: number, calibration?: ReliabilityTally) {
+function scoreEvents(events: Iterable<TrailEvent>, opts: EvaluateOptions, fraction: number, calibration?: ReliabilityTally, shared: { bursts?: BurstModel } = {}) {
   const { all, train, cut } = splitByPrincipal(events, fraction);
-  // The event-level model blends in the burst model, but needs no burst shapes of its own here.
-  const engine = trainEngine(train, opts.bursts === false ? opts : { ...opts, bursts: { ...opts.bursts, shapes: { maxShapes: 0 } } });
+  const engine = trainEngine(train, { ...opts, bursts: false });
   const { model } = engine;
+  // The event-level model blends in the burst model, which needs no burst shapes of its own here.
+  const burstModel =
+    opts.bursts === false
+      ? undefined
+      : (shared.bursts ??= BurstModel.train(train, { sessionGapMs: opts.model?.sessionGapMs, ...opts.bursts, shapes: { maxShapes: 0 } }, engine.peers.groupOf));
   const baselines = trainBaselines(engine.sequences);
   const tallies = [new Tally('model'), ...baselines.map((b) => new Tally(b.name))];
-  const oracle = new Tally('oracle');
   let testEvents = 0;
   let unseen = 0;
-  let kl = 0;
-  let tv = 0;
-  let markovTv = 0;
-  let covered = 0;
   const times: number[] = [];
-  const markovCounts = opts.truth ? markovDistributions(engine.sequences) : undefined;
   for (const [principal, list] of all) {
     const start = cut.get(principal)!;
     if (start >= list.length) continue;
     const seq: Sequence = { principal, actions: list.map(actionOf), times: list.map((e) => e.time) };
-    const bursts = burstContexts(list, engine.bursts?.options.window ?? 0, model.options.sessionGapMs);
+    const bursts = burstContexts(list, burstModel?.options.window ?? 0, model.options.sessionGapMs);
     for (const { i, hist, w } of model.contexts(seq)) {
       const burstContext = bursts.next().value!;
       if (i < start) continue;
@@ -271,23 +264,13 @@ function scoreEvents(events: Iterable<TrailEvent>, opts: EvaluateOptions, fracti
       const actual = seq.actions[i];
       if (model.isNew(w)) unseen++;
       const t0 = performance.now();
-      const top = blendedTopIds(model, engine.bursts, principal, hist, burstContext, 5);
+      const top = blendedTopIds(model, burstModel, principal, hist, burstContext, 5);
       if (times.length < 20_000) times.push(performance.now() - t0);
       const ranked = top.map((x) => model.nameOf(x.id));
       tallies[0].add(ranked, actual);
       if (calibration) for (let r = 0; r < top.length; r++) calibration.add(Math.min(1, top[r].p), ranked[r] === actual);
       const prev = i > 0 ? seq.actions[i - 1] : undefined;
       for (let b = 0; b < baselines.length; b++) tallies[b + 1].add(baselines[b].rank(principal, prev, 5), actual);
-      const truth = opts.truth?.next(principal, list, i);
-      if (truth && truth.size > 0 && markovCounts) {
-        covered++;
-        const ranked = [...truth].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([a]) => a);
-        oracle.add(ranked, actual);
-        const d = distances(truth, (a) => model.probId(principal, hist, model.idOf(a)));
-        kl += d.kl;
-        tv += d.tv;
-        markovTv += distances(truth, markovCounts(principal, prev, model.vocab.size)).tv;
-      }
     }
   }
   return {
@@ -296,15 +279,6 @@ function scoreEvents(events: Iterable<TrailEvent>, opts: EvaluateOptions, fracti
     predictMicros: micros(times),
     options: { ...model.options, peerGroups: engine.peers.groups.length } as Record<string, unknown>,
     scores: tallies.map((t) => t.score()),
-    truth: opts.truth
-      ? {
-          predictions: covered,
-          oracle: oracle.score(),
-          meanKlBits: r4(kl / (covered || 1)),
-          meanTotalVariation: r4(tv / (covered || 1)),
-          markovMeanTotalVariation: r4(markovTv / (covered || 1)),
-        }
-      : undefined,
   };
 }
 
@@ -334,7 +308,7 @@ class BurstTally {
  * Next-burst evaluation: each principal's bursts in time order, the first `fraction` train (with every event they
  * hold), and each later burst is predicted from the bursts before it.
  */
-function evaluateBursts(ordered: readonly TrailEvent[], fraction: number, opts: EvaluateOptions): { report: BurstEvaluation; calibration: Reliability } {
+function evaluateBursts(ordered: readonly TrailEvent[], fraction: number, opts: EvaluateOptions): { report: BurstEvaluation; calibration: Reliability; shapes: readonly Shape[] } {
   const all = groupByPrincipal(ordered);
   const train = new Map<string, TrailEvent[]>();
   const tests: { principal: string; bursts: Burst[]; cut: number }[] = [];
@@ -397,40 +371,6 @@ function evaluateBursts(ordered: readonly TrailEvent[], fraction: number, opts: 
       },
     },
     calibration: calibration.result(),
-  };
-}
-
-/** KL(truth || predicted) in bits and total variation; predicted mass outside the truth's support counts for TV. */
-export function distances(truth: Map<string, number>, predicted: (action: string) => number): { kl: number; tv: number } {
-  let kl = 0;
-  let inSupport = 0;
-  let tvIn = 0;
-  for (const [a, p] of truth) {
-    const q = Math.max(predicted(a), 1e-12);
-    if (p > 0) kl += p * Math.log2(p / q);
-    inSupport += q;
-    tvIn += Math.abs(p - q);
-  }
-  return { kl, tv: 0.5 * (tvIn + Math.max(0, 1 - inSupport)) };
-}
-
-/** The Markov baseline as a distribution (add-one over the vocabulary), to compare its calibration with the truth. */
-function markovDistributions(train: Sequence[]) {
-  const big = new Map<string, Map<string, number>>();
-  const tot = new Map<string, number>();
-  const key = (p: string, prev: string) => `${p}\u0000${prev}`;
-  for (const s of train)
-    for (let i = 1; i < s.actions.length; i++) {
-      const k = key(s.principal, s.actions[i - 1]);
-      let c = big.get(k);
-      if (!c) big.set(k, (c = new Map()));
-      c.set(s.actions[i], (c.get(s.actions[i]) ?? 0) + 1);
-      tot.set(k, (tot.get(k) ?? 0) + 1);
-    }
-  return (p: string, prev: string | undefined, V: number) => {
-    const k = prev === undefined ? '' : key(p, prev);
-    const c = big.get(k);
-    const n = tot.get(k) ?? 0;
-    return (a: string) => ((c?.get(a) ?? 0) + 1) / (n + V);
+    shapes: model.shapes.shapes,
   };
 }

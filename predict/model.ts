@@ -30,6 +30,11 @@ export interface ModelOptions {
   cacheBigramWeight: number;
   /** Per-step decay of a cached action's weight with its age. */
   cacheDecay: number;
+  /**
+   * Weight of the next-burst model in next-action predictions (predict/next-event.ts), blended with this model's
+   * distribution; 0 leaves this model alone.
+   */
+  burstWeight: number;
 }
 
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
@@ -43,6 +48,7 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   cacheWeight: 0.1,
   cacheBigramWeight: 0.2,
   cacheDecay: 0.98,
+  burstWeight: 0.5,
 };
 
 class Node {
@@ -329,6 +335,18 @@ export class SequenceModel {
     for (const n of nodes) p = this.step(n, w, p, leaveOneOut);
     const c = this.cache(hist);
     return c.ln * p + c.lu * (c.uni.get(w) ?? 0) + c.lb * (c.bi.get(w) ?? 0);
+  }
+
+  /** Probabilities of several action ids after one context (the context nodes and caches are worked out once). */
+  probIds(principal: string, hist: number[], ws: readonly number[]): number[] {
+    const nodes = this.contextNodes(this.levels(principal), hist);
+    const base = this.base(principal).p;
+    const c = this.cache(hist);
+    return ws.map((w) => {
+      let p = w >= OOV_BASE ? 0 : base[w];
+      for (const n of nodes) p = this.step(n, w, p, false);
+      return c.ln * p + c.lu * (c.uni.get(w) ?? 0) + c.lb * (c.bi.get(w) ?? 0);
+    });
   }
 
   prob(principal: string, action: string, ctx: PredictContext = {}): number {

@@ -9,17 +9,18 @@ import type { SequenceModel } from './model.ts';
  * works on sets and is not. The blend is still a distribution (it sums to 1), so its probabilities can be checked.
  */
 export function blendedTopIds(model: SequenceModel, bursts: BurstModel | undefined, principal: string, hist: number[], ctx: BurstContext, k: number): { id: number; p: number }[] {
-  const weight = bursts?.options.eventWeight ?? 0;
+  const weight = model.options.burstWeight;
   if (!bursts || weight <= 0) return model.topIds(principal, hist, k);
   const q = bursts.rank(principal, ctx, CANDIDATES);
   const z = q.reduce((s, x) => s + x.p, 0);
   if (!(z > 0)) return model.topIds(principal, hist, k);
   const p = new Map<number, number>();
   for (const x of model.topIds(principal, hist, CANDIDATES)) p.set(x.id, (1 - weight) * x.p);
-  for (const x of q) {
-    const id = model.idOf(x.action);
-    p.set(id, (p.get(id) ?? (1 - weight) * model.probId(principal, hist, id)) + (weight * x.p) / z);
-  }
+  const ids = q.map((x) => model.idOf(x.action));
+  const missing = ids.filter((id) => !p.has(id));
+  const pm = model.probIds(principal, hist, missing);
+  missing.forEach((id, i) => p.set(id, (1 - weight) * pm[i]));
+  q.forEach((x, i) => p.set(ids[i], p.get(ids[i])! + (weight * x.p) / z));
   return [...p]
     .map(([id, v]) => ({ id, p: v }))
     .sort((a, b) => b.p - a.p || a.id - b.id)

@@ -162,6 +162,7 @@ const SERVICE_NAMES: Record<string, string> = {
   lambda: 'Lambda',
   logs: 'CloudWatch Logs',
   monitoring: 'CloudWatch',
+  notifications: 'Notifications',
   organizations: 'Organizations',
   rds: 'RDS',
   route53: 'Route 53',
@@ -188,7 +189,7 @@ const singular = (w: string) => (w.length > 3 && /[^s]s$/.test(w) ? w.slice(0, -
  * that (`DescribeInstanceStatus` -> `Instance`), which groups calls about the same thing.
  */
 function topicOf(eventName: string): { word: string; whole: string } {
-  const rest = eventName.replace(VERB, '') || eventName;
+  const rest = eventName.replace(/\d{8}(v\d+)?$/, '').replace(VERB, '') || eventName;
   const word = /^[A-Z]+(?=[A-Z][a-z])|^[A-Z]?[a-z0-9]+|^[A-Z]+/.exec(rest)?.[0] ?? rest;
   return { word: singular(word), whole: singular(rest) };
 }
@@ -212,7 +213,7 @@ export function shapeName(actions: { action: string; share: number }[]): string 
     const { word, whole } = topicOf(name);
     topics.set(word, (topics.get(word) ?? 0) + 1);
     (wholes.get(word) ?? wholes.set(word, new Set()).get(word)!).add(whole);
-    if (!READ.test(name)) writes = true;
+    if (!READ.test(name) && svc !== 'sts' && !(svc === 'kms' && /^(Decrypt|Encrypt|GenerateDataKey)/.test(name))) writes = true;
   }
   const top = <K,>(m: Map<K, number>) => [...m].sort((a, b) => b[1] - a[1] || (String(a[0]) < String(b[0]) ? -1 : 1)).map(([k]) => k);
   const svcNames = top(services)

@@ -1,65 +1,67 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { actionOf, type TrailEvent } from '../cloudtrail/event.ts';
-import { DEFAULT_SESSION_GAP_MS } from './sessions.ts';
-import type { Truth } from './evaluate.ts';
-
-/** truth.json as the sample-data generator writes it (cloudtrail/generator): per persona, a Markov chain. */
-const Probabilities = z.record(z.string(), z.number());
-export const TruthFile = z.object({
-  personas: z.array(
-    z.object({
-      persona: z.string(),
-      principalKey: z.string(),
-      start: Probabilities,
-      next: z.record(z.string(), Probabilities),
-    }),
-  ),
-});
-export type TruthFile = z.infer<typeof TruthFile>;
-
-const END = '<end>';
+import type { Shape } from './shapes.ts';
 
 /**
- * The generator's true next-action law, as observed in CloudTrail: after a gap longer than a session gap the next
- * action is a session start; otherwise it follows P(next | current), with the end-of-session mass spread over session starts. Where two
- * personas share a principal (a stolen key), the persona whose chain knows the current action answers, and
- * ambiguous events are left out rather than guessed.
+ * truth.json as the sample-data generator writes it (cloudtrail/generator/truth.ts): the burst templates it fires
+ * (each action with the probability that a burst of the template contains it) and its teams. Evaluation uses it to
+ * say how many of the generator's burst kinds the model found on its own.
  */
-export function truthFromFile(file: TruthFile, sessionGapMs = DEFAULT_SESSION_GAP_MS): Truth {
-  const byKey = new Map<string, TruthFile['personas']>();
-  for (const p of file.personas) (byKey.get(p.principalKey) ?? byKey.set(p.principalKey, []).get(p.principalKey)!).push(p);
-  const asMap = (r: Record<string, number>) => {
-    const m = new Map<string, number>();
-    let z = 0;
-    for (const [a, p] of Object.entries(r)) if (a !== END && p > 0) (m.set(a, p), (z += p));
-    for (const [a, p] of m) m.set(a, p / z);
-    return m;
-  };
+export const TruthFile = z.object({
+  teams: z.array(z.object({ team: z.string(), role: z.string(), members: z.array(z.string()) })),
+  templates: z.array(z.object({ name: z.string(), via: z.string(), actions: z.record(z.string(), z.number()) })),
+});
+export type Truth = z.infer<typeof TruthFile>;
+
+/** How the learned burst shapes compare with the generator's templates. */
+export interface ShapeTruth {
+  templates: number;
+  /** Templates whose best-matching learned shape is at least this similar. */
+  threshold: number;
+  /** Templates some learned shape matches (similarity >= threshold). */
+  recovered: number;
+  /** The most frequent learned shapes, each with the template it resembles most. */
+  shapes: { shape: string; bursts: number; template: string; similarity: number }[];
+}
+
+/** Weighted Jaccard of two action -> share maps: sum of minima over sum of maxima. */
+export function similarity(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): number {
+  let min = 0;
+  let max = 0;
+  for (const [k, x] of a) {
+    const y = b.get(k) ?? 0;
+    min += Math.min(x, y);
+    max += Math.max(x, y);
+  }
+  for (const [k, y] of b) if (!a.has(k)) max += y;
+  return max === 0 ? 0 : min / max;
+}
+
+export function compareShapes(shapes: readonly Shape[], truth: Truth, threshold = 0.5, top = 15): ShapeTruth {
+  const templates = truth.templates.map((t) => ({ name: t.name, actions: new Map(Object.entries(t.actions)) }));
+  const best = new Map<string, number>();
+  const matched = shapes.map((s) => {
+    const mine = new Map(s.actions.map((a) => [a.action, a.share]));
+    let template = '';
+    let sim = 0;
+    for (const t of templates) {
+      const x = similarity(mine, t.actions);
+      if (x > sim) (sim = x), (template = t.name);
+      if (x > (best.get(t.name) ?? 0)) best.set(t.name, x);
+    }
+    return { shape: s.name, bursts: s.bursts, template, similarity: Math.round(sim * 1000) / 1000 };
+  });
   return {
-    next(principal: string, history: TrailEvent[], i: number) {
-      const personas = byKey.get(principal);
-      if (!personas) return undefined;
-      const newSession = i === 0 || history[i].time - history[i - 1].time > sessionGapMs;
-      if (newSession) return personas.length === 1 ? asMap(personas[0].start) : undefined;
-      const prev = actionOf(history[i - 1]);
-      const knowing = personas.filter((p) => p.next[prev]);
-      if (knowing.length !== 1) return undefined;
-      // A session that ends may be followed within the gap by the next session's first action.
-      const { next, start } = knowing[0];
-      const row = next[prev];
-      const end = row[END] ?? 0;
-      const mixed: Record<string, number> = { ...row };
-      delete mixed[END];
-      for (const [a, p] of Object.entries(start)) mixed[a] = (mixed[a] ?? 0) + end * p;
-      return asMap(mixed);
-    },
+    templates: templates.length,
+    threshold,
+    recovered: [...best.values()].filter((x) => x >= threshold).length,
+    shapes: matched.sort((a, b) => b.bursts - a.bursts || (a.shape < b.shape ? -1 : 1)).slice(0, top),
   };
 }
 
 /** The truth beside a generated dataset (`<dir>/truth.json`), or undefined for real data. */
-export function loadTruth(dir: string, sessionGapMs?: number): Truth | undefined {
+export function loadTruth(dir: string): Truth | undefined {
   const path = join(dir, 'truth.json');
   if (!existsSync(path)) return undefined;
   let json: unknown;
@@ -69,6 +71,6 @@ export function loadTruth(dir: string, sessionGapMs?: number): Truth | undefined
     throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
   }
   const parsed = TruthFile.safeParse(json);
-  if (!parsed.success) throw new Error(`${path} is not a generator truth file: ${parsed.error.issues[0]?.message}`);
-  return truthFromFile(parsed.data, sessionGapMs);
+  if (!parsed.success) throw new Error(`${path} is not a generator truth file (regenerate it with trailbook sample-data): ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
 }

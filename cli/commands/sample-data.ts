@@ -6,10 +6,11 @@ import { timeProblem } from '../../cloudtrail/time.ts';
 
 const usage = `Usage: trailbook sample-data [--out DIR] [--seed N] [--days N] [--events N] [--start ISO]
 
-Generates a realistic, deterministic CloudTrail dataset (developer personas, CI, console, on-call,
-a compromised access key) as gzipped S3 delivery files in the real layout
-(AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/...json.gz), plus truth.json with the
-generator's true transition probabilities per persona. Same options => byte-identical files.
+Generates a realistic, deterministic CloudTrail dataset (teams of developers, data and platform
+engineers, security, managers, CI pipelines, scheduled jobs, AWS services and a compromised access
+key, acting in bursts: console page loads, paginated listings, CI steps) as gzipped S3 delivery files
+in the real layout (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/...json.gz), plus truth.json
+with the generator's teams, tasks and burst templates. Same options => byte-identical files.
 The default directory holds the default sample: \`serve\`, \`mcp\` and \`run\` regenerate it when it was
 written with other settings or by another generator version. Keep other settings in another
 directory (--out DIR) and point TRAILBOOK_DATA_DIR at it.

@@ -2,10 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../record.ts';
-import { buildParams, deniedError, GLOBAL_SERVICES, isDataEvent, isReadOnly, resolveAction, type ActionRef, type Workspace } from './catalog.ts';
-import { PERSONAS, type Persona, type Session } from './personas.ts';
+import { buildParams, deniedError, errorMessage, GLOBAL_SERVICES, isDataEvent, isReadOnly, resolveAction, type ActionRef, type Workspace } from './catalog.ts';
+import { defaultAgents, PERSONAS, TASKS, type Persona, type Session, type Step } from './personas.ts';
 import { Rng } from './prng.ts';
-import { transitionProbabilities, validateChains } from './truth.ts';
+import { CALLS, TEMPLATE_BY_NAME, type Via } from './templates.ts';
+import { generatorTruth, validate } from './truth.ts';
 
 export interface GenerateOptions {
   outDir: string;
@@ -35,24 +36,26 @@ const DAY = 86_400_000;
 const BATCH = 5 * 60_000;
 /** CloudTrail splits busy delivery windows into several files. */
 const MAX_RECORDS_PER_FILE = 1000;
-const MAX_CHAIN = 400;
+/** Share of a burst's calls that land in the next second (a page whose last calls return late). */
+const SPILL = 0.01;
 
 /** One simulated call, kept compact until its delivery file is written. */
 interface Act {
   t: number;
   a: ActionRef;
   s: Session;
+  via: Via;
   region: string;
-  error?: { code: string; message?: string };
+  error?: string;
   seq: number;
 }
 
 function workspace(account: string): Workspace {
   return {
     account,
-    buckets: [`acme-data-lake-${account}`, `acme-reports-${account}`, `cdk-hnb659fds-assets-${account}-eu-west-1`],
+    buckets: [`acme-data-lake-${account}`, `acme-reports-${account}`, `cdk-hnb659fds-assets-${account}-eu-west-1`, `acme-terraform-state-${account}`],
     stacks: ['PaymentsApiStack', 'PaymentsApiStack-dev', 'OrdersPipelineStack', 'SharedNetworkStack'],
-    functions: ['payments-api-handler', 'orders-ingest', 'invoice-renderer', 'webhook-dispatcher'],
+    functions: ['payments-api-handler', 'orders-ingest', 'invoice-renderer', 'webhook-dispatcher', 'orders-archiver'],
     clusters: ['prod-cluster', 'staging-cluster'],
     services: ['payments-api', 'orders-worker', 'web-frontend'],
     instances: ['i-0a1b2c3d4e5f60718', 'i-0f9e8d7c6b5a49382', 'i-03c4d5e6f7a8b9c0d'],
@@ -60,12 +63,14 @@ function workspace(account: string): Workspace {
     glueJobs: ['orders-nightly-etl', 'events-compaction'],
     crawlers: ['raw-events-crawler', 'curated-orders-crawler'],
     tables: ['orders', 'events', 'customers', 'invoices'],
+    dynamoTables: ['payments', 'idempotency-keys', 'sessions', 'terraform-locks'],
+    queues: ['orders-ingest', 'orders-ingest-dlq', 'webhooks'],
     logGroups: ['/aws/lambda/payments-api-handler', '/aws/lambda/orders-ingest', '/ecs/payments-api', '/ecs/orders-worker'],
     alarms: ['payments-api-5xx', 'orders-queue-depth', 'db-cpu-high', 'lambda-errors'],
-    parameters: ['/payments/prod/db-url', '/payments/dev/feature-flags', '/shared/sentry-dsn'],
+    parameters: ['/payments/prod/db-url', '/payments/dev/feature-flags', '/shared/sentry-dsn', '/cdk-bootstrap/hnb659fds/version'],
     repositories: ['payments-api', 'orders-worker'],
-    roles: ['DataEngineer', 'GitHubActionsDeploy', 'payments-api-handler-role', 'OrganizationAccountAccessRole'],
-    users: ['svc-reporting', 'lena.fischer', 'priya.shah', 'break-glass-admin'],
+    roles: ['DataEngineer', 'GitHubActionsDeploy', 'payments-api-handler-role', 'orders-archiver-role', 'OrganizationAccountAccessRole'],
+    users: ['svc-reporting', 'lena.fischer', 'oliver.grant', 'priya.shah', 'break-glass-admin'],
     secrets: ['prod/payments/stripe-key', 'prod/orders/db-password'],
   };
 }
@@ -73,66 +78,98 @@ function workspace(account: string): Workspace {
 const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function sessionStart(p: Persona, rng: Rng, startMs: number, days: number): number {
+  const role = p.role;
+  const [from, to] = p.hours ?? role.hours;
+  const tz = p.tzMinutes ?? role.tzMinutes;
   const endMs = startMs + days * DAY;
   for (let tries = 0; ; tries++) {
-    const day = p.daysFromEnd ? Math.max(0, days - rng.pick(p.daysFromEnd)) : rng.int(0, days - 1);
-    const hour = p.hours[0] + rng.next() * (p.hours[1] - p.hours[0]);
-    const t = Math.round((startMs + day * DAY + hour * 3_600_000 - p.tzMinutes * 60_000) / 1000) * 1000;
-    const weekday = new Date(t + p.tzMinutes * 60_000).getUTCDay();
+    const day = role.daysFromEnd ? Math.max(0, days - rng.pick(role.daysFromEnd)) : rng.int(0, days - 1);
+    const hour = from + rng.next() * (to - from);
+    const t = Math.round((startMs + day * DAY + hour * 3_600_000 - tz * 60_000) / 1000) * 1000;
+    const weekday = new Date(t + tz * 60_000).getUTCDay();
     const weekend = weekday === 0 || weekday === 6;
     if (tries < 50 && (t < startMs || t >= endMs)) continue;
-    if (tries < 50 && weekend && !rng.chance(p.weekendRate)) continue;
+    if (tries < 50 && weekend && !rng.chance(role.weekendRate)) continue;
     return t;
   }
 }
 
-function callRegion(p: Persona, a: ActionRef, s: Session, rng: Rng): string {
+function callRegion(a: ActionRef, burstRegion: string): string {
   if (GLOBAL_SERVICES.has(a.service)) return 'us-east-1';
   if (a.service === 'sso') return 'eu-west-1';
-  const choices = p.regionPerCall?.[a.service];
-  return choices ? rng.pick(choices) : s.region;
+  return burstRegion;
 }
 
-/** Walks each persona's chain, session by session, until its share of events is reached. */
+/** The session's bursts as steps: its login, then its tasks (drawn by weight, or a pipeline's in order). */
+function sessionSteps(p: Persona, rng: Rng): Step[] {
+  const role = p.role;
+  const weights: Record<string, number> = {};
+  for (const [task, w] of Object.entries(role.tasks)) weights[task] = w * (p.habits?.[task] ?? 1);
+  const steps: Step[] = [...role.login];
+  if (role.pipeline) {
+    for (const [task, w] of Object.entries(weights)) if (rng.chance(Math.min(1, w))) steps.push(...TASKS[task]);
+  } else {
+    const count = rng.int(role.tasksPerSession[0], role.tasksPerSession[1]);
+    for (let i = 0; i < count; i++) steps.push(...TASKS[rng.weighted(weights)]);
+  }
+  return steps;
+}
+
+/** Whether and how one call fails: its template's own answer, a denial the role gets, or the background rate. */
+function callError(p: Persona, action: string, spec: { code: string; p: number } | undefined, rng: Rng): string | undefined {
+  if (spec && rng.chance(spec.p)) return spec.code;
+  const role = p.role;
+  const denied = role.denied[action] ?? role.denied[`${action.slice(0, action.indexOf(':'))}:*`] ?? role.baseDenied;
+  return denied > 0 && rng.chance(denied) ? 'denied' : undefined;
+}
+
+/** Walks each persona's sessions, burst by burst, until its share of events is reached. */
 function simulate(startMs: number, days: number, total: number, seed: number): Act[] {
   const shareSum = PERSONAS.reduce((s, p) => s + p.share, 0);
   const acts: Act[] = [];
   let seq = 0;
   for (const p of PERSONAS) {
     const rng = Rng.derive(seed, 'persona', p.id);
+    const role = p.role;
     const quota = Math.max(1, Math.round((total * p.share) / shareSum));
-    const chain = Object.fromEntries(Object.keys(p.chain.next).map((k) => [k, resolveAction(k)]));
+    const agents = { ...defaultAgents(PERSONAS.indexOf(p)), ...p.agents };
     let made = 0;
     while (made < quota) {
       const start = sessionStart(p, rng, startMs, days);
       const s: Session = {
         persona: p,
         start,
-        region: rng.weighted(p.regions),
+        region: rng.weighted(role.regions),
         ip: rng.pick(p.ips),
-        userAgent: rng.pick(p.userAgents),
+        agents: Object.fromEntries(Object.entries(agents).map(([via, list]) => [via, rng.pick(list)])) as Record<Via, string>,
         accessKeyId: p.accessKeyId ?? `ASIA${rng.chars(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`,
         tag: String(Math.floor(start / 1000)),
       };
       let t = start;
-      for (const pre of p.preamble ?? []) {
-        const a = resolveAction(pre);
-        acts.push({ t, a, s, region: callRegion(p, a, s, rng), seq: seq++ });
-        t += 1000;
-      }
-      let state = rng.weighted(p.chain.start);
-      for (let step = 0; step < MAX_CHAIN && made < quota; step++) {
-        const a = chain[state] ?? resolveAction(state);
-        const spec = p.errors[state];
-        let error: Act['error'];
-        if (spec && rng.chance(spec.p)) error = { code: spec.code, message: spec.message };
-        else if (p.baseDenied && rng.chance(p.baseDenied)) error = { code: 'denied' };
-        acts.push({ t, a, s, region: callRegion(p, a, s, rng), error, seq: seq++ });
-        made++;
-        const next = rng.weighted(p.chain.next[state]);
-        if (next === 'END') break;
-        state = next;
-        t += Math.round(rng.lognormal(p.gapSeconds * 1000, 0.8, 1000, p.gapSeconds * 20_000) / 1000) * 1000;
+      let first = true;
+      for (const step of sessionSteps(p, rng)) {
+        if (made >= quota) break;
+        if (step.p !== undefined && !rng.chance(step.p)) continue;
+        const repeats = step.regions ? step.regions.length : step.n ? rng.int(step.n[0], step.n[1]) : 1;
+        const template = TEMPLATE_BY_NAME.get(step.t)!;
+        for (let r = 0; r < repeats && made < quota; r++) {
+          if (!first) {
+            const median = (step.gap ?? role.gapSeconds) * 1000;
+            t += Math.max(3000, Math.round(rng.lognormal(median, 0.7, 2000, median * 20) / 1000) * 1000);
+          }
+          first = false;
+          const region = step.regions?.[r] ?? s.region;
+          for (const call of CALLS.get(template.name)!) {
+            if (call.p < 1 && !rng.chance(call.p)) continue;
+            const a = resolveAction(call.action);
+            const times = call.min === call.max ? call.min : rng.int(call.min, call.max);
+            for (let k = 0; k < times && made < quota; k++) {
+              const at = t + (rng.chance(SPILL) ? 1000 : 0) + rng.int(0, 999);
+              acts.push({ t: at, a, s, via: template.via, region: callRegion(a, region), error: callError(p, call.action, call.error, rng), seq: seq++ });
+              made++;
+            }
+          }
+        }
       }
     }
   }
@@ -145,7 +182,7 @@ function materialise(act: Act, rng: Rng, ws: Workspace): CloudTrailRecord {
   const p = s.persona;
   const account = ws.account;
   const region = act.region;
-  const identity = p.identity(s, a.short, account);
+  const identity = p.role.identity(p, s, a.short, account);
   const service = identity.type === 'AWSService';
   const built = buildParams(a, { rng, ws, region, time: act.t });
   let requestParameters = built.requestParameters ?? null;
@@ -154,7 +191,7 @@ function materialise(act: Act, rng: Rng, ws: Workspace): CloudTrailRecord {
   let additionalEventData: unknown;
   let eventType = 'AwsApiCall';
   let errorCode: string | undefined;
-  let errorMessage: string | undefined;
+  let errorMsg: string | undefined;
 
   switch (a.short) {
     case 'signin:ConsoleLogin': {
@@ -164,36 +201,40 @@ function materialise(act: Act, rng: Rng, ws: Workspace): CloudTrailRecord {
       requestParameters = null;
       responseElements = { ConsoleLogin: act.error ? 'Failure' : 'Success' };
       additionalEventData = { LoginTo: 'https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true', MobileVersion: 'No', MFAUsed: 'Yes' };
-      if (act.error) errorMessage = act.error.message ?? 'Failed authentication';
+      if (act.error) errorMsg = 'Failed authentication';
       break;
     }
     case 'sso:GetRoleCredentials':
-      requestParameters = { roleName: `AWSReservedSSO_${p.id}`, accountId: account };
+    case 'sso:ListAccountRoles':
+      requestParameters = { roleName: `AWSReservedSSO_${p.role.id}`, accountId: account };
       break;
     case 'sts:AssumeRole': {
       const roleName = service ? `${rng.pick(ws.functions)}-role` : 'DataEngineer';
       const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
-      const sessionName = service ? rng.pick(ws.functions) : `priya-${s.tag}`;
-      requestParameters = { roleArn, roleSessionName: sessionName, durationSeconds: 3600, ...(service ? {} : { sourceIdentity: 'priya.shah' }) };
+      const sessionName = service ? rng.pick(ws.functions) : `${p.principalKey.split('.')[0]}-${s.tag}`;
+      requestParameters = { roleArn, roleSessionName: sessionName, durationSeconds: 3600, ...(service ? {} : { sourceIdentity: p.principalKey }) };
       responseElements = {
         credentials: { accessKeyId: service ? `ASIA${rng.chars(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}` : s.accessKeyId, sessionToken: rng.chars(40), expiration: new Date(act.t + 3_600_000).toUTCString() },
         assumedRoleUser: { assumedRoleId: `AROAX7K2${roleName.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12)}:${sessionName}`, arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}` },
-        ...(service ? {} : { sourceIdentity: 'priya.shah' }),
+        ...(service ? {} : { sourceIdentity: p.principalKey }),
       };
       resources = [{ accountId: account, type: 'AWS::IAM::Role', ARN: roleArn }];
       break;
     }
     case 'sts:AssumeRoleWithWebIdentity': {
-      const roleArn = `arn:aws:iam::${account}:role/GitHubActionsDeploy`;
-      requestParameters = { roleArn, roleSessionName: 'GitHubActions', durationSeconds: 3600 };
+      const roleArn = `arn:aws:iam::${account}:role/${p.principalKey}`;
+      const subject = identity.userName ?? 'repo:acme/payments-api:ref:refs/heads/main';
+      const next = p.role.identity(p, s, 'sts:GetCallerIdentity', account);
+      const sessionName = next.arn?.split('/').pop() ?? 'GitHubActions';
+      requestParameters = { roleArn, roleSessionName: sessionName, durationSeconds: 3600 };
       responseElements = {
         credentials: { accessKeyId: s.accessKeyId, sessionToken: rng.chars(40), expiration: new Date(act.t + 3_600_000).toUTCString() },
-        subjectFromWebIdentityToken: 'repo:acme/payments-api:ref:refs/heads/main',
-        assumedRoleUser: { assumedRoleId: 'AROAX7K2GITHUBDEPLOY:GitHubActions', arn: `arn:aws:sts::${account}:assumed-role/GitHubActionsDeploy/GitHubActions` },
+        subjectFromWebIdentityToken: subject,
+        assumedRoleUser: { assumedRoleId: `${next.principalId}`, arn: next.arn },
         provider: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
         audience: 'sts.amazonaws.com',
       };
-      additionalEventData = { identityProviderConnectionVerificationMethod: 'IAMTrustStore', RoleSessionName: 'GitHubActions' };
+      additionalEventData = { identityProviderConnectionVerificationMethod: 'IAMTrustStore', RoleSessionName: sessionName };
       resources = [{ accountId: account, type: 'AWS::IAM::Role', ARN: roleArn }];
       break;
     }
@@ -204,18 +245,19 @@ function materialise(act: Act, rng: Rng, ws: Workspace): CloudTrailRecord {
   }
 
   if (act.error && a.short !== 'signin:ConsoleLogin') {
-    if (act.error.code === 'denied') {
+    if (act.error === 'denied') {
       const e = deniedError(a, identity.arn ?? `arn:aws:iam::${account}:user/unknown`, account, region);
       errorCode = e.errorCode;
-      errorMessage = e.errorMessage;
+      errorMsg = e.errorMessage;
     } else {
-      errorCode = act.error.code;
-      errorMessage = act.error.message;
+      errorCode = act.error;
+      errorMsg = errorMessage(act.error);
     }
     responseElements = null;
   }
 
   const data = isDataEvent(a);
+  const console = act.via === 'console' && a.service !== 'signin' && a.service !== 'sso';
   const record: CloudTrailRecord = {
     eventVersion: data ? '1.10' : '1.09',
     userIdentity: identity,
@@ -224,9 +266,9 @@ function materialise(act: Act, rng: Rng, ws: Workspace): CloudTrailRecord {
     eventName: a.name,
     awsRegion: region,
     sourceIPAddress: s.ip,
-    userAgent: s.userAgent,
+    userAgent: s.agents[act.via],
     ...(errorCode ? { errorCode } : {}),
-    ...(errorMessage ? { errorMessage } : {}),
+    ...(errorMsg ? { errorMessage: errorMsg } : {}),
     requestParameters,
     responseElements,
     ...(additionalEventData ? { additionalEventData } : {}),
@@ -237,10 +279,10 @@ function materialise(act: Act, rng: Rng, ws: Workspace): CloudTrailRecord {
     eventType,
     managementEvent: !data,
     recipientAccountId: account,
-    ...(p.id === 'console-user' && a.short !== 'signin:ConsoleLogin' ? { sessionCredentialFromConsole: 'true' } : {}),
+    ...(console ? { sessionCredentialFromConsole: 'true' } : {}),
     eventCategory: data ? 'Data' : 'Management',
   };
-  if (!service) {
+  if (!service && act.via !== 'service') {
     record.tlsDetails = { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${a.source.split('.')[0]}.${region}.amazonaws.com` };
   }
   return record;
@@ -256,7 +298,7 @@ export function deliveryPath(account: string, region: string, delivered: number,
 
 /** Generates the dataset into `outDir` (delivery files plus truth.json). Same options => byte-identical files. */
 export function generate(opts: GenerateOptions): GenerateResult {
-  validateChains();
+  validate();
   const seed = opts.seed ?? DEFAULTS.seed;
   const days = opts.days ?? DEFAULTS.days;
   const total = opts.events ?? DEFAULTS.events;
@@ -328,7 +370,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
     events: acts.length,
     account,
     perPersona,
-    personas: transitionProbabilities(),
+    ...generatorTruth(),
   };
   writeFileSync(truthFile, JSON.stringify(truth, null, 2) + '\n');
   return { dir: opts.outDir, files, events: acts.length, start: iso(startMs), end: iso(startMs + days * DAY), perPersona, truthFile };

@@ -5,8 +5,9 @@ import { DEFAULT_DATA_DIR, type DataConfig } from '../config.ts';
 import { DEFAULTS, generate, type GenerateOptions, type GenerateResult } from './generate.ts';
 
 export { DEFAULTS, deliveryPath, generate, type GenerateOptions, type GenerateResult } from './generate.ts';
-export { PERSONAS, type Persona } from './personas.ts';
-export { END, transitionProbabilities, type PersonaTruth } from './truth.ts';
+export { PERSONAS, ROLES, TASKS, type Persona, type Role } from './personas.ts';
+export { TEMPLATES, type Template } from './templates.ts';
+export { generatorTruth, type GeneratorTruth, type TemplateTruth } from './truth.ts';
 export { Rng } from './prng.ts';
 
 /** The name of the truth file the generator writes beside the data (not a CloudTrail file). */

@@ -101,10 +101,10 @@ describe('evaluation', () => {
     await expect(evalCommand.run([INVICTUS, '--train-fraction', '1.5'])).rejects.toThrow(/between 0 and 1/);
   });
 
-  it('on generated data: beats Markov, and reports the gap to the generator truth', async () => {
+  it('on generated data: beats Markov and the burst-level reference, and rediscovers the generator\'s burst templates', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trailbook-predict-'));
     dirs.push(dir);
-    generate({ outDir: dir, events: 10_000, seed: 7 });
+    generate({ outDir: dir, events: 12_000, days: 7, seed: 7 });
     const store = await openFilesStore(dir);
     const events: TrailEvent[] = [];
     for await (const e of store.scan()) events.push(e);
@@ -114,13 +114,16 @@ describe('evaluation', () => {
     const model = score(r, 'model');
     const markov = score(r, 'markov-1');
     expect(model.top1).toBeGreaterThan(markov.top1);
-    expect(model.top5).toBeGreaterThan(markov.top5);
+    expect(model.mrr5).toBeGreaterThan(markov.mrr5);
+    const bursts = r.bursts!.scores;
+    const reference = bursts.find((s) => s.model === 'burst-reference')!;
+    expect(bursts[0].hit5).toBeGreaterThan(reference.hit5);
+    expect(bursts[0].recall5).toBeGreaterThan(reference.recall5);
+    // The shapes learned without labels match the templates the generator fired.
     const t = r.truth!;
-    expect(t.predictions).toBeGreaterThan(0.8 * r.split.testEvents);
-    // The oracle knows the true law: nothing learned from data should beat it by more than noise.
-    expect(model.top1).toBeLessThan(t.oracle.top1 + 0.02);
-    expect(t.meanTotalVariation).toBeGreaterThan(0);
-    expect(t.meanTotalVariation).toBeLessThan(t.markovMeanTotalVariation);
-    expect(t.meanKlBits).toBeGreaterThan(0);
+    expect(t.templates).toBe(truth!.templates.length);
+    expect(t.recovered / t.templates).toBeGreaterThan(0.5);
+    for (const s of t.shapes.slice(0, 5)) expect(s.similarity, `${s.shape} ~ ${s.template}`).toBeGreaterThan(0.5);
+    await expect(Promise.resolve().then(() => loadTruth(INVICTUS))).resolves.toBeUndefined();
   });
 });

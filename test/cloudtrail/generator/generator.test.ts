@@ -4,7 +4,9 @@ import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionOf, type TrailEvent } from '../../../cloudtrail/event.ts';
-import { DEFAULTS, END, ensureDefaultSampleData, ensureSampleData, generate, PERSONAS, SAMPLE_MARKER, sampleStamp, transitionProbabilities } from '../../../cloudtrail/generator/index.ts';
+import { DEFAULTS, ensureDefaultSampleData, ensureSampleData, generate, generatorTruth, PERSONAS, SAMPLE_MARKER, sampleStamp, TEMPLATES } from '../../../cloudtrail/generator/index.ts';
+import { burstsOf } from '../../../predict/bursts.ts';
+import { groupByPrincipal } from '../../../predict/corpus.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { main } from '../../../cli/main.ts';
 import { DEFAULT_DATA_DIR } from '../../../cloudtrail/config.ts';
@@ -111,28 +113,23 @@ describe('generated dataset', () => {
     expect(night.filter((h) => h >= 6 && h <= 14).length / night.length).toBeGreaterThan(0.95);
   });
 
-  it('writes the true transition probabilities beside the data, and the data follows them', () => {
+  it('writes what it does beside the data (teams, tasks, burst templates), and the data is made of those bursts', () => {
     const truth = JSON.parse(readFileSync(result.truthFile, 'utf8'));
-    expect(truth.personas).toEqual(transitionProbabilities());
-    for (const p of truth.personas) {
-      const rows = [p.start, ...Object.values(p.next)] as Record<string, number>[];
-      for (const row of rows) expect(Object.values(row).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 9);
-    }
-    // Deterministic edges of the chain show up as such in the data.
-    const engineer = truth.personas.find((p: { persona: string }) => p.persona === 'data-engineer');
-    expect(engineer.next['athena.amazonaws.com:StartQueryExecution']).toEqual({ 'athena.amazonaws.com:GetQueryExecution': 1 });
-    const seq = events.filter((e) => e.principal.key === 'priya.shah').map(actionOf);
-    let starts = 0;
-    let followed = 0;
-    seq.forEach((a, i) => {
-      if (a === 'athena.amazonaws.com:StartQueryExecution' && i + 1 < seq.length) {
-        starts++;
-        if (seq[i + 1] === 'athena.amazonaws.com:GetQueryExecution') followed++;
-      }
-    });
-    expect(starts).toBeGreaterThan(20);
-    expect(followed / starts).toBeGreaterThan(0.8);
-    expect(Object.keys(engineer.next['athena.amazonaws.com:GetQueryResults'])).toContain(END);
+    expect({ teams: truth.teams, personas: truth.personas, tasks: truth.tasks, templates: truth.templates }).toEqual(generatorTruth());
+    expect(truth.templates.length).toBe(TEMPLATES.length);
+    const developers = truth.teams.find((t: { role: string }) => t.role === 'backend-developer');
+    expect(developers.members).toEqual(['alice.nguyen', 'ben.carter', 'chloe.martin', 'diego.ramos']);
+    // Every burst (a principal's events in one second) is made of calls of one template, or of two when a second
+    // template's burst happens to fall in the same second: never of actions no template has.
+    const known = new Set(truth.templates.flatMap((t: { actions: Record<string, number> }) => Object.keys(t.actions)));
+    const bursts = [...groupByPrincipal(events).values()].flatMap((list) => burstsOf(list));
+    for (const b of bursts) for (const a of b.actions) expect(known, a).toContain(a);
+    // A CI image push is one burst of several upload calls, as the ECR client makes them (now and then a call
+    // returns in the next second, so a few pushes straddle two).
+    const push = bursts.filter((b) => b.actions.includes('ecr.amazonaws.com:UploadLayerPart'));
+    expect(push.length).toBeGreaterThan(3);
+    const whole = push.filter((b) => ['ecr.amazonaws.com:InitiateLayerUpload', 'ecr.amazonaws.com:CompleteLayerUpload'].every((a) => b.actions.includes(a)) && b.events >= 4);
+    expect(whole.length / push.length).toBeGreaterThan(0.8);
   });
 });
 
