@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Auth } from './auth.ts';
 import type { HostCheck } from './http/host-check.ts';
+import { AlbTokenError, personOfRequest, type AlbJwtVerifier } from './identity/index.ts';
 import { ClientMessage, socketClient, type KernelSessions } from './kernels.ts';
 import { CLOSE_TOO_LARGE, messageOverLimit } from './message-limit.ts';
 import { checkName, type NotebookStore } from './notebooks.ts';
@@ -12,6 +13,8 @@ export interface KernelSocketDeps {
   hosts: HostCheck;
   store: NotebookStore;
   kernels: KernelSessions;
+  /** TRAILBOOK_AUTH=alb: the upgrade must carry a valid ALB token too, as every HTTP route must (a cookie alone is not enough). */
+  identity?: AlbJwtVerifier;
   /** Larger messages close the connection with 1009 before they are buffered. */
   maxMessageBytes: number;
   log: (line: string) => void;
@@ -60,6 +63,16 @@ export function attachKernelSockets(server: Server, deps: KernelSocketDeps): Web
       return refuse(socket, 400, 'Bad Request');
     }
     if (url.pathname !== '/api/kernels/ws') return refuse(socket, 404, 'Not Found');
+    if (deps.identity) {
+      try {
+        await personOfRequest(deps.identity, req);
+      } catch (err) {
+        if (!(err instanceof AlbTokenError)) throw err;
+        log(`refused kernel socket from ${auth.clientAddress(req)}: ${err.message}`);
+        // As on HTTP: a key the task cannot fetch is its own problem (503), anything else is the caller's (401).
+        return err.problem === 'key' ? refuse(socket, 503, 'Service Unavailable') : refuse(socket, 401, 'Unauthorized');
+      }
+    }
     const verdict = auth.checkUpgrade(req);
     if (!verdict.ok) {
       if (verdict.status === 429) return refuse(socket, 429, 'Too Many Requests', { headers: `Retry-After: ${verdict.retryAfter}\r\n` });

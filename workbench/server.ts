@@ -162,7 +162,11 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   app.use(open.routes());
   if (albSignIn) app.use(albSignIn.routes().routes());
   app.use(sessionRoutes(auth).routes());
-  app.use(shareRoutes(share).routes());
+  // Behind the ALB a share link is for people who can sign in: the page checks the ALB token like every other.
+  const sharePages = new Router();
+  if (albSignIn) sharePages.use(albSignIn.api());
+  sharePages.use(shareRoutes(share).routes());
+  app.use(sharePages.routes());
   app.use(pages.routes());
   app.use(api.routes());
   app.use(api.allowedMethods());
@@ -174,7 +178,7 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   });
 
   const server = createServer(app.callback());
-  const wss = attachKernelSockets(server, { auth, hosts, store, kernels, maxMessageBytes: options.maxMessageBytes, log });
+  const wss = attachKernelSockets(server, { auth, hosts, store, kernels, identity: options.identity, maxMessageBytes: options.maxMessageBytes, log });
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
