@@ -1,6 +1,7 @@
 import { transform, type TransformFailure } from 'esbuild';
 import { parse } from 'acorn';
 import { SourceMap } from 'node:module';
+import { parseSqlCell, SqlCellHeaderError, type SqlCell } from '../../notebook/sql-cell.ts';
 
 /**
  * Turns one TypeScript cell into a script for `vm.runInThisContext` that behaves like a REPL:
@@ -50,6 +51,15 @@ interface Edit {
 type AnyNode = { type: string; start: number; end: number; [key: string]: any };
 
 export async function compileCell(code: string, filename: string): Promise<CompiledCell> {
+  let sqlCell: SqlCell | undefined;
+  try {
+    sqlCell = parseSqlCell(code);
+  } catch (err) {
+    if (!(err instanceof SqlCellHeaderError)) throw err;
+    throw new CellSyntaxError(err.message, filename, 1, err.column, code.split('\n')[0]!);
+  }
+  if (sqlCell && !sqlCell.body.trim()) throw new CellSyntaxError('this %%sql cell has no SQL: write one SELECT on the lines after %%sql', filename, 1, 1, code.split('\n')[0]!);
+  if (sqlCell) code = sqlCellScript(sqlCell);
   let js: string;
   let map: string;
   try {
@@ -179,6 +189,16 @@ export async function compileCell(code: string, filename: string): Promise<Compi
       return { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
     },
   };
+}
+
+/**
+ * A `%%sql` cell as TypeScript: its SQL becomes the text of the kernel's `sql` tag (so `${}` values are bound
+ * as parameters there too) and its rows the named variable and the cell's result. The SQL starts on line 2 of
+ * the template as it does in the cell, so the engine's "line L, column C" points at the cell's own line.
+ */
+export function sqlCellScript(cell: SqlCell): string {
+  const text = cell.body.replace(/\\/g, '\\\\').replace(/`/g, '\\`');
+  return `const ${cell.name} = await ${RUNTIME}.sql\`\n${text}\`;\n${cell.name}`;
 }
 
 /** `const {a, b: [c]} = x, d;` becomes `;({a, b: [c]} = x, d = void 0);` with the names hoisted. */

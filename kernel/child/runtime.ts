@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { RUNTIME } from './compile.ts';
 import { executionContext, InterruptError } from './execution.ts';
 import { interruptFlag, isInterrupted } from './interrupt-pipe.ts';
+import { sqlCellTag } from '../prelude/sql.ts';
 
 /**
  * The object generated cell code calls (`__trailbook.import(...)`, `.check(...)`): module loading
@@ -62,6 +63,8 @@ export function installRuntime(cwd: string) {
         throw new InterruptError();
       }
     },
+    /** `%%sql` cells: the prelude's tag, even when a cell has reused the name `sql` for something else. */
+    sql: (strings: TemplateStringsArray, ...values: unknown[]) => sqlCellTag()(strings, ...(values as never[])),
     importMeta: { url: pathToFileURL(join(cwd, '<cell>')).href, dirname: cwd, filename: join(cwd, '<cell>') },
   };
   Object.defineProperty(globalThis, RUNTIME, { value: runtime, enumerable: false, configurable: false, writable: false });

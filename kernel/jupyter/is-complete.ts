@@ -1,4 +1,5 @@
 import { CellSyntaxError, compileCell } from '../child/compile.ts';
+import { isSqlCell } from '../../notebook/sql-cell.ts';
 
 /**
  * `is_complete_request`: consoles ask whether Enter should run the code or open a new line. The
@@ -11,6 +12,8 @@ export type Completeness = { status: 'complete' } | { status: 'invalid' } | { st
 const UNFINISHED = [/end of file/i, /to terminate multi-line comment/i];
 
 export async function isComplete(code: string): Promise<Completeness> {
+  // A %%sql cell goes on until a blank line, as IPython's cell magics do in a console.
+  if (isSqlCell(code) && !/\n[ \t]*$/.test(code)) return { status: 'incomplete', indent: '' };
   try {
     await compileCell(code, '<is_complete>');
     return { status: 'complete' };

@@ -8,6 +8,8 @@ import { PROJECT_ROOT } from '../bundle.ts';
 import type { KernelEvent, KernelHandle } from '../protocol.ts';
 import type { ConnectionInfo } from './connection.ts';
 import { CellHistory, CellLanguageService } from './language.ts';
+import { isSqlCell } from '../../notebook/sql-cell.ts';
+import { sqlCompleteReply } from './sql-complete.ts';
 import { createMessage, decode, encode, PROTOCOL_VERSION, Signer, WireError, type Header, type Incoming } from './messages.ts';
 import { executeReplyContent, iopubOutput } from './outputs.ts';
 import { bindSockets, receive, type KernelSockets } from './sockets.ts';
@@ -231,6 +233,7 @@ export class JupyterKernel {
         const req = CodeAtCursor.safeParse(content);
         if (!req.success) return bad(req.error);
         const { code, cursor_pos } = req.data;
+        if (isSqlCell(code)) return { status: 'ok', ...sqlCompleteReply(code, cursor_pos) };
         const language = await this.languageService();
         if (!language) return { status: 'ok', matches: [], cursor_start: cursor_pos, cursor_end: cursor_pos, metadata: {} };
         return { status: 'ok', ...language.complete(this.history, code, cursor_pos) };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as TS from 'typescript';
+import { cellForTypes } from '../../notebook/sql-cell.ts';
 
 /**
  * `complete_request` and `inspect_request`, answered by the TypeScript language service over what
@@ -37,7 +38,9 @@ const IDENTIFIER_CHAR = /[\p{ID_Continue}$\u200c\u200d]/u;
 export class CellHistory {
   cells: string[] = [];
 
-  add(code: string) {
+  add(cell: string) {
+    // A %%sql cell counts as the declaration of its variable (its SQL is no TypeScript).
+    const code = cellForTypes(cell);
     this.cells = this.cells.filter((c) => c !== code);
     this.cells.push(code);
     let total = this.cells.reduce((n, c) => n + c.length, 0);

@@ -1,4 +1,5 @@
 import type { SqlColumn, SqlParam, SqlQueryOptions, SqlRow, SqlSource } from '../../cloudtrail/sql/result.ts';
+import { currentExecution } from '../child/execution.ts';
 import type { PreludeContext, PreludeModule } from './types.ts';
 
 /**
@@ -59,7 +60,10 @@ function checkParams(values: unknown[]): SqlParam[] {
 
 export function createSqlTag(ctx: PreludeContext): SqlTag {
   const run = async <T>(text: string, params: SqlParam[], opts: SqlQueryOptions = {}): Promise<SqlRows<T>> => {
-    const r = await (await engine(ctx)).query(text, params, { maxRows: tag.maxRows, timeoutMs: tag.timeoutMs, ...opts });
+    // An interrupt of the cell interrupts the query in the engine too, not just the cell's wait for it.
+    const stop = currentExecution()?.signal;
+    const signal = opts.signal && stop ? AbortSignal.any([opts.signal, stop]) : (opts.signal ?? stop);
+    const r = await (await engine(ctx)).query(text, params, { maxRows: tag.maxRows, timeoutMs: tag.timeoutMs, ...opts, signal });
     if (r.truncated) process.stderr.write(`sql: ${r.notice}\n`);
     return Object.assign(r.rows as T[], { columns: r.columns, truncated: r.truncated, ...(r.notice ? { notice: r.notice } : {}) });
   };
@@ -70,10 +74,18 @@ export function createSqlTag(ctx: PreludeContext): SqlTag {
   return tag;
 }
 
+let kernelTag: SqlTag | undefined;
+
+/** The tag `%%sql` cells run through: the kernel's own `sql`, whatever a cell has since assigned to that name. */
+export function sqlCellTag(): SqlTag {
+  if (!kernelTag) throw new Error('%%sql cells run in the Trailbook kernel, whose prelude defines sql');
+  return kernelTag;
+}
+
 export const sqlPrelude: PreludeModule = {
   name: 'sql',
   globals: {
-    sql: { value: (ctx) => createSqlTag(ctx) },
+    sql: { value: (ctx) => (kernelTag = createSqlTag(ctx)) },
   },
   types: `
 interface SqlColumn { name: string; /** The engine's type: DuckDB's (VARCHAR, BIGINT, STRUCT(...)) or Athena's (varchar, bigint). */ type: string; }

@@ -1,4 +1,5 @@
 import type { Output } from '../../notebook/format.ts';
+import { cellForTypes, isSqlCell } from '../../notebook/sql-cell.ts';
 import { TypeCheckClosed, type CellDiagnostic, type TypeChecker } from './checker.ts';
 import { typeErrorOutput, typeWarningOutput } from './outputs.ts';
 
@@ -55,13 +56,15 @@ export class KernelTypecheck {
     // The cell's own earlier version is replaced, not kept beside it (its names would be declared twice).
     const cells = [...this.ran].filter(([k]) => k !== key).map(([, c]) => c);
     const wait = this.mode === 'block' || waitForTypecheck;
-    return new CellCheck(checker.check(this.cwd, cells, code), wait, (unavailable) => {
+    // A %%sql cell is SQL, not TypeScript: nothing to check; later cells see its variable declared.
+    const check = isSqlCell(code) ? Promise.resolve([]) : checker.check(this.cwd, cells, code);
+    return new CellCheck(check, wait, (unavailable) => {
       if (this.noticeShown) return undefined;
       this.noticeShown = true;
       return { output_type: 'stream', name: 'stderr', text: `[type checking is off for this kernel: ${unavailable}]\n` };
     }, () => {
       this.ran.delete(key);
-      this.ran.set(key, code);
+      this.ran.set(key, cellForTypes(code));
     });
   }
 }

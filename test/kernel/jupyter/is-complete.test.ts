@@ -21,3 +21,12 @@ describe('is_complete', () => {
     expect(await isComplete('const s = "no end')).toEqual({ status: 'invalid' });
   });
 });
+
+describe('is_complete for %%sql cells', () => {
+  it('waits for a blank line, as IPython does for cell magics', async () => {
+    expect(await isComplete('%%sql')).toEqual({ status: 'incomplete', indent: '' });
+    expect(await isComplete('%%sql\nSELECT eventname')).toEqual({ status: 'incomplete', indent: '' });
+    expect(await isComplete('%%sql\nSELECT eventname\nFROM cloudtrail\n')).toEqual({ status: 'complete' });
+    expect(await isComplete('%%sql a b\nSELECT 1\n')).toEqual({ status: 'invalid' });
+  });
+});
