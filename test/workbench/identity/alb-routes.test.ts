@@ -22,16 +22,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trailbook-alb-routes-'));
   process.env.TRAILBOOK_DATA_DIR = DATASET;
   process.env.TRAILBOOK_SOURCE = 'files';
-  workbench = await startWorkbench({
-    host: '127.0.0.1',
-    port: 0,
-    token: 'never-used-token-0123456789',
-    tokenGenerated: false,
-    notebookDir: join(dir, 'notebooks'),
-    stateDir: join(dir, 'state'),
-    kernelIdleMs: 60_000,
-    identity: new AlbJwtVerifier({ loadBalancerArn: ALB_ARN, keyEndpoint: alb.keyEndpoint }),
-  });
+  workbench = await startAlbWorkbench(alb.keyEndpoint);
   await workbench.store.create('ws.ipynb');
 });
 
@@ -40,6 +31,19 @@ afterAll(async () => {
   await alb?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A workbench with TRAILBOOK_AUTH=alb's verifier, its keys fetched from `keyEndpoint`. */
+const startAlbWorkbench = (keyEndpoint: string) =>
+  startWorkbench({
+    host: '127.0.0.1',
+    port: 0,
+    token: 'never-used-token-0123456789',
+    tokenGenerated: false,
+    notebookDir: join(dir, 'notebooks'),
+    stateDir: join(dir, 'state'),
+    kernelIdleMs: 60_000,
+    identity: new AlbJwtVerifier({ loadBalancerArn: ALB_ARN, keyEndpoint }),
+  });
 
 /** The workbench session a browser behind the ALB gets from its first page. */
 async function signedInBrowser(token: string): Promise<{ cookie: string; csrf: string }> {
@@ -72,15 +76,7 @@ describe('the kernel WebSocket behind the load balancer', () => {
   });
 
   it('answers 503 when the load balancer key cannot be fetched, as HTTP routes do', async () => {
-    const down = await startWorkbench({
-      host: '127.0.0.1',
-      port: 0,
-      token: 'never-used-token-0123456789',
-      tokenGenerated: false,
-      notebookDir: join(dir, 'notebooks'),
-      stateDir: join(dir, 'state'),
-      identity: new AlbJwtVerifier({ loadBalancerArn: ALB_ARN, keyEndpoint: 'http://127.0.0.1:1' }),
-    });
+    const down = await startAlbWorkbench('http://127.0.0.1:1');
     try {
       const token = alb.token();
       expect((await fetch(`${down.url}/api/me`, { headers: { 'x-amzn-oidc-data': token } })).status).toBe(503);
