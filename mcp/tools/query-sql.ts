@@ -9,10 +9,14 @@ export const SCHEMA_URI = 'cloudtrail://schema';
 /** Rows one call returns at most; the argument `maxRows` may raise it this far. */
 const MAX_ROWS_CAP = 10_000;
 const DEFAULT_ROWS = 1_000;
+/** Seconds a query may run before the engine interrupts it (DuckDB) or Athena stops it. */
+const DEFAULT_TIMEOUT_S = 60;
+const MAX_TIMEOUT_S = 600;
 
 const input = toolInput({
   sql: z.string().min(1).max(100_000).describe('One SELECT (or WITH … SELECT) over the table `cloudtrail`; see the cloudtrail://schema resource for its columns'),
   maxRows: z.number().int().min(1).max(MAX_ROWS_CAP).optional().describe(`Rows returned at most (default ${DEFAULT_ROWS}, up to ${MAX_ROWS_CAP}); prefer aggregation or LIMIT`),
+  timeoutSeconds: z.number().min(1).max(MAX_TIMEOUT_S).optional().describe(`The query is interrupted after this long (default ${DEFAULT_TIMEOUT_S}, up to ${MAX_TIMEOUT_S})`),
 });
 
 const output = z.object({
@@ -46,7 +50,12 @@ export const registerQuerySql: ToolRegistrar = (server, ctx) => {
     (args, extra: ToolExtra) =>
       guarded(QUERY_SQL, async () => {
         const sql = await sqlOf(ctx);
-        const r = await sql.query(args.sql, [], { maxRows: args.maxRows ?? DEFAULT_ROWS, signal: extra.signal });
+        const timeoutS = args.timeoutSeconds ?? DEFAULT_TIMEOUT_S;
+        // The client's cancellation (notifications/cancelled) aborts extra.signal, which interrupts the engine.
+        const r = await sql.query(args.sql, [], { maxRows: args.maxRows ?? DEFAULT_ROWS, timeoutMs: timeoutS * 1000, signal: extra.signal }).catch((err: unknown) => {
+          if (err instanceof Error && (err as { kind?: string }).kind === 'timeout') throw new Error(`the query ran longer than ${timeoutS} s and was stopped: narrow it (a WHERE on eventtime or "timestamp", LIMIT) or pass timeoutSeconds (up to ${MAX_TIMEOUT_S})`, { cause: err });
+          throw err;
+        });
         const notice = r.truncated ? `only the first ${r.rows.length} rows are returned: aggregate or add LIMIT, or pass maxRows (up to ${MAX_ROWS_CAP})` : undefined;
         return structuredResult({ columns: r.columns, rows: r.rows.map(jsonSafe), row_count: r.rows.length, truncated: r.truncated, ...(notice ? { notice } : {}), engine: sql.kind });
       }),

@@ -90,9 +90,11 @@ describe('one SELECT, three ways', () => {
     await local?.close();
   });
 
-  it('gives the same rows from a kernel cell, from the MCP tool and through the Athena source', async () => {
+  it('gives the same rows from a kernel cell (sql template and %%sql), from the MCP tool and through the Athena source', async () => {
     const cell = (await run(`await sql\`${QUERY}\``)).data?.['application/json'] as unknown[];
     expect(cell.length).toBeGreaterThan(3);
+    // A %%sql cell is the same query through the same engine.
+    expect((await run(`%%sql same\n${QUERY}`)).data?.['application/json']).toEqual(cell);
 
     const store = await openFilesStore(dir, { cacheDir: false });
     const saved = process.env.TRAILBOOK_CACHE_DIR;

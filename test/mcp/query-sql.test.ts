@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCloudTrailSql, type CloudTrailSql } from '../../cloudtrail/sql/engine.ts';
+import type { SqlSource } from '../../cloudtrail/sql/result.ts';
+import { createToolContext } from '../../mcp/context.ts';
 import { AthenaStore } from '../../cloudtrail/stores/athena.ts';
 import { openFilesStore, type FilesStore } from '../../cloudtrail/stores/files.ts';
 import { startFakeAthena, type FakeAthena } from '../support/fake-athena.ts';
@@ -34,13 +36,15 @@ afterAll(async () => {
   await rm(cache, { recursive: true, force: true });
 });
 
+/** Minutes of work for DuckDB: only an interrupt or the time limit ends it. */
+const SLOW = 'SELECT count(*) AS n FROM range(100000000000) a WHERE a.range % 7 = 3';
 const COUNTS = 'SELECT eventsource, eventname, count(*) AS n FROM cloudtrail GROUP BY 1, 2 ORDER BY n DESC, eventsource, eventname';
 
 describe('query_cloudtrail_sql', () => {
   it('is listed with its input and output schemas', async () => {
     const tool = (await conn.client.listTools()).tools.find((t) => t.name === 'query_cloudtrail_sql');
     expect(tool?.inputSchema.required).toEqual(['sql']);
-    expect(Object.keys(tool?.inputSchema.properties ?? {})).toEqual(['sql', 'maxRows']);
+    expect(Object.keys(tool?.inputSchema.properties ?? {})).toEqual(['sql', 'maxRows', 'timeoutSeconds']);
     expect(tool?.outputSchema?.type).toBe('object');
     expect(tool?.annotations?.readOnlyHint).toBe(true);
   });
@@ -75,6 +79,46 @@ describe('query_cloudtrail_sql', () => {
     expect(r.notice).toMatch(/maxRows/);
     expect((await call(conn.client, 'query_cloudtrail_sql', { sql: 'SELECT 1', maxRows: 1_000_000 })).isError).toBe(true);
   });
+
+  it('stops a query at its time limit and says how to give it longer', async () => {
+    const t0 = Date.now();
+    const r = await call(conn.client, 'query_cloudtrail_sql', { sql: SLOW, timeoutSeconds: 1 });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/longer than 1 s and was stopped.*timeoutSeconds/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(ok(await call(conn.client, 'query_cloudtrail_sql', { sql: 'SELECT 1 AS one' })).rows).toEqual([{ one: 1 }]);
+  }, 60_000);
+
+  it("passes the client's cancellation to the engine, which interrupts the query", async () => {
+    // The real engine, watched: what signal each query got and how the query itself ended.
+    const seen: { signal?: AbortSignal; outcome: Promise<string> }[] = [];
+    const watched: SqlSource = {
+      kind: local.kind,
+      close: async () => {},
+      query: (q, params, opts) => {
+        const run = local.query(q, params, opts);
+        seen.push({ signal: opts?.signal, outcome: run.then(() => 'finished', (e: { kind?: string }) => String(e.kind)) });
+        return run;
+      },
+    };
+    const other = await openFilesStore(dir, { cacheDir: false });
+    await createToolContext({ store: other }).memo('sql-source', async () => watched);
+    const client = await connectInProcess(other);
+    try {
+      const ac = new AbortController();
+      const pending = client.client.callTool({ name: 'query_cloudtrail_sql', arguments: { sql: SLOW } }, undefined, { signal: ac.signal });
+      for (const deadline = Date.now() + 30_000; !seen.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      ac.abort(); // the SDK sends notifications/cancelled
+      await expect(pending).rejects.toThrow(/abort/i);
+      expect(await seen[0]!.outcome).toBe('cancelled');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(seen[0]!.signal?.aborted).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 
   it('serves the table schema as cloudtrail://schema', async () => {
     expect((await conn.client.listResources()).resources.map((r) => r.uri)).toContain('cloudtrail://schema');
