@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { normalisePrincipal } from '../event.ts';
 import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
-import { decode } from './file.ts';
-import { CloudTrailFileError, extractRecords, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
+import { recordsIn } from './file.ts';
+import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
 
 /**
  * Compact, transferable result of parsing a set of files: one string table and typed columns,
@@ -89,7 +89,7 @@ export class CompactBuilder {
   addFile(index: number, path: string): FileOutcome {
     const outcome: FileOutcome = { file: index, events: 0, invalid: 0 };
     try {
-      const found = extractRecords(decode(readFileSync(path), path), path);
+      const found = recordsIn(readFileSync(path), path);
       outcome.shape = found.shape;
       outcome.invalid = found.badLines;
       if (found.badLines) outcome.firstInvalid = 'line is not JSON';

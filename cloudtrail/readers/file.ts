@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
-import { CloudTrailFileError, extractRecords, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
+import { CloudTrailFileError, extractRecords, invalidReason, isInsight, type Extracted, type Shape, type SkippedShape } from './shapes.ts';
+import { splitDeliveryRecords } from './split.ts';
 
 export interface InvalidRecord {
   index: number;
@@ -20,22 +21,32 @@ export interface FileRecords {
 }
 
 /** gzip is recognised by its magic bytes, whatever the file is called. */
-export function decode(buf: Buffer, file: string): string {
+export function inflate(buf: Buffer, file: string): Buffer {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      return text(gunzipSync(buf));
+      return gunzipSync(buf);
     } catch (err) {
       throw new CloudTrailFileError(file, `corrupt gzip (${(err as Error).message})`);
     }
   }
-  return text(buf);
+  return buf;
+}
+
+export const decode = (buf: Buffer, file: string): string => text(inflate(buf, file));
+
+/** The records of a file's bytes (gzipped or not), large delivery files parsed in pieces (see split.ts). */
+export function recordsIn(buf: Buffer, file: string): Extracted {
+  const json = inflate(buf, file);
+  const records = splitDeliveryRecords(json);
+  if (records && !isInsight(records[0])) return { shape: 'delivery', records, badLines: 0 };
+  return extractRecords(text(json), file);
 }
 
 /** CloudTrail JSON is almost always ASCII: a latin1 copy is then exact and much cheaper than UTF-8 decoding. */
 const text = (buf: Buffer): string => (isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8'));
 
 export function recordsFromBuffer(buf: Buffer, file: string): FileRecords {
-  const found = extractRecords(decode(buf, file), file);
+  const found = recordsIn(buf, file);
   const records: CloudTrailRecord[] = [];
   const invalid: InvalidRecord[] = [];
   found.records.forEach((parsed, index) => {

@@ -55,10 +55,12 @@ function fromLookupEvent(e: unknown): unknown {
   };
 }
 
+/** Insight deliveries share the `{"Records":[...]}` shape; their first record says what they are. */
+export const isInsight = (first: unknown): boolean => isObject(first) && (first.eventType === 'AwsCloudTrailInsight' || first.eventCategory === 'Insight');
+
 function fromObject(doc: Record<string, unknown>): Extracted | undefined {
   if (Array.isArray(doc.Records)) {
-    const first = doc.Records[0];
-    if (isObject(first) && (first.eventType === 'AwsCloudTrailInsight' || first.eventCategory === 'Insight')) {
+    if (isInsight(doc.Records[0])) {
       return { shape: 'insight', records: [], badLines: 0 };
     }
     return { shape: 'delivery', records: doc.Records, badLines: 0 };

@@ -6,10 +6,8 @@ import type { EventResource, Principal, TrailEvent } from '../event.ts';
 import type { ProgressReport } from '../query.ts';
 import { CloudTrailRecord } from '../record.ts';
 import { CompactBuilder, NCOL, PRINCIPAL_COL, type CompactResult, type FileOutcome } from '../readers/compact.ts';
-import { readCloudTrailFileSync } from '../readers/file.ts';
 import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
-import { extractRecords } from '../readers/shapes.ts';
-import { decode } from '../readers/file.ts';
+import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
 import { listCloudTrailFiles } from '../readers/walk.ts';
 import { directorySignature, loadIndex, saveIndex } from '../readers/index-cache.ts';
 import { PROJECT_ROOT } from '../config.ts';
@@ -71,7 +69,7 @@ class RawSource {
       this.cache.delete(file);
     } else {
       const path = this.files[file];
-      records = extractRecords(decode(readFileSync(path), path), path).records;
+      records = recordsIn(readFileSync(path), path).records;
       if (this.cache.size >= RAW_CACHE_FILES) this.cache.delete(this.cache.keys().next().value!);
     }
     this.cache.set(file, records);
