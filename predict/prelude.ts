@@ -68,7 +68,7 @@ declare const predict: {
   evaluate(opts?: { trainFraction?: number; tune?: boolean; tieOrders?: number; seed?: number }): Promise<{
     scores: { model: string; predictions: number; top1: number; top5: number; mrr5: number }[];
     tieOrders: { orders: number; seed: number; spread: { model: string; top1: Spread; top5: Spread; mrr5: Spread }[] };
-    bursts?: { scores: { model: string; bursts: number; hit1: number; hit5: number; recall5: number }[]; gainOverReference: { hit1: number; hit5: number; recall5: number }; shapes: { count: number; top: { name: string; bursts: number; actions: string[] }[] }; weights: Record<string, number>; [k: string]: unknown };
+    bursts?: { split: { trainFraction: number; principals: number; trainBursts: number; testBursts: number; meanBurstEvents: number }; scores: { model: string; bursts: number; hit1: number; hit5: number; recall5: number }[]; gainOverReference: { hit1: number; hit5: number; recall5: number }; shapes: { count: number; top: { name: string; bursts: number; actions: string[] }[] }; weights: Record<string, number>; [k: string]: unknown };
     calibration: { events: Reliability; bursts?: Reliability };
     [k: string]: unknown;
   }>;
