@@ -13,7 +13,7 @@ import { acknowledge } from './nag.ts';
 import type { Construct } from 'constructs';
 import { APP_PORT, dataSourceEnvironment, type TrailbookConfig } from './config.ts';
 import { dockerignorePatterns, REPO_ROOT } from './paths.ts';
-import { SignIn, signInLoadBalancerName } from './sign-in.ts';
+import { SignIn, signedOutPage, signInLoadBalancerName } from './sign-in.ts';
 
 /** The image's non-root user (the `node` user of the official Node.js image). */
 export const APP_UID = '1000';
@@ -248,6 +248,12 @@ export class ApplicationStack extends Stack {
         open: false,
         defaultAction: signIn?.action ?? forward,
       });
+      if (signIn?.cognitoSignOut) {
+        signedOutPage(https);
+        // Logging out of the workbench ends the ALB's session and Cognito's (workbench/identity/sign-out.ts).
+        container.addEnvironment('TRAILBOOK_COGNITO_DOMAIN', signIn.cognitoSignOut.domain);
+        container.addEnvironment('TRAILBOOK_COGNITO_CLIENT_ID', signIn.cognitoSignOut.clientId);
+      }
       // Browsers that once reached the workbench over HTTPS never try plain HTTP again.
       (https.node.defaultChild as elbv2.CfnListener).listenerAttributes = [
         { key: 'routing.http.response.strict_transport_security.header_value', value: 'max-age=31536000' },

@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { AuthenticateCognitoAction } from 'aws-cdk-lib/aws-elasticloadbalancingv2-actions';
 import { Construct } from 'constructs';
+import { SIGNED_OUT_PATH } from '../workbench/identity/sign-out.ts';
 import type { TrailbookConfig } from './config.ts';
 
 /** How long the ALB's sign-in session lasts before the person passes through the provider again. */
@@ -28,6 +29,11 @@ export interface SignInProps {
 export class SignIn extends Construct {
   readonly action: elbv2.ListenerAction;
   readonly userPool?: cognito.UserPool;
+  /**
+   * With Cognito, what the workbench needs to end the hosted UI's session at logout (TRAILBOOK_COGNITO_DOMAIN,
+   * TRAILBOOK_COGNITO_CLIENT_ID); the ALB's own session cookie it expires itself.
+   */
+  readonly cognitoSignOut?: { domain: string; clientId: string };
 
   constructor(scope: Construct, id: string, props: SignInProps) {
     super(scope, id);
@@ -80,10 +86,13 @@ export class SignIn extends Construct {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
         callbackUrls: hosts.map((host) => `https://${host}/oauth2/idpresponse`),
+        // Where Cognito's logout endpoint may send the browser back to: the page `signedOutPage` answers.
+        logoutUrls: hosts.map((host) => `https://${host}${SIGNED_OUT_PATH}`),
       },
       idTokenValidity: Duration.hours(1),
       accessTokenValidity: Duration.hours(1),
     });
+    this.cognitoSignOut = { domain: `${domain.domainName}.auth.${stack.region}.amazoncognito.com`, clientId: client.userPoolClientId };
     this.action = new AuthenticateCognitoAction({
       userPool: this.userPool,
       userPoolClient: client,
@@ -99,4 +108,20 @@ export class SignIn extends Construct {
       description: 'Add a person: aws cognito-idp admin-create-user --user-pool-id <this> --username <email> --user-attributes Name=email,Value=<email> Name=email_verified,Value=true',
     });
   }
+}
+
+/**
+ * The page Cognito's logout returns to, answered by the ALB itself ahead of the sign-in action: a person who
+ * just signed out is not sent straight back through the hosted UI, and the task never sees the request.
+ */
+export function signedOutPage(listener: elbv2.ApplicationListener): void {
+  listener.addAction('SignedOut', {
+    priority: 1,
+    conditions: [elbv2.ListenerCondition.pathPatterns([SIGNED_OUT_PATH])],
+    action: elbv2.ListenerAction.fixedResponse(200, {
+      contentType: 'text/html',
+      messageBody:
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Signed out · Trailbook</title><body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto"><h1>Signed out</h1><p>You are signed out of the Trailbook workbench.</p><p><a href="/">Sign in again</a></p></body></html>',
+    }),
+  });
 }

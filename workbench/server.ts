@@ -13,6 +13,7 @@ import { gitApi } from './git/routes.ts';
 import { errorResponses } from './http/errors.ts';
 import { HostCheck } from './http/host-check.ts';
 import type { AlbJwtVerifier } from './identity/alb-jwt.ts';
+import type { CognitoSignOut } from './identity/sign-out.ts';
 import { AlbSignIn, meRoute } from './identity/sign-in.ts';
 import { sendRevalidated, serveFile } from './http/static-files.ts';
 import { attachKernelSockets } from './kernel-socket.ts';
@@ -51,6 +52,8 @@ export interface WorkbenchOptions extends Omit<WorkbenchConfig, Defaulted>, Part
   git?: NotebookRepository;
   /** People signed in by the load balancer (TRAILBOOK_AUTH=alb): its token is verified instead of a workbench token. */
   identity?: AlbJwtVerifier;
+  /** With `identity` through Cognito: logging out also ends the hosted UI's session. */
+  cognitoSignOut?: CognitoSignOut;
 }
 
 /** A URL path decoded; undecodable text becomes a name every check refuses (400, not 500). */
@@ -72,7 +75,7 @@ export async function startWorkbench(input: WorkbenchOptions): Promise<Workbench
   const sessions = new SessionStore({ idleMs: options.sessionIdleMs, maxMs: options.sessionMaxMs }, options.now);
   const auth = new Auth({ token: options.token, sessions, failures: new FailedLogins(options.failedLogins, options.now), trustProxy: options.trustProxy });
   const hosts = new HostCheck(options.host, options.allowedHosts);
-  const albSignIn = options.identity ? new AlbSignIn(auth, options.identity, log) : undefined;
+  const albSignIn = options.identity ? new AlbSignIn(auth, options.identity, log, options.cognitoSignOut) : undefined;
   const kernels = new KernelSessions({
     host: options.kernelHost,
     cwd: options.notebookDir,

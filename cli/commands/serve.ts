@@ -47,9 +47,10 @@ const command: Command = {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
     }
     const { loadWorkbenchConfig } = await import('../../workbench/config.ts');
-    const { albVerifierFromEnv } = await import('../../workbench/identity/index.ts');
+    const { albVerifierFromEnv, cognitoSignOutFromEnv } = await import('../../workbench/identity/index.ts');
     let config;
     let identity;
+    let cognitoSignOut;
     try {
       config = loadWorkbenchConfig(process.env, {
         ...(values.host ? { host: values.host } : {}),
@@ -57,6 +58,7 @@ const command: Command = {
         ...(values['notebook-dir'] ? { notebookDir: values['notebook-dir'] } : {}),
       });
       identity = albVerifierFromEnv(process.env);
+      cognitoSignOut = cognitoSignOutFromEnv(process.env);
     } catch (err) {
       console.error(`trailbook serve: ${(err as Error).message}`);
       return 2;
@@ -68,7 +70,7 @@ const command: Command = {
     const { prepareNotebooks } = await import('../../workbench/git/start.ts');
     const notebooks = await prepareNotebooks(config.notebookDir, process.env, log);
     const { startWorkbench } = await import('../../workbench/server.ts');
-    const workbench = await startWorkbench({ ...config, notebookDir: notebooks.notebookDir, git: notebooks.repository, identity, log });
+    const workbench = await startWorkbench({ ...config, notebookDir: notebooks.notebookDir, git: notebooks.repository, identity, cognitoSignOut, log });
     // Last line of defence; every socket and stream already has its own error handler. A rejection nobody
     // awaited has already unwound: log it and keep serving the other users. An uncaught exception may have
     // left state half-changed (resuming is unsafe, say Node's docs): log it with context, then Node exits.

@@ -171,6 +171,27 @@ describe('sign-in (auth) × certificate', { timeout: 240_000 }, () => {
       expect(outputsText(templates)).not.toMatch(/token=/i);
     });
 
+    it('lets logout end the ALB and Cognito sessions: the hosted UI domain and client for the workbench, a registered signed-out page the ALB answers itself', () => {
+      const { environment } = containerOf(application);
+      const domain = idOf(application, 'AWS::Cognito::UserPoolDomain');
+      const client = idOf(application, 'AWS::Cognito::UserPoolClient');
+      expect(environment.TRAILBOOK_COGNITO_DOMAIN).toEqual({ 'Fn::Join': ['', [{ Ref: domain }, `.auth.${REGION}.amazoncognito.com`]] });
+      expect(environment.TRAILBOOK_COGNITO_CLIENT_ID).toEqual({ Ref: client });
+      const loadBalancer = idOf(application, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+      expect(ofType(application, 'AWS::Cognito::UserPoolClient')[0].LogoutURLs).toEqual([
+        'https://trailbook.example.com/signed-out',
+        { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [loadBalancer, 'DNSName'] }, '/signed-out']] },
+      ]);
+      // Ahead of the sign-in action, so a person who just signed out is not sent straight back to the hosted UI.
+      const [rule] = ofType(application, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+      expect(rule).toMatchObject({
+        Priority: 1,
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/signed-out'] } }],
+        Actions: [{ Type: 'fixed-response', FixedResponseConfig: expect.objectContaining({ StatusCode: '200', ContentType: 'text/html', MessageBody: expect.stringContaining('Signed out') }) }],
+      });
+      expect(rule.ListenerArn).toEqual({ Ref: expect.stringMatching(/Https/) });
+    });
+
     it('lets the ALB reach the identity provider over HTTPS, and nothing else new', () => {
       const groups = templates.infrastructure.findResources('AWS::EC2::SecurityGroup');
       const alb = Object.values(groups).find((g) => /load balancer/.test(g.Properties.GroupDescription))!;
@@ -212,6 +233,9 @@ describe('sign-in (auth) × certificate', { timeout: 240_000 }, () => {
       expect(actions[1].Type).toBe('forward');
       expect(ofType(application, 'AWS::Cognito::UserPool')).toEqual([]);
       expect(containerOf(application).environment.TRAILBOOK_AUTH).toBe('alb');
+      // No Cognito to log out of: the workbench expires the ALB session and says the provider may remember the person.
+      expect(containerOf(application).environment.TRAILBOOK_COGNITO_DOMAIN).toBeUndefined();
+      expect(ofType(application, 'AWS::ElasticLoadBalancingV2::ListenerRule')).toEqual([]);
     });
 
     it('hands the deploy key to the task as a secret; a partial ARN is granted with its suffix wildcard', () => {

@@ -201,5 +201,10 @@ describe('albIdentity middleware and config', () => {
     expect(loadIdentityConfig({ TRAILBOOK_AUTH: 'alb', TRAILBOOK_ALB_ARN: ARN })).toEqual({ mode: 'alb', loadBalancerArn: ARN, keyEndpoint: undefined });
     expect(() => loadIdentityConfig({ TRAILBOOK_AUTH: 'alb' })).toThrow(/TRAILBOOK_ALB_ARN/);
     expect(() => loadIdentityConfig({ TRAILBOOK_AUTH: 'cognito' })).toThrow(/TRAILBOOK_AUTH/);
+    // Cognito's hosted UI, for logging out of it: a host name and a client id, together.
+    const cognito = { TRAILBOOK_AUTH: 'alb', TRAILBOOK_ALB_ARN: ARN, TRAILBOOK_COGNITO_DOMAIN: 'tb-1.auth.eu-west-1.amazoncognito.com', TRAILBOOK_COGNITO_CLIENT_ID: 'abc123' };
+    expect(loadIdentityConfig(cognito)).toMatchObject({ mode: 'alb', cognito: { domain: 'tb-1.auth.eu-west-1.amazoncognito.com', clientId: 'abc123' } });
+    expect(() => loadIdentityConfig({ ...cognito, TRAILBOOK_COGNITO_CLIENT_ID: '' })).toThrow(/together/);
+    expect(() => loadIdentityConfig({ ...cognito, TRAILBOOK_COGNITO_DOMAIN: 'evil.example/x?' })).toThrow(/TRAILBOOK_COGNITO_DOMAIN/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlbJwtVerifier } from '../../../workbench/identity/alb-jwt.ts';
-import { startWorkbench, type Workbench } from '../../../workbench/server.ts';
+import { startWorkbench, type Workbench, type WorkbenchOptions } from '../../../workbench/server.ts';
 import { DATASET, upgradeStatus } from '../helpers.ts';
 import { ALB_ARN, OTHER_ALB_ARN, startFakeAlb, type FakeAlb } from './fake-alb.ts';
 
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 /** A workbench with TRAILBOOK_AUTH=alb's verifier, its keys fetched from `keyEndpoint`. */
-const startAlbWorkbench = (keyEndpoint: string) =>
+const startAlbWorkbench = (keyEndpoint: string, options: Partial<WorkbenchOptions> = {}) =>
   startWorkbench({
     host: '127.0.0.1',
     port: 0,
@@ -43,6 +43,7 @@ const startAlbWorkbench = (keyEndpoint: string) =>
     stateDir: join(dir, 'state'),
     kernelIdleMs: 60_000,
     identity: new AlbJwtVerifier({ loadBalancerArn: ALB_ARN, keyEndpoint }),
+    ...options,
   });
 
 /** The workbench session a browser behind the ALB gets from its first page. */
@@ -103,5 +104,69 @@ describe('share pages behind the load balancer', () => {
     expect((await fetch(`${workbench.url}${path}`, { headers: { 'x-amzn-oidc-data': alb.token() } })).status).toBe(200);
     expect((await fetch(`${workbench.url}${path}`)).status).toBe(401);
     expect((await fetch(`${workbench.url}${path}/export.html`, { headers: { 'x-amzn-oidc-data': alb.token({ signer: OTHER_ALB_ARN }) } })).status).toBe(401);
+  });
+});
+
+describe('logging out behind the load balancer', () => {
+  const COGNITO = { domain: 'trailbook-123456789012.auth.eu-west-1.amazoncognito.com', clientId: '4tq2n7example0client' };
+  /** The ALB's session cookie, in three shards, as the browser sends it back. */
+  const albCookies = 'AWSELBAuthSessionCookie-0=shard0; AWSELBAuthSessionCookie-1=shard1; AWSELBAuthSessionCookie-6=shard6';
+
+  async function logout(target: Workbench, headers: Record<string, string>) {
+    const token = alb.token();
+    const page = await fetch(`${target.url}/`, { headers: { 'x-amzn-oidc-data': token, 'x-forwarded-proto': 'https' } });
+    const session = page.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
+    const res = await fetch(`${target.url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: `${session}; ${albCookies}`, origin: `https://${new URL(target.url).host}`, 'x-forwarded-proto': 'https', 'x-amzn-oidc-data': token, ...headers },
+    });
+    const after = await fetch(`${target.url}/api/me`, { headers: { cookie: session, 'x-amzn-oidc-data': alb.token() } });
+    return { res, afterStatus: after.status };
+  }
+
+  /** The Set-Cookie lines that expire the ALB's session shards, by name. */
+  const expired = (res: Response) =>
+    Object.fromEntries(
+      res.headers
+        .getSetCookie()
+        .filter((c) => c.startsWith('AWSELBAuthSessionCookie-'))
+        .map((c) => [c.split('=')[0]!, c]),
+    );
+
+  it('with Cognito: expires every ALB session shard, ends the workbench session and redirects to the hosted UI logout', async () => {
+    const cognito = await startAlbWorkbench(alb.keyEndpoint, { trustProxy: true, cognitoSignOut: COGNITO });
+    try {
+      const { res, afterStatus } = await logout(cognito, {});
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get('location')!);
+      expect(location.origin + location.pathname).toBe(`https://${COGNITO.domain}/logout`);
+      expect(Object.fromEntries(location.searchParams)).toEqual({ client_id: COGNITO.clientId, logout_uri: `https://${new URL(cognito.url).host}/signed-out` });
+      const shards = expired(res);
+      expect(Object.keys(shards).sort()).toEqual(['AWSELBAuthSessionCookie-0', 'AWSELBAuthSessionCookie-1', 'AWSELBAuthSessionCookie-2', 'AWSELBAuthSessionCookie-3', 'AWSELBAuthSessionCookie-6']);
+      for (const cookie of Object.values(shards)) {
+        expect(cookie).toMatch(/^AWSELBAuthSessionCookie-\d=; path=\/; expires=Thu, 01 Jan 1970 00:00:00 GMT/);
+        expect(cookie).toMatch(/; secure/);
+        expect(cookie).toMatch(/; httponly/);
+      }
+      expect(res.headers.getSetCookie().some((c) => /^trailbook_session=;/.test(c))).toBe(true);
+      // The workbench session is gone too: its cookie, even with a valid ALB token, no longer reaches the API.
+      expect(afterStatus).toBe(401);
+      // A spoofed X-Forwarded-Host does not choose where Cognito sends the browser back to.
+      const spoofed = await logout(cognito, { 'x-forwarded-host': 'evil.example' });
+      expect(new URL(spoofed.res.headers.get('location')!).searchParams.get('logout_uri')).toBe(`https://${new URL(cognito.url).host}/signed-out`);
+      // And a foreign page cannot log the person out.
+      expect((await logout(cognito, { origin: 'https://evil.example' })).res.status).toBe(403);
+    } finally {
+      await cognito.close();
+    }
+  });
+
+  it('with another OIDC provider: expires the ALB session and says the provider may still remember the person', async () => {
+    const { res, afterStatus } = await logout(workbench, {});
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/signed out of the workbench and its load balancer/);
+    expect(Object.keys(expired(res))).toEqual(expect.arrayContaining(['AWSELBAuthSessionCookie-0', 'AWSELBAuthSessionCookie-6']));
+    expect(afterStatus).toBe(401);
   });
 });
