@@ -1,6 +1,7 @@
 import * as monaco from 'monaco-editor';
 import { api } from './api.ts';
 import { lateAssets } from './assets.ts';
+import { codeLanguage, followSqlMagic } from './sql-cells.ts';
 
 /**
  * Monaco for notebook cells: workers from /build, TypeScript that treats every cell as a script
@@ -67,7 +68,10 @@ export function loadKernelTypes(): Promise<void> {
 export function createModel(cellId: string, source: string, language: 'typescript' | 'markdown'): monaco.editor.ITextModel {
   const uri = monaco.Uri.parse(`file:///cells/${cellId}.${language === 'typescript' ? 'ts' : 'md'}`);
   monaco.editor.getModel(uri)?.dispose();
-  return monaco.editor.createModel(source, language, uri);
+  // A code cell whose first line is %%sql is SQL (sql-cells.ts).
+  const model = monaco.editor.createModel(source, language === 'typescript' ? codeLanguage(source) : language, uri);
+  if (language === 'typescript') followSqlMagic(model, cellId);
+  return model;
 }
 
 export function createEditor(container: HTMLElement, model: monaco.editor.ITextModel, label: string): monaco.editor.IStandaloneCodeEditor {
