@@ -31,7 +31,7 @@ async function duckdb(): Promise<typeof import('@duckdb/node-api')> {
 }
 
 /** Bumped when the table or the load changes, so older cached databases are rebuilt. */
-const FORMAT = 'trailbook-sql-1';
+const FORMAT = 'trailbook-sql-2';
 
 export interface OpenSqlOptions {
   dataDir: string;

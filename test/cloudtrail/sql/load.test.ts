@@ -1,0 +1,115 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCloudTrailSql, type CloudTrailSql } from '../../../cloudtrail/sql/engine.ts';
+import { CLOUDTRAIL_COLUMNS, type Field } from '../../../cloudtrail/sql/schema.ts';
+
+/**
+ * The load builds every column of the Athena table from the record as it is in the file: checked here for whole
+ * rows, against a reading of the schema written independently of the SQL that loads it.
+ */
+
+type Json = Record<string, unknown>;
+
+/** What Athena's table holds for a field: leaves as text (objects as JSON text), absent structs as NULL. */
+function expected(f: Field, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (f.type === 'string') return typeof v === 'string' ? v : JSON.stringify(v);
+  if (f.type === 'map') return v;
+  if (Array.isArray(f.type)) return Object.fromEntries(f.type.map((g) => [g.name, expected(g, (v as Json)[g.key])]));
+  const fields = f.type.array;
+  return (v as Json[]).map((x) => Object.fromEntries(fields.map((g) => [g.name, expected(g, x[g.key])])));
+}
+const row = (r: Json) => Object.fromEntries(CLOUDTRAIL_COLUMNS.map((f) => [f.name, expected(f, r[f.key])]));
+
+const base = (i: number, extra: Json = {}): Json => ({
+  eventVersion: '1.09',
+  eventTime: `2026-10-0${1 + (i % 9)}T10:00:0${i % 10}Z`,
+  eventSource: 's3.amazonaws.com',
+  eventName: 'GetObject',
+  awsRegion: 'eu-west-1',
+  eventID: `id-${i}`,
+  ...extra,
+});
+
+const RECORDS: Json[] = [
+  base(1, {
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAX:dev',
+      arn: 'arn:aws:sts::111122223333:assumed-role/Dev/dev',
+      accountId: '111122223333',
+      accessKeyId: 'ASIAX',
+      sessionContext: {
+        attributes: { mfaAuthenticated: 'true', creationDate: '2026-10-01T09:00:00Z' },
+        sessionIssuer: { type: 'Role', principalId: 'AROAX', arn: 'arn:aws:iam::111122223333:role/Dev', accountId: '111122223333', userName: 'Dev' },
+        webIdFederationData: { federatedProvider: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com' },
+      },
+    },
+    requestParameters: { bucketName: 'b', key: 'k/ä', list: [1, 2, { x: null }] },
+    responseElements: null,
+    additionalEventData: { bytesTransferredOut: 42, SignatureVersion: 'SigV4' },
+    resources: [
+      { ARN: 'arn:aws:s3:::b/k', type: 'AWS::S3::Object' },
+      { accountId: '111122223333', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::b' },
+    ],
+    readOnly: true,
+    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'b.s3.eu-west-1.amazonaws.com' },
+    recipientAccountId: '111122223333',
+    eventType: 'AwsApiCall',
+  }),
+  base(2, { userIdentity: { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' }, readOnly: false, errorCode: 'AccessDenied', errorMessage: 'no "quotes" \\ here' }),
+  // No identity, no resources: NULL structs and lists, as when Athena reads an absent field.
+  base(3),
+];
+
+let dir: string;
+let sql: CloudTrailSql;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'trailbook-sql-load-'));
+  const delivery = join(dir, 'AWSLogs/111122223333/CloudTrail/eu-west-1/2026/10/01');
+  await mkdir(delivery, { recursive: true });
+  await writeFile(join(delivery, 'a.json.gz'), gzipSync(JSON.stringify({ Records: [...RECORDS, { eventTime: '2026-10-01T00:00:00Z', eventSource: 'x' }] })));
+  // Other layouts: an NDJSON export (one unusable line) and an empty Records list.
+  await writeFile(join(dir, 'export.jsonl'), [base(4, { awsRegion: 'us-east-2' }), { eventName: 'NoTime' }, base(5, { awsRegion: 'us-east-2' })].map((r) => JSON.stringify(r)).join('\n'));
+  await writeFile(join(dir, 'empty.json'), JSON.stringify({ Records: [] }));
+  sql = await openCloudTrailSql({ dataDir: dir, cacheDir: false });
+}, 60_000);
+afterAll(async () => {
+  await sql?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('loading delivery files into the cloudtrail table', () => {
+  it('builds every column of each record, nested structs, resources and JSON text included', async () => {
+    const r = await sql.query(`SELECT * EXCLUDE (region, "timestamp") FROM cloudtrail WHERE eventid IN ('id-1', 'id-2', 'id-3') ORDER BY eventid`);
+    expect(r.rows).toEqual(RECORDS.map(row));
+    // The JSON text parses back to the record's value.
+    expect(JSON.parse(r.rows[0].requestparameters as string)).toEqual(RECORDS[0].requestParameters);
+  });
+
+  it('takes the partitions from the S3 path, or from the record in other layouts', async () => {
+    const r = await sql.query(`SELECT eventid, region, "timestamp" FROM cloudtrail ORDER BY eventid`);
+    expect(r.rows).toEqual([
+      { eventid: 'id-1', region: 'eu-west-1', timestamp: '2026/10/01' },
+      { eventid: 'id-2', region: 'eu-west-1', timestamp: '2026/10/01' },
+      { eventid: 'id-3', region: 'eu-west-1', timestamp: '2026/10/01' },
+      { eventid: 'id-4', region: 'us-east-2', timestamp: '2026/10/05' },
+      { eventid: 'id-5', region: 'us-east-2', timestamp: '2026/10/06' },
+    ]);
+  });
+
+  it('counts what it left out: records without eventName or eventTime, in deliveries and NDJSON', () => {
+    expect(sql.opened.events).toBe(5);
+    expect(sql.skipped).toMatchObject({ files: 0, records: 2, loadedRecords: 5, candidateFiles: 3 });
+    expect(sql.skipped.examples.map((e) => [e.file.slice(dir.length + 1), e.records])).toEqual(
+      expect.arrayContaining([
+        ['AWSLogs/111122223333/CloudTrail/eu-west-1/2026/10/01/a.json.gz', 1],
+        ['export.jsonl', 1],
+      ]),
+    );
+  });
+});
