@@ -58,8 +58,21 @@ export function groupByPrincipal(events: Iterable<TrailEvent>): Map<string, Trai
   return by;
 }
 
+/**
+ * Each principal's actions and times. Every occurrence of an action is the same string, made once from the
+ * (interned) source and name: a million events then make a few hundred strings, not a million, and looking one
+ * up reuses its cached hash.
+ */
 export function toSequences(byPrincipal: Map<string, TrailEvent[]>): Sequence[] {
-  return [...byPrincipal].map(([principal, list]) => ({ principal, actions: list.map(actionOf), times: list.map((e) => e.time) }));
+  const bySource = new Map<string, Map<string, string>>();
+  const action = (e: TrailEvent) => {
+    let names = bySource.get(e.source);
+    if (!names) bySource.set(e.source, (names = new Map()));
+    let a = names.get(e.name);
+    if (a === undefined) names.set(e.name, (a = actionOf(e)));
+    return a;
+  };
+  return [...byPrincipal].map(([principal, list]) => ({ principal, actions: list.map(action), times: list.map((e) => e.time) }));
 }
 
 /** Service name of an action or event source: `iam.amazonaws.com:GetUser` -> `iam`. */

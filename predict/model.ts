@@ -115,36 +115,40 @@ export class SequenceModel {
     return m;
   }
 
-  /** Adds one principal's sequence (in time order) to the counts. */
+  /**
+   * Adds one principal's sequence (in time order) to the counts. The events are counted once, into a trie of their
+   * own, which is then added node by node to the principal's, its peer group's and the account's: a trie has far
+   * fewer nodes than the sequence has events, so the three levels cost little more than one.
+   */
   add(seq: Sequence): void {
     const N = this.options.order;
     const gap = this.options.sessionGapMs;
-    let root = this.byPrincipal.get(seq.principal);
-    if (!root) this.byPrincipal.set(seq.principal, (root = new Node()));
-    const g = this.groupOf.get(seq.principal);
-    let groupRoot: Node | undefined;
-    if (g !== undefined) {
-      groupRoot = this.byGroup.get(g);
-      if (!groupRoot) this.byGroup.set(g, (groupRoot = new Node()));
-    }
-    const roots = groupRoot ? [this.global, groupRoot, root] : [this.global, root];
-    // Ring of the last N symbols, most recent at hist[len-1].
+    const own = new Node();
+    // The last N symbols, most recent at hist[len-1].
     const hist: number[] = [];
     for (let i = 0; i < seq.actions.length; i++) {
       if (i === 0 || seq.times[i] - seq.times[i - 1] > gap) hist.length = 0, hist.push(BOS);
       const w = this.vocab.add(seq.actions[i]);
-      for (const r of roots) {
-        let node: Node = r;
+      let node = own;
+      bump(node, w);
+      for (let k = 1; k <= N && k <= hist.length; k++) {
+        node = node.childOrNew(hist[hist.length - k]);
         bump(node, w);
-        for (let k = 1; k <= N && k <= hist.length; k++) {
-          node = node.childOrNew(hist[hist.length - k]);
-          bump(node, w);
-          if (hist[hist.length - k] === BOS) break;
-        }
+        if (hist[hist.length - k] === BOS) break;
       }
       hist.push(w);
       if (hist.length > N) hist.shift();
     }
+    const root = this.byPrincipal.get(seq.principal);
+    if (root) mergeInto(root, own);
+    else this.byPrincipal.set(seq.principal, own);
+    const g = this.groupOf.get(seq.principal);
+    if (g !== undefined) {
+      let groupRoot = this.byGroup.get(g);
+      if (!groupRoot) this.byGroup.set(g, (groupRoot = new Node()));
+      mergeInto(groupRoot, own);
+    }
+    mergeInto(this.global, own);
     this.baseCache.clear();
   }
 
@@ -399,6 +403,13 @@ export class SequenceModel {
       if (hist.length > 2 * keep) hist.splice(0, hist.length - keep);
     }
   }
+}
+
+/** Adds the counts of one trie to another, node by node. */
+function mergeInto(into: Node, from: Node): void {
+  into.total += from.total;
+  for (const [w, c] of from.counts) into.counts.set(w, (into.counts.get(w) ?? 0) + c);
+  if (from.children) for (const [sym, child] of from.children) mergeInto(into.childOrNew(sym), child);
 }
 
 function bump(node: Node, w: number): void {

@@ -93,6 +93,23 @@ describe('sequence model', () => {
     expect(top).toEqual([full('s3:DeleteBucket'), full('s3:ListBuckets')]);
   });
 
+
+  it('counts a history added in parts (split at a session break) exactly as one added at once, at every level', () => {
+    const alice = markovEvents('alice', 3000, 11);
+    // bob's history has a session break in the middle: two days pass.
+    const bob = [...markovEvents('bob', 1500, 12), ...markovEvents('bob', 1500, 13, T0 + 2 * 24 * HOUR + 1500 * MIN)];
+    const groups = new Map([['alice', 0], ['bob', 0]]);
+    const [a, b] = toSequences(groupByPrincipal([...alice, ...bob]));
+    const whole = SequenceModel.train([a, b], NO_CACHE, groups);
+    const half = (from: number, to: number) => ({ principal: 'bob', actions: b.actions.slice(from, to), times: b.times.slice(from, to) });
+    const parts = SequenceModel.train([a, half(0, 1500), half(1500, 3000)], NO_CACHE, groups);
+    const contexts = [[], [full('s3:ListBuckets')], [full('s3:GetObject'), full('s3:PutObject'), full('s3:GetObject')]];
+    // bob (his own counts), carol (unknown: the account's) and a peer of the group (the group's counts).
+    for (const who of ['bob', 'alice', 'carol'])
+      for (const recent of contexts) expect([...parts.distribution(who, { recent })], `${who} after ${recent.join(' ')}`).toEqual([...whole.distribution(who, { recent })]);
+    expect(parts.count('bob')).toBe(3000);
+    expect(parts.count()).toBe(6000);
+  });
   it('predicts the start of a new session after a long gap', () => {
     // Every session starts with ConsoleLogin, then lists buckets and reads objects.
     const evs = [];
