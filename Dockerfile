@@ -28,16 +28,18 @@ RUN apt-get update \
 ENV NODE_ENV=production \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
     TRAILBOOK_NOTEBOOK_DIR=/data/notebooks \
+    TRAILBOOK_STATE_DIR=/data/state \
     TRAILBOOK_SEED_DIR=/app/notebooks
 WORKDIR /app
 COPY --from=build /app ./
 COPY --from=prod-deps /app/node_modules ./node_modules
-# The only writable places: the notebook volume, the data and cache dirs (uid 1000 = the image's `node` user,
-# the uid the EFS access point uses).
-RUN mkdir -p /data/notebooks /app/.data /app/.cache \
-    && chown -R node:node /data/notebooks /app/.data /app/.cache
+# The only writable places: the notebook and state volumes, the data and cache dirs (uid 1000 = the image's `node`
+# user, the uid the EFS access points use). The state dir holds the share-link secret: owner only.
+RUN mkdir -p /data/notebooks /data/state /app/.data /app/.cache \
+    && chown -R node:node /data/notebooks /data/state /app/.data /app/.cache \
+    && chmod 700 /data/state
 USER node
-VOLUME ["/data/notebooks"]
+VOLUME ["/data/notebooks", "/data/state"]
 EXPOSE 8888
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8888/healthcheck').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -18,6 +18,8 @@ import { SignIn, signedOutPage, signInLoadBalancerName } from './sign-in.ts';
 /** The image's non-root user (the `node` user of the official Node.js image). */
 export const APP_UID = '1000';
 export const NOTEBOOK_MOUNT_PATH = '/data/notebooks';
+/** TRAILBOOK_STATE_DIR in the task: the share-link secret and registry, on their own EFS access point. */
+export const STATE_MOUNT_PATH = '/data/state';
 
 export interface ApplicationStackProps extends StackProps {
   config: TrailbookConfig;
@@ -99,6 +101,13 @@ export class ApplicationStack extends Stack {
       createAcl: { ownerUid: APP_UID, ownerGid: APP_UID, permissions: '750' },
       posixUser: { uid: APP_UID, gid: APP_UID },
     });
+    // The share-link secret and registry outlive the task (a new one must honour the links already handed out), and
+    // stay apart from the notebooks: never in the git working copy, never served, owner-only like a local state dir.
+    const stateAccessPoint = this.fileSystem.addAccessPoint('StateAccessPoint', {
+      path: '/state',
+      createAcl: { ownerUid: APP_UID, ownerGid: APP_UID, permissions: '700' },
+      posixUser: { uid: APP_UID, gid: APP_UID },
+    });
     // With a file system policy, EFS refuses anonymous (non-IAM) mounts: only the task role, over TLS. (The access
     // point cannot be named here — it depends on the file system — so the role's own policy pins it instead.)
     this.fileSystem.addToResourcePolicy(
@@ -114,7 +123,7 @@ export class ApplicationStack extends Stack {
         sid: 'MountNotebooksViaAccessPoint',
         actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
         resources: [this.fileSystem.fileSystemArn],
-        conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': accessPoint.accessPointArn } },
+        conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': [accessPoint.accessPointArn, stateAccessPoint.accessPointArn] } },
       }),
     );
 
@@ -132,6 +141,14 @@ export class ApplicationStack extends Stack {
             fileSystemId: this.fileSystem.fileSystemId,
             transitEncryption: 'ENABLED',
             authorizationConfig: { accessPointId: accessPoint.accessPointId, iam: 'ENABLED' },
+          },
+        },
+        {
+          name: 'state',
+          efsVolumeConfiguration: {
+            fileSystemId: this.fileSystem.fileSystemId,
+            transitEncryption: 'ENABLED',
+            authorizationConfig: { accessPointId: stateAccessPoint.accessPointId, iam: 'ENABLED' },
           },
         },
       ],
@@ -157,6 +174,7 @@ export class ApplicationStack extends Stack {
         ...dataSourceEnvironment(config, this.region),
         AWS_REGION: this.region,
         TRAILBOOK_NOTEBOOK_DIR: NOTEBOOK_MOUNT_PATH,
+        TRAILBOOK_STATE_DIR: STATE_MOUNT_PATH,
         TRAILBOOK_CACHE_DIR: '/tmp/trailbook-cache',
         TRAILBOOK_MCP_URL: props.mcpFunctionUrl.url,
         TRAILBOOK_MCP_SIGV4: String(config.mcpAuthType === 'AWS_IAM'),
@@ -173,7 +191,10 @@ export class ApplicationStack extends Stack {
         ...gitSecrets(this, config),
       },
     });
-    container.addMountPoints({ sourceVolume: 'notebooks', containerPath: NOTEBOOK_MOUNT_PATH, readOnly: false });
+    container.addMountPoints(
+      { sourceVolume: 'notebooks', containerPath: NOTEBOOK_MOUNT_PATH, readOnly: false },
+      { sourceVolume: 'state', containerPath: STATE_MOUNT_PATH, readOnly: false },
+    );
 
     // One task: kernels live in the task's memory, so a second task would split users across two kernel sets.
     // Deploys start the new task before stopping the old one (100/200): no downtime, a short overlap during which

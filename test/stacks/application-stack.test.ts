@@ -65,17 +65,17 @@ describe('ApplicationStack', { timeout: 180_000 }, () => {
       RootDirectory: { Path: '/notebooks', CreationInfo: { OwnerUid: '1000', OwnerGid: '1000', Permissions: '750' } },
     });
     const [task] = ofType('AWS::ECS::TaskDefinition');
-    expect(task.Volumes).toEqual([
+    expect(task.Volumes).toContainEqual(
       {
         Name: 'notebooks',
         EFSVolumeConfiguration: {
           FilesystemId: { Ref: expect.stringMatching(/^NotebooksFs/) },
           TransitEncryption: 'ENABLED',
-          AuthorizationConfig: { AccessPointId: { Ref: expect.stringMatching(/AccessPoint/) }, IAM: 'ENABLED' },
+          AuthorizationConfig: { AccessPointId: { Ref: expect.stringMatching(/^NotebooksFsNotebooksAccessPoint/) }, IAM: 'ENABLED' },
         },
       },
-    ]);
-    expect(task.ContainerDefinitions[0].MountPoints).toEqual([{ ContainerPath: '/data/notebooks', SourceVolume: 'notebooks', ReadOnly: false }]);
+    );
+    expect(task.ContainerDefinitions[0].MountPoints).toContainEqual({ ContainerPath: '/data/notebooks', SourceVolume: 'notebooks', ReadOnly: false });
     // NFS only from the workbench group; mounting only through that access point.
     const nfs = ofType('AWS::EC2::SecurityGroupIngress');
     expect(nfs).toEqual([expect.objectContaining({ FromPort: 2049, ToPort: 2049, SourceSecurityGroupId: { 'Fn::ImportValue': expect.stringMatching(/WorkbenchSecurityGroup/) } })]);
@@ -95,6 +95,38 @@ describe('ApplicationStack', { timeout: 180_000 }, () => {
         Condition: { Bool: { 'aws:SecureTransport': 'true' } },
       }),
     ]);
+  });
+
+  it('keeps the share-link secret and registry on EFS through their own owner-only access point, so a new task honours old links', () => {
+    template.hasResourceProperties('AWS::EFS::AccessPoint', {
+      PosixUser: { Uid: '1000', Gid: '1000' },
+      RootDirectory: { Path: '/state', CreationInfo: { OwnerUid: '1000', OwnerGid: '1000', Permissions: '700' } },
+    });
+    const accessPoints = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::EFS::AccessPoint');
+    const stateAccessPoint = accessPoints.find(([, r]) => r.Properties.RootDirectory.Path === '/state')![0];
+    const notebooksAccessPoint = accessPoints.find(([, r]) => r.Properties.RootDirectory.Path === '/notebooks')![0];
+    const [task] = ofType('AWS::ECS::TaskDefinition');
+    expect(task.Volumes).toContainEqual({
+      Name: 'state',
+      EFSVolumeConfiguration: {
+        FilesystemId: { Ref: expect.stringMatching(/^NotebooksFs/) },
+        TransitEncryption: 'ENABLED',
+        AuthorizationConfig: { AccessPointId: { Ref: stateAccessPoint }, IAM: 'ENABLED' },
+      },
+    });
+    const [container] = task.ContainerDefinitions;
+    expect(container.MountPoints).toContainEqual({ ContainerPath: '/data/state', SourceVolume: 'state', ReadOnly: false });
+    const environment = Object.fromEntries(container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+    expect(environment.TRAILBOOK_STATE_DIR).toBe('/data/state');
+    // Not inside the notebooks (git working copy, served files): a separate directory of the file system.
+    expect(environment.TRAILBOOK_STATE_DIR.startsWith(`${environment.TRAILBOOK_NOTEBOOK_DIR}/`)).toBe(false);
+    // No secret of its own in Secrets Manager: it is generated on the volume (besides the token with auth=token).
+    expect(container.Secrets.map((secret: { Name: string }) => secret.Name)).not.toContain('TRAILBOOK_SHARE_SECRET');
+    // The task role may mount through these two access points only.
+    const mount = policyDocuments(template).flatMap((d) => d.Statement).find((st) => st.Sid === 'MountNotebooksViaAccessPoint')!;
+    const allowed = (mount.Condition as { StringEquals: Record<string, unknown> }).StringEquals['elasticfilesystem:AccessPointArn'];
+    const arnOf = (id: string) => ({ 'Fn::Join': ['', [`arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:access-point/`, { Ref: id }]] });
+    expect(allowed).toEqual([arnOf(notebooksAccessPoint), arnOf(stateAccessPoint)]);
   });
 
   it('checks /healthcheck on the app port behind an HTTP listener that is not opened to the world', () => {

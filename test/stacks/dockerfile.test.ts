@@ -35,7 +35,9 @@ describe('Dockerfile', () => {
     const command = execForm(healthcheck.slice(healthcheck.indexOf('CMD')));
     expect(command[0]).toBe('node');
     expect(command.join(' ')).toContain('http://127.0.0.1:8888/healthcheck');
-    expect(envOf(runtime)).toMatchObject({ TRAILBOOK_NOTEBOOK_DIR: '/data/notebooks', NODE_ENV: 'production' });
+    expect(envOf(runtime)).toMatchObject({ TRAILBOOK_NOTEBOOK_DIR: '/data/notebooks', TRAILBOOK_STATE_DIR: '/data/state', NODE_ENV: 'production' });
+    // Both are volumes: the share-link secret and registry survive a new container like the notebooks do.
+    expect(execForm(last(runtime, 'VOLUME')!.args)).toEqual(['/data/notebooks', '/data/state']);
   });
 
   it('keeps the build context to sources: .dockerignore drops dependencies, outputs, data and caches', () => {

@@ -30,6 +30,7 @@ let port: number;
 let output = '';
 let exited: Promise<number | null>;
 const notebooks = mkdtempSync(path.join(tmpdir(), 'trailbook-image-notebooks-'));
+const state = mkdtempSync(path.join(tmpdir(), 'trailbook-image-state-'));
 
 beforeAll(async () => {
   port = await freePort();
@@ -44,6 +45,7 @@ beforeAll(async () => {
       ...process.env,
       ...envOf(runtime),
       TRAILBOOK_NOTEBOOK_DIR: notebooks, // the EFS mount in the image
+      TRAILBOOK_STATE_DIR: state, // the state volume in the image
       TRAILBOOK_TOKEN: 'image-test-token-0123456789',
       // The vendored real dataset: no sample generation in the test.
       TRAILBOOK_DATA_DIR: INVICTUS,
@@ -72,6 +74,7 @@ afterAll(async () => {
     await exited;
   }
   rmSync(notebooks, { recursive: true, force: true });
+  rmSync(state, { recursive: true, force: true });
 });
 
 describe('the image command', () => {
