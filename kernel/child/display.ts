@@ -123,9 +123,10 @@ function cellText(v: unknown): string {
   return inspect(v, { depth: 1, breakLength: Infinity, colors: false, maxStringLength: 200 });
 }
 
-export function tableBundle(rows: Record<string, unknown>[]): MimeBundle {
+/** A table of `rows`; `names` gives the columns when they are known (a query's, even with no rows), else the rows' keys. */
+export function tableBundle(rows: Record<string, unknown>[], names?: string[]): MimeBundle {
   const shown = rows.slice(0, LIMITS.tableRows);
-  const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))];
+  const columns = names ?? [...new Set(shown.flatMap((r) => Object.keys(r)))];
   const summary = `${rows.length} row${rows.length === 1 ? '' : 's'} × ${columns.length} column${columns.length === 1 ? '' : 's'}${rows.length > shown.length ? ` (first ${shown.length} shown)` : ''}`;
   const head = `<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead>`;
   const body = shown.map((r) => `<tr>${columns.map((c) => `<td>${escapeHtml(cellText(r[c]))}</td>`).join('')}</tr>`).join('');

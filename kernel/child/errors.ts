@@ -49,7 +49,10 @@ export function errorOutput(err: unknown): ErrorOutput {
   if (err instanceof Error) {
     const detail = typeof err.stack === 'string' ? mapStack(err.stack) : [];
     const cause = (err as { cause?: unknown }).cause;
-    if (cause !== undefined) detail.push(`Caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : inspect(cause)}`);
+    // A cause whose message the error already gives (the engine's, with a position added) is not said twice.
+    const causeHead = cause instanceof Error ? cause.message.split('\n')[0]!.trim() : '';
+    const said = causeHead !== '' && err.message.includes(causeHead);
+    if (cause !== undefined && !said) detail.push(`Caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : inspect(cause)}`);
     return kernelErrorOutput(err.name || 'Error', err.message, detail);
   }
   return kernelErrorOutput('Uncaught', inspect(err, { depth: 2, colors: false }));

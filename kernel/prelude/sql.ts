@@ -1,4 +1,5 @@
 import type { SqlColumn, SqlParam, SqlQueryOptions, SqlRow, SqlSource } from '../../cloudtrail/sql/result.ts';
+import { JUPYTER_DISPLAY, tableBundle } from '../child/display.ts';
 import { currentExecution } from '../child/execution.ts';
 import type { PreludeContext, PreludeModule } from './types.ts';
 
@@ -65,7 +66,10 @@ export function createSqlTag(ctx: PreludeContext): SqlTag {
     const signal = opts.signal && stop ? AbortSignal.any([opts.signal, stop]) : (opts.signal ?? stop);
     const r = await (await engine(ctx)).query(text, params, { maxRows: tag.maxRows, timeoutMs: tag.timeoutMs, ...opts, signal });
     if (r.truncated) process.stderr.write(`sql: ${r.notice}\n`);
-    return Object.assign(r.rows as T[], { columns: r.columns, truncated: r.truncated, ...(r.notice ? { notice: r.notice } : {}) });
+    const rows = Object.assign(r.rows as T[], { columns: r.columns, truncated: r.truncated, ...(r.notice ? { notice: r.notice } : {}) });
+    // No rows is still an answer: show the query's columns over an empty table rather than `[]`.
+    if (!rows.length) Object.defineProperty(rows, JUPYTER_DISPLAY, { value: () => tableBundle([], r.columns.map((c) => c.name)) });
+    return rows;
   };
   const tag = (<T>(strings: TemplateStringsArray, ...values: SqlParam[]) => run<T>(templateText(strings), checkParams(values))) as SqlTag;
   tag.maxRows = 10_000;

@@ -68,10 +68,19 @@ describe('%%sql cells', () => {
     expect(wrong.status).toBe('error');
     expect(wrong.err?.ename).toBe('SqlError');
     expect(wrong.err?.evalue).toMatch(/nosuch.*\(line 4, column 7\)/s);
+    // The engine's message once, not again as the cause.
+    expect(wrong.err?.traceback.join('\n').match(/Referenced column "nosuch"/g)).toHaveLength(1);
+    expect(wrong.err?.traceback.join('\n')).not.toMatch(/Caused by/);
     const refused = await run('%%sql\nDELETE FROM cloudtrail');
     expect(refused.err?.evalue).toMatch(/only SELECT/);
     const header = await run('%%sql rows extra\nSELECT 1');
     expect(header.err).toMatchObject({ ename: 'SyntaxError', evalue: expect.stringMatching(/one variable name/) });
+  }, 60_000);
+
+  it('show the columns of a query that found no rows', async () => {
+    const none = await run("%%sql\nSELECT eventname, errorcode FROM cloudtrail WHERE eventname = 'NoSuchCall'");
+    expect(String(none.data?.['text/html'])).toMatch(/<thead><tr><th>eventname<\/th><th>errorcode<\/th><\/tr><\/thead><tbody><\/tbody>.*0 rows × 2 columns/);
+    expect(none.data?.['application/json']).toEqual([]);
   }, 60_000);
 
   it('say when the row limit cut the result and how to raise it', async () => {
