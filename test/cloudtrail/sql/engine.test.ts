@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCloudTrailSql, type CloudTrailSql } from '../../../cloudtrail/sql/engine.ts';
 import { SqlError } from '../../../cloudtrail/sql/result.ts';
@@ -100,6 +101,25 @@ describe('read-only, sealed queries', () => {
     }
     expect((await fail("COPY (SELECT 1) TO '/tmp/trailbook-sql-escape.csv'")).message).toMatch(/disabled|SELECT/);
   });
+
+  it('runs with external access off and the configuration locked, so nothing turns them back on', async () => {
+    const settings = "SELECT current_setting('enable_external_access') AS external, current_setting('lock_configuration') AS locked";
+    expect((await sql.query(settings)).rows).toEqual([{ external: false, locked: true }]);
+    // Not even a connection of the engine's own, past the SELECT guard, can change a setting.
+    const conn = await (sql as unknown as { instance: DuckDBInstance }).instance.connect();
+    try {
+      for (const set of ['SET enable_external_access = true', 'SET lock_configuration = false', "SET allowed_directories = ['/']"]) await expect(conn.run(set), set).rejects.toThrow(/lock/i);
+    } finally {
+      conn.closeSync();
+    }
+    const memory = await openCloudTrailSql({ dataDir: dir, cacheDir: false });
+    try {
+      expect((await memory.query(settings)).rows).toEqual([{ external: false, locked: true }]);
+      expect((await fail("SELECT * FROM read_text('/etc/passwd')")).message).toMatch(/disabled by configuration|Permission Error/);
+    } finally {
+      await memory.close();
+    }
+  }, 60_000);
 
   it('gives the engine message with line and column for wrong SQL', async () => {
     const err = await fail('SELECT eventname\nFROM cloudtrail\nWHERE nosuchcolumn = 1');
