@@ -3,6 +3,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { EventStore, QueryOptions } from '../cloudtrail/query.ts';
 import pkg from '../package.json' with { type: 'json' };
+import { describeProgress, type ServerLog } from './logging.ts';
 
 export const SERVER_NAME = 'trailbook-cloudtrail';
 export const SERVER_VERSION: string = pkg.version;
@@ -18,6 +19,8 @@ export interface ToolContext {
    * survives the new-server-per-request pattern of the stateless HTTP transports.
    */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** MCP logging of the server this context was handed to (each server gets its own; see createCloudTrailMcpServer). */
+  log?: ServerLog;
 }
 
 /** Adds one tool (or resource) to a server. mcp/tools/index.ts lists them all. */
@@ -69,24 +72,24 @@ export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
  * Store options for one tool call: the client's cancellation stops the store's work (remote sources page
- * through many API calls), and store progress becomes MCP progress notifications when the client asked
- * for them with a progressToken.
+ * through many API calls, the first call builds the index), and store progress becomes MCP progress
+ * notifications when the client asked for them with a progressToken, and `info` log messages (throttled)
+ * when the server has logging.
  */
-export function storeOptions(extra: ToolExtra | undefined): QueryOptions {
+export function storeOptions(extra: ToolExtra | undefined, log?: ServerLog): QueryOptions {
   if (!extra) return {};
   const token = extra._meta?.progressToken;
-  if (token === undefined) return { signal: extra.signal };
+  const logProgress = log?.progress('', extra.sendNotification);
+  if (token === undefined && !logProgress) return { signal: extra.signal };
   let progress = 0; // MCP requires progress to increase; store phases may restart their own counts.
   return {
     signal: extra.signal,
     onProgress: (p) => {
+      logProgress?.(p);
+      if (token === undefined) return;
       progress++;
-      const counts = p.total === undefined ? `${p.done}` : `${p.done}/${p.total}`;
       void extra
-        .sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken: token, progress, message: `${p.phase} ${counts}${p.detail ? `: ${p.detail}` : ''}` },
-        })
+        .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message: describeProgress(p) } })
         .catch(() => undefined);
     },
   };

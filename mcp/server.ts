@@ -1,6 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, SERVER_NAME, SERVER_VERSION, type ToolContext, type ToolRegistrar } from './context.ts';
+import { registerCompletions } from './completions.ts';
+import { ServerLog } from './logging.ts';
+import { registerPrompts } from './prompts/index.ts';
+import { serveCachedToolList } from './tool-list.ts';
 import { registrars as defaultRegistrars } from './tools/index.ts';
 
 export type { ToolContext, ToolRegistrar } from './context.ts';
@@ -16,19 +20,33 @@ export interface CloudTrailMcpServerOptions {
   context?: ToolContext;
 }
 
-/** Builds the CloudTrail MCP server: tools over one EventStore, plus the `cloudtrail://status` resource. Connect it to any transport. */
+/**
+ * Builds the CloudTrail MCP server: tools over one EventStore, the `cloudtrail://status` resource, prompts with
+ * completable arguments, and logging. Connect it to any transport.
+ */
 export function createCloudTrailMcpServer(options: CloudTrailMcpServerOptions): McpServer {
   const context = options.context ?? createToolContext({ store: options.store, now: options.now });
+  const tools = options.tools ?? defaultRegistrars;
+  const server = build(context, tools);
+  serveCachedToolList(server, tools, () => build(context, tools));
+  return server;
+}
+
+function build(shared: ToolContext, tools: ToolRegistrar[]): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, title: 'Trailbook CloudTrail', version: SERVER_VERSION },
     {
-      capabilities: { tools: {}, resources: {} },
+      capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
       instructions:
         'Tools over AWS CloudTrail management events. Times accept ISO 8601 or relative offsets (-7d, -24h, -30m, now). ' +
         'Start with get_cloudtrail_status (or the cloudtrail://status resource) to see what data exists and its time range, ' +
         'then get_cloudtrail_event_names / list_cloudtrail_principals for an overview and lookup_cloudtrail_events for details.',
     },
   );
-  for (const register of options.tools ?? defaultRegistrars) register(server, context);
+  // The shared context (store, memo) with this server's own log: a level set by one client stays with its server.
+  const context: ToolContext = { ...shared, log: new ServerLog(server) };
+  for (const register of tools) register(server, context);
+  registerPrompts(server, context);
+  registerCompletions(server, context);
   return server;
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { EventNameCount } from '../../cloudtrail/query.ts';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
+import type { CompiledFilter, EventIndex } from '../index/event-index.ts';
+import { indexedInMemory, indexFor } from '../index/for-store.ts';
 import { resolveWindow } from '../time.ts';
 import { toolInput } from './input.ts';
 import { boundedInt, endTime, eventSource, startTime, username } from './args.ts';
@@ -35,7 +38,16 @@ export const registerEventNames: ToolRegistrar = (server, ctx) => {
     (args, extra) =>
       guarded(EVENT_NAMES, async () => {
         const { start, end } = resolveWindow(args, ctx.now());
-        const all = await ctx.store.eventNames({ start, end, principal: args.username, eventSource: args.event_source }, storeOptions(extra));
+        const filter = { start, end, principal: args.username, eventSource: args.event_source };
+        const opts = storeOptions(extra, ctx.log);
+        // Remote sources count where the data is (Athena GROUP BY); local ones from the shared index.
+        let all: EventNameCount[];
+        if (indexedInMemory(ctx.store)) {
+          const { index, filter: compiled } = await indexFor(ctx, filter, opts);
+          all = countNames(index, compiled);
+        } else {
+          all = await ctx.store.eventNames(filter, opts);
+        }
         return structuredResult({
           event_names: all.slice(0, args.top).map(({ source, name, count }) => ({ source, name, count })),
           distinct: all.length,
@@ -44,3 +56,20 @@ export const registerEventNames: ToolRegistrar = (server, ctx) => {
       }),
   );
 };
+
+/** Counts per action, most frequent first; ties by name, then by first occurrence (as cloudtrail/query.ts countEventNames). */
+export function countNames(index: EventIndex, filter: CompiledFilter): EventNameCount[] {
+  const counts = new Uint32Array(index.actions.size);
+  const first = new Int32Array(index.actions.size).fill(-1);
+  const action = index.action;
+  index.forEach(filter, (i) => {
+    const a = action[i];
+    if (counts[a]++ === 0) first[a] = i;
+  });
+  const seen: number[] = [];
+  for (let a = 0; a < counts.length; a++) if (counts[a] > 0) seen.push(a);
+  seen.sort((a, b) => first[a] - first[b]);
+  return seen
+    .map((a) => ({ source: index.actionSource[a], name: index.actionName[a], count: counts[a] }))
+    .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+}

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import type { EventFilter } from '../../cloudtrail/query.ts';
-import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
+import type { TrailEvent } from '../../cloudtrail/event.ts';
+import type { EventFilter, QueryOptions } from '../../cloudtrail/query.ts';
+import { guarded, storeOptions, structuredResult, type ToolContext, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
-import { ArgumentError, resolveWindow } from '../time.ts';
+import { ArgumentError, resolveWindow, type TimeWindow } from '../time.ts';
+import { indexedInMemory, storeIndex } from '../index/for-store.ts';
 import { endTime, startTime } from './args.ts';
 import { toolInput } from './input.ts';
 
@@ -31,13 +33,26 @@ export const registerGetEvent: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(GET_EVENT, async () => {
-        // `eventId` lets the lookup source ask LookupEvents for the one event; other sources ignore it and we match here.
-        const filter: EventFilter & { eventId: string } = { ...resolveWindow(args, ctx.now()), eventId: args.event_id };
-        for await (const e of ctx.store.scan(filter, storeOptions(extra))) {
-          if (e.id === args.event_id) return structuredResult({ event: compactEvent(e, args.include_raw) });
-        }
+        const window = resolveWindow(args, ctx.now());
+        const opts = storeOptions(extra, ctx.log);
+        const found = indexedInMemory(ctx.store) ? await fromIndex(ctx, args.event_id, window, opts) : await fromScan(ctx, args.event_id, window, opts);
+        if (found) return structuredResult({ event: compactEvent(found, args.include_raw) });
         const where = args.start_time || args.end_time ? ' in the given time window' : '';
         throw new ArgumentError(`no event with event_id "${args.event_id}"${where}`);
       }),
   );
 };
+
+/** Local sources: the id index (the first event with that id in time order, as a scan would find it). */
+async function fromIndex(ctx: ToolContext, id: string, window: TimeWindow, opts: QueryOptions): Promise<TrailEvent | undefined> {
+  const index = await storeIndex(ctx, opts);
+  const i = index.find(id, window);
+  return i < 0 ? undefined : index.events[i];
+}
+
+/** Remote sources: `eventId` lets the lookup source ask LookupEvents for the one event; others ignore it and we match here. */
+async function fromScan(ctx: ToolContext, id: string, window: TimeWindow, opts: QueryOptions): Promise<TrailEvent | undefined> {
+  const filter: EventFilter & { eventId: string } = { ...window, eventId: id };
+  for await (const e of ctx.store.scan(filter, opts)) if (e.id === id) return e;
+  return undefined;
+}

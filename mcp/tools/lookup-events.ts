@@ -71,7 +71,7 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
           cursor: pinned?.store,
           order: args.order,
         };
-        const page = await ctx.store.query(query, storeOptions(extra));
+        const page = await ctx.store.query(query, storeOptions(extra, ctx.log));
         const events = page.events.map((e) => compactEvent(e, args.include_raw));
         const result: z.infer<typeof output> = { events, count: events.length, order: args.order };
         if (start !== undefined) result.start_time = iso(start);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { actionOf } from '../../cloudtrail/event.ts';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
+import { ERROR, MUTATING, READ_ONLY, type CompiledFilter, type EventIndex } from '../index/event-index.ts';
+import { indexFor } from '../index/for-store.ts';
 import { iso, resolveWindow } from '../time.ts';
 import { boundedInt, endTime, errorsOnly, eventFilter, eventName, eventSource, startTime } from './args.ts';
 import { toolInput } from './input.ts';
@@ -48,17 +49,6 @@ const output = z.object({
   total_events: z.number().int(),
 });
 
-interface Acc {
-  p: Omit<Principal, 'arns' | 'access_key_ids' | 'distinct_actions' | 'regions' | 'source_ips' | 'first_seen' | 'last_seen' | 'top_actions'>;
-  first: number;
-  last: number;
-  arns: Set<string>;
-  keys: Set<string>;
-  regions: Set<string>;
-  ips: Set<string>;
-  actions: Map<string, number>;
-}
-
 export const registerListPrincipals: ToolRegistrar = (server, ctx) => {
   server.registerTool(
     LIST_PRINCIPALS,
@@ -73,54 +63,9 @@ export const registerListPrincipals: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(LIST_PRINCIPALS, async () => {
-        const byKey = new Map<string, Acc>();
-        let total = 0;
-        for await (const e of ctx.store.scan(eventFilter(args, resolveWindow(args, ctx.now())), storeOptions(extra))) {
-          if (args.principal_type !== undefined && e.principal.type !== args.principal_type) continue;
-          total++;
-          const pr = e.principal;
-          let a = byKey.get(pr.key);
-          if (!a) {
-            a = {
-              p: { key: pr.key, type: pr.type, name: pr.name, events: 0, errors: 0, read_only: 0, mutating: 0 },
-              first: e.time,
-              last: e.time,
-              arns: new Set(),
-              keys: new Set(),
-              regions: new Set(),
-              ips: new Set(),
-              actions: new Map(),
-            };
-            if (pr.human) a.p.human = pr.human;
-            byKey.set(pr.key, a);
-          }
-          a.p.events++;
-          if (e.errorCode) a.p.errors++;
-          if (e.readOnly === true) a.p.read_only++;
-          else if (e.readOnly === false) a.p.mutating++;
-          a.first = Math.min(a.first, e.time);
-          a.last = Math.max(a.last, e.time);
-          if (pr.arn && a.arns.size < 5) a.arns.add(pr.arn);
-          if (pr.accessKeyId) a.keys.add(pr.accessKeyId);
-          if (e.region) a.regions.add(e.region);
-          if (e.sourceIp) a.ips.add(e.sourceIp);
-          const act = actionOf(e);
-          a.actions.set(act, (a.actions.get(act) ?? 0) + 1);
-        }
-        const rows: Principal[] = [...byKey.values()].map((a) => ({
-          ...a.p,
-          arns: [...a.arns],
-          access_key_ids: a.keys.size,
-          distinct_actions: a.actions.size,
-          regions: [...a.regions].sort(),
-          source_ips: a.ips.size,
-          first_seen: iso(a.first)!,
-          last_seen: iso(a.last)!,
-          top_actions: [...a.actions]
-            .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
-            .slice(0, 5)
-            .map(([action, count]) => ({ action, count })),
-        }));
+        const window = resolveWindow(args, ctx.now());
+        const { index, filter } = await indexFor(ctx, { ...eventFilter(args, window), principalType: args.principal_type }, storeOptions(extra, ctx.log));
+        const { rows, total } = principalRows(index, filter);
         const metric: Record<typeof args.sort_by, (p: Principal) => number | string> = {
           events: (p) => p.events,
           errors: (p) => p.errors,
@@ -138,3 +83,95 @@ export const registerListPrincipals: ToolRegistrar = (server, ctx) => {
       }),
   );
 };
+
+/** One row per principal key over the matching events: counters in typed arrays, distinct values through (key, value) pair ids. */
+function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Principal[]; total: number } {
+  const nk = index.keys.size;
+  const events = new Uint32Array(nk);
+  const errors = new Uint32Array(nk);
+  const readOnly = new Uint32Array(nk);
+  const mutating = new Uint32Array(nk);
+  const first = new Float64Array(nk);
+  const last = new Float64Array(nk);
+  const firstPrincipal = new Uint32Array(nk);
+  // Distinct principals per key in order of first use (their ARNs and access keys), distinct IPs and regions, action counts.
+  const principalSeen = new Uint8Array(index.principals.length);
+  const principalsOf: number[][] = Array.from({ length: nk }, () => []);
+  const actionCount = new Uint32Array(index.keyAction.key.length);
+  const ipSeen = new Uint8Array(index.keyIp.key.length);
+  const ips = new Uint32Array(nk);
+  const regionSeen = new Uint8Array(index.keyRegion.key.length);
+  const { time, flags, key, principal } = index;
+  const ka = index.keyAction.ids;
+  const ki = index.keyIp.ids;
+  const kr = index.keyRegion.ids;
+  let total = 0;
+  index.forEach(filter, (i) => {
+    const k = key[i];
+    total++;
+    if (events[k]++ === 0) {
+      first[k] = time[i];
+      firstPrincipal[k] = principal[i];
+    }
+    last[k] = time[i];
+    const f = flags[i];
+    if (f & ERROR) errors[k]++;
+    if (f & READ_ONLY) readOnly[k]++;
+    else if (f & MUTATING) mutating[k]++;
+    const p = principal[i];
+    if (principalSeen[p] === 0) {
+      principalSeen[p] = 1;
+      principalsOf[k].push(p);
+    }
+    actionCount[ka[i]]++;
+    if (ipSeen[ki[i]] === 0) {
+      ipSeen[ki[i]] = 1;
+      if (index.ips.values[index.keyIp.value[ki[i]]]) ips[k]++;
+    }
+    regionSeen[kr[i]] = 1;
+  });
+  const actionsOf: [string, number][][] = Array.from({ length: nk }, () => []);
+  for (let pair = 0; pair < actionCount.length; pair++) {
+    if (actionCount[pair] > 0) actionsOf[index.keyAction.key[pair]].push([index.actions.values[index.keyAction.value[pair]], actionCount[pair]]);
+  }
+  const regionsOf: string[][] = Array.from({ length: nk }, () => []);
+  for (let pair = 0; pair < regionSeen.length; pair++) {
+    const region = index.regions.values[index.keyRegion.value[pair]];
+    if (regionSeen[pair] && region) regionsOf[index.keyRegion.key[pair]].push(region);
+  }
+  const rows: Principal[] = [];
+  for (let k = 0; k < nk; k++) {
+    if (events[k] === 0) continue;
+    const who = index.principals[firstPrincipal[k]];
+    const arns = new Set<string>();
+    const accessKeys = new Set<string>();
+    for (const p of principalsOf[k]) {
+      const { arn, accessKeyId } = index.principals[p];
+      if (arn && arns.size < 5) arns.add(arn);
+      if (accessKeyId) accessKeys.add(accessKeyId);
+    }
+    rows.push({
+      // Key order as the rows have always been written, so the JSON text stays the same.
+      key: who.key,
+      type: who.type,
+      name: who.name,
+      events: events[k],
+      errors: errors[k],
+      read_only: readOnly[k],
+      mutating: mutating[k],
+      ...(who.human ? { human: who.human } : {}),
+      arns: [...arns],
+      access_key_ids: accessKeys.size,
+      distinct_actions: actionsOf[k].length,
+      regions: regionsOf[k].sort(),
+      source_ips: ips[k],
+      first_seen: iso(first[k])!,
+      last_seen: iso(last[k])!,
+      top_actions: actionsOf[k]
+        .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+        .slice(0, 5)
+        .map(([action, count]) => ({ action, count })),
+    });
+  }
+  return { rows, total };
+}

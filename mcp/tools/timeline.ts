@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
+import type { CompiledFilter, EventIndex } from '../index/event-index.ts';
+import { ERROR } from '../index/event-index.ts';
+import { indexFor } from '../index/for-store.ts';
 import { ArgumentError, iso, resolveWindow } from '../time.ts';
 import { endTime, errorsOnly, eventFilter, eventName, eventSource, readOnly, startTime, username } from './args.ts';
 import { toolInput } from './input.ts';
@@ -41,25 +44,36 @@ export const registerActivityTimeline: ToolRegistrar = (server, ctx) => {
     },
     (args, extra) =>
       guarded(ACTIVITY_TIMELINE, async () => {
-        const width = BUCKET_MS[args.bucket];
-        const acc = new Map<number, { events: number; errors: number; who: Set<string> }>();
-        let total = 0;
-        for await (const e of ctx.store.scan(eventFilter(args, resolveWindow(args, ctx.now())), storeOptions(extra))) {
-          const b = Math.floor(e.time / width) * width;
-          let a = acc.get(b);
-          if (!a) {
-            if (acc.size >= MAX_BUCKETS) throw new ArgumentError(`more than ${MAX_BUCKETS} ${args.bucket} buckets: use a wider bucket or a shorter start_time/end_time window`);
-            acc.set(b, (a = { events: 0, errors: 0, who: new Set() }));
-          }
-          a.events++;
-          total++;
-          if (e.errorCode) a.errors++;
-          a.who.add(e.principal.key);
-        }
-        const buckets = [...acc]
-          .sort((x, y) => x[0] - y[0])
-          .map(([t, a]) => ({ start: iso(t)!, events: a.events, errors: a.errors, principals: a.who.size }));
+        const { index, filter } = await indexFor(ctx, eventFilter(args, resolveWindow(args, ctx.now())), storeOptions(extra, ctx.log));
+        const { buckets, total } = timeline(index, filter, BUCKET_MS[args.bucket], args.bucket);
         return structuredResult({ bucket: args.bucket, buckets, total_events: total });
       }),
   );
 };
+
+/** Buckets with events, oldest first. Events come in time order, so each bucket is finished before the next starts. */
+function timeline(index: EventIndex, filter: CompiledFilter, width: number, unit: string) {
+  const buckets: { start: string; events: number; errors: number; principals: number }[] = [];
+  // The bucket number each principal key was last counted in: distinct principals without a set per bucket.
+  const counted = new Float64Array(index.keys.size).fill(NaN);
+  const { time, flags, key } = index;
+  let current = NaN;
+  let b = { start: '', events: 0, errors: 0, principals: 0 };
+  let total = 0;
+  index.forEach(filter, (i) => {
+    const start = Math.floor(time[i] / width) * width;
+    if (start !== current) {
+      if (buckets.length >= MAX_BUCKETS) throw new ArgumentError(`more than ${MAX_BUCKETS} ${unit} buckets: use a wider bucket or a shorter start_time/end_time window`);
+      current = start;
+      buckets.push((b = { start: iso(start)!, events: 0, errors: 0, principals: 0 }));
+    }
+    b.events++;
+    total++;
+    if (flags[i] & ERROR) b.errors++;
+    if (counted[key[i]] !== start) {
+      counted[key[i]] = start;
+      b.principals++;
+    }
+  });
+  return { buckets, total };
+}

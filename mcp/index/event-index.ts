@@ -1,0 +1,271 @@
+import type { Principal, TrailEvent } from '../../cloudtrail/event.ts';
+import { byTime, principalMatches, type EventFilter } from '../../cloudtrail/query.ts';
+
+/** Strings to dense ids in first-seen order, so columns can hold numbers. */
+export class Dictionary {
+  readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  id(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.ids.set(value, id);
+      this.values.push(value);
+    }
+    return id;
+  }
+
+  get(value: string): number | undefined {
+    return this.ids.get(value);
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+}
+
+/** Distinct (key, value) pairs of two id columns, numbered, with each event's pair id. */
+export interface PairColumn {
+  ids: Uint32Array;
+  key: Uint32Array;
+  value: Uint32Array;
+}
+
+const DENSE_PAIR_LIMIT = 1 << 24;
+
+function pairColumn(keys: Uint32Array, values: Uint32Array, nKeys: number, nValues: number): PairColumn {
+  const n = keys.length;
+  const ids = new Uint32Array(n);
+  const pairKey: number[] = [];
+  const pairValue: number[] = [];
+  // A dense table when it is small enough (the usual case: tens of principals), a Map otherwise.
+  const dense = nKeys * nValues <= DENSE_PAIR_LIMIT ? new Int32Array(nKeys * nValues).fill(-1) : undefined;
+  const sparse = dense ? undefined : new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const code = keys[i] * nValues + values[i];
+    let id = dense ? dense[code] : (sparse!.get(code) ?? -1);
+    if (id < 0) {
+      id = pairKey.length;
+      pairKey.push(keys[i]);
+      pairValue.push(values[i]);
+      if (dense) dense[code] = id;
+      else sparse!.set(code, id);
+    }
+    ids[i] = id;
+  }
+  return { ids, key: Uint32Array.from(pairKey), value: Uint32Array.from(pairValue) };
+}
+
+export const ERROR = 1;
+export const READ_ONLY = 2;
+export const MUTATING = 4;
+
+/** A filter the index answers: the store filter plus the principal's userIdentity.type. */
+export type IndexFilter = EventFilter & { principalType?: string };
+
+/** A filter resolved to ids and a position range; `none` when nothing can match (an unknown name). */
+export interface CompiledFilter {
+  from: number;
+  to: number;
+  none: boolean;
+  name: number;
+  source: number;
+  /** Accepted distinct principals, or undefined for all. */
+  principals?: Uint8Array;
+  /** Bits of `flags` that must be set. */
+  flags: number;
+}
+
+function hash32(s: string): number {
+  // FNV-1a: cheap and spreads eventIDs (UUIDs) well; collisions are resolved by comparing the ids.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function lowerBound(a: Float64Array | Uint32Array, x: number, hi = a.length): number {
+  let lo = 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export interface IndexBuildProgress {
+  (done: number): void;
+}
+
+/**
+ * Columns over an immutable event set in (time, id) order: dictionary ids for action, name, source, region,
+ * distinct principal and principal key, flag bits, and (key, value) pair ids for the per-principal
+ * distinct counts. Built once per store version and shared by every request (the stateless transports
+ * build a server per request), so aggregate tools loop over typed arrays instead of scanning events.
+ */
+export class EventIndex {
+  readonly size: number;
+  readonly time: Float64Array;
+  readonly flags: Uint8Array;
+  readonly action: Uint32Array;
+  readonly name: Uint32Array;
+  readonly source: Uint32Array;
+  readonly region: Uint32Array;
+  /** Distinct principal (by identity fields) of each event. */
+  readonly principal: Uint32Array;
+  /** Principal key of each event (the grouping key tools report). */
+  readonly key: Uint32Array;
+  readonly actions = new Dictionary();
+  readonly names = new Dictionary();
+  readonly sources = new Dictionary();
+  readonly regions = new Dictionary();
+  readonly keys = new Dictionary();
+  readonly ips = new Dictionary();
+  /** The distinct principals, and the key id of each. */
+  readonly principals: Principal[] = [];
+  readonly keyOfPrincipal: Uint32Array;
+  readonly actionSource: string[] = [];
+  readonly actionName: string[] = [];
+  readonly keyAction: PairColumn;
+  readonly keyIp: PairColumn;
+  readonly keyRegion: PairColumn;
+  /** Event positions sorted by the hash of their id, and those hashes. */
+  private readonly idOrder: Uint32Array;
+  private readonly idHash: Uint32Array;
+
+  constructor(
+    readonly events: TrailEvent[],
+    progress?: IndexBuildProgress,
+  ) {
+    if (!isSorted(events)) events = [...events].sort(byTime);
+    this.events = events;
+    const n = (this.size = events.length);
+    this.time = new Float64Array(n);
+    this.flags = new Uint8Array(n);
+    this.action = new Uint32Array(n);
+    this.name = new Uint32Array(n);
+    this.source = new Uint32Array(n);
+    this.region = new Uint32Array(n);
+    this.principal = new Uint32Array(n);
+    this.key = new Uint32Array(n);
+    const ip = new Uint32Array(n);
+    const hashes = new Uint32Array(n);
+    const byObject = new Map<Principal, number>();
+    const bySignature = new Map<string, number>();
+    const keyOf: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = events[i];
+      this.time[i] = e.time;
+      this.flags[i] = (e.errorCode ? ERROR : 0) | (e.readOnly === true ? READ_ONLY : e.readOnly === false ? MUTATING : 0);
+      const a = this.actions.id(`${e.source}:${e.name}`);
+      if (a === this.actionSource.length) {
+        this.actionSource.push(e.source);
+        this.actionName.push(e.name);
+      }
+      this.action[i] = a;
+      this.name[i] = this.names.id(e.name);
+      this.source[i] = this.sources.id(e.source);
+      this.region[i] = this.regions.id(e.region);
+      ip[i] = this.ips.id(e.sourceIp);
+      // Stores share Principal objects between events; others are grouped by the principal's fields.
+      let p = byObject.get(e.principal);
+      if (p === undefined) {
+        const q = e.principal;
+        const sig = `${q.type}\u0001${q.arn}\u0001${q.name}\u0001${q.session}\u0001${q.human}\u0001${q.accessKeyId}\u0001${q.key}`;
+        p = bySignature.get(sig);
+        if (p === undefined) {
+          p = this.principals.length;
+          bySignature.set(sig, p);
+          this.principals.push(q);
+          keyOf.push(this.keys.id(q.key));
+        }
+        byObject.set(e.principal, p);
+      }
+      this.principal[i] = p;
+      this.key[i] = keyOf[p];
+      hashes[i] = hash32(e.id);
+      if (progress && (i & 0xffff) === 0xffff) progress(i + 1);
+    }
+    this.keyOfPrincipal = Uint32Array.from(keyOf);
+    const nk = this.keys.size;
+    this.keyAction = pairColumn(this.key, this.action, nk, this.actions.size);
+    this.keyIp = pairColumn(this.key, ip, nk, this.ips.size);
+    this.keyRegion = pairColumn(this.key, this.region, nk, this.regions.size);
+    this.idOrder = hashOrder(hashes);
+    this.idHash = new Uint32Array(n);
+    for (let k = 0; k < n; k++) this.idHash[k] = hashes[this.idOrder[k]];
+    progress?.(n);
+  }
+
+  /** Position of the first event (in time order) with this id inside the window, or -1. */
+  find(id: string, window: { start?: number; end?: number } = {}): number {
+    const h = hash32(id);
+    let best = -1;
+    for (let k = lowerBound(this.idHash, h); k < this.size && this.idHash[k] === h; k++) {
+      const i = this.idOrder[k];
+      const e = this.events[i];
+      if (e.id !== id || (window.start !== undefined && e.time < window.start) || (window.end !== undefined && e.time >= window.end)) continue;
+      if (best < 0 || i < best) best = i;
+    }
+    return best;
+  }
+
+  /** Resolves a filter once, so the loops below compare numbers only (same meaning as cloudtrail/query.ts `matches`). */
+  compile(f: IndexFilter): CompiledFilter {
+    const from = f.start === undefined ? 0 : lowerBound(this.time, f.start);
+    const to = Math.max(from, f.end === undefined ? this.size : lowerBound(this.time, f.end));
+    const name = f.eventName === undefined ? -1 : (this.names.get(f.eventName) ?? -2);
+    const source = f.eventSource === undefined ? -1 : (this.sources.get(f.eventSource) ?? -2);
+    let principals: Uint8Array | undefined;
+    let none = name === -2 || source === -2 || from === to;
+    if (f.principal !== undefined || f.principalType !== undefined) {
+      principals = new Uint8Array(this.principals.length);
+      let any = false;
+      this.principals.forEach((p, i) => {
+        const ok = (f.principal === undefined || principalMatches({ principal: p } as TrailEvent, f.principal)) && (f.principalType === undefined || p.type === f.principalType);
+        if (ok) principals![i] = 1;
+        any ||= ok;
+      });
+      none ||= !any;
+    }
+    const flags = (f.errorsOnly ? ERROR : 0) | (f.readOnly === true ? READ_ONLY : f.readOnly === false ? MUTATING : 0);
+    return { from, to, none, name, source, principals, flags };
+  }
+
+  /** Calls `visit` with each matching position, ascending. */
+  forEach(f: CompiledFilter, visit: (i: number) => void): void {
+    if (f.none) return;
+    const { name, source, principals, flags } = f;
+    for (let i = f.from; i < f.to; i++) {
+      if (name >= 0 && this.name[i] !== name) continue;
+      if (source >= 0 && this.source[i] !== source) continue;
+      if (flags !== 0 && (this.flags[i] & flags) !== flags) continue;
+      if (principals !== undefined && principals[this.principal[i]] === 0) continue;
+      visit(i);
+    }
+  }
+}
+
+function isSorted(events: TrailEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (byTime(events[i - 1], events[i]) > 0) return false;
+  return true;
+}
+
+/** Positions ordered by hash (ties by position), through one native numeric sort of packed keys when they fit. */
+function hashOrder(hashes: Uint32Array): Uint32Array {
+  const n = hashes.length;
+  const order = new Uint32Array(n);
+  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  if (32 + bits <= 53) {
+    const scale = 2 ** bits;
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = hashes[i] * scale + i;
+    packed.sort();
+    for (let k = 0; k < n; k++) order[k] = packed[k] % scale;
+  } else {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => hashes[a] - hashes[b] || a - b);
+  }
+  return order;
+}

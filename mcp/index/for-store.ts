@@ -1,0 +1,45 @@
+import type { TrailEvent } from '../../cloudtrail/event.ts';
+import type { EventStore, QueryOptions } from '../../cloudtrail/query.ts';
+import type { ToolContext } from '../context.ts';
+import { EventIndex, type CompiledFilter, type IndexFilter } from './event-index.ts';
+
+/**
+ * Sources whose events sit in this process and never change once open: their index is built once and kept.
+ * Remote sources (LookupEvents, Athena) are asked per request, and only the events they return are indexed.
+ */
+export const indexedInMemory = (store: EventStore): boolean => store.kind === 'files' || store.kind === 'memory';
+
+async function collect(events: AsyncIterable<TrailEvent>): Promise<TrailEvent[]> {
+  const out: TrailEvent[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+
+/** Resolves when `p` does, or rejects when the caller gives up; the shared work itself goes on for the next caller. */
+function until<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
+/** The store's shared index (built on first use, reporting its progress to that first caller). */
+export async function storeIndex(ctx: ToolContext, opts: QueryOptions = {}): Promise<EventIndex> {
+  const { version } = await ctx.store.status();
+  const built = ctx.memo(`event-index:${version}`, async () => {
+    const events = await collect(ctx.store.scan({}, { onProgress: opts.onProgress }));
+    opts.onProgress?.({ phase: 'index', done: 0, total: events.length });
+    return new EventIndex(events, (done) => opts.onProgress?.({ phase: 'index', done, total: events.length }));
+  });
+  return until(built, opts.signal);
+}
+
+/** An index holding at least the events matching `filter`, and the filter compiled against it. */
+export async function indexFor(ctx: ToolContext, filter: IndexFilter, opts: QueryOptions): Promise<{ index: EventIndex; filter: CompiledFilter }> {
+  const { principalType: _, ...storeFilter } = filter;
+  const index = indexedInMemory(ctx.store) ? await storeIndex(ctx, opts) : new EventIndex(await collect(ctx.store.scan(storeFilter, opts)));
+  return { index, filter: index.compile(filter) };
+}
