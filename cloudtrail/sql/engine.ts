@@ -178,11 +178,14 @@ export function sqlCacheRoot(cacheDir: string | false | undefined): string | fal
 /** Opens (building it first when the files changed) the `cloudtrail` table of `dataDir`. */
 export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSql> {
   const t0 = performance.now();
-  const { DuckDBInstance, StatementType } = await duckdb();
-  const SELECT = StatementType.SELECT;
+  // Loading the native module takes about as long as listing the files: do both at once.
+  const engine = duckdb();
+  engine.catch(() => undefined);
   o.onProgress?.({ phase: 'list', done: 0 });
   const { files, skipped: ignored } = await listCloudTrailFiles(o.dataDir);
   const signature = createHash('sha256').update(`${FORMAT}\0${await directorySignature(files)}`).digest('hex');
+  const { DuckDBInstance, StatementType } = await engine;
+  const SELECT = StatementType.SELECT;
   const metaBase = { format: FORMAT, signature, candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
   const root = sqlCacheRoot(o.cacheDir);
   const build = async (path: string): Promise<Meta> => {
