@@ -59,19 +59,22 @@ export function groupByPrincipal(events: Iterable<TrailEvent>): Map<string, Trai
 }
 
 /**
- * Each principal's actions and times. Every occurrence of an action is the same string, made once from the
- * (interned) source and name: a million events then make a few hundred strings, not a million, and looking one
- * up reuses its cached hash.
+ * `actionOf`, returning the same string for every occurrence of an action, made once from the (interned) source
+ * and name: a million events then make a few hundred strings, not a million, and a map lookup reuses its cached hash.
  */
-export function toSequences(byPrincipal: Map<string, TrailEvent[]>): Sequence[] {
+export function actionInterner(): (e: Pick<TrailEvent, 'source' | 'name'>) => string {
   const bySource = new Map<string, Map<string, string>>();
-  const action = (e: TrailEvent) => {
+  return (e) => {
     let names = bySource.get(e.source);
     if (!names) bySource.set(e.source, (names = new Map()));
     let a = names.get(e.name);
     if (a === undefined) names.set(e.name, (a = actionOf(e)));
     return a;
   };
+}
+
+export function toSequences(byPrincipal: Map<string, TrailEvent[]>): Sequence[] {
+  const action = actionInterner();
   return [...byPrincipal].map(([principal, list]) => ({ principal, actions: list.map(action), times: list.map((e) => e.time) }));
 }
 

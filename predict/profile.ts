@@ -1,5 +1,5 @@
-import { actionOf, type TrailEvent } from '../cloudtrail/event.ts';
-import { groupByPrincipal, serviceOf } from './corpus.ts';
+import type { TrailEvent } from '../cloudtrail/event.ts';
+import { actionInterner, groupByPrincipal, serviceOf } from './corpus.ts';
 import { DEFAULT_SESSION_GAP_MS } from './sessions.ts';
 
 export const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
@@ -68,6 +68,7 @@ export function profileOf(principal: string, events: TrailEvent[], opts: Profile
   const evs = sorted ? events : [...events].sort((a, b) => a.time - b.time);
   // Per-source lookups: a million events come from a few hundred sources.
   const serviceBySource = new Map<string, string>();
+  const actionOfEvent = actionInterner();
   const how = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   const services = new Map<string, number>();
   const actions = new Map<string, number>();
@@ -89,7 +90,7 @@ export function profileOf(principal: string, events: TrailEvent[], opts: Profile
     let svc = serviceBySource.get(e.source);
     if (svc === undefined) serviceBySource.set(e.source, (svc = serviceOf(e.source)));
     tally(services, svc);
-    tally(actions, actionOf(e));
+    tally(actions, actionOfEvent(e));
     tally(regions, e.region);
     tally(ips, e.sourceIp);
     tally(agents, e.userAgent);
