@@ -110,7 +110,10 @@ interface SqlTag {
   /** The query as text with explicit $1… parameters. */
   query<T = Record<string, any>>(text: string, params?: SqlParam[], opts?: { maxRows?: number; timeoutMs?: number }): Promise<SqlRows<T>>;
 }
-/** SQL over CloudTrail: the local DuckDB table (files source) or Athena (TRAILBOOK_SOURCE=athena), the same SQL on both. */
+/**
+ * SQL over CloudTrail: the local DuckDB table (files source) or Athena (TRAILBOOK_SOURCE=athena), the same SQL on both.
+ * A cell whose first line is %%sql [name] runs its SQL through this tag and binds the rows to name (default _sql).
+ */
 declare const sql: SqlTag;
 `,
 };
