@@ -125,4 +125,33 @@ describe('one SELECT, three ways', () => {
       await athena.close();
     }
   }, 120_000);
+
+  it('runs a %%sql cell on Athena when the kernel has the athena source, with the same rows', async () => {
+    const athena = await startKernel(
+      {},
+      {
+        env: {
+          TRAILBOOK_SOURCE: 'athena',
+          TRAILBOOK_ATHENA_DATABASE: 'cloudtrail',
+          TRAILBOOK_ATHENA_TABLE: 'cloudtrail_logs',
+          TRAILBOOK_ATHENA_ENDPOINT: fake.url,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+        },
+      },
+    );
+    try {
+      const local = (await run(`%%sql\n${QUERY}`)).data?.['application/json'];
+      const { outputs } = await athena.kernel.execute({ code: `%%sql onathena\n${QUERY}` });
+      expect(errorOf(outputs)).toBeUndefined();
+      expect(resultOf(outputs)?.['application/json']).toEqual(local);
+      // The cell's SQL as written (after the header line), with only the table mapped.
+      expect(fake.queries.at(-1)?.sql).toBe(`\n${QUERY}`.replace('FROM cloudtrail', 'FROM "cloudtrail"."cloudtrail_logs"'));
+      const typed = await athena.kernel.execute({ code: 'onathena.columns.map((c) => c.type)' });
+      expect(resultOf(typed.outputs)?.['application/json']).toEqual(['varchar', 'bigint']);
+    } finally {
+      await athena.close();
+    }
+  }, 120_000);
 });
