@@ -8,11 +8,12 @@
  *   npx tsx bench/load.ts --engines duckdb     # only the SQL table (default: files,duckdb)
  * Datasets are cached under $TRAILBOOK_CACHE_DIR/bench (default .cache/bench) and reused.
  * Each size is loaded twice per engine: cold (parsing every file) and warm (from the on-disk index, or the DuckDB
- * database, the cold load wrote).
+ * database, the cold load wrote). The machine's 1-minute load average is printed beside each run: on a shared
+ * machine wall time follows it, CPU seconds much less.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../cloudtrail/config.ts';
@@ -115,6 +116,7 @@ async function parent(): Promise<void> {
       const indexDir = mkdtempSync(join(tmpdir(), 'trailbook-bench-index-'));
       for (const mode of ['cold', 'warm']) {
         const args = ['--import', 'tsx', import.meta.filename, '--child', dir, '--index-dir', indexDir, '--engine', engine, ...(values.workers === undefined ? [] : ['--workers', values.workers])];
+        const load = loadavg()[0];
         const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
         const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
         if (r.cached !== (mode === 'warm')) throw new Error(`expected a ${mode} load of ${dir}`);
@@ -131,12 +133,13 @@ async function parent(): Promise<void> {
           Math.round(r.events / (r.ms / 1000)).toLocaleString('en-US'),
           r.peakRssMb.toFixed(0),
           String(r.errors),
+          `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`,
         ]);
       }
       rmSync(indexDir, { recursive: true, force: true });
     }
   }
-  const head = ['target', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors'];
+  const head = ['target', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(line(head));

@@ -38,6 +38,11 @@ export interface OpenSqlOptions {
   /** Cache root (the database goes to `<root>/sql/`); false builds in memory. Default $TRAILBOOK_CACHE_DIR or `.cache`. */
   cacheDir?: string | false;
   onProgress?: (p: { phase: 'list' | 'load' | 'open'; done: number; total?: number; detail?: string }) => void;
+  /**
+   * DuckDB's memory limit while building the on-disk database (default 2GB): beyond it the build spills to a
+   * temp folder beside the database, so a trail larger than memory still loads.
+   */
+  memoryLimit?: string;
 }
 
 export interface OpenedFrom {
@@ -189,7 +194,7 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
   const metaBase = { format: FORMAT, signature, candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
   const root = sqlCacheRoot(o.cacheDir);
   const build = async (path: string): Promise<Meta> => {
-    const instance = await DuckDBInstance.create(path);
+    const instance = await DuckDBInstance.create(path, { memory_limit: o.memoryLimit ?? '2GB', temp_directory: `${path}.spill` });
     const conn = await instance.connect();
     try {
       await createCloudTrailTable(conn);
@@ -234,6 +239,7 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
     } finally {
       await rm(tmp, { force: true });
       await rm(`${tmp}.wal`, { force: true });
+      await rm(`${tmp}.spill`, { recursive: true, force: true });
     }
     await removeStale(root, stem, path);
   }
