@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { EventStore } from './query.ts';
+import type { EventStore, ProgressReport } from './query.ts';
 
 /** Where the project keeps generated and cached data unless told otherwise. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
@@ -85,14 +85,14 @@ export function lookupCacheDir(c: DataConfig): string {
 }
 
 /** Opens the configured source behind the one query interface. */
-export async function openStore(input: DataConfig = loadDataConfig()): Promise<EventStore> {
+export async function openStore(input: DataConfig = loadDataConfig(), opts: { onProgress?: (p: ProgressReport) => void } = {}): Promise<EventStore> {
   // Hand-made configs go through the same checks and defaults as the environment.
   const config = loadDataConfig(input as NodeJS.ProcessEnv);
   const region = config.AWS_REGION ?? config.AWS_DEFAULT_REGION;
   switch (config.TRAILBOOK_SOURCE) {
     case 'files': {
       const { openFilesStore } = await import('./stores/files.ts');
-      return openFilesStore(config.TRAILBOOK_DATA_DIR);
+      return openFilesStore(config.TRAILBOOK_DATA_DIR, { onProgress: opts.onProgress });
     }
     case 'lookup': {
       const { LookupStore } = await import('./stores/lookup.ts');

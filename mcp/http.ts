@@ -4,6 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, type ToolRegistrar } from './context.ts';
 import { checkListenAccess } from './http-access.ts';
+import { warmIndex } from './index/for-store.ts';
 import { checkRequest, generateToken, isLoopbackHost, LOOPBACK_HOSTNAMES, originPolicy, type HttpGuardOptions } from './http-guard.ts';
 import { jsonRpcError, POST_ONLY } from './json-rpc.ts';
 import { createCloudTrailMcpServer } from './server.ts';
@@ -30,6 +31,7 @@ export type McpRequestHandler = (req: IncomingMessage, res: ServerResponse, pars
  */
 export function createMcpRequestHandler(options: McpHttpOptions): McpRequestHandler {
   const context = createToolContext({ store: options.store, now: options.now });
+  warmIndex(context);
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   return async (req, res, parsedBody) => {
     const refusal = checkRequest(req, options);

@@ -1,4 +1,4 @@
-import type { EventStore, SourceKind } from '../cloudtrail/query.ts';
+import type { EventStore, ProgressReport, SourceKind } from '../cloudtrail/query.ts';
 import { onceUntilFailure } from './once.ts';
 
 /**
@@ -6,11 +6,20 @@ import { onceUntilFailure } from './once.ts';
  * while a large dataset loads (or the sample dataset is generated); tool calls wait for it. A failed open
  * is reported by each call as an error result and retried on the next one, so the server stays usable.
  */
-export function lazyStore(kind: SourceKind, open: () => Promise<EventStore>): EventStore & { opened(): Promise<EventStore> } {
-  const opened = onceUntilFailure(open);
+export function lazyStore(
+  kind: SourceKind,
+  open: (onProgress: (p: ProgressReport) => void) => Promise<EventStore>,
+): EventStore & { opened(): Promise<EventStore>; onLoadProgress(listener: (p: ProgressReport) => void): () => void } {
+  // Whoever is connected hears how the load goes (a million events take a while); see mcp/stdio.ts.
+  const listeners = new Set<(p: ProgressReport) => void>();
+  const opened = onceUntilFailure(() => open((p) => listeners.forEach((l) => l(p))));
   return {
     kind,
     opened,
+    onLoadProgress(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     query: async (q, o) => (await opened()).query(q, o),
     async *scan(f, o) {
       yield* (await opened()).scan(f, o);

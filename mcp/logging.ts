@@ -17,9 +17,18 @@ export const describeProgress = (p: ProgressReport): string =>
  * stdio keeps it for the connection.
  */
 export class ServerLog {
+  private static readonly logs = new WeakMap<McpServer, ServerLog>();
   private level: LoggingLevel | undefined;
 
+  /** The log of a server built by createCloudTrailMcpServer. */
+  static of(server: McpServer): ServerLog {
+    const log = ServerLog.logs.get(server);
+    if (!log) throw new Error('this MCP server has no Trailbook log: build it with createCloudTrailMcpServer');
+    return log;
+  }
+
   constructor(private readonly server: McpServer) {
+    ServerLog.logs.set(server, this);
     server.server.setRequestHandler(SetLevelRequestSchema, (request) => {
       this.level = request.params.level;
       return {};

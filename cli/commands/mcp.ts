@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadDataConfig, openStore, type DataConfig } from '../../cloudtrail/config.ts';
-import type { EventStore } from '../../cloudtrail/query.ts';
+import type { EventStore, ProgressReport } from '../../cloudtrail/query.ts';
 import { nothingSkipped, skippedNotice } from '../../cloudtrail/skipped.ts';
 import { httpAccess, McpHttpConfigError, MIN_TOKEN_LENGTH, type HttpAccess } from '../../mcp/http-access.ts';
 import { lazyStore } from '../../mcp/lazy-store.ts';
@@ -60,9 +60,9 @@ function keepStdoutForProtocol(): void {
   console.log = console.info = console.debug = toStderr;
 }
 
-async function openConfiguredStore(config: DataConfig): Promise<EventStore> {
+async function openConfiguredStore(config: DataConfig, onProgress?: (p: ProgressReport) => void): Promise<EventStore> {
   await ensureDefaultData(config);
-  const store = await openStore(config);
+  const store = await openStore(config, { onProgress });
   if (!nothingSkipped(store.skipped)) log(skippedNotice(store.skipped!, 'cloudtrail://status'));
   const s = await store.status();
   log(`${s.count ?? '?'} events from ${s.kind} ${s.location}`);
@@ -101,7 +101,7 @@ const command: Command = {
     }
     if (port === undefined) {
       // Answer the handshake at once; the data loads (or is generated) while the client gets ready.
-      const store = lazyStore(config.TRAILBOOK_SOURCE, () => openConfiguredStore(config));
+      const store = lazyStore(config.TRAILBOOK_SOURCE, (onProgress) => openConfiguredStore(config, onProgress));
       store.opened().catch((err) => log(`cannot open the CloudTrail data: ${(err as Error).message}`));
       const { serveStdio } = await import('../../mcp/stdio.ts');
       await serveStdio(store);

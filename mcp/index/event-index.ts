@@ -233,19 +233,44 @@ export class EventIndex {
     return { from, to, none, name, source, principals, flags };
   }
 
-  /** Calls `visit` with each matching position, ascending. */
-  forEach(f: CompiledFilter, visit: (i: number) => void): void {
-    if (f.none) return;
-    const { name, source, principals, flags } = f;
-    for (let i = f.from; i < f.to; i++) {
-      if (name >= 0 && this.name[i] !== name) continue;
-      if (source >= 0 && this.source[i] !== source) continue;
-      if (flags !== 0 && (this.flags[i] & flags) !== flags) continue;
-      if (principals !== undefined && principals[this.principal[i]] === 0) continue;
-      visit(i);
-    }
+  /** Whether position `i` (inside the filter's range) matches. One small method, so the aggregate loops get it inlined. */
+  accepts(f: CompiledFilter, i: number): boolean {
+    return (
+      (f.name < 0 || this.name[i] === f.name) &&
+      (f.source < 0 || this.source[i] === f.source) &&
+      (this.flags[i] & f.flags) === f.flags &&
+      (f.principals === undefined || f.principals[this.principal[i]] === 1)
+    );
   }
+
+  /**
+   * An aggregate of the matching events, computed once per distinct filter: the events never change, and a
+   * filter is keyed by the positions it covers, so `-7d` asked again a minute later is the same answer.
+   */
+  cached<T>(what: string, f: CompiledFilter, compute: () => T): T {
+    if (f.none) return compute();
+    const key = `${what}\u0001${f.from}\u0001${f.to}\u0001${f.name}\u0001${f.source}\u0001${f.flags}\u0001${f.principals ? maskKey(f.principals) : ''}`;
+    let hit = this.answers.get(key) as T | undefined;
+    if (hit === undefined) {
+      hit = compute();
+      if (this.answers.size >= ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);
+    } else {
+      this.answers.delete(key); // most recently used last
+    }
+    this.answers.set(key, hit);
+    return hit;
+  }
+
+  private readonly answers = new Map<string, unknown>();
 }
+
+const ANSWERS_KEPT = 64;
+
+const maskKey = (mask: Uint8Array): string => {
+  const on: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) on.push(i);
+  return on.join(',');
+};
 
 function isSorted(events: TrailEvent[]): boolean {
   for (let i = 1; i < events.length; i++) if (byTime(events[i - 1], events[i]) > 0) return false;

@@ -43,3 +43,8 @@ export async function indexFor(ctx: ToolContext, filter: IndexFilter, opts: Quer
   const index = indexedInMemory(ctx.store) ? await storeIndex(ctx, opts) : new EventIndex(await collect(ctx.store.scan(storeFilter, opts)));
   return { index, filter: index.compile(filter) };
 }
+
+/** Starts building a local store's index now, so the first call does not wait for it; a failure surfaces on that call. */
+export function warmIndex(ctx: ToolContext, onProgress?: QueryOptions['onProgress']): void {
+  if (indexedInMemory(ctx.store)) storeIndex(ctx, { onProgress }).catch(() => undefined);
+}

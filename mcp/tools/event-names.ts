@@ -44,7 +44,7 @@ export const registerEventNames: ToolRegistrar = (server, ctx) => {
         let all: EventNameCount[];
         if (indexedInMemory(ctx.store)) {
           const { index, filter: compiled } = await indexFor(ctx, filter, opts);
-          all = countNames(index, compiled);
+          all = index.cached('event-names', compiled, () => countNames(index, compiled));
         } else {
           all = await ctx.store.eventNames(filter, opts);
         }
@@ -62,10 +62,12 @@ export function countNames(index: EventIndex, filter: CompiledFilter): EventName
   const counts = new Uint32Array(index.actions.size);
   const first = new Int32Array(index.actions.size).fill(-1);
   const action = index.action;
-  index.forEach(filter, (i) => {
+  if (filter.none) return [];
+  for (let i = filter.from; i < filter.to; i++) {
+    if (!index.accepts(filter, i)) continue;
     const a = action[i];
     if (counts[a]++ === 0) first[a] = i;
-  });
+  }
   const seen: number[] = [];
   for (let a = 0; a < counts.length; a++) if (counts[a] > 0) seen.push(a);
   seen.sort((a, b) => first[a] - first[b]);

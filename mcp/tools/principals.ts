@@ -65,7 +65,9 @@ export const registerListPrincipals: ToolRegistrar = (server, ctx) => {
       guarded(LIST_PRINCIPALS, async () => {
         const window = resolveWindow(args, ctx.now());
         const { index, filter } = await indexFor(ctx, { ...eventFilter(args, window), principalType: args.principal_type }, storeOptions(extra, ctx.log));
-        const { rows, total } = principalRows(index, filter);
+        const answer = index.cached('principals', filter, () => principalRows(index, filter));
+        const rows = [...answer.rows];
+        const total = answer.total;
         const metric: Record<typeof args.sort_by, (p: Principal) => number | string> = {
           events: (p) => p.events,
           errors: (p) => p.errors,
@@ -106,7 +108,8 @@ function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Princ
   const ki = index.keyIp.ids;
   const kr = index.keyRegion.ids;
   let total = 0;
-  index.forEach(filter, (i) => {
+  for (let i = filter.from; i < filter.to && !filter.none; i++) {
+    if (!index.accepts(filter, i)) continue;
     const k = key[i];
     total++;
     if (events[k]++ === 0) {
@@ -129,7 +132,7 @@ function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Princ
       if (index.ips.values[index.keyIp.value[ki[i]]]) ips[k]++;
     }
     regionSeen[kr[i]] = 1;
-  });
+  }
   const actionsOf: [string, number][][] = Array.from({ length: nk }, () => []);
   for (let pair = 0; pair < actionCount.length; pair++) {
     if (actionCount[pair] > 0) actionsOf[index.keyAction.key[pair]].push([index.actions.values[index.keyAction.value[pair]], actionCount[pair]]);

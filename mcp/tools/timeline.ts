@@ -45,7 +45,7 @@ export const registerActivityTimeline: ToolRegistrar = (server, ctx) => {
     (args, extra) =>
       guarded(ACTIVITY_TIMELINE, async () => {
         const { index, filter } = await indexFor(ctx, eventFilter(args, resolveWindow(args, ctx.now())), storeOptions(extra, ctx.log));
-        const { buckets, total } = timeline(index, filter, BUCKET_MS[args.bucket], args.bucket);
+        const { buckets, total } = index.cached(`timeline:${args.bucket}`, filter, () => timeline(index, filter, BUCKET_MS[args.bucket], args.bucket));
         return structuredResult({ bucket: args.bucket, buckets, total_events: total });
       }),
   );
@@ -60,7 +60,8 @@ function timeline(index: EventIndex, filter: CompiledFilter, width: number, unit
   let current = NaN;
   let b = { start: '', events: 0, errors: 0, principals: 0 };
   let total = 0;
-  index.forEach(filter, (i) => {
+  for (let i = filter.from; i < filter.to && !filter.none; i++) {
+    if (!index.accepts(filter, i)) continue;
     const start = Math.floor(time[i] / width) * width;
     if (start !== current) {
       if (buckets.length >= MAX_BUCKETS) throw new ArgumentError(`more than ${MAX_BUCKETS} ${unit} buckets: use a wider bucket or a shorter start_time/end_time window`);
@@ -74,6 +75,6 @@ function timeline(index: EventIndex, filter: CompiledFilter, width: number, unit
       counted[key[i]] = start;
       b.principals++;
     }
-  });
+  }
   return { buckets, total };
 }

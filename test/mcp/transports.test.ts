@@ -65,7 +65,8 @@ describe('stdio: trailbook mcp', () => {
     send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_cloudtrail_event_names', arguments: { top: 2 } } });
-    await waitFor(() => stdout.split('\n').filter(Boolean).length >= 2, 20_000);
+    // Log notifications (the load's progress) may come first: wait for the answer itself.
+    await waitFor(() => stdout.split('\n').some((l) => l.startsWith('{') && JSON.parse(l).id === 2), 20_000);
     child.stdin.end();
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(0);
