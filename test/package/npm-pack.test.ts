@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../stacks/paths.ts';
+import type { AssetManifest } from '../../workbench/build.ts';
 import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
 
 const run = promisify(execFile);
@@ -56,13 +57,21 @@ function consumerLockfile(packed: { filename: string; version: string; integrity
 describe('the published package', () => {
   // `npm pack`, then an install of the tarball into an empty folder from the local npm cache,
   // then `npx trailbook mcp` over stdio with a real MCP client: what an MCP client's configuration runs.
-  it('installs from its tarball into an empty folder and serves the MCP tools over stdio with npx', { timeout: 600_000 }, async () => {
-    const packed = JSON.parse((await npm(['pack', '--json', '--pack-destination', work, '--ignore-scripts'], REPO_ROOT)).stdout)[0];
+  it('installs from its tarball into an empty folder, serves the MCP tools over stdio with npx, and the workbench with the UI prepack built', { timeout: 900_000 }, async () => {
+    // With its lifecycle scripts, as `npm publish` packs: prepack builds the workbench UI into the tarball.
+    const { stdout } = await npm(['pack', '--json', '--pack-destination', work], REPO_ROOT);
+    // The build's own log may precede npm's JSON on stdout.
+    const packed = JSON.parse(stdout.slice(stdout.search(/^\[/m)))[0];
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
     expect(files).toContain('cli/trailbook.js');
     expect(files).toContain('mcp/stdio.ts');
-    // Sources to run, nothing else: no tests, infrastructure code, local data or UI build output.
-    expect(files.filter((f) => /^(test|bench|stacks|bin|\.data|\.cache|node_modules|workbench\/public\/build)\//.test(f))).toEqual([]);
+    // Sources to run and the UI build, nothing else: no tests, infrastructure code, local data.
+    expect(files.filter((f) => /^(test|bench|stacks|bin|\.data|\.cache|node_modules)\//.test(f))).toEqual([]);
+    // The UI as built: an installed copy has no Monaco or esbuild input (dev dependencies) to build it with.
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'workbench/public/build/manifest.json'), 'utf8')) as AssetManifest;
+    expect(files).toContain('workbench/public/build/manifest.json');
+    const missing = Object.keys(manifest.files).filter((file) => !files.includes(`workbench/public/build/${file}`));
+    expect(missing).toEqual([]);
     expect(files.filter((f) => /share-secret|share-links|\.pem$|\.env/.test(f))).toEqual([]);
 
     // An empty project depending on the tarball, pinned to the versions this repository tested (its lockfile's
@@ -98,6 +107,34 @@ describe('the published package', () => {
       expect(JSON.stringify(names.structuredContent ?? names.content)).toMatch(/"count":\s*\d+/);
     } finally {
       await client.close();
+    }
+
+    // `npx trailbook serve` from the installed copy: the shell page and its script come from the packed build.
+    const serve = spawn('npx', ['--no-install', 'trailbook', 'serve', '--port', '0', '--no-sample-data', '--notebook-dir', path.join(work, 'notebooks')], {
+      cwd: app,
+      env: { ...cleanEnv(), TRAILBOOK_TOKEN: 'pack-test-token-0123456789', TRAILBOOK_DATA_DIR: INVICTUS, TRAILBOOK_STATE_DIR: path.join(work, 'state'), TRAILBOOK_GIT: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: npx, the shell it may start and the server stop together.
+      detached: true,
+    });
+    let output = '';
+    serve.stdout!.on('data', (chunk) => (output += chunk));
+    serve.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise((resolve) => serve.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 120_000;
+      let url: string | undefined;
+      while (!(url = /running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1]) && serve.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(url, output).toBeDefined();
+      expect(output).not.toMatch(/built the workbench UI/);
+      const script = await fetch(`${url}/build/${manifest.assets['app.js']}`);
+      expect(script.status, output).toBe(200);
+      expect(Number(script.headers.get('content-length') ?? (await script.arrayBuffer()).byteLength)).toBeGreaterThan(1000);
+      const login = await fetch(`${url}/login`);
+      expect(login.status).toBe(200);
+    } finally {
+      if (serve.exitCode === null) process.kill(-serve.pid!, 'SIGTERM');
+      await exited;
     }
   });
 });
