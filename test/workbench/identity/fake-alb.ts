@@ -51,3 +51,30 @@ export async function startFakeAlb(): Promise<FakeAlb> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A browser behind the ALB: every request carries the signed header; the workbench session comes from the first page. */
+export class AlbBrowser {
+  cookie = '';
+  csrf = '';
+  constructor(
+    private readonly baseUrl: string,
+    private readonly alb: string,
+  ) {}
+
+  /** `alb: null` sends no ALB header (a request around the load balancer); `csrf: false` no CSRF header. */
+  async request(path: string, init: { method?: string; body?: unknown; csrf?: boolean; alb?: string | null } = {}): Promise<Response> {
+    const headers: Record<string, string> = { origin: this.baseUrl };
+    if (this.cookie) headers.cookie = this.cookie;
+    const alb = init.alb === undefined ? this.alb : init.alb;
+    if (alb) headers['x-amzn-oidc-data'] = alb;
+    if (init.csrf !== false && this.csrf) headers['x-csrf-token'] = this.csrf;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), redirect: 'manual' });
+    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    if (set.length) {
+      this.cookie = set.join('; ');
+      this.csrf = set.find((c) => c.startsWith('trailbook_csrf='))?.split('=')[1] ?? this.csrf;
+    }
+    return res;
+  }
+}
