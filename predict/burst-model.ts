@@ -706,10 +706,7 @@ export class BurstModel {
     const last = ids.bursts[ids.bursts.length - 1];
     const currentId = last && last.length ? this.shapes.shapeOf(last) : OTHER_SHAPE;
     const from = ids.newSession ? START_SHAPE : currentId;
-    const shapes = [...this.shapeDistribution(principal, from)]
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, 3)
-      .map(([s, p]) => ({ shape: this.shapes.shapes[s], p }));
+    const shapes = top3(this.shapeDistribution(principal, from)).map(([s, p]) => ({ shape: this.shapes.shapes[s], p }));
     return {
       actions: scored.slice(0, k).map(({ id, p }) => ({ action: this.nameOf(id), p })),
       shapes,
@@ -722,6 +719,20 @@ export class BurstModel {
   featureWeights(): Record<string, number> {
     return Object.fromEntries(BURST_FEATURES.map((name, i) => [name, Math.round(this.weights[i] * 1000) / 1000]));
   }
+}
+
+/** The three most likely shapes, most likely first (ties: lower id), without sorting every shape on each prediction. */
+function top3(dist: Map<number, number>): [number, number][] {
+  const best: [number, number][] = [];
+  for (const [s, p] of dist) {
+    let i = best.length;
+    while (i > 0 && (p > best[i - 1][1] || (p === best[i - 1][1] && s < best[i - 1][0]))) i--;
+    if (i < 3) {
+      best.splice(i, 0, [s, p]);
+      if (best.length > 3) best.pop();
+    }
+  }
+  return best;
 }
 
 /** A principal's latest bursts as a context, from its events in time order. */

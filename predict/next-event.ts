@@ -1,21 +1,22 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
-import type { BurstContext, BurstModel } from './burst-model.ts';
+import type { BurstContext } from './burst-model.ts';
 import type { SequenceModel } from './model.ts';
 
 /**
  * Next-action probabilities from both models: the sequence model's distribution blended with the next-burst
- * model's, whose per-action probabilities of being in the next burst are normalised into a distribution. Inside a
- * burst the order of events is unknowable, so the sequence model's context is partly noise there; the burst model
- * works on sets and is not. The blend is still a distribution (it sums to 1), so its probabilities can be checked.
+ * model's, whose per-action probabilities of being in the next burst (`burst`: its top BLEND_CANDIDATES, from
+ * `BurstModel.rank` or `.predict`) are normalised into a distribution. Inside a burst the order of events is
+ * unknowable, so the sequence model's context is partly noise there; the burst model works on sets and is not. The
+ * blend is still a distribution (it sums to 1), so its probabilities can be checked.
  */
-export function blendedTopIds(model: SequenceModel, bursts: BurstModel | undefined, principal: string, hist: number[], ctx: BurstContext, k: number): { id: number; p: number }[] {
+export function blendedTopIds(model: SequenceModel, burst: readonly { action: string; p: number }[] | undefined, principal: string, hist: number[], k: number): { id: number; p: number }[] {
   const weight = model.options.burstWeight;
-  if (!bursts || weight <= 0) return model.topIds(principal, hist, k);
-  const q = bursts.rank(principal, ctx, CANDIDATES);
+  if (!burst || weight <= 0) return model.topIds(principal, hist, k);
+  const q = burst.length > BLEND_CANDIDATES ? burst.slice(0, BLEND_CANDIDATES) : burst;
   const z = q.reduce((s, x) => s + x.p, 0);
   if (!(z > 0)) return model.topIds(principal, hist, k);
   const p = new Map<number, number>();
-  for (const x of model.topIds(principal, hist, CANDIDATES)) p.set(x.id, (1 - weight) * x.p);
+  for (const x of model.topIds(principal, hist, BLEND_CANDIDATES)) p.set(x.id, (1 - weight) * x.p);
   const ids = q.map((x) => model.idOf(x.action));
   const missing = ids.filter((id) => !p.has(id));
   const pm = model.probIds(principal, hist, missing);
@@ -28,7 +29,7 @@ export function blendedTopIds(model: SequenceModel, bursts: BurstModel | undefin
 }
 
 /** Candidates taken from each model before blending. */
-const CANDIDATES = 20;
+export const BLEND_CANDIDATES = 20;
 
 /**
  * The burst context before each event of a principal's time-ordered events: the completed bursts before it and,

@@ -3,7 +3,7 @@ import { principalMatches } from '../cloudtrail/query.ts';
 import { burstContext, type BurstContext } from './burst-model.ts';
 import { MINUTE, serviceOf } from './corpus.ts';
 import type { Engine } from './engine.ts';
-import { blendedTopIds } from './next-event.ts';
+import { BLEND_CANDIDATES, blendedTopIds } from './next-event.ts';
 import type { ActivityProfile } from './profile.ts';
 
 /** Questions the MCP tools and the kernel helpers both ask of a trained engine. */
@@ -79,14 +79,15 @@ export function nextActions(engine: Engine, req: NextActionsRequest): NextAction
     : { ...burstContext(history, bursts?.options.window ?? 1), newSession };
   const ranked = (xs: { action: string; p: number }[]) => xs.map((p, i) => ({ rank: i + 1, action: p.action, service: serviceOf(p.action), p: round(p.p) }));
   const hist = model.encodeContext({ recent, gapMs });
-  const predictions = ranked(blendedTopIds(model, bursts, key, hist, context, k).map(({ id, p }) => ({ action: model.nameOf(id), p })));
+  // One burst prediction serves both levels: its top actions feed the next-action blend and the next burst.
+  const b = bursts?.predict(key, context, Math.max(k, BLEND_CANDIDATES));
+  const predictions = ranked(blendedTopIds(model, b?.actions, key, hist, k).map(({ id, p }) => ({ action: model.nameOf(id), p })));
   const result: NextActionsResult = { principal: key, known: model.knows(key), newSession, context: recent.slice(-model.options.order), predictions };
-  if (bursts) {
-    const b = bursts.predict(key, context, k);
+  if (b) {
     result.nextBurst = {
       latest: { actions: context.bursts[context.bursts.length - 1] ?? [], ...(b.current ? { shape: b.current.name } : {}) },
       shapes: b.shapes.map(({ shape, p }) => ({ shape: shape.name, p: round(p), actions: coreActions(shape.actions) })),
-      actions: ranked(b.actions),
+      actions: ranked(b.actions.slice(0, k)),
       expectedActions: Math.round(b.expectedActions * 100) / 100,
     };
   }
