@@ -12,8 +12,8 @@ const MAX_VALUES = 100;
 /** Relative times every time argument accepts, offered for `since`. */
 export const RELATIVE_TIMES = ['-1h', '-6h', '-24h', '-7d', '-14d', '-30d'];
 
-/** Values whose start matches what was typed (case-insensitive) first, then values containing it; each group sorted. */
-export function rank(candidates: Iterable<string>, typed: string): CompleteResult['completion'] {
+/** Values whose start matches what was typed (case-insensitive) first, then values containing it; each group sorted unless the list has an order of its own. */
+export function rank(candidates: Iterable<string>, typed: string, ordered = false): CompleteResult['completion'] {
   const t = typed.toLowerCase();
   const starts: string[] = [];
   const contains: string[] = [];
@@ -22,7 +22,7 @@ export function rank(candidates: Iterable<string>, typed: string): CompleteResul
     if (l.startsWith(t)) starts.push(c);
     else if (t && l.includes(t)) contains.push(c);
   }
-  const all = [...starts.sort(), ...contains.sort()];
+  const all = ordered ? [...starts, ...contains] : [...starts.sort(), ...contains.sort()];
   return { values: all.slice(0, MAX_VALUES), total: all.length, hasMore: all.length > MAX_VALUES };
 }
 
@@ -72,6 +72,6 @@ export function registerCompletions(server: McpServer, ctx: ToolContext): void {
     const { ref, argument, context } = request.params;
     const known = ref.type === 'ref/prompt' && completes(ref.name, argument.name);
     if (!known) return { completion: { values: [], total: 0, hasMore: false } };
-    return { completion: rank(await candidates(ctx, argument.name, context?.arguments ?? {}), argument.value) };
+    return { completion: rank(await candidates(ctx, argument.name, context?.arguments ?? {}), argument.value, argument.name === 'since') };
   });
 }

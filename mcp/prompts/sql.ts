@@ -19,8 +19,8 @@ export const topValues = definePrompt({
   },
   completes: ['column', 'since'],
   text({ column, since = '-7d' }, ctx) {
-    // eventtime is ISO text in the table: compare it with an ISO string (see docs/sql.md).
-    const from = new Date(resolveWindow({ start_time: since }, ctx.now()).start!).toISOString().replace(/\.000Z$/, 'Z');
+    // eventtime is ISO text to the second in the table: compare it with an ISO string of the same form (see docs/sql.md).
+    const from = new Date(resolveWindow({ start_time: since }, ctx.now()).start!).toISOString().replace(/\.\d{3}Z$/, 'Z');
     return [
       `Run ${QUERY_SQL} with:`,
       '',

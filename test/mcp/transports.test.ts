@@ -7,7 +7,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { checkServerAgainst } from './conformance.ts';
+import { checkPromptsAndCompletions } from './prompts-check.ts';
 import { call, textOf } from './helpers.ts';
 import { fixtureRecords, writeFixtureDir } from './fixture.ts';
 
@@ -29,10 +31,15 @@ describe('stdio: trailbook mcp', () => {
     const transportErrors: Error[] = [];
     transport.onerror = (e) => transportErrors.push(e);
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+    const logs: string[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(String(n.params.data)));
     await client.connect(transport);
     try {
       expect(client.getServerVersion()?.name).toBe('trailbook-cloudtrail');
       await checkServerAgainst(client, records);
+      await checkPromptsAndCompletions(client, records);
+      // The index the tools use was built while the client connected, and the client heard about it.
+      expect(logs).toContain(`indexing for the MCP tools: index ${records.length}/${records.length}`);
       // Anything but JSON-RPC on stdout would have surfaced as a parse error here.
       expect(transportErrors).toEqual([]);
     } finally {
@@ -112,6 +119,7 @@ describe('Streamable HTTP: trailbook mcp --http', () => {
     await client.connect(transport());
     try {
       await checkServerAgainst(client, records);
+      await checkPromptsAndCompletions(client, records);
     } finally {
       await client.close();
     }
