@@ -8,7 +8,7 @@ import { NCOL, type CompactResult } from './compact.ts';
  * On-disk copy of the compact index of a directory, so reopening unchanged data skips parsing.
  * Valid only for the exact same file list with the same sizes and modification times.
  */
-const FORMAT = 'trailbook-files-index-1';
+const FORMAT = 'trailbook-files-index-2';
 
 /**
  * Synchronous on purpose: a reopen is mostly this, and one promise per file cost ~6× the CPU of statSync in a
@@ -27,10 +27,17 @@ interface Header {
   format: string;
   signature: string;
   parts: (Omit<CompactResult, 'times' | 'fileIdx' | 'recIdx' | 'cells' | 'readOnly' | 'ids'> & { idsBytes: number })[];
+  /** Events in the store's (time, id) order, as numbers across all parts: a reopen need not sort again. */
+  orderBytes: number;
   bytes: number;
 }
 
-export async function saveIndex(path: string, signature: string, results: CompactResult[]): Promise<void> {
+export interface SavedIndex {
+  results: CompactResult[];
+  order: Uint32Array;
+}
+
+export async function saveIndex(path: string, signature: string, { results, order }: SavedIndex): Promise<void> {
   // Let the caller use the store first: serialising a large index takes a few hundred milliseconds.
   await new Promise((r) => setImmediate(r));
   const chunks: Buffer[] = [];
@@ -41,8 +48,9 @@ export async function saveIndex(path: string, signature: string, results: Compac
     chunks.push(ids);
     parts.push({ count: r.count, strings: r.strings, resources: r.resources, outcomes: r.outcomes, idsBytes: ids.length });
   }
+  chunks.push(Buffer.from(order.buffer, order.byteOffset, order.byteLength));
   const bytes = chunks.reduce((s, c) => s + c.length, 0);
-  const header = Buffer.from(JSON.stringify({ format: FORMAT, signature, parts, bytes } satisfies Header), 'utf8');
+  const header = Buffer.from(JSON.stringify({ format: FORMAT, signature, parts, orderBytes: order.byteLength, bytes } satisfies Header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   await mkdir(dirname(path), { recursive: true });
@@ -51,7 +59,7 @@ export async function saveIndex(path: string, signature: string, results: Compac
   await rename(tmp, path);
 }
 
-export async function loadIndex(path: string, signature: string): Promise<CompactResult[] | undefined> {
+export async function loadIndex(path: string, signature: string): Promise<SavedIndex | undefined> {
   let buf: Buffer;
   try {
     buf = await readFile(path);
@@ -69,7 +77,7 @@ export async function loadIndex(path: string, signature: string): Promise<Compac
       off += n;
       return out.buffer;
     };
-    return header.parts.map((p) => {
+    const results = header.parts.map((p) => {
       const n = p.count;
       const times = new Float64Array(take(n * 8));
       const fileIdx = new Uint32Array(take(n * 4));
@@ -80,6 +88,9 @@ export async function loadIndex(path: string, signature: string): Promise<Compac
       off += p.idsBytes;
       return { count: n, strings: p.strings, resources: p.resources, outcomes: p.outcomes, times, fileIdx, recIdx, cells, readOnly, ids };
     });
+    const order = new Uint32Array(take(header.orderBytes));
+    if (order.length !== results.reduce((s, r) => s + r.count, 0)) return undefined;
+    return { results, order };
   } catch {
     return undefined;
   }

@@ -253,7 +253,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   let threads = workers;
   let threadError: string | undefined;
   if (fromCache) {
-    results = fromCache;
+    results = fromCache.results;
     progress(files.length, results.reduce((s, r) => s + r.count, 0));
   } else if (workers > 0) {
     try {
@@ -331,7 +331,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   };
   const principalTables: Principal[][] = results.map((r) => new Array(r.strings.length));
 
-  const order = sortOrder(times, ids);
+  const order = fromCache?.order ?? sortOrder(times, ids);
   const events: TrailEvent[] = new Array(n);
   for (let k = 0; k < n; k++) {
     const gi = order[k];
@@ -374,7 +374,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   opts.onProgress?.({ phase: 'index', done: n, total: n });
   const store = new FilesStore(events, dir, errors, warnings, stats, skippedInput);
   // Written after the store is usable; a failed write only costs the next start a re-parse.
-  if (cachePath && !fromCache) store.indexSaved = saveIndex(cachePath, signature, results).catch(() => undefined);
+  if (cachePath && !fromCache) store.indexSaved = saveIndex(cachePath, signature, { results, order }).catch(() => undefined);
   return store;
 }
 
