@@ -9,7 +9,7 @@ import type { KernelEvent, KernelHandle } from '../protocol.ts';
 import type { ConnectionInfo } from './connection.ts';
 import { CellHistory, CellLanguageService } from './language.ts';
 import { isSqlCell } from '../../notebook/sql-cell.ts';
-import { sqlCompleteReply } from './sql-complete.ts';
+import { sqlCompleteReply, sqlInspectReply } from './sql-complete.ts';
 import { createMessage, decode, encode, PROTOCOL_VERSION, Signer, WireError, type Header, type Incoming } from './messages.ts';
 import { executeReplyContent, iopubOutput } from './outputs.ts';
 import { bindSockets, receive, type KernelSockets } from './sockets.ts';
@@ -241,6 +241,7 @@ export class JupyterKernel {
       case 'inspect_request': {
         const req = CodeAtCursor.safeParse(content);
         if (!req.success) return bad(req.error);
+        if (isSqlCell(req.data.code)) return { status: 'ok', ...sqlInspectReply(req.data.code, req.data.cursor_pos), metadata: {} };
         const language = await this.languageService();
         const found = language?.inspect(this.history, req.data.code, req.data.cursor_pos) ?? { found: false, data: {} };
         return { status: 'ok', ...found, metadata: {} };

@@ -45,6 +45,16 @@ describe('Jupyter kernel: %%sql cells', () => {
     expect(ts.content.matches).toContain('denied');
   }, 150_000);
 
+  it('describes the column or field under the cursor on inspect_request', async () => {
+    const code = '%%sql\nSELECT eventtime, useridentity.sessioncontext.sessionissuer FROM cloudtrail';
+    const column = await client.request('shell', 'inspect_request', { code, cursor_pos: code.indexOf('eventtime') + 3, detail_level: 0 });
+    expect(column.content).toMatchObject({ status: 'ok', found: true, data: { 'text/plain': expect.stringMatching(/^eventtime: STRING\n\nISO 8601/) } });
+    const field = await client.request('shell', 'inspect_request', { code, cursor_pos: code.indexOf('sessionissuer') + 13, detail_level: 0 });
+    expect(field.content.data['text/plain']).toMatch(/^sessionissuer: STRUCT<type:STRING,principalid:STRING/);
+    const header = await client.request('shell', 'inspect_request', { code, cursor_pos: 3, detail_level: 0 });
+    expect(header.content.found).toBe(false);
+  });
+
   it('stops a running query on interrupt_request and stays usable', async () => {
     const id = await client.send('shell', 'execute_request', { code: '%%sql\nSELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
     await client.waitFor('iopub', (m) => m.parent_header.msg_id === id && m.header.msg_type === 'execute_input');
