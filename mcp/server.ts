@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, SERVER_NAME, SERVER_VERSION, type ToolContext, type ToolRegistrar } from './context.ts';
 import { registerCompletions } from './completions.ts';
@@ -32,11 +33,18 @@ export function createCloudTrailMcpServer(options: CloudTrailMcpServerOptions): 
   return server;
 }
 
+/**
+ * Each SDK server would otherwise make its own Ajv instance, 40% of a stateless HTTP request's time; the
+ * validator keeps no per-connection state (it checks elicitation answers against their schemas), so one serves all.
+ */
+let validator: AjvJsonSchemaValidator | undefined;
+
 function build(shared: ToolContext, tools: ToolRegistrar[]): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, title: 'Trailbook CloudTrail', version: SERVER_VERSION },
     {
       capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
+      jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
       instructions:
         'Tools over AWS CloudTrail management events. Times accept ISO 8601 or relative offsets (-7d, -24h, -30m, now). ' +
         'Start with get_cloudtrail_status (or the cloudtrail://status resource) to see what data exists and its time range, ' +

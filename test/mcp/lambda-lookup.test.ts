@@ -43,7 +43,10 @@ it('defaults to the lookup source and answers from CloudTrail LookupEvents acros
     functionUrlEvent({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'lookup_cloudtrail_events', arguments: { username: 'bob', start_time: '-7d', max_results: 1000 } } }),
   );
   expect(res.prelude.statusCode).toBe(200);
-  const result = jsonRpcMessages(res.body)[0].result;
+  // The lookup's progress comes first on the stream, as log messages; then the answer.
+  const messages = jsonRpcMessages(res.body);
+  expect(messages.some((m: { method?: string; params?: { data?: string } }) => m.method === 'notifications/message' && /^lookup /.test(m.params?.data ?? ''))).toBe(true);
+  const result = messages.find((m: { id?: number }) => m.id === 1).result;
   expect(result.isError, JSON.stringify(result.content)).toBeUndefined();
   const expected = records.map((r) => normalise(CloudTrailRecord.parse(r))).filter((e) => e.principal.name === 'bob');
   expect(result.structuredContent.events.map((e: { id: string }) => e.id).sort()).toEqual(expected.map((e) => e.id).sort());
@@ -59,7 +62,7 @@ it('fetches one event by id with a single EventId lookup per region', async () =
     handler,
     functionUrlEvent({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_cloudtrail_event', arguments: { event_id: target.eventID, start_time: '-7d' } } }),
   );
-  const result = jsonRpcMessages(res.body)[0].result;
+  const result = jsonRpcMessages(res.body).find((m: { id?: number }) => m.id === 2).result;
   expect(result.isError, JSON.stringify(result.content)).toBeUndefined();
   expect(result.structuredContent.event.raw).toEqual(JSON.parse(JSON.stringify(target)));
   const used = fake.lookups().slice(before);
