@@ -24,7 +24,7 @@ const ALB_SESSION_COOKIE = /^AWSELBAuthSessionCookie-\d{1,2}$/;
 const ALWAYS_EXPIRED = 4;
 
 /** Expires the ALB's session cookie shards on the response: the ones the request carried and the first four. */
-export function expireAlbSessionCookies(ctx: Context): string[] {
+export function expireAlbSessionCookies(ctx: Context): void {
   const carried = (ctx.get('cookie') || '')
     .split(';')
     .map((pair) => pair.split('=')[0]!.trim())
@@ -33,7 +33,6 @@ export function expireAlbSessionCookies(ctx: Context): string[] {
   for (const name of names) {
     ctx.cookies.set(name, '', { maxAge: 0, expires: new Date(0), path: '/', httpOnly: true, secure: ctx.secure, overwrite: true });
   }
-  return names;
 }
 
 /** Cognito's logout endpoint, returning to this site's signed-out page (`origin` as the browser reached it). */
