@@ -211,9 +211,11 @@ describe('lookup rate limit, regions and cache', () => {
     for (const region of ['us-east-1', 'eu-west-1']) {
       const times = fake.lookups().filter((r) => r.region === region).map((r) => r.at);
       expect(times).toHaveLength(3);
-      for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(450);
+      // Arrival times at the fake: on a loaded machine one request can arrive ~100 ms late and shorten the next
+      // gap (seen: 439 ms); an unlimited client sends them a few ms apart, so these bounds still catch one.
+      for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(350);
       // Never three requests inside one second.
-      for (let i = 2; i < times.length; i++) expect(times[i] - times[i - 2]).toBeGreaterThanOrEqual(950);
+      for (let i = 2; i < times.length; i++) expect(times[i] - times[i - 2]).toBeGreaterThanOrEqual(850);
     }
     // Regions have separate buckets: 3 pages each take ~1s, not ~2.5s.
     expect(elapsed).toBeLessThan(2200);
