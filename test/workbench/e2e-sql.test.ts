@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { ensureUiBuild } from '../../workbench/build.ts';
 import { launchChromium } from './browser.ts';
 import { startTestWorkbench, TOKEN, type TestWorkbench } from './helpers.ts';
@@ -39,6 +39,25 @@ const suggestionsAfter = async (page: Page, text: string) => {
   return rows;
 };
 
+/** Moves the mouse to the middle of the first `word` in a cell's rendered lines (tokens share spans with spaces). */
+async function hoverWord(page: Page, cell: Locator, word: string): Promise<void> {
+  const box = await cell.locator('.view-lines').evaluate((lines, w) => {
+    const walker = document.createTreeWalker(lines, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent!.search(new RegExp(`\\b${w}\\b`));
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + w.length);
+      const r = range.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    }
+    return undefined;
+  }, word);
+  if (!box) throw new Error(`${word} is not in the cell`);
+  await page.mouse.move(box.x, box.y);
+}
+
 describe('%%sql cells in the workbench', () => {
   it('highlight as SQL, complete the table, columns and struct fields, run, and type their variable in later cells', async () => {
     await wb.store.create('sql.ipynb');
@@ -67,7 +86,8 @@ describe('%%sql cells in the workbench', () => {
     const second = page.locator('.cell').nth(1);
     await second.locator('.monaco-editor').waitFor();
     const members = await suggestionsAfter(page, 'busiest.trunc');
-    await expect.poll(() => members.allInnerTexts()).toEqual([expect.stringMatching(/^truncated[\s\S]*SqlRows/)]);
+    // Only SqlRows has `truncated` (an array does not): the variable is declared with the query's type.
+    await expect.poll(() => members.allInnerTexts()).toEqual([expect.stringMatching(/^truncated/)]);
     expect(await second.locator('.editor-host').getAttribute('data-mode-id')).toBe('typescript');
     await page.keyboard.press('Enter');
     await page.keyboard.insertText(' === false && busiest.length');
@@ -86,6 +106,12 @@ describe('%%sql cells in the workbench', () => {
     await page.keyboard.press('Enter');
     // Monaco renders spaces as no-break spaces.
     await expect.poll(async () => (await third.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ')).toMatch(/SELECT useridentity\.arn FROM cloudtrail/);
+    // Hover over a column: its type and doc.
+    await hoverWord(page, third, 'cloudtrail');
+    await page.locator('.monaco-hover', { hasText: 'CloudTrail events' }).first().waitFor();
+    await page.mouse.move(0, 0);
+    await hoverWord(page, first, 'eventname');
+    await page.locator('.monaco-hover', { hasText: 'eventname column: STRING' }).first().waitFor();
     await context.close();
   }, 240_000);
 });

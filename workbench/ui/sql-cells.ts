@@ -5,7 +5,7 @@ import { cellForTypes, isSqlCell } from '../../notebook/sql-cell.ts';
 /**
  * %%sql cells in the editor: the model's language follows the cell's first line (SQL highlighting, no
  * TypeScript squiggles on SQL), the table and column names of `cloudtrail` complete (after `useridentity.`
- * its fields), and the variable the cell binds is declared to TypeScript, so later cells type-check against it
+ * its fields) and hover shows a column's type and doc, and the variable the cell binds is declared to TypeScript, so later cells type-check against it
  * as the kernel's checker does. Part of the Monaco chunk: loaded with the editor, never before.
  */
 
@@ -20,6 +20,20 @@ monaco.languages.registerCompletionItemProvider('sql', {
     const range = new monaco.Range(start.lineNumber, start.column, position.lineNumber, position.column);
     return {
       suggestions: items.map((i, n) => ({ label: i.label, kind: KIND[i.kind], detail: i.detail, documentation: i.doc, insertText: i.label, range, sortText: String(n).padStart(4, '0') })),
+    };
+  },
+});
+
+monaco.languages.registerHoverProvider('sql', {
+  provideHover(model, position) {
+    const word = model.getWordAtPosition(position);
+    if (!word || position.lineNumber === 1) return undefined;
+    const end = model.getOffsetAt({ lineNumber: position.lineNumber, column: word.endColumn });
+    const hit = completeSql(model.getValue(), end).items.find((i) => i.label === word.word.toLowerCase());
+    if (!hit) return undefined;
+    return {
+      range: new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn),
+      contents: [{ value: `\`${hit.label}\` ${hit.kind}: \`${hit.detail}\`` }, ...(hit.doc ? [{ value: hit.doc }] : [])],
     };
   },
 });
