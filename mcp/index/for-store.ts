@@ -26,11 +26,26 @@ function until<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   });
 }
 
+const PAGE = 100_000;
+
+/** Every event in time order, read in pages: far cheaper than a million steps of an async iterator. */
+async function allEvents(store: EventStore, total: number | undefined, opts: QueryOptions): Promise<TrailEvent[]> {
+  const out: TrailEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ limit: PAGE, cursor, order: 'asc' });
+    for (const e of page.events) out.push(e);
+    cursor = page.nextCursor;
+    opts.onProgress?.({ phase: 'read', done: out.length, total });
+  } while (cursor);
+  return out;
+}
+
 /** The store's shared index (built on first use, reporting its progress to that first caller). */
 export async function storeIndex(ctx: ToolContext, opts: QueryOptions = {}): Promise<EventIndex> {
-  const { version } = await ctx.store.status();
+  const { version, count } = await ctx.store.status();
   const built = ctx.memo(`event-index:${version}`, async () => {
-    const events = await collect(ctx.store.scan({}, { onProgress: opts.onProgress }));
+    const events = await allEvents(ctx.store, count, { onProgress: opts.onProgress });
     opts.onProgress?.({ phase: 'index', done: 0, total: events.length });
     return new EventIndex(events, (done) => opts.onProgress?.({ phase: 'index', done, total: events.length }));
   });

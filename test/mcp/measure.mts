@@ -115,7 +115,9 @@ const context = createToolContext({ store });
 const now = () => (status.end ?? Date.now()) + 60_000;
 t = performance.now();
 const index = await storeIndex(context);
-console.log(`MCP index built in ${(performance.now() - t).toFixed(0)} ms; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB; load average ${load()}`);
+// Typed arrays the index holds (the events themselves belong to the store).
+const columnBytes = Object.values(index).concat(Object.values(index.keyAction), Object.values(index.keyIp), Object.values(index.keyRegion)).reduce((b: number, v) => b + (ArrayBuffer.isView(v) ? v.byteLength : 0), 0);
+console.log(`MCP index built in ${(performance.now() - t).toFixed(0)} ms, ${(columnBytes / 2 ** 20).toFixed(0)} MB of columns + ${(index.size * 8 / 2 ** 20).toFixed(0)} MB of event references; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB; load average ${load()}`);
 
 // Arguments drawn from the data: its busiest principal, an action with failures, events spread over the range.
 const counts = new Map<string, number>();
