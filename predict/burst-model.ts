@@ -385,7 +385,10 @@ export class BurstModel {
   private readonly oov = new Map<string, number>();
   private readonly oovNames: string[] = [];
   private readonly scratch = new Candidates();
-  /** Encoded context bursts by identity: a caller walking a history passes the same burst arrays again and again. */
+  /**
+   * Encoded context bursts by identity, for callers that walk a history and pass the same burst arrays again and
+   * again (evaluation). Only for them: a one-off prediction's fresh arrays would only load the collector.
+   */
   private readonly encoded = new WeakMap<readonly string[], IdSet>();
   private readonly lately = new Map<number, number>();
   trainedBursts = 0;
@@ -664,20 +667,26 @@ export class BurstModel {
     return out.sort((a, b) => b.p - a.p || a.id - b.id);
   }
 
-  /** Top-k actions of the next burst, as action names (what evaluation ranks). */
-  rank(principal: string, ctx: BurstContext, k: number): { action: string; p: number }[] {
-    return this.scored(principal, this.encodeContext(ctx))
+  /**
+   * Top-k actions of the next burst, as action names (what evaluation ranks). `recurring`: the context's burst
+   * arrays come back in later calls (a walk over a history), so their encodings are kept for them.
+   */
+  rank(principal: string, ctx: BurstContext, k: number, recurring = false): { action: string; p: number }[] {
+    return this.scored(principal, this.encodeContext(ctx, recurring))
       .slice(0, k)
       .map(({ id, p }) => ({ action: this.nameOf(id), p }));
   }
 
-  private encodeContext(ctx: BurstContext): IdContext {
+  private encodeContext(ctx: BurstContext, recurring = false): IdContext {
     const from = Math.max(0, ctx.bursts.length - this.options.window);
     const bursts: IdSet[] = [];
     for (let i = from; i < ctx.bursts.length; i++) {
       const b = ctx.bursts[i];
-      let ids = this.encoded.get(b);
-      if (!ids) this.encoded.set(b, (ids = this.encode(b, false)));
+      let ids = recurring ? this.encoded.get(b) : undefined;
+      if (!ids) {
+        ids = this.encode(b, false);
+        if (recurring) this.encoded.set(b, ids);
+      }
       bursts.push(ids);
     }
     return { bursts, newSession: ctx.newSession ?? bursts.length === 0 };

@@ -264,7 +264,7 @@ function scoreEvents(events: Iterable<TrailEvent>, opts: EvaluateOptions, fracti
       const actual = seq.actions[i];
       if (model.isNew(w)) unseen++;
       const t0 = performance.now();
-      const top = blendedTopIds(model, burstModel?.rank(principal, burstContext, BLEND_CANDIDATES), principal, hist, 5);
+      const top = blendedTopIds(model, burstModel?.rank(principal, burstContext, BLEND_CANDIDATES, true), principal, hist, 5);
       if (times.length < 20_000) times.push(performance.now() - t0);
       const ranked = top.map((x) => model.nameOf(x.id));
       tallies[0].add(ranked, actual);
@@ -342,7 +342,7 @@ function evaluateBursts(ordered: readonly TrailEvent[], fraction: number, opts: 
       const actual = new Set(bursts[j].actions);
       const context = { bursts: bursts.slice(Math.max(0, j - window), j).map((b) => b.actions), newSession: bursts[j].time - bursts[j - 1].time > gap };
       const t0 = performance.now();
-      const top = model.rank(principal, context, 5);
+      const top = model.rank(principal, context, 5, true);
       if (times.length < 20_000) times.push(performance.now() - t0);
       tallies[0].add(
         top.map((x) => x.action),
