@@ -89,6 +89,16 @@ describe('one SELECT, three ways', () => {
     await fake?.close();
     await local?.close();
   });
+  /** The athena source over the local Athena endpoint, with test credentials. */
+  const athenaEnv = () => ({
+    TRAILBOOK_SOURCE: 'athena' as const,
+    TRAILBOOK_ATHENA_DATABASE: 'cloudtrail',
+    TRAILBOOK_ATHENA_TABLE: 'cloudtrail_logs',
+    TRAILBOOK_ATHENA_ENDPOINT: fake.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
 
   it('gives the same rows from a kernel cell (sql template and %%sql), from the MCP tool and through the Athena source', async () => {
     const cell = (await run(`await sql\`${QUERY}\``)).data?.['application/json'] as unknown[];
@@ -108,16 +118,7 @@ describe('one SELECT, three ways', () => {
       else process.env.TRAILBOOK_CACHE_DIR = saved;
     }
 
-    const athena = await openSqlSource({
-      TRAILBOOK_SOURCE: 'athena',
-      TRAILBOOK_DATA_DIR: dir,
-      TRAILBOOK_ATHENA_DATABASE: 'cloudtrail',
-      TRAILBOOK_ATHENA_TABLE: 'cloudtrail_logs',
-      TRAILBOOK_ATHENA_ENDPOINT: fake.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-    });
+    const athena = await openSqlSource({ ...athenaEnv(), TRAILBOOK_DATA_DIR: dir });
     try {
       expect((await athena.query(QUERY)).rows).toEqual(cell);
       expect(fake.queries.at(-1)?.sql).toBe(QUERY.replace('FROM cloudtrail', 'FROM "cloudtrail"."cloudtrail_logs"'));
@@ -127,20 +128,7 @@ describe('one SELECT, three ways', () => {
   }, 120_000);
 
   it('runs a %%sql cell on Athena when the kernel has the athena source, with the same rows', async () => {
-    const athena = await startKernel(
-      {},
-      {
-        env: {
-          TRAILBOOK_SOURCE: 'athena',
-          TRAILBOOK_ATHENA_DATABASE: 'cloudtrail',
-          TRAILBOOK_ATHENA_TABLE: 'cloudtrail_logs',
-          TRAILBOOK_ATHENA_ENDPOINT: fake.url,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-        },
-      },
-    );
+    const athena = await startKernel({}, { env: athenaEnv() });
     try {
       const local = (await run(`%%sql\n${QUERY}`)).data?.['application/json'];
       const { outputs } = await athena.kernel.execute({ code: `%%sql onathena\n${QUERY}` });
