@@ -147,6 +147,17 @@ async function inProcessRpc(): Promise<Rpc> {
 await measure(await inProcessRpc(), callsFor(plan), 'in-process (InMemoryTransport)');
 
 const http = await startMcpHttpServer({ store, port: 0, now });
+// The server's own share of each request (headers in to response finished), apart from the client and the wire.
+const serverMs: number[] = [];
+http.server.on('request', (_req, res) => {
+  const s0 = performance.now();
+  res.once('finish', () => serverMs.push(performance.now() - s0));
+});
 const client = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--reps', String(reps), '--client', JSON.stringify({ url: http.url, token: http.token, plan })], { stdio: 'inherit' });
 await new Promise((done) => client.once('exit', done));
+console.log(`  server side of the same requests (request received to response finished), median of the ${reps} after the first:`);
+callsFor(plan).forEach((call, k) => {
+  const ms = serverMs.slice(k * (reps + 1) + 1, (k + 1) * (reps + 1)).sort((a, b) => a - b);
+  console.log(`  ${call.label.padEnd(66)} ${ms[Math.floor(ms.length / 2)]?.toFixed(2).padStart(8)} ms`);
+});
 await http.close();
