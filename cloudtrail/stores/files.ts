@@ -7,6 +7,7 @@ import type { ProgressReport } from '../query.ts';
 import { CloudTrailRecord } from '../record.ts';
 import { CompactBuilder, NCOL, PRINCIPAL_COL, type CompactResult, type FileOutcome } from '../readers/compact.ts';
 import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
+import { parserWorkerCode } from '../readers/worker-code.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
 import { listCloudTrailFiles } from '../readers/walk.ts';
 import { directorySignature, loadIndex, saveIndex } from '../readers/index-cache.ts';
@@ -149,17 +150,29 @@ export class FilesStore extends MemoryStore {
   }
 }
 
+/** Node options minus module loaders (`--import tsx` and the like), which would load themselves into each worker again. */
+function withoutLoaders(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (/^--(import|loader|experimental-loader|require)$/.test(args[i]) || args[i] === '-r') i++;
+    else if (!/^--(import|loader|experimental-loader|require|input-type)=/.test(args[i]) && !args[i].startsWith('--input-type')) out.push(args[i]);
+  }
+  return out;
+}
+
 async function parseInWorkers(files: string[], workers: number, progress: (files: number, events: number) => void): Promise<CompactResult[]> {
   let next = 0;
-  const entry = new URL('../readers/worker-entry.mjs', import.meta.url);
+  const code = await parserWorkerCode();
+  const entry = code ?? new URL('../readers/worker-entry.mjs', import.meta.url);
   return Promise.all(
     Array.from({ length: workers }, () =>
       new Promise<CompactResult>((resolve, reject) => {
         // A larger young generation lets each file's short-lived parse tree die young instead of being promoted.
         const worker = new Worker(entry, {
+          eval: code !== undefined,
           resourceLimits: { maxYoungGenerationSizeMb: 64 },
-          // --input-type (from `node -e`) is refused by a worker started from a file.
-          execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+          // --input-type (from `node -e`) is refused by a worker started from a file; the bundle needs no loader.
+          execArgv: code === undefined ? process.execArgv.filter((a) => !a.startsWith('--input-type')) : withoutLoaders(process.execArgv),
         });
         const send = () => {
           if (next >= files.length) {

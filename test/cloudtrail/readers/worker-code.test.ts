@@ -1,0 +1,39 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { FromWorker, ToWorker } from '../../../cloudtrail/readers/parse-worker.ts';
+import { parserWorkerCode } from '../../../cloudtrail/readers/worker-code.ts';
+import { fixtureRecords } from '../../mcp/fixture.ts';
+
+describe('the bundled parser worker', () => {
+  it('runs as plain JavaScript (no TypeScript loader) and parses delivery files into compact columns', async () => {
+    const code = await parserWorkerCode();
+    expect(code).toMatch(/CompactBuilder/);
+    const dir = await mkdtemp(join(tmpdir(), 'trailbook-worker-code-'));
+    const file = join(dir, 'a.json.gz');
+    await writeFile(file, gzipSync(JSON.stringify({ Records: fixtureRecords(30) })));
+    // No execArgv: the parent's `--import tsx` (if any) does not reach it.
+    const worker = new Worker(code!, { eval: true, execArgv: [] });
+    try {
+      const messages: FromWorker[] = [];
+      const result = await new Promise<Extract<FromWorker, { type: 'result' }>>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (m: FromWorker) => {
+          messages.push(m);
+          if (m.type === 'ready') worker.postMessage({ type: 'files', files: [[0, file]] } satisfies ToWorker);
+          else if (m.type === 'progress') worker.postMessage({ type: 'done' } satisfies ToWorker);
+          else resolve(m);
+        });
+      });
+      expect(messages.map((m) => m.type)).toEqual(['ready', 'progress', 'result']);
+      expect(result.result.count).toBe(30);
+      expect(result.result.ids.split('\n')).toEqual(fixtureRecords(30).map((r) => r.eventID));
+    } finally {
+      await worker.terminate();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
