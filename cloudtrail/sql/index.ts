@@ -1,5 +1,5 @@
 import { loadDataConfig, openStore, type DataConfig } from '../config.ts';
-import type { EventStore } from '../query.ts';
+import type { EventStore, ProgressReport } from '../query.ts';
 import type { SqlSource } from './result.ts';
 
 export { openCloudTrailSql, type CloudTrailSql } from './engine.ts';
@@ -34,11 +34,11 @@ export async function openSqlSource(input: DataConfig = loadDataConfig(), opts: 
  * reopened from the cache), or Athena's table through an `athena` store (shared: closing the engine leaves the
  * store open). Other sources (lookup, in-memory) have no table.
  */
-export async function sqlSourceFor(store: EventStore, opts: { cacheDir?: string | false } = {}): Promise<SqlSource> {
+export async function sqlSourceFor(store: EventStore, opts: { cacheDir?: string | false; onProgress?: (p: ProgressReport) => void } = {}): Promise<SqlSource> {
   const dir = (store as { dir?: unknown }).dir;
   if (store.kind === 'files' && typeof dir === 'string') {
     const { openCloudTrailSql } = await import('./engine.ts');
-    return openCloudTrailSql({ dataDir: dir, cacheDir: opts.cacheDir });
+    return openCloudTrailSql({ dataDir: dir, cacheDir: opts.cacheDir, onProgress: opts.onProgress });
   }
   if (store.kind === 'athena') {
     const [{ AthenaSql }, { AthenaStore }] = await Promise.all([import('./athena.ts'), import('../stores/athena.ts')]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SqlSource } from '../../cloudtrail/sql/result.ts';
-import { guarded, structuredResult, type ToolContext, type ToolExtra, type ToolRegistrar } from '../context.ts';
+import { guarded, storeOptions, structuredResult, type ToolContext, type ToolExtra, type ToolRegistrar } from '../context.ts';
 import { toolInput } from './input.ts';
 
 export const QUERY_SQL = 'query_cloudtrail_sql';
@@ -28,9 +28,10 @@ const output = z.object({
   engine: z.string().describe('duckdb (local table) or athena'),
 });
 
-/** One engine per store, kept across requests (stateless HTTP builds a server per request). */
-function sqlOf(ctx: ToolContext): Promise<SqlSource> {
-  return ctx.memo('sql-source', async () => (await import('../../cloudtrail/sql/index.ts')).sqlSourceFor(ctx.store));
+/** One engine per store, kept across requests (stateless HTTP builds a server per request); the call that opens it hears how the table load goes. */
+function sqlOf(ctx: ToolContext, extra: ToolExtra): Promise<SqlSource> {
+  const { onProgress } = storeOptions(extra, ctx.log);
+  return ctx.memo('sql-source', async () => (await import('../../cloudtrail/sql/index.ts')).sqlSourceFor(ctx.store, { onProgress }));
 }
 
 export const registerQuerySql: ToolRegistrar = (server, ctx) => {
@@ -49,7 +50,7 @@ export const registerQuerySql: ToolRegistrar = (server, ctx) => {
     },
     (args, extra: ToolExtra) =>
       guarded(QUERY_SQL, async () => {
-        const sql = await sqlOf(ctx);
+        const sql = await sqlOf(ctx, extra);
         const timeoutS = args.timeoutSeconds ?? DEFAULT_TIMEOUT_S;
         // The client's cancellation (notifications/cancelled) aborts extra.signal, which interrupts the engine.
         const r = await sql.query(args.sql, [], { maxRows: args.maxRows ?? DEFAULT_ROWS, timeoutMs: timeoutS * 1000, signal: extra.signal }).catch((err: unknown) => {
