@@ -11,7 +11,9 @@ let code: Promise<string | undefined> | undefined;
 export function parserWorkerCode(): Promise<string | undefined> {
   code ??= (async () => {
     try {
-      const { build } = await import('esbuild');
+      // Not a literal: bundlers (the Lambda function's esbuild) must leave esbuild out, not try to bundle it.
+      const esbuild = 'esbuild';
+      const { build } = (await import(esbuild)) as typeof import('esbuild');
       const out = await build({
         entryPoints: [fileURLToPath(new URL('./parse-worker.ts', import.meta.url))],
         bundle: true,
