@@ -154,18 +154,23 @@ export class EventIndex {
     const byObject = new Map<Principal, number>();
     const bySignature = new Map<string, number>();
     const keyOf: number[] = [];
+    const actionsBySource: Map<string, number>[] = [];
     for (let i = 0; i < n; i++) {
       const e = events[i];
       this.time[i] = e.time;
       this.flags[i] = (e.errorCode ? ERROR : 0) | (e.readOnly === true ? READ_ONLY : e.readOnly === false ? MUTATING : 0);
-      const a = this.actions.id(`${e.source}:${e.name}`);
-      if (a === this.actionSource.length) {
+      const source = (this.source[i] = this.sources.id(e.source));
+      this.name[i] = this.names.id(e.name);
+      // Per-source maps of the (shared, already hashed) name strings: no `source:name` string built per event.
+      const bySource = (actionsBySource[source] ??= new Map());
+      let a = bySource.get(e.name);
+      if (a === undefined) {
+        a = this.actions.id(`${e.source}:${e.name}`);
+        bySource.set(e.name, a);
         this.actionSource.push(e.source);
         this.actionName.push(e.name);
       }
       this.action[i] = a;
-      this.name[i] = this.names.id(e.name);
-      this.source[i] = this.sources.id(e.source);
       this.region[i] = this.regions.id(e.region);
       ip[i] = this.ips.id(e.sourceIp);
       // Stores share Principal objects between events; others are grouped by the principal's fields.
