@@ -220,3 +220,73 @@ describe('before the editor arrives', () => {
     await page.context().close();
   }, 180_000);
 });
+
+describe('no keystroke is lost while the editor arrives', () => {
+  it('typing right after navigation, on through Monaco loading and evaluating, lands in the cell in order', async () => {
+    await session.wb.store.create('typing.ipynb', notebookOf(markdownCell('t0', '# Typing'), codeCell('t1', ''), codeCell('t2', 'second')));
+    const { page, errors } = await loggedInPage(session);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/monaco-editor-[^/]*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${session.wb.url}/notebooks/typing.ipynb`, { waitUntil: 'commit' });
+    // Clicked and typed as soon as the cell exists, as a person who knows where it will be.
+    await page.locator('.cell').nth(1).locator('.editor-host').click();
+    let typed = 'let n = 1;';
+    await page.keyboard.type(typed);
+    release();
+    // Keep typing, one key at a time, while Monaco downloads, evaluates and mounts editors around the caret.
+    for (let i = 0; (await page.locator('.notebook-page[data-ready="true"]').count()) === 0 || i < 20; i++) {
+      const key = String.fromCharCode(97 + (i % 26));
+      await page.keyboard.type(key);
+      typed += key;
+      if (i > 2000) throw new Error('Monaco never loaded');
+    }
+    expect((await sources(page))[1]).toBe(typed);
+    // Leaving the cell hands it to Monaco, which starts from every character typed.
+    await press(page, 'Escape');
+    await page.locator('.cell').nth(1).locator('.monaco-editor').waitFor();
+    expect((await page.locator('.cell').nth(1).locator('.view-lines').innerText()).replace(/\u00a0/g, ' ')).toBe(typed);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 180_000);
+
+  it('a click on a cell whose editor is not built yet gives that editor the caret where the click was, and the keys after it', async () => {
+    const cells = Array.from({ length: 30 }, (_, i) => codeCell(`c${i}`, `value${i}`));
+    await session.wb.store.create('late-editor.ipynb', notebookOf(...cells));
+    const { page, errors } = await loggedInPage(session);
+    await openNotebook(page, session, 'late-editor.ipynb');
+    // Hold idle callbacks: the editor of a cell scrolled to is built in one, so it stays plain text here,
+    // as it does for the moment between Monaco's arrival and the first idle slice.
+    await page.evaluate(() => {
+      const w = window as unknown as { heldIdle: IdleRequestCallback[] };
+      w.heldIdle = [];
+      window.requestIdleCallback = (callback) => w.heldIdle.push(callback);
+    });
+    const last = page.locator('.cell').nth(29);
+    await last.scrollIntoViewIfNeeded();
+    expect(await last.locator('.monaco-editor').count()).toBe(0);
+    // Just right of the boundary between "value" and "29" in the plain text.
+    const at = await last.locator('.placeholder').evaluate((el) => {
+      const range = document.createRange();
+      range.setStart(el.firstChild!, 0);
+      range.setEnd(el.firstChild!, 5);
+      const box = range.getBoundingClientRect();
+      return { x: box.right + 1, y: box.top + box.height / 2 };
+    });
+    await page.mouse.click(at.x, at.y);
+    await page.keyboard.type('XY');
+    await last.locator('.monaco-editor').waitFor();
+    await expect.poll(async () => (await last.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ')).toBe('valueXY29');
+    expect(await page.locator('.notebook-page').getAttribute('data-mode')).toBe('edit');
+    expect((await sources(page))[29]).toBe('valueXY29');
+    await page.evaluate(() => {
+      const w = window as unknown as { heldIdle: IdleRequestCallback[] };
+      for (const callback of w.heldIdle.splice(0)) callback({ didTimeout: true, timeRemaining: () => 0 });
+    });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 180_000);
+});

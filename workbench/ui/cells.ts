@@ -2,6 +2,7 @@ import type { editor as MonacoEditor } from 'monaco-editor';
 import type { Output } from '../../notebook/format.ts';
 import type { CellModel } from './cell-ops.ts';
 import { h } from './dom.ts';
+import { nextIdle } from './idle.ts';
 import { mimeText, stripAnsi } from './output-text.ts';
 import { markdownToHtml, renderOutput } from './outputs.ts';
 
@@ -45,6 +46,12 @@ export class CellView {
   private ticker?: number;
   /** Set while the view itself writes to the Monaco model, so that write is not reported back as an edit. */
   private writing = false;
+  /**
+   * Whether rendered markdown and outputs are drawn (reveal()). Until then a markdown cell shows its
+   * source as plain text and outputs are not drawn: sanitising and laying out fifty cells' outputs
+   * would hold the first paint, so the notebook view reveals the first screen first.
+   */
+  private revealed = false;
 
   constructor(
     cell: CellModel,
@@ -70,14 +77,29 @@ export class CellView {
       hooks.onPointerSelect(this.cell.id, e.shiftKey);
     });
     this.editorHost.addEventListener('mousedown', (e) => {
-      if (!this.editor && !e.shiftKey && this.hooks.monaco() && document.activeElement !== this.placeholder) {
-        this.mount();
-        queueMicrotask(() => this.focusEditor());
-      }
+      if (this.editor || e.shiftKey || !this.hooks.monaco() || document.activeElement === this.placeholder) return;
+      // Monaco replaces the plain text under the pointer. The press's own default would then focus what
+      // it was pressed on, the plain text now gone, i.e. the page: the keys typed next would be lost.
+      e.preventDefault();
+      e.stopPropagation();
+      const offset = this.placeholder ? textOffsetAt(this.placeholder, e.clientX, e.clientY) : undefined;
+      hooks.onPointerSelect(this.cell.id, false);
+      this.mount();
+      const editor = this.editor as MonacoEditor.IStandaloneCodeEditor | undefined; // mount() set it
+      if (!editor) return;
+      if (offset !== undefined) editor.setPosition(this.model!.getPositionAt(offset));
+      editor.focus();
     });
     this.rendered.addEventListener('dblclick', () => hooks.onEditRequest(this.cell.id));
     this.renderSource();
     this.renderRun();
+  }
+
+  /** Draws the rendered markdown and the outputs (once; later changes redraw what changed). */
+  reveal(): void {
+    if (this.revealed) return;
+    this.revealed = true;
+    if (this.cell.type === 'markdown') this.renderSource();
     this.renderOutputs([]);
   }
 
@@ -120,7 +142,7 @@ export class CellView {
       if (cell.type === 'markdown' && !cell.editing) this.unmount();
       this.renderSource();
     } else if (before.source !== cell.source && !this.editor) this.renderSource();
-    if (before.outputs !== cell.outputs) this.renderOutputs(before.outputs);
+    if (before.outputs !== cell.outputs && this.revealed) this.renderOutputs(before.outputs);
     if (before.run !== cell.run || before.executionCount !== cell.executionCount || before.result !== cell.result || before.startedAt !== cell.startedAt || before.type !== cell.type) {
       this.renderRun();
     }
@@ -182,7 +204,8 @@ export class CellView {
     this.rendered.hidden = !markdownView;
     if (markdownView) {
       const source = this.cell.source.trim();
-      this.rendered.innerHTML = source ? markdownToHtml(source) : '<p class="empty-markdown">Empty markdown cell: double-click to edit</p>';
+      if (!this.revealed) this.rendered.textContent = source;
+      else this.rendered.innerHTML = source ? markdownToHtml(source) : '<p class="empty-markdown">Empty markdown cell: double-click to edit</p>';
     } else if (!this.editor && this.placeholder?.textContent !== this.cell.source) {
       this.editorHost.replaceChildren(this.makePlaceholder());
     } else if (!this.editor && this.placeholder && !this.placeholder.isConnected) {
@@ -279,31 +302,47 @@ export class CellView {
   }
 }
 
+/** The offset in `el`'s text of the character boundary nearest a point (undefined outside its text). */
+function textOffsetAt(el: HTMLElement, x: number, y: number): number | undefined {
+  const at = document.caretPositionFromPoint?.(x, y);
+  if (!at || !el.contains(at.offsetNode)) return undefined;
+  const range = document.createRange();
+  range.setStart(el, 0);
+  range.setEnd(at.offsetNode, at.offset);
+  return range.toString().length;
+}
+
 /**
  * A scrolling output (a wide table) must be reachable from the keyboard (axe: scrollable-region-focusable):
- * it gets a tab stop and a name only while its content is wider than the cell. Checked once per frame for
- * every output area that changed.
+ * it gets a tab stop and a name only while its content is wider than the cell. Checked in idle moments
+ * for every output area that changed: an off-screen area is laid out only to be measured, so a notebook's
+ * worth of them must not hold a frame.
  */
 const overflowChecks = new Map<HTMLElement, () => number>();
 function watchOverflow(area: HTMLElement, index: () => number): void {
-  if (!overflowChecks.size) {
-    requestAnimationFrame(() => {
-      for (const [el, i] of overflowChecks) {
-        const scrolls = el.scrollWidth > el.clientWidth + 1;
-        if (scrolls) {
-          el.tabIndex = 0;
-          el.setAttribute('role', 'region');
-          el.setAttribute('aria-label', `Output of cell ${i() + 1}, scrolls sideways`);
-        } else if (el.hasAttribute('tabindex')) {
-          el.removeAttribute('tabindex');
-          el.removeAttribute('role');
-          el.removeAttribute('aria-label');
-        }
-      }
-      overflowChecks.clear();
-    });
-  }
+  const idle = !overflowChecks.size;
   overflowChecks.set(area, index);
+  if (idle) void checkOverflows();
+}
+
+async function checkOverflows(): Promise<void> {
+  while (overflowChecks.size) {
+    const deadline = await nextIdle(200);
+    for (const [el, i] of overflowChecks) {
+      overflowChecks.delete(el);
+      const scrolls = el.isConnected && el.scrollWidth > el.clientWidth + 1;
+      if (scrolls) {
+        el.tabIndex = 0;
+        el.setAttribute('role', 'region');
+        el.setAttribute('aria-label', `Output of cell ${i() + 1}, scrolls sideways`);
+      } else if (el.hasAttribute('tabindex')) {
+        el.removeAttribute('tabindex');
+        el.removeAttribute('role');
+        el.removeAttribute('aria-label');
+      }
+      if ((deadline?.timeRemaining() ?? 0) < 2) break;
+    }
+  }
 }
 
 export function formatDuration(ms: number): string {

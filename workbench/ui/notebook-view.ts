@@ -1,5 +1,6 @@
 import { CellView, type CellHooks } from './cells.ts';
 import { h } from './dom.ts';
+import { nextIdle } from './idle.ts';
 import type { NotebookModel } from './notebook-model.ts';
 
 type MonacoModule = import('./monaco.ts').MonacoApi;
@@ -8,7 +9,9 @@ type MonacoModule = import('./monaco.ts').MonacoApi;
  * The cell list on screen, kept in step with the model: `render()` makes a CellView for each new
  * cell, drops those of removed cells, restores the order, and marks the selection, the active cell
  * and the mode. It reads the model and never changes it; cell views call back through the hooks.
- * Editors are mounted as cells come near the viewport, once Monaco has loaded.
+ * Editors are mounted as cells come near the viewport, once Monaco has loaded. When many cells
+ * arrive at once (opening a notebook), those on the first screen show their rendered markdown and
+ * outputs at once and the others in idle moments after, so the page paints and takes typing first.
  */
 export class NotebookView {
   readonly el: HTMLElement;
@@ -38,6 +41,44 @@ export class NotebookView {
 
   private readonly toMount = new Set<string>();
   private scheduled = false;
+  /** Cells whose markdown and outputs are still to be drawn, in notebook order. */
+  private unrevealed: CellView[] = [];
+  private revealing?: Promise<void>;
+
+  /** Resolves when every cell shows its rendered markdown and outputs. */
+  revealed(): Promise<void> {
+    return this.revealing ?? Promise.resolve();
+  }
+
+  /**
+   * Reveals the new cells that are on (or just below) the screen now, the rest in idle slices. A few
+   * new cells (an insert, a paste) are all revealed at once: only a notebook's worth is worth deferring.
+   */
+  private reveal(created: CellView[]): void {
+    if (created.length <= 5 && !this.unrevealed.length) {
+      for (const view of created) view.reveal();
+      return;
+    }
+    if (this.unrevealed.length) {
+      const index = new Map(this.model.cells.map((c, i) => [c.id, i]));
+      this.unrevealed = [...this.unrevealed, ...created].sort((a, b) => index.get(a.id)! - index.get(b.id)!);
+    } else this.unrevealed = created;
+    const screen = window.innerHeight * 1.5;
+    // Each check lays out the cells above it, which are few and light until revealed.
+    while (this.unrevealed[0] && this.unrevealed[0].el.getBoundingClientRect().top < screen) this.unrevealed.shift()!.reveal();
+    this.revealing ??= (async () => {
+      while (this.unrevealed.length) {
+        const deadline = await nextIdle(100);
+        // At least one per slice, so steady work elsewhere (a deadline with no time left) cannot starve it.
+        let view = this.unrevealed.shift();
+        while (view) {
+          view.reveal();
+          view = (deadline?.timeRemaining() ?? 0) > 4 ? this.unrevealed.shift() : undefined;
+        }
+      }
+      this.revealing = undefined;
+    })();
+  }
 
   /**
    * Mounts the editors of cells near the viewport one at a time in idle moments, then gives every other
@@ -96,10 +137,13 @@ export class NotebookView {
       view.dispose();
       this.views.delete(id);
     }
+    if (this.unrevealed.length) this.unrevealed = this.unrevealed.filter((v) => this.views.has(v.id));
+    const created: CellView[] = [];
     cells.forEach((cell, index) => {
       let view = this.views.get(cell.id);
       if (!view) {
         view = new CellView(cell, { ...this.hooks, monaco: () => this.monaco });
+        created.push(view);
         this.views.set(cell.id, view);
         if (this.monaco) {
           if (cell.type === 'code') view.ensureModel();
@@ -112,6 +156,7 @@ export class NotebookView {
       this.el.replaceChildren(...ids.map((id) => this.views.get(id)!.el));
       this.order = ids;
     }
+    if (created.length) this.reveal(created);
     const active = this.model.active;
     cells.forEach((cell, index) => {
       const el = this.views.get(cell.id)!.el;

@@ -4,6 +4,7 @@ import { api } from './api.ts';
 import { CommandRegistry, type Mode } from './commands.ts';
 import { confirmDialog, promptDialog } from './dialog.ts';
 import { h, toast } from './dom.ts';
+import { whenQuiet } from './idle.ts';
 import { KernelConnection } from './kernel.ts';
 import { loadMonaco, type MonacoApi } from './monaco.ts';
 import { CELL_TOOLBAR, HEADER_TOOLBAR, ICONS, registerNotebookCommands, TOOLBAR, type NotebookActions } from './notebook-commands.ts';
@@ -110,8 +111,12 @@ export class NotebookPage {
     );
   }
 
+  /**
+   * Opens the notebook: the cells on the first screen are painted and take plain typing first; the other
+   * cells' outputs follow in idle moments, and Monaco (megabytes of script whose evaluation blocks the
+   * page for a few hundred ms) loads only once those are drawn and nobody has typed or clicked for a moment.
+   */
   async load(): Promise<void> {
-    const monacoPromise = loadMonaco();
     let opened;
     try {
       opened = await api.open(this.name);
@@ -122,14 +127,16 @@ export class NotebookPage {
       return;
     }
     document.title = `${title(this.name)} · Trailbook`;
-    this.model.load(opened.notebook);
     this.saver = new Saver(() => ({ name: this.name, revision: this.model.revision, toNotebook: () => this.model.toNotebook() }), opened.version, this.banner);
     this.kernelState.before(this.saver.statusEl);
     this.showNotices(opened.notices ?? []);
-    this.container.replaceChildren(this.root);
+    this.container.replaceChildren(this.root); // first, so the view sees which cells are on screen
+    this.model.load(opened.notebook);
     this.connect();
 
-    const monaco = await monacoPromise;
+    await this.view.revealed();
+    await whenQuiet();
+    const monaco = await loadMonaco();
     this.monaco = monaco;
     this.view.setMonaco(monaco);
     this.applyEditorTheme();
