@@ -4,7 +4,7 @@ import { trainBurstBaselines, type BurstSequence } from './burst-baselines.ts';
 import { burstsOf, type Burst } from './bursts.ts';
 import { ReliabilityTally, type Reliability } from './calibration.ts';
 import type { Shape } from './shapes.ts';
-import { BLEND_CANDIDATES, blendedTopIds, burstContexts } from './next-event.ts';
+import { blendedTopIds, burstCandidates, burstContexts } from './next-event.ts';
 import { groupByPrincipal, type Sequence } from './corpus.ts';
 import { trainBaselines } from './baselines.ts';
 import { BurstModel } from './burst-model.ts';
@@ -264,7 +264,7 @@ function scoreEvents(events: Iterable<TrailEvent>, opts: EvaluateOptions, fracti
       const actual = seq.actions[i];
       if (model.isNew(w)) unseen++;
       const t0 = performance.now();
-      const top = blendedTopIds(model, burstModel?.rank(principal, burstContext, BLEND_CANDIDATES, true), principal, hist, 5);
+      const top = blendedTopIds(model, burstModel && burstCandidates(burstModel, principal, burstContext, true), principal, hist, 5);
       if (times.length < 20_000) times.push(performance.now() - t0);
       const ranked = top.map((x) => model.nameOf(x.id));
       tallies[0].add(ranked, actual);

@@ -5,7 +5,7 @@ import { activityStats, burstsOf } from '../../predict/bursts.ts';
 import { ReliabilityTally } from '../../predict/calibration.ts';
 import { groupByPrincipal } from '../../predict/corpus.ts';
 import { tieOrder } from '../../predict/evaluate.ts';
-import { burstContexts } from '../../predict/next-event.ts';
+import { burstCandidates, burstContexts } from '../../predict/next-event.ts';
 import { shapeName } from '../../predict/shapes.ts';
 import { ev, full, MIN, T0 } from './support.ts';
 import { Rng } from './rng.ts';
@@ -64,9 +64,10 @@ describe('bursts', () => {
     const ec2 = [full('ec2:DescribeInstances'), full('ec2:DescribeTags')];
     expect(contexts).toEqual([
       { bursts: [], newSession: true },
-      { bursts: [[full('ec2:DescribeInstances')]], newSession: false },
+      // Inside a burst: the burst in progress is the latest, and `current` is the context of that burst itself.
+      { bursts: [[full('ec2:DescribeInstances')]], newSession: false, current: { bursts: [], newSession: true } },
       { bursts: [ec2], newSession: false },
-      { bursts: [ec2, [full('s3:ListBuckets')]], newSession: false },
+      { bursts: [ec2, [full('s3:ListBuckets')]], newSession: false, current: { bursts: [ec2], newSession: false } },
       { bursts: [ec2, [full('s3:ListBuckets')]], newSession: true },
     ]);
     expect(burstContext(evs.slice(0, 4), 1)).toEqual({ bursts: [[full('s3:ListBuckets')]], newSession: false });
@@ -164,6 +165,19 @@ describe('next-burst model', () => {
     expect(p(after('instances', 'mallory'), 's3:ListBuckets')).toBeGreaterThan(0.5);
     const fresh = model.predict('alice', { bursts: [[full('lambda:ListFunctions')], [full('lambda:ListFunctions')]] }, 20);
     expect(fresh.actions.find((a) => a.action === full('lambda:ListFunctions'))?.p).toBeGreaterThan(0);
+  });
+
+  it('gives the next event inside a burst candidates that complete the burst, beside those of the burst after it', () => {
+    // Half-way through a roles page, which is always followed by the instances page.
+    const bursts = [PAGES.buckets.map(full)];
+    const ctx = { bursts: [...bursts, [full('iam:ListRoles')]], newSession: false, current: { bursts, newSession: false } };
+    const has = (xs: { action: string; p: number }[], a: string) => xs.find((x) => x.action === full(a))?.p ?? 0;
+    const nextOnly = burstCandidates(model, 'alice', { bursts: ctx.bursts, newSession: false });
+    const both = burstCandidates(model, 'alice', ctx);
+    expect(both.reduce((s, x) => s + x.p, 0)).toBeCloseTo(1, 6);
+    // The rest of the roles page comes from the burst in progress; the instances page still leads.
+    expect(has(both, 'iam:GetRole')).toBeGreaterThan(3 * has(nextOnly, 'iam:GetRole') / nextOnly.reduce((s, x) => s + x.p, 0));
+    expect(both.slice(0, 3).map((x) => x.action).sort()).toEqual(PAGES.instances.map(full).sort());
   });
 
   it('beats the burst-level reference on held-out bursts of the same user', () => {

@@ -49,10 +49,11 @@ describe('evaluation', () => {
     expect(r.scores.map((s) => s.model)).toEqual(['model', 'global-frequency', 'principal-frequency', 'markov-1']);
     const model = score(r, 'model');
     const markov = score(r, 'markov-1');
-    // Event level, mean over 5 random tie orders: no worse than the single eventID order scored before (0.234 / 0.401).
+    // Event level, mean over 5 random tie orders: no worse than the mean the model before the realistic generator
+    // scored on the same orders (0.239 / 0.434).
     expect(r.tieOrders.orders).toBe(5);
-    expect(model.top1).toBeGreaterThanOrEqual(0.234);
-    expect(model.top5).toBeGreaterThanOrEqual(0.401);
+    expect(model.top1).toBeGreaterThanOrEqual(0.239);
+    expect(model.top5).toBeGreaterThanOrEqual(0.434);
     expect(model.top1).toBeGreaterThan(markov.top1);
     expect(model.mrr5).toBeGreaterThan(markov.mrr5);
     expect(r.gainOverMarkov.top1).toBeCloseTo(model.top1 - markov.top1, 4);
