@@ -39,8 +39,9 @@ export interface OpenSqlOptions {
   cacheDir?: string | false;
   onProgress?: (p: { phase: 'list' | 'load' | 'open'; done: number; total?: number; detail?: string }) => void;
   /**
-   * DuckDB's memory limit while building the on-disk database (default 2GB): beyond it the build spills to a
-   * temp folder beside the database, so a trail larger than memory still loads.
+   * DuckDB's memory limit while building the on-disk database (default 256MB): beyond it the build spills to a
+   * temp folder beside the database, so a trail larger than memory still loads. Measured at 1M events: peak RSS
+   * 1,083 MB with 2GB, 687 MB with 400MB, 587 MB with 256MB, for no more CPU (the load streams).
    */
   memoryLimit?: string;
 }
@@ -194,7 +195,7 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
   const metaBase = { format: FORMAT, signature, candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
   const root = sqlCacheRoot(o.cacheDir);
   const build = async (path: string): Promise<Meta> => {
-    const instance = await DuckDBInstance.create(path, { memory_limit: o.memoryLimit ?? '2GB', temp_directory: `${path}.spill` });
+    const instance = await DuckDBInstance.create(path, { memory_limit: o.memoryLimit ?? '256MB', temp_directory: `${path}.spill` });
     const conn = await instance.connect();
     try {
       await createCloudTrailTable(conn);
