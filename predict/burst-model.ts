@@ -391,6 +391,9 @@ export class BurstModel {
    */
   private readonly encoded = new WeakMap<readonly string[], IdSet>();
   private readonly lately = new Map<number, number>();
+  /** Scratch of shapeDistribution, and the training bursts the shapes hold. */
+  private shapeDist = new Float64Array(0);
+  private shapeBursts?: number;
   trainedBursts = 0;
 
   private constructor(options: BurstModelOptions) {
@@ -692,18 +695,23 @@ export class BurstModel {
     return { bursts, newSession: ctx.newSession ?? bursts.length === 0 };
   }
 
-  /** Shape transition probabilities from a context shape, interpolated principal > peers > account. */
-  private shapeDistribution(principal: string, from: number): Map<number, number> {
+  /**
+   * Shape transition probabilities from a context shape, interpolated principal > peers > account, by shape id. The
+   * array is reused by the next call: a prediction leaves no per-shape garbage behind.
+   */
+  private shapeDistribution(principal: string, from: number): Float64Array {
     const [lp, lg, la] = this.levels(principal);
-    const dist = new Map<number, number>();
-    const total = this.shapes.shapes.reduce((s, x) => s + x.bursts, 0) || 1;
-    for (const s of this.shapes.shapes) dist.set(s.id, s.bursts / total);
+    const shapes = this.shapes.shapes;
+    if (this.shapeDist.length !== shapes.length) this.shapeDist = new Float64Array(shapes.length);
+    const dist = this.shapeDist;
+    const total = (this.shapeBursts ??= shapes.reduce((s, x) => s + x.bursts, 0)) || 1;
+    for (let s = 0; s < shapes.length; s++) dist[s] = shapes[s].bursts / total;
     for (const level of [la, lg, lp]) {
       const f = level?.shapeNext.get(from);
       if (!f) continue;
       const lambda = f.n / (f.n + 5);
-      for (const [s, p] of dist) dist.set(s, (1 - lambda) * p);
-      for (const [s, c] of f.next) if (s >= 0) dist.set(s, (dist.get(s) ?? 0) + (lambda * c) / f.n);
+      for (let s = 0; s < dist.length; s++) dist[s] = (1 - lambda) * dist[s];
+      for (const [s, c] of f.next) if (s >= 0) dist[s] += (lambda * c) / f.n;
     }
     return dist;
   }
@@ -715,7 +723,8 @@ export class BurstModel {
     const last = ids.bursts[ids.bursts.length - 1];
     const currentId = last && last.length ? this.shapes.shapeOf(last) : OTHER_SHAPE;
     const from = ids.newSession ? START_SHAPE : currentId;
-    const shapes = top3(this.shapeDistribution(principal, from)).map(([s, p]) => ({ shape: this.shapes.shapes[s], p }));
+    const dist = this.shapeDistribution(principal, from);
+    const shapes = top3(dist).map((s) => ({ shape: this.shapes.shapes[s], p: dist[s] }));
     return {
       actions: scored.slice(0, k).map(({ id, p }) => ({ action: this.nameOf(id), p })),
       shapes,
@@ -730,14 +739,16 @@ export class BurstModel {
   }
 }
 
-/** The three most likely shapes, most likely first (ties: lower id), without sorting every shape on each prediction. */
-function top3(dist: Map<number, number>): [number, number][] {
-  const best: [number, number][] = [];
-  for (const [s, p] of dist) {
+/** The three most likely shapes (ids), most likely first (ties: lower id), without sorting every shape on each prediction. */
+function top3(dist: Float64Array): number[] {
+  const best: number[] = [];
+  for (let s = 0; s < dist.length; s++) {
+    const p = dist[s];
     let i = best.length;
-    while (i > 0 && (p > best[i - 1][1] || (p === best[i - 1][1] && s < best[i - 1][0]))) i--;
+    // Ids come in ascending order, so an equal probability never moves ahead of an earlier shape.
+    while (i > 0 && p > dist[best[i - 1]]) i--;
     if (i < 3) {
-      best.splice(i, 0, [s, p]);
+      best.splice(i, 0, s);
       if (best.length > 3) best.pop();
     }
   }
