@@ -81,20 +81,46 @@ class ActionIds {
   }
 }
 
+/**
+ * One shared array per distinct burst set. A million events make a few hundred thousand bursts but only thousands of
+ * distinct sets (page loads and CI steps repeat): keeping one copy of each spares the collector from carrying every
+ * burst's array through the young generation, which cost more than the encoding itself. Sets are never mutated.
+ */
+class BurstSets {
+  private readonly byHash = new Map<number, IdSet[]>();
+
+  of(ids: number[]): IdSet {
+    let h = ids.length;
+    for (let i = 0; i < ids.length; i++) h = (Math.imul(h, 31) + ids[i]) | 0;
+    let bucket = this.byHash.get(h);
+    if (!bucket) this.byHash.set(h, (bucket = []));
+    for (const b of bucket) if (sameSet(b, ids)) return b;
+    bucket.push(ids);
+    return ids;
+  }
+}
+
+function sameSet(a: IdSet, b: IdSet): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A principal's time-ordered events as bursts (sorted action-id sets), one pass, no per-event strings. */
-function encodeBursts(principal: string, events: readonly TrailEvent[], ids: ActionIds): BurstSeq {
+function encodeBursts(principal: string, events: readonly TrailEvent[], ids: ActionIds, sets: BurstSets): BurstSeq {
   const out: BurstSeq = { principal, ids: [], times: [] };
-  let current: number[] = [];
+  const current: number[] = [];
   let second = Number.NaN;
   const close = () => {
-    if (current.length) out.ids.push(current.length > 1 ? current.sort((a, b) => a - b) : current);
+    if (current.length) out.ids.push(sets.of(current.length > 1 ? current.slice().sort((a, b) => a - b) : current.slice()));
   };
   for (const e of events) {
     const s = Math.floor(e.time / 1000);
     const id = ids.of(e.source, e.name);
     if (s !== second) {
       close();
-      current = [id];
+      current.length = 0;
+      current.push(id);
       second = s;
       out.times.push(s * 1000);
     } else if (!current.includes(id)) current.push(id);
@@ -408,8 +434,9 @@ export class BurstModel {
     const seqs: BurstSeq[] = [];
     let total = 0;
     const ids = new ActionIds(m.vocab);
+    const sets = new BurstSets();
     for (const [principal, list] of byPrincipal) {
-      const seq = encodeBursts(principal, list, ids);
+      const seq = encodeBursts(principal, list, ids, sets);
       seqs.push(seq);
       total += seq.ids.length;
     }
@@ -487,9 +514,13 @@ export class BurstModel {
       group = this.byGroup.get(g);
       if (!group) this.byGroup.set(g, (group = new Level()));
     }
-    for (const level of group ? [p, group, this.all] : [p, this.all]) {
-      level.addBurst(ids[j], newSession);
-      if (!newSession) level.addTransition(ids[j - 1], ids[j]);
+    p.addBurst(ids[j], newSession);
+    group?.addBurst(ids[j], newSession);
+    this.all.addBurst(ids[j], newSession);
+    if (!newSession) {
+      p.addTransition(ids[j - 1], ids[j]);
+      group?.addTransition(ids[j - 1], ids[j]);
+      this.all.addTransition(ids[j - 1], ids[j]);
     }
   }
 
@@ -652,7 +683,9 @@ export class BurstModel {
       for (let j = 0; j < ids.length; j++) {
         const s = assigned[b++];
         const from = j === 0 || times[j] - times[j - 1] > this.options.sessionGapMs ? START_SHAPE : prev;
-        for (const level of [lp, lg, la]) level?.addShapeTransition(from, s);
+        lp?.addShapeTransition(from, s);
+        lg?.addShapeTransition(from, s);
+        la.addShapeTransition(from, s);
         prev = s;
       }
     }

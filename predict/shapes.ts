@@ -69,10 +69,18 @@ export class ShapeBook {
     const book = new ShapeBook({ ...DEFAULT_SHAPE_OPTIONS, ...options });
     // One-action bursts (the commonest) are keyed by the id itself: no string to build per burst.
     const counts = new Map<string | number, Signature>();
+    // A set passed again as the same array (the burst model shares one array per distinct set) is keyed once.
+    const keyOf = new Map<IdSet, string>();
     const signatures: Signature[] = new Array(bursts.length);
     for (let b = 0; b < bursts.length; b++) {
       const ids = bursts[b];
-      const key = ids.length === 1 ? ids[0] : signatureOf(ids);
+      let key: string | number;
+      if (ids.length === 1) key = ids[0];
+      else {
+        let k = keyOf.get(ids);
+        if (k === undefined) keyOf.set(ids, (k = signatureOf(ids)));
+        key = k;
+      }
       let c = counts.get(key);
       if (c) c.n++;
       else counts.set(key, (c = { ids, n: 1, shape: -1 }));
