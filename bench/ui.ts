@@ -265,3 +265,5 @@ console.log(
 console.log(`  reopen:     ${kb(again.editable)} until editable, ${kb(again.settled)} once settled (${again.requests} requests) — goal < ${kb(GOALS.reopenBytes)}: ${verdict(again.settled < GOALS.reopenBytes)}`);
 console.log(jupyterLabLine());
 console.log(`load average after the runs: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+// Chromium's pipes and the server's parser workers can keep the event loop alive after closing: the figures are out, so end here.
+process.exit(0);
