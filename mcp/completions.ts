@@ -28,7 +28,7 @@ export function rank(candidates: Iterable<string>, typed: string, ordered = fals
 
 /** Principal keys (what the tools report) and the names people also type: IAM user or role names, people behind sessions. */
 function principalNames(index: EventIndex): string[] {
-  const out = [...index.keys.values];
+  const out = [...index.keys.names];
   for (const p of index.principals) {
     out.push(p.name);
     if (p.human) out.push(p.human);
@@ -38,7 +38,7 @@ function principalNames(index: EventIndex): string[] {
 
 /** Event names, only those of `source` when the client says which service was already chosen. */
 function eventNames(index: EventIndex, source: string | undefined): string[] {
-  if (source === undefined) return index.names.values;
+  if (source === undefined) return index.names.names;
   return index.actionName.filter((_, a) => index.actionSource[a] === source);
 }
 
@@ -57,7 +57,7 @@ async function candidates(ctx: ToolContext, argument: string, context: Record<st
   if (!['principal', 'username', 'event_name', 'event_source'].includes(argument) || !indexedInMemory(ctx.store)) return [];
   const index = await storeIndex(ctx);
   if (argument === 'event_name') return eventNames(index, context.event_source);
-  if (argument === 'event_source') return index.sources.values;
+  if (argument === 'event_source') return index.sources.names;
   return principalNames(index);
 }
 

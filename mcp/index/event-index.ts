@@ -1,29 +1,6 @@
 import type { Principal, TrailEvent } from '../../cloudtrail/event.ts';
 import { byTime, principalMatches, type EventFilter } from '../../cloudtrail/query.ts';
-
-/** Strings to dense ids in first-seen order, so columns can hold numbers. */
-export class Dictionary {
-  readonly values: string[] = [];
-  private readonly ids = new Map<string, number>();
-
-  id(value: string): number {
-    let id = this.ids.get(value);
-    if (id === undefined) {
-      id = this.values.length;
-      this.ids.set(value, id);
-      this.values.push(value);
-    }
-    return id;
-  }
-
-  get(value: string): number | undefined {
-    return this.ids.get(value);
-  }
-
-  get size(): number {
-    return this.values.length;
-  }
-}
+import { Vocab } from '../../predict/corpus.ts';
 
 /** Distinct (key, value) pairs of two id columns, numbered, with each event's pair id. */
 export interface PairColumn {
@@ -116,12 +93,12 @@ export class EventIndex {
   readonly principal: Uint32Array;
   /** Principal key of each event (the grouping key tools report). */
   readonly key: Uint32Array;
-  readonly actions = new Dictionary();
-  readonly names = new Dictionary();
-  readonly sources = new Dictionary();
-  readonly regions = new Dictionary();
-  readonly keys = new Dictionary();
-  readonly ips = new Dictionary();
+  readonly actions = new Vocab();
+  readonly names = new Vocab();
+  readonly sources = new Vocab();
+  readonly regions = new Vocab();
+  readonly keys = new Vocab();
+  readonly ips = new Vocab();
   /** The distinct principals, and the key id of each. */
   readonly principals: Principal[] = [];
   readonly keyOfPrincipal: Uint32Array;
@@ -159,20 +136,20 @@ export class EventIndex {
       const e = events[i];
       this.time[i] = e.time;
       this.flags[i] = (e.errorCode ? ERROR : 0) | (e.readOnly === true ? READ_ONLY : e.readOnly === false ? MUTATING : 0);
-      const source = (this.source[i] = this.sources.id(e.source));
-      this.name[i] = this.names.id(e.name);
+      const source = (this.source[i] = this.sources.add(e.source));
+      this.name[i] = this.names.add(e.name);
       // Per-source maps of the (shared, already hashed) name strings: no `source:name` string built per event.
       const bySource = (actionsBySource[source] ??= new Map());
       let a = bySource.get(e.name);
       if (a === undefined) {
-        a = this.actions.id(`${e.source}:${e.name}`);
+        a = this.actions.add(`${e.source}:${e.name}`);
         bySource.set(e.name, a);
         this.actionSource.push(e.source);
         this.actionName.push(e.name);
       }
       this.action[i] = a;
-      this.region[i] = this.regions.id(e.region);
-      ip[i] = this.ips.id(e.sourceIp);
+      this.region[i] = this.regions.add(e.region);
+      ip[i] = this.ips.add(e.sourceIp);
       // Stores share Principal objects between events; others are grouped by the principal's fields.
       let p = byObject.get(e.principal);
       if (p === undefined) {
@@ -183,7 +160,7 @@ export class EventIndex {
           p = this.principals.length;
           bySignature.set(sig, p);
           this.principals.push(q);
-          keyOf.push(this.keys.id(q.key));
+          keyOf.push(this.keys.add(q.key));
         }
         byObject.set(e.principal, p);
       }
@@ -220,8 +197,8 @@ export class EventIndex {
   compile(f: IndexFilter): CompiledFilter {
     const from = f.start === undefined ? 0 : lowerBound(this.time, f.start);
     const to = Math.max(from, f.end === undefined ? this.size : lowerBound(this.time, f.end));
-    const name = f.eventName === undefined ? -1 : (this.names.get(f.eventName) ?? -2);
-    const source = f.eventSource === undefined ? -1 : (this.sources.get(f.eventSource) ?? -2);
+    const name = f.eventName === undefined ? -1 : (this.names.id(f.eventName) ?? -2);
+    const source = f.eventSource === undefined ? -1 : (this.sources.id(f.eventSource) ?? -2);
     let principals: Uint8Array | undefined;
     let none = name === -2 || source === -2 || from === to;
     if (f.principal !== undefined || f.principalType !== undefined) {

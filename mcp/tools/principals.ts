@@ -129,17 +129,17 @@ function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Princ
     actionCount[ka[i]]++;
     if (ipSeen[ki[i]] === 0) {
       ipSeen[ki[i]] = 1;
-      if (index.ips.values[index.keyIp.value[ki[i]]]) ips[k]++;
+      if (index.ips.names[index.keyIp.value[ki[i]]]) ips[k]++;
     }
     regionSeen[kr[i]] = 1;
   }
   const actionsOf: [string, number][][] = Array.from({ length: nk }, () => []);
   for (let pair = 0; pair < actionCount.length; pair++) {
-    if (actionCount[pair] > 0) actionsOf[index.keyAction.key[pair]].push([index.actions.values[index.keyAction.value[pair]], actionCount[pair]]);
+    if (actionCount[pair] > 0) actionsOf[index.keyAction.key[pair]].push([index.actions.names[index.keyAction.value[pair]], actionCount[pair]]);
   }
   const regionsOf: string[][] = Array.from({ length: nk }, () => []);
   for (let pair = 0; pair < regionSeen.length; pair++) {
-    const region = index.regions.values[index.keyRegion.value[pair]];
+    const region = index.regions.names[index.keyRegion.value[pair]];
     if (regionSeen[pair] && region) regionsOf[index.keyRegion.key[pair]].push(region);
   }
   const rows: Principal[] = [];

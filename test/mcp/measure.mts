@@ -121,8 +121,8 @@ console.log(`MCP index built in ${(performance.now() - t).toFixed(0)} ms, ${(col
 
 // Arguments drawn from the data: its busiest principal, an action with failures, events spread over the range.
 const counts = new Map<string, number>();
-for (let i = 0; i < index.size; i += 97) counts.set(index.keys.values[index.key[i]], (counts.get(index.keys.values[index.key[i]]) ?? 0) + 1);
-const principal = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? index.keys.values[0];
+for (let i = 0; i < index.size; i += 97) counts.set(index.keys.names[index.key[i]], (counts.get(index.keys.names[index.key[i]]) ?? 0) + 1);
+const principal = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? index.keys.names[0];
 let failing = index.events[index.size - 1].name;
 for (let i = index.size - 1; i >= 0; i--) if (index.events[i].errorCode) { failing = index.events[i].name; break; }
 const ids = Array.from({ length: reps + 1 }, (_, r) => index.events[Math.floor(((r + 0.5) / (reps + 1)) * index.size)].id);
