@@ -2,22 +2,30 @@
  * Load benchmark for the `files` source and the DuckDB `cloudtrail` SQL table (cloudtrail/sql), side by side: generates (or reuses) sample datasets of 100k and 1M events as gzipped
  * S3 delivery files, then loads each one in a fresh child process and prints throughput, wall time and peak RSS.
  *
- *   npx tsx bench/load.ts                      # 100k and 1M events
+ *   npx tsx bench/load.ts                      # 100k and 1M events, both shapes
  *   npx tsx bench/load.ts --sizes 100000       # just one size
  *   npx tsx bench/load.ts --workers 0          # parse on the main thread
  *   npx tsx bench/load.ts --engines duckdb     # only the SQL table (default: files,duckdb)
+ *   npx tsx bench/load.ts --shapes org         # only the issue's shape (default: single,org)
+ *   npx tsx bench/load.ts --floor false        # skip the single-thread read+gunzip / JSON.parse floor
+ * Two shapes of the same events: `single`, one account (one file per region and 5 minutes, ~65 events per file at
+ * 1M), and `org`, the shape of issue #14 (two member accounts: one file per account, region and 5 minutes, ~44 events
+ * per file, 22,528 files at 1M). The floor is what any loader of these files pays on one thread before it keeps
+ * anything: reading and gunzipping every file, then `JSON.parse` of the text.
  * Datasets are cached under $TRAILBOOK_CACHE_DIR/bench (default .cache/bench) and reused.
  * Each size is loaded twice per engine: cold (parsing every file) and warm (from the on-disk index, or the DuckDB
  * database, the cold load wrote). The machine's 1-minute load average is printed beside each run: on a shared
  * machine wall time follows it, CPU seconds much less.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../cloudtrail/config.ts';
 import { generate, hasDeliveryFiles } from '../cloudtrail/generator/index.ts';
+import { listCloudTrailFiles } from '../cloudtrail/readers/walk.ts';
 
 interface ChildResult {
   cached: boolean;
@@ -39,6 +47,8 @@ const { values } = parseArgs({
     'index-dir': { type: 'string' },
     engines: { type: 'string', default: 'files,duckdb' },
     engine: { type: 'string', default: 'files' },
+    shapes: { type: 'string', default: 'single,org' },
+    floor: { type: 'string', default: 'true' },
   },
 });
 
@@ -99,17 +109,56 @@ function dirBytes(dir: string): number {
   return total;
 }
 
+/** Member accounts per shape: `org` is the issue's one file per account, region and 5 minutes. */
+const SHAPES: Record<string, number> = { single: 1, org: 2 };
+
+const cpuSeconds = (from: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+};
+
+/** Single-thread CPU seconds to read + gunzip every file, and to turn the JSON into text and `JSON.parse` it. */
+async function floor(dir: string): Promise<{ files: number; jsonMb: number; gunzipS: number; parseS: number }> {
+  const { files } = await listCloudTrailFiles(dir);
+  let gunzipS = 0;
+  let parseS = 0;
+  let bytes = 0;
+  for (const f of files) {
+    let c = process.cpuUsage();
+    const json = gunzipSync(readFileSync(f));
+    gunzipS += cpuSeconds(c);
+    bytes += json.length;
+    c = process.cpuUsage();
+    JSON.parse(json.toString('latin1'));
+    parseS += cpuSeconds(c);
+  }
+  return { files: files.length, jsonMb: bytes / 1e6, gunzipS, parseS };
+}
+
 async function parent(): Promise<void> {
   const cache = resolve(process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'), 'bench');
   const sizes = values.sizes!.split(',').map(Number);
   const rows: string[][] = [];
-  for (const size of sizes) {
-    const dir = join(cache, `load-${size}`);
+  const floors: string[] = [];
+  const runs = sizes.flatMap((size) => values.shapes!.split(',').map((shape) => [size, shape] as const));
+  for (const [size, shape] of runs) {
+    const accounts = SHAPES[shape];
+    if (!accounts) throw new Error(`unknown shape "${shape}": use ${Object.keys(SHAPES).join(', ')}`);
+    const dir = join(cache, accounts === 1 ? `load-${size}` : `load-${size}-accounts${accounts}`);
     if (!hasDeliveryFiles(dir)) {
       const t0 = performance.now();
-      process.stderr.write(`generating ${size} events into ${dir} ... `);
-      generate({ outDir: dir, events: size, days: 30, seed: 42 });
+      process.stderr.write(`generating ${size} events (${shape}) into ${dir} ... `);
+      generate({ outDir: dir, events: size, days: 30, seed: 42, accounts });
       process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+    if (values.floor === 'true') {
+      const load = loadavg()[0];
+      const f = await floor(dir);
+      floors.push(
+        `${size} ${shape}: ${f.files} files, ${f.jsonMb.toFixed(0)} MB of JSON: read+gunzip ${f.gunzipS.toFixed(2)} CPU-s, ` +
+          `JSON.parse ${f.parseS.toFixed(2)} CPU-s, together ${(f.gunzipS + f.parseS).toFixed(2)} CPU-s on one thread ` +
+          `(${((f.gunzipS + f.parseS) / 2).toFixed(2)} s on 2 cores at best; load avg ${load.toFixed(1)})`,
+      );
     }
     for (const engine of values.engines!.split(',')) {
       // Cold: parse every file (the index goes to a fresh directory). Warm: reopen with that index.
@@ -122,6 +171,7 @@ async function parent(): Promise<void> {
         if (r.cached !== (mode === 'warm')) throw new Error(`expected a ${mode} load of ${dir}`);
         rows.push([
           String(size),
+          shape,
           engine,
           mode,
           String(r.events),
@@ -139,12 +189,13 @@ async function parent(): Promise<void> {
       rmSync(indexDir, { recursive: true, force: true });
     }
   }
-  const head = ['target', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors', 'load avg'];
+  const head = ['target', 'shape', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+  if (floors.length) console.log(`\nfloor (single thread, before keeping anything):\n${floors.join('\n')}`);
 }
 
 await (values.child ? child(values.child) : parent());

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../record.ts';
 import { buildParams, deniedError, errorMessage, GLOBAL_SERVICES, isDataEvent, isReadOnly, resolveAction, type ActionRef, type Workspace } from './catalog.ts';
 import { defaultAgents, PERSONAS, TASKS, type Persona, type Session, type Step } from './personas.ts';
-import { Rng } from './prng.ts';
+import { hash32, Rng } from './prng.ts';
 import { CALLS, TEMPLATE_BY_NAME, type Via } from './templates.ts';
 import { generatorTruth, validate } from './truth.ts';
 
@@ -17,6 +17,12 @@ export interface GenerateOptions {
   /** First day (UTC) of the range, ISO date or date-time. */
   start?: string;
   account?: string;
+  /**
+   * Member accounts of an organization trail (default 1): each session acts in one of them (by its tag), so every
+   * 5-minute window is delivered as one file per account and region, as a multi-account trail is. The first account
+   * is `account`; the output with 1 is the single-account sample, byte for byte.
+   */
+  accounts?: number;
   onProgress?: (p: { phase: string; done: number; total?: number }) => void;
 }
 
@@ -307,7 +313,11 @@ export function generate(opts: GenerateOptions): GenerateResult {
   if (!Number.isFinite(startMs)) throw new Error(`invalid start "${opts.start}": use an ISO date such as 2026-10-01`);
   if (!(days >= 1) || !Number.isInteger(days)) throw new Error(`days must be a positive integer, got ${days}`);
   if (!(total >= 1) || !Number.isInteger(total)) throw new Error(`events must be a positive integer, got ${total}`);
-  const ws = workspace(account);
+  const accounts = opts.accounts ?? 1;
+  if (!(accounts >= 1) || !Number.isInteger(accounts)) throw new Error(`accounts must be a positive integer, got ${accounts}`);
+  // Member accounts after the first: 12 digits, derived from it.
+  const spaces = Array.from({ length: accounts }, (_, k) => workspace(k === 0 ? account : String((Number(account) + k * 1_000_001) % 1e12).padStart(12, '0')));
+  const spaceOf = (act: Act) => (accounts === 1 ? 0 : hash32(act.s.tag) % accounts);
 
   opts.onProgress?.({ phase: 'simulate', done: 0, total });
   const acts = simulate(startMs, days, total, seed);
@@ -317,10 +327,11 @@ export function generate(opts: GenerateOptions): GenerateResult {
   let files = 0;
   let written = 0;
   const madeDirs = new Set<string>();
-  const writeBatch = (bucket: number, region: string, batch: Act[]) => {
+  const writeBatch = (bucket: number, space: number, region: string, batch: Act[]) => {
+    const ws = spaces[space];
     for (let part = 0; part * MAX_RECORDS_PER_FILE < batch.length; part++) {
       const chunk = batch.slice(part * MAX_RECORDS_PER_FILE, (part + 1) * MAX_RECORDS_PER_FILE);
-      const rng = Rng.derive(seed, 'file', region, bucket, part);
+      const rng = space === 0 ? Rng.derive(seed, 'file', region, bucket, part) : Rng.derive(seed, 'file', ws.account, region, bucket, part);
       const unique = rng.chars(16);
       const records = chunk.map((act) => materialise(act, rng, ws));
       for (let i = records.length - 1; i > 0; i--) {
@@ -328,7 +339,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
         [records[i], records[j]] = [records[j], records[i]];
       }
       // Delivered when the 5-minute window closes.
-      const rel = deliveryPath(account, region, (bucket + 1) * BATCH, unique);
+      const rel = deliveryPath(ws.account, region, (bucket + 1) * BATCH, unique);
       const path = join(opts.outDir, rel);
       const dir = path.slice(0, path.lastIndexOf('/'));
       if (!madeDirs.has(dir)) {
@@ -343,9 +354,13 @@ export function generate(opts: GenerateOptions): GenerateResult {
   };
 
   let current = -1;
+  // Keyed by account number and region; with one account, the regions in sorted order as before.
   let batches = new Map<string, Act[]>();
   const flush = () => {
-    for (const region of [...batches.keys()].sort()) writeBatch(current, region, batches.get(region)!);
+    for (const key of [...batches.keys()].sort()) {
+      const [space, region] = key.split('\u0000');
+      writeBatch(current, Number(space), region, batches.get(key)!);
+    }
     batches = new Map();
   };
   for (const act of acts) {
@@ -354,8 +369,9 @@ export function generate(opts: GenerateOptions): GenerateResult {
       flush();
       current = bucket;
     }
-    let list = batches.get(act.region);
-    if (!list) batches.set(act.region, (list = []));
+    const key = `${spaceOf(act)}\u0000${act.region}`;
+    let list = batches.get(key);
+    if (!list) batches.set(key, (list = []));
     list.push(act);
   }
   flush();
