@@ -95,9 +95,8 @@ function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Princ
   const mutating = new Uint32Array(nk);
   const first = new Float64Array(nk);
   const last = new Float64Array(nk);
-  const firstPrincipal = new Uint32Array(nk);
-  // Distinct principals per key in order of first use (their ARNs and access keys), distinct IPs and regions, action counts.
-  const principalSeen = new Uint8Array(index.principals.length);
+  // Distinct principals per key in order of first use (their ARNs and access keys) with their event counts, distinct IPs and regions, action counts.
+  const principalEvents = new Uint32Array(index.principals.length);
   const principalsOf: number[][] = Array.from({ length: nk }, () => []);
   const actionCount = new Uint32Array(index.keyAction.key.length);
   const ipSeen = new Uint8Array(index.keyIp.key.length);
@@ -112,20 +111,14 @@ function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Princ
     if (!index.accepts(filter, i)) continue;
     const k = key[i];
     total++;
-    if (events[k]++ === 0) {
-      first[k] = time[i];
-      firstPrincipal[k] = principal[i];
-    }
+    if (events[k]++ === 0) first[k] = time[i];
     last[k] = time[i];
     const f = flags[i];
     if (f & ERROR) errors[k]++;
     if (f & READ_ONLY) readOnly[k]++;
     else if (f & MUTATING) mutating[k]++;
     const p = principal[i];
-    if (principalSeen[p] === 0) {
-      principalSeen[p] = 1;
-      principalsOf[k].push(p);
-    }
+    if (principalEvents[p]++ === 0) principalsOf[k].push(p);
     actionCount[ka[i]]++;
     if (ipSeen[ki[i]] === 0) {
       ipSeen[ki[i]] = 1;
@@ -145,7 +138,7 @@ function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Princ
   const rows: Principal[] = [];
   for (let k = 0; k < nk; k++) {
     if (events[k] === 0) continue;
-    const who = index.principals[firstPrincipal[k]];
+    const who = index.principals[representative(index, principalsOf[k], principalEvents)];
     const arns = new Set<string>();
     const accessKeys = new Set<string>();
     for (const p of principalsOf[k]) {
@@ -178,3 +171,23 @@ function principalRows(index: EventIndex, filter: CompiledFilter): { rows: Princ
   }
   return { rows, total };
 }
+
+/**
+ * The identity a row describes (its type, name and person): the key's principal with the most events among
+ * those of a known type, the first seen on a tie. Not simply the first event's: an IAM Identity Center user's
+ * first event is often a sign-in, whose userIdentity.type is "Unknown", before the role sessions that do the work.
+ */
+function representative(index: EventIndex, principals: number[], counts: Uint32Array): number {
+  let best = principals[0];
+  let bestKnown = false;
+  for (const p of principals) {
+    const known = isKnownType(index.principals[p].type);
+    if ((known && !bestKnown) || (known === bestKnown && counts[p] > counts[best])) {
+      best = p;
+      bestKnown = known;
+    }
+  }
+  return best;
+}
+
+const isKnownType = (type: string): boolean => type !== '' && type !== 'Unknown';
