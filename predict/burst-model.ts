@@ -1,6 +1,7 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
 import { burstsOf } from './bursts.ts';
 import { MINUTE, Vocab } from './corpus.ts';
+import { Counts } from './counts.ts';
 import { ShapeBook, type IdSet, type Shape, type ShapeOptions } from './shapes.ts';
 
 /**
@@ -180,7 +181,7 @@ interface IdContext {
 /** What one burst's successors looked like, for the actions of a burst. */
 interface Followers {
   n: number;
-  next: Map<number, number>;
+  next: Counts;
   strong?: number[];
   strongAt: number;
 }
@@ -190,36 +191,37 @@ const TOP = 12;
 /** Counts at one level of evidence: one principal, one peer group or the whole account. */
 class Level {
   bursts = 0;
-  readonly freq = new Map<number, number>();
+  readonly freq = new Counts();
   starts = 0;
-  readonly startFreq = new Map<number, number>();
+  readonly startFreq = new Counts();
   readonly followers = new Map<number, Followers>();
   readonly shapeNext = new Map<number, Followers>();
   private top?: { at: number; ids: number[]; startAt: number; startIds: number[] };
 
   addBurst(ids: IdSet, newSession: boolean): void {
     this.bursts++;
-    for (const a of ids) this.freq.set(a, (this.freq.get(a) ?? 0) + 1);
+    for (let i = 0; i < ids.length; i++) this.freq.add(ids[i]);
     if (newSession) {
       this.starts++;
-      for (const a of ids) this.startFreq.set(a, (this.startFreq.get(a) ?? 0) + 1);
+      for (let i = 0; i < ids.length; i++) this.startFreq.add(ids[i]);
     }
   }
 
   addTransition(prev: IdSet, next: IdSet): void {
-    for (const x of prev) {
+    for (let i = 0; i < prev.length; i++) {
+      const x = prev[i];
       let f = this.followers.get(x);
-      if (!f) this.followers.set(x, (f = { n: 0, next: new Map(), strongAt: 0 }));
+      if (!f) this.followers.set(x, (f = { n: 0, next: new Counts(), strongAt: 0 }));
       f.n++;
-      for (const a of next) f.next.set(a, (f.next.get(a) ?? 0) + 1);
+      for (let j = 0; j < next.length; j++) f.next.add(next[j]);
     }
   }
 
   addShapeTransition(from: number, to: number): void {
     let f = this.shapeNext.get(from);
-    if (!f) this.shapeNext.set(from, (f = { n: 0, next: new Map(), strongAt: 0 }));
+    if (!f) this.shapeNext.set(from, (f = { n: 0, next: new Counts(), strongAt: 0 }));
     f.n++;
-    f.next.set(to, (f.next.get(to) ?? 0) + 1);
+    f.next.add(to);
   }
 
   /** The most frequent actions (and session-start actions), recomputed only when the counts have grown. */
@@ -227,7 +229,7 @@ class Level {
     const t = this.top;
     const stale = (at: number, now: number) => now > at * 1.25 + 8;
     if (!t || stale(t.at, this.bursts) || stale(t.startAt, this.starts)) {
-      const rank = (m: Map<number, number>) => [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP).map(([id]) => id);
+      const rank = (m: Counts) => m.entries().sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP).map(([id]) => id);
       this.top = { at: this.bursts, ids: rank(this.freq), startAt: this.starts, startIds: rank(this.startFreq) };
     }
     return this.top!;
@@ -290,7 +292,8 @@ const PROPOSE = 0.05;
 function strongFollowers(f: Followers): number[] {
   if (!f.strong || f.n > f.strongAt * 1.25 + 4) {
     const min = PROPOSE * (f.n + 1);
-    f.strong = [...f.next].filter(([, k]) => k >= min).map(([a]) => a);
+    f.strong = [];
+    for (let i = 0; i < f.next.size; i++) if (f.next.countAt(i) >= min) f.strong.push(f.next.keyAt(i));
     f.strongAt = f.n;
   }
   return f.strong;
@@ -416,7 +419,7 @@ export class BurstModel {
    * again (evaluation). Only for them: a one-off prediction's fresh arrays would only load the collector.
    */
   private readonly encoded = new WeakMap<readonly string[], IdSet>();
-  private readonly lately = new Map<number, number>();
+  private readonly lately = new Counts(64);
   /** Scratch of shapeDistribution, and the training bursts the shapes hold. */
   private shapeDist = new Float64Array(0);
   private shapeBursts?: number;
@@ -549,9 +552,9 @@ export class BurstModel {
       for (let i = 1; i < bursts.length; i++) {
         if (!shares(bursts[i - 1], last)) continue;
         n++;
-        for (const a of bursts[i]) lately.set(a, (lately.get(a) ?? 0) + 1);
+        for (const a of bursts[i]) lately.add(a);
       }
-      for (const [a, k] of lately) x()[c.slot(a) + FOL_RECENT] = k / (n + 1);
+      for (let i = 0; i < lately.size; i++) x()[c.slot(lately.keyAt(i)) + FOL_RECENT] = lately.countAt(i) / (n + 1);
       if (!ctx.newSession) {
         const follow = (level: Level | undefined, slot: number) => {
           if (!level) return;
@@ -559,21 +562,23 @@ export class BurstModel {
             const f = level.followers.get(y);
             if (!f) continue;
             const scale = 1 / (f.n + 1);
-            if (f.next.size <= 2 * c.count) {
-              for (const [a, k] of f.next) {
-                const v = k * scale;
+            const next = f.next;
+            if (next.size <= 2 * c.count) {
+              for (let j = 0; j < next.size; j++) {
+                const a = next.keyAt(j);
+                const v = next.countAt(j) * scale;
                 const at = v >= PROPOSE ? c.slot(a) : c.find(a);
                 if (at >= 0 && v > c.x[at + slot]) c.x[at + slot] = v;
               }
             } else {
               // A common action with many followers: score the candidates, and propose only its strong followers.
               for (let i = 0; i < c.count; i++) {
-                const v = (f.next.get(c.ids[i]) ?? 0) * scale;
+                const v = next.get(c.ids[i]) * scale;
                 if (v > c.x[i * F + slot]) c.x[i * F + slot] = v;
               }
               for (const a of strongFollowers(f)) {
                 const at = c.slot(a);
-                const v = f.next.get(a)! * scale;
+                const v = next.get(a) * scale;
                 if (v > c.x[at + slot]) c.x[at + slot] = v;
               }
             }
@@ -587,13 +592,13 @@ export class BurstModel {
     if (ctx.newSession) {
       const starts = lp && lp.starts > 0 ? lp : la;
       for (const a of starts.tops().startIds) c.slot(a);
-      for (let i = 0; i < c.count; i++) c.x[i * F + START] = (starts.startFreq.get(c.ids[i]) ?? 0) / (starts.starts + 1);
+      for (let i = 0; i < c.count; i++) c.x[i * F + START] = starts.startFreq.get(c.ids[i]) / (starts.starts + 1);
     }
     for (const a of (lp ?? la).tops().ids) c.slot(a);
     for (let i = 0; i < c.count; i++) {
       const a = c.ids[i];
-      if (lp) c.x[i * F + FREQ_P] = (lp.freq.get(a) ?? 0) / (lp.bursts + 1);
-      c.x[i * F + FREQ_A] = (la.freq.get(a) ?? 0) / (la.bursts + 1);
+      if (lp) c.x[i * F + FREQ_P] = lp.freq.get(a) / (lp.bursts + 1);
+      c.x[i * F + FREQ_A] = la.freq.get(a) / (la.bursts + 1);
     }
     return c.strongest(this.options.candidates);
   }
@@ -744,7 +749,10 @@ export class BurstModel {
       if (!f) continue;
       const lambda = f.n / (f.n + 5);
       for (let s = 0; s < dist.length; s++) dist[s] = (1 - lambda) * dist[s];
-      for (const [s, c] of f.next) if (s >= 0) dist[s] += (lambda * c) / f.n;
+      for (let i = 0; i < f.next.size; i++) {
+        const s = f.next.keyAt(i);
+        if (s >= 0) dist[s] += (lambda * f.next.countAt(i)) / f.n;
+      }
     }
     return dist;
   }
