@@ -160,7 +160,6 @@ class Kernel implements KernelHandle {
 
   private async spawn(detail?: string): Promise<void> {
     this.setStatus('starting', detail);
-    this.typecheck.reset();
     const bundle = await kernelBundle(this.hostOptions.cacheDir);
     // Explicit env (host and start options) is the caller's choice; the inherited part is allow-listed.
     // NODE_OPTIONS is not inherited: the host may run under tsx/vitest loaders, the kernel is plain node.
@@ -218,6 +217,8 @@ class Kernel implements KernelHandle {
       this.setStatus('dead', (err as Error).message);
       throw err;
     }
+    // After ready, not before: loading TypeScript must not compete with the process start.
+    this.typecheck.reset();
     if (this.child === child) this.setStatus(this.running ? 'busy' : 'idle');
   }
 
@@ -331,6 +332,7 @@ class Kernel implements KernelHandle {
   /** The child finished the cell: its type warnings (when known) are its last outputs, then it settles. */
   private async finish(r: Running, status: ExecuteReply['status']) {
     const late = (output: Output) => this.emit({ type: 'output', cellId: r.req.cellId, output, executionCount: r.count });
+    this.typecheck.touch();
     for (const output of (await r.check?.finish(r.outputs, late)) ?? []) if (this.running === r) this.addOutput(r, output);
     r.settle(status);
   }
@@ -473,6 +475,7 @@ class Kernel implements KernelHandle {
   async shutdown(): Promise<void> {
     if (this.isShutDown) return;
     this.isShutDown = true;
+    this.typecheck.close();
     const child = this.child;
     if (child) {
       child.expected = true;

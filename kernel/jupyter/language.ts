@@ -58,6 +58,8 @@ export class CellLanguageService {
   private version = 0;
   /** For diagnostics: the cells run so far, one script file each, named by content (so never re-parsed). */
   private ranFiles = new Map<string, string>();
+  /** Cell text → its script file's name and text, so a cell is hashed and rewritten once, not on every check. */
+  private ranScripts = new Map<string, { name: string; script: string }>();
   private readonly service: TS.LanguageService;
   private readonly cellFile: string;
   private readonly preludeFile: string;
@@ -84,20 +86,25 @@ export class CellLanguageService {
       ...globalsOptions(globals),
     };
     const virtual = (file: string) => (file === this.cellFile ? this.cellText : file === this.preludeFile ? preludeTypes : this.ranFiles.get(file));
+    // TypeScript asks for every file's snapshot (and package.json scope) on every check, before it looks at
+    // the version: read from disk each time, the libs and @types/node cost most of a check. Nothing under
+    // node_modules changes while a kernel runs, so those are read once; the notebook's own .ts files
+    // are read again when their modification time moves.
+    const disk = new DiskCache(ts);
     const host: TS.LanguageServiceHost = {
       getCompilationSettings: () => options,
       getScriptFileNames: () => [this.preludeFile, ...this.ranFiles.keys(), this.cellFile],
-      getScriptVersion: (file) => (file === this.cellFile ? String(this.version) : '0'),
+      getScriptVersion: (file) => (file === this.cellFile ? String(this.version) : virtual(file) !== undefined ? '0' : disk.version(file)),
       getScriptSnapshot: (file) => {
-        const text = virtual(file) ?? ts.sys.readFile(file);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        const text = virtual(file);
+        return text === undefined ? disk.snapshot(file) : ts.ScriptSnapshot.fromString(text);
       },
       getCurrentDirectory: () => cwd,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: (file) => virtual(file) !== undefined || ts.sys.fileExists(file),
-      readFile: (file) => virtual(file) ?? ts.sys.readFile(file),
+      fileExists: (file) => virtual(file) !== undefined || disk.fileExists(file),
+      readFile: (file) => virtual(file) ?? disk.readFile(file),
       readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
+      directoryExists: (dir) => disk.directoryExists(dir),
       getDirectories: ts.sys.getDirectories,
     };
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
@@ -147,10 +154,18 @@ export class CellLanguageService {
    */
   diagnostics(history: Pick<CellHistory, 'cells'>, code: string): CellDiagnostic[] {
     const ran = new Map<string, string>();
+    const scripts = new Map<string, { name: string; script: string }>();
     for (const cell of history.cells) {
-      const name = join(dirname(this.cellFile), `__trailbook_ran_${createHash('sha1').update(cell).digest('hex').slice(0, 16)}__.ts`);
-      ran.set(name, asGlobalScript(this.ts, cell));
+      let file = this.ranScripts.get(cell) ?? scripts.get(cell);
+      if (!file) {
+        const name = join(dirname(this.cellFile), `__trailbook_ran_${createHash('sha1').update(cell).digest('hex').slice(0, 16)}__.ts`);
+        file = { name, script: asGlobalScript(this.ts, cell) };
+      }
+      scripts.set(cell, file);
+      ran.set(file.name, file.script);
     }
+    // Only this history's cells are kept: a kernel that runs for weeks does not collect every version of every cell.
+    this.ranScripts = scripts;
     this.ranFiles = ran;
     this.cellText = code;
     this.version++;
@@ -178,6 +193,53 @@ export class CellLanguageService {
     const text = [signature, docs, ...tags].filter(Boolean).join('\n\n');
     const markdown = ['```typescript', signature, '```', docs, ...tags].filter(Boolean).join('\n');
     return { found: true, data: { 'text/plain': text, 'text/markdown': markdown } };
+  }
+}
+
+/** Files under node_modules (TypeScript's libs, @types, packages) do not change while a kernel runs. */
+const isFixed = (path: string) => path.includes('/node_modules/');
+
+/** The language service's view of the disk: what is under node_modules read once, the rest as it is now. */
+class DiskCache {
+  private readonly snapshots = new Map<string, { version: string; snapshot: TS.IScriptSnapshot | undefined }>();
+  private readonly texts = new Map<string, string | undefined>();
+  private readonly files = new Map<string, boolean>();
+  private readonly dirs = new Map<string, boolean>();
+
+  constructor(private readonly ts: typeof TS) {}
+
+  private remember<T>(map: Map<string, T>, path: string, read: () => T): T {
+    if (!isFixed(path)) return read();
+    if (map.has(path)) return map.get(path)!;
+    const value = read();
+    map.set(path, value);
+    return value;
+  }
+
+  version(file: string): string {
+    return isFixed(file) ? '0' : String(this.ts.sys.getModifiedTime?.(file)?.getTime() ?? 0);
+  }
+
+  snapshot(file: string): TS.IScriptSnapshot | undefined {
+    const version = this.version(file);
+    const known = this.snapshots.get(file);
+    if (known?.version === version) return known.snapshot;
+    const text = this.ts.sys.readFile(file);
+    const snapshot = text === undefined ? undefined : this.ts.ScriptSnapshot.fromString(text);
+    this.snapshots.set(file, { version, snapshot });
+    return snapshot;
+  }
+
+  readFile(file: string): string | undefined {
+    return this.remember(this.texts, file, () => this.ts.sys.readFile(file));
+  }
+
+  fileExists(file: string): boolean {
+    return this.remember(this.files, file, () => this.ts.sys.fileExists(file));
+  }
+
+  directoryExists(dir: string): boolean {
+    return this.remember(this.dirs, dir, () => this.ts.sys.directoryExists(dir));
   }
 }
 

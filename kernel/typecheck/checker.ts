@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CellDiagnostic } from '../jupyter/language.ts';
 import { DEFAULT_CACHE_DIR, kernelBundle, PROJECT_ROOT } from '../bundle.ts';
-import type { CheckReply, CheckRequest } from './worker.ts';
+import type { CheckReply, CheckRequest, WorkerData } from './worker.ts';
 
 export type { CellDiagnostic } from '../jupyter/language.ts';
 
@@ -16,6 +16,12 @@ const ENTRY = join(PROJECT_ROOT, 'kernel/typecheck/worker.ts');
 const CACHE_DIR = join(DEFAULT_CACHE_DIR, 'typecheck');
 /** TypeScript's program for one notebook stays well under this; a runaway one ends the worker, not the host. */
 const WORKER_HEAP_MB = 768;
+/**
+ * The thread's niceness when it is started by background work (a `warn` check put off to a quiet
+ * moment, the warm-up): on a busy machine the cells, the host and the workbench get the cores first.
+ * Started by a check someone waits for (`block`, `trailbook run`), it keeps normal priority.
+ */
+const BACKGROUND_NICE = 10;
 
 export class TypeCheckUnavailable extends Error {
   override name = 'TypeCheckUnavailable';
@@ -39,12 +45,13 @@ export class TypeChecker {
   }
 
   /** Starts loading TypeScript for `cwd` in the background, so the first real check is quick. */
-  warmUp(cwd: string): void {
+  warmUp(cwd: string, background = true): void {
     if (this.warm.has(cwd)) return;
-    this.check(cwd, [], '').catch(() => {}); // failures surface on the first real check
+    this.check(cwd, [], '', background).catch(() => {}); // failures surface on the first real check
   }
 
-  check(cwd: string, cells: string[], code: string): Promise<CellDiagnostic[]> {
+  /** `background`: nobody waits for this check; if it starts the thread, the thread runs at a lower priority. */
+  check(cwd: string, cells: string[], code: string, background = false): Promise<CellDiagnostic[]> {
     if (this.closed) return Promise.reject(new TypeCheckClosed('the type checker was shut down'));
     const id = ++this.seq;
     const request: CheckRequest = { id, cwd, cells, code };
@@ -56,16 +63,17 @@ export class TypeChecker {
         },
         reject,
       });
-      this.start().then(
+      this.start(background).then(
         (w) => w.postMessage(request),
         (err: Error) => this.fail(new TypeCheckUnavailable(err.message)),
       );
     });
   }
 
-  private start(): Promise<Worker> {
+  private start(background: boolean): Promise<Worker> {
     this.worker ??= kernelBundle(CACHE_DIR, ENTRY).then((file) => {
-      const worker = new Worker(file, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+      const workerData: WorkerData = { nice: background ? BACKGROUND_NICE : 0 };
+      const worker = new Worker(file, { workerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
       worker.unref(); // a host with only a checker left running may exit
       worker.on('message', (m: CheckReply) => {
         const p = this.pending.get(m.id);

@@ -2,16 +2,19 @@ import type { Output } from '../../notebook/format.ts';
 import { cellForTypes, isSqlCell } from '../../notebook/sql-cell.ts';
 import { TypeCheckClosed, type CellDiagnostic, type TypeChecker } from './checker.ts';
 import { typeErrorOutput, typeWarningOutput } from './outputs.ts';
+import { QuietQueue } from './quiet-queue.ts';
 
 /**
  * Type checking as one kernel sees it: the cells it ran (the names a new cell can use), the mode, and
  * for each cell a CellCheck that decides where its diagnostics go.
  *
- * - `warn` (default): the check runs beside the cell and never holds it back. Its warning block is the
- *   cell's last output when the check is done by the time the cell ends; otherwise (a quick cell, whose
- *   check takes a few tens of ms, or any cell while TypeScript loads after the first kernel starts) it
- *   follows as soon as it is known, as late output of that cell. A caller that needs every warning in the
- *   reply (a batch run, a protocol whose clients stop listening at the reply) passes `waitForTypecheck`.
+ * - `warn` (default): the check never holds the cell back, and never competes with it for the CPU:
+ *   it waits for a quiet moment (QUIET_MS without a cell starting or ending, quiet-queue.ts), so a
+ *   quick cell's warning follows it as late output of that cell, cells run back to back are checked
+ *   once the run ends, and a cell that runs longer is checked while it runs and ends with its warning
+ *   block. TypeScript itself is loaded at the first quiet moment after the kernel is ready, never
+ *   before the first cell. A caller that needs every warning in the reply (a batch run) passes
+ *   `waitForTypecheck`: that check starts at once and the reply waits for it.
  * - `block`: the check runs first; a cell with type errors does not run and fails with them.
  * - `off`: nothing.
  */
@@ -31,22 +34,47 @@ export function typecheckMode(value: string | undefined): TypecheckMode {
 /** A warm check answers in milliseconds, a cold one in seconds (minutes on a machine under heavy load); this only bounds a checker that hangs. */
 const MAX_WAIT_MS = 120_000;
 
+/**
+ * Cells closer together than this are one batch (Run all, nbconvert, a benchmark): their checks wait
+ * until it ends. A person between two cells takes longer; a check done this late is still on screen
+ * before they read the cell's result.
+ */
+export const QUIET_MS = 100;
+
 export class KernelTypecheck {
   /** Cell (id, or its code when it has none) → the code it last ran, in the order they ran. */
   private readonly ran = new Map<string, string>();
   private noticeShown = false;
+  /** Checks (and the TypeScript warm-up) put off until the kernel is quiet. */
+  private readonly later: QuietQueue;
 
   constructor(
     readonly mode: TypecheckMode,
     private readonly checker: () => TypeChecker | undefined,
     private readonly cwd: string,
-  ) {}
+    quietMs = QUIET_MS,
+  ) {
+    this.later = new QuietQueue(quietMs);
+  }
 
-  /** A fresh kernel process: the earlier cells' names are gone. Starts loading TypeScript if it is not yet. */
+  /**
+   * A fresh kernel process is ready: the earlier cells' names are gone. TypeScript is loaded at the next
+   * quiet moment if it is not yet (checks still waiting from the previous process keep their cells).
+   */
   reset(): void {
     this.ran.clear();
     this.noticeShown = false;
-    if (this.mode !== 'off') this.checker()?.warmUp(this.cwd);
+    if (this.mode !== 'off') this.later.add(() => this.checker()?.warmUp(this.cwd, this.mode === 'warn'));
+  }
+
+  /** A cell started or ended: put-off checks wait for the next quiet moment. */
+  touch(): void {
+    this.later.touch();
+  }
+
+  /** The kernel shut down: checks not started yet are dropped (their cells' outputs have no reader left). */
+  close(): void {
+    this.later.cancel();
   }
 
   begin(code: string, cellId: string | undefined, waitForTypecheck = false): CellCheck | undefined {
@@ -57,7 +85,8 @@ export class KernelTypecheck {
     const cells = [...this.ran].filter(([k]) => k !== key).map(([, c]) => c);
     const wait = this.mode === 'block' || waitForTypecheck;
     // A %%sql cell is SQL, not TypeScript: nothing to check; later cells see its variable declared.
-    const check = isSqlCell(code) ? Promise.resolve([]) : checker.check(this.cwd, cells, code);
+    const check = isSqlCell(code) ? Promise.resolve([]) : wait ? checker.check(this.cwd, cells, code) : this.whenQuiet(checker, cells, code);
+    this.later.touch();
     return new CellCheck(check, wait, (unavailable) => {
       if (this.noticeShown) return undefined;
       this.noticeShown = true;
@@ -66,6 +95,15 @@ export class KernelTypecheck {
       this.ran.delete(key);
       this.ran.set(key, cellForTypes(code));
     });
+  }
+
+  private whenQuiet(checker: TypeChecker, cells: string[], code: string): Promise<CellDiagnostic[]> {
+    return new Promise((resolve, reject) =>
+      this.later.add(
+        () => checker.check(this.cwd, cells, code, true).then(resolve, reject),
+        () => reject(new TypeCheckClosed('the kernel shut down before the check ran')),
+      ),
+    );
   }
 }
 

@@ -1,4 +1,6 @@
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CellLanguageService, type CellDiagnostic } from '../jupyter/language.ts';
 import { generatePreludeTypes } from '../prelude/index.ts';
 
@@ -10,6 +12,21 @@ import { generatePreludeTypes } from '../prelude/index.ts';
 
 export type CheckRequest = { id: number; cwd: string; cells: string[]; code: string };
 export type CheckReply = { id: number; diagnostics: CellDiagnostic[] } | { id: number; error: string };
+export type WorkerData = { nice: number };
+
+/**
+ * Lowers this thread's priority only (Linux: setpriority on the thread id, which /proc/thread-self
+ * names). Elsewhere, or if refused, the checks simply run at normal priority.
+ */
+function renice(nice: number) {
+  if (!nice) return;
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
+  } catch {
+    // not Linux, or not allowed: normal priority
+  }
+}
+renice((workerData as WorkerData | undefined)?.nice ?? 0);
 
 const services = new Map<string, Promise<CellLanguageService>>();
 
