@@ -48,12 +48,22 @@ function expectedPrincipal(key: string, filter: EventFilter) {
   const es = events.filter((e) => matches(e, filter) && e.principal.key === key).sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
   const actions = new Map<string, number>();
   for (const e of es) actions.set(actionOf(e), (actions.get(actionOf(e)) ?? 0) + 1);
-  const first = es[0].principal;
+  // The row describes the identity with the most events among those of a known type, the first seen on a tie.
+  const identities = new Map<string, { principal: TrailEvent['principal']; count: number }>();
+  for (const e of es) {
+    const p = e.principal;
+    const id = JSON.stringify([p.type, p.arn, p.name, p.session, p.human, p.accessKeyId, p.key]);
+    const seen = identities.get(id) ?? { principal: p, count: 0 };
+    seen.count++;
+    identities.set(id, seen);
+  }
+  const rank = ({ principal, count }: { principal: TrailEvent['principal']; count: number }) => (principal.type && principal.type !== 'Unknown' ? 1e9 : 0) + count;
+  const who = [...identities.values()].reduce((best, x) => (rank(x) > rank(best) ? x : best)).principal;
   return {
     key,
-    type: first.type,
-    name: first.name,
-    ...(first.human ? { human: first.human } : {}),
+    type: who.type,
+    name: who.name,
+    ...(who.human ? { human: who.human } : {}),
     events: es.length,
     errors: es.filter((e) => e.errorCode).length,
     read_only: es.filter((e) => e.readOnly === true).length,
