@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * CPU time (user + system, ms) a process has used so far, from /proc (Linux; NaN elsewhere): on a
@@ -27,3 +27,20 @@ export const loadLine = (): string => {
     return 'load average unknown';
   }
 };
+
+/**
+ * CPU time (ms) of this process's threads running at a lowered priority: the type checker's thread
+ * (kernel/typecheck/worker.ts renices itself when background work starts it). Linux only; 0 elsewhere.
+ */
+export function nicedThreadsCpuMs(): number {
+  let total = 0;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[16]) > 0) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    }
+  } catch {
+    // not Linux, or a thread ended while read
+  }
+  return total;
+}

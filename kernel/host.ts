@@ -332,7 +332,7 @@ class Kernel implements KernelHandle {
   /** The child finished the cell: its type warnings (when known) are its last outputs, then it settles. */
   private async finish(r: Running, status: ExecuteReply['status']) {
     const late = (output: Output) => this.emit({ type: 'output', cellId: r.req.cellId, output, executionCount: r.count });
-    this.typecheck.touch();
+    this.typecheck.cellEnded();
     for (const output of (await r.check?.finish(r.outputs, late)) ?? []) if (this.running === r) this.addOutput(r, output);
     r.settle(status);
   }

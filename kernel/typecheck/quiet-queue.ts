@@ -1,8 +1,9 @@
 /**
- * Work put off until a kernel is quiet: tasks wait until nothing has touched the queue for `quietMs`
- * (no cell started or ended), then all run. Cells run back to back (Run all, a benchmark, nbconvert)
- * keep touching it, so the type checker's CPU never competes with them; a cell that runs longer than
- * `quietMs` lets the work run beside it, where a few ms of checking are lost in the cell's own time.
+ * Work put off until a kernel is quiet: tasks wait until nothing has touched the queue for a while
+ * (a cell starting or ending touches it, each with its own wait), then all run. Cells run back to
+ * back (Run all, a benchmark, nbconvert) keep touching it, so the type checker's CPU never competes
+ * with them; a cell that runs long lets the work run beside it, where a few ms of checking are lost
+ * in the cell's own time.
  */
 
 interface Task {
@@ -26,12 +27,12 @@ export class QuietQueue {
     this.touch();
   }
 
-  /** Something happened (a cell started or ended): the quiet moment starts again from now. */
-  touch(): void {
+  /** Something happened (a cell started or ended): the tasks wait `quietMs` (by default the queue's) from now. */
+  touch(quietMs = this.quietMs): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.tasks.length) return;
-    this.timer = setTimeout(() => this.flush(), this.quietMs);
+    this.timer = setTimeout(() => this.flush(), quietMs);
     this.timer.unref(); // put-off work never keeps a process alive
   }
 

@@ -9,10 +9,10 @@ import { QuietQueue } from './quiet-queue.ts';
  * for each cell a CellCheck that decides where its diagnostics go.
  *
  * - `warn` (default): the check never holds the cell back, and never competes with it for the CPU:
- *   it waits for a quiet moment (QUIET_MS without a cell starting or ending, quiet-queue.ts), so a
- *   quick cell's warning follows it as late output of that cell, cells run back to back are checked
- *   once the run ends, and a cell that runs longer is checked while it runs and ends with its warning
- *   block. TypeScript itself is loaded at the first quiet moment after the kernel is ready, never
+ *   it waits for a quiet moment (QUIET_MS after a cell ended, quiet-queue.ts), so a quick cell's
+ *   warning follows it as late output of that cell and cells run back to back are checked once the
+ *   run ends; a cell running longer than LONG_CELL_MS is checked while it runs and usually ends with
+ *   its warning block. TypeScript itself is loaded at the first quiet moment after the kernel is ready, never
  *   before the first cell. A caller that needs every warning in the reply (a batch run) passes
  *   `waitForTypecheck`: that check starts at once and the reply waits for it.
  * - `block`: the check runs first; a cell with type errors does not run and fails with them.
@@ -36,10 +36,16 @@ const MAX_WAIT_MS = 120_000;
 
 /**
  * Cells closer together than this are one batch (Run all, nbconvert, a benchmark): their checks wait
- * until it ends. A person between two cells takes longer; a check done this late is still on screen
- * before they read the cell's result.
+ * until it ends. A person between two cells takes longer; a warning this late is still on screen
+ * before they have read the cell's result.
  */
-export const QUIET_MS = 100;
+export const QUIET_MS = 200;
+/**
+ * A cell running this long is a long one: the checks waiting (its own among them) run beside it, so
+ * it usually ends with its warning block. Longer than QUIET_MS: on a busy machine a trivial cell can
+ * take a few hundred ms of waiting for a core, and must not set the checks off.
+ */
+export const LONG_CELL_MS = 500;
 
 export class KernelTypecheck {
   /** Cell (id, or its code when it has none) → the code it last ran, in the order they ran. */
@@ -52,7 +58,8 @@ export class KernelTypecheck {
     readonly mode: TypecheckMode,
     private readonly checker: () => TypeChecker | undefined,
     private readonly cwd: string,
-    quietMs = QUIET_MS,
+    private readonly quietMs = QUIET_MS,
+    private readonly longCellMs = LONG_CELL_MS,
   ) {
     this.later = new QuietQueue(quietMs);
   }
@@ -67,9 +74,9 @@ export class KernelTypecheck {
     if (this.mode !== 'off') this.later.add(() => this.checker()?.warmUp(this.cwd, this.mode === 'warn'));
   }
 
-  /** A cell started or ended: put-off checks wait for the next quiet moment. */
-  touch(): void {
-    this.later.touch();
+  /** A cell ended: put-off checks wait for the next quiet moment. */
+  cellEnded(): void {
+    this.later.touch(this.quietMs);
   }
 
   /** The kernel shut down: checks not started yet are dropped (their cells' outputs have no reader left). */
@@ -86,7 +93,7 @@ export class KernelTypecheck {
     const wait = this.mode === 'block' || waitForTypecheck;
     // A %%sql cell is SQL, not TypeScript: nothing to check; later cells see its variable declared.
     const check = isSqlCell(code) ? Promise.resolve([]) : wait ? checker.check(this.cwd, cells, code) : this.whenQuiet(checker, cells, code);
-    this.later.touch();
+    this.later.touch(this.longCellMs); // the cell starts
     return new CellCheck(check, wait, (unavailable) => {
       if (this.noticeShown) return undefined;
       this.noticeShown = true;

@@ -63,7 +63,7 @@ describe('type warnings (TRAILBOOK_TYPECHECK=warn, the default)', () => {
       const late = () => events.filter((e) => e.type === 'output' && e.cellId === 'quick' && warningsOf([e.output]).length);
       for (let waited = 0; !late().length && waited < 30_000; waited += 20) await new Promise((res) => setTimeout(res, 20));
       expect(warningsOf(quick.outputs).length + late().length).toBe(1);
-      // Once TypeScript is loaded a check takes tens of ms: a cell that runs longer ends with its warning.
+      // A cell that runs past LONG_CELL_MS (500 ms) is checked while it runs (tens of ms once TypeScript is loaded): it ends with its warning.
       const slow = await kernel.execute({ code: 'await new Promise((r) => setTimeout(r, 1500));\nconst m: string = 1;', cellId: 'slow' });
       expect(warningsOf(slow.outputs)).toEqual(["Type warning (line 2, col 7): Type 'number' is not assignable to type 'string'."]);
       expect(slow.outputs.at(-1)).toMatchObject({ output_type: 'display_data' });

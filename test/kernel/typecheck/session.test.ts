@@ -9,6 +9,7 @@ import type { Output } from '../../../notebook/format.ts';
  */
 
 const QUIET = 100;
+const LONG = 500;
 const wrong: CellDiagnostic = { line: 1, column: 7, code: 2322, message: "Type 'number' is not assignable to type 'string'." };
 
 class RecordingChecker {
@@ -25,14 +26,14 @@ class RecordingChecker {
 
 function session(mode: 'warn' | 'block') {
   const checker = new RecordingChecker();
-  const typecheck = new KernelTypecheck(mode, () => checker as unknown as TypeChecker, '/notebooks', QUIET);
+  const typecheck = new KernelTypecheck(mode, () => checker as unknown as TypeChecker, '/notebooks', QUIET, LONG);
   return { checker, typecheck };
 }
 
 /** A cell that ran and ended: what the host does with its check. */
 async function runCell(typecheck: KernelTypecheck, code: string, cellId: string, late: Output[], wait = false) {
   const check = typecheck.begin(code, cellId, wait)!;
-  typecheck.touch();
+  typecheck.cellEnded();
   return check.finish([], (o) => late.push(o));
 }
 
@@ -69,11 +70,14 @@ describe('KernelTypecheck in warn mode', () => {
     expect(late[0]).toMatchObject({ output_type: 'display_data', metadata: { trailbook: { typeWarnings: 1 } } });
   });
 
-  it('checks a long cell while it runs, so it ends with its warning block', async () => {
-    const { typecheck } = session('warn');
+  it('waits longer while a cell runs, and checks a long cell while it runs, so it ends with its warning block', async () => {
+    const { checker, typecheck } = session('warn');
     const check = typecheck.begin('const s: string = 1;', 'slow')!;
-    await vi.advanceTimersByTimeAsync(QUIET * 5); // the cell is still running
-    typecheck.touch();
+    await vi.advanceTimersByTimeAsync(LONG - 1); // a trivial cell slowed down by a busy machine
+    expect(checker.checks).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1); // a long cell, still running
+    expect(checker.checks).toHaveLength(1);
+    typecheck.cellEnded();
     const late: Output[] = [];
     const outputs = await check.finish([], (o) => late.push(o));
     expect(outputs).toHaveLength(1);
@@ -109,6 +113,7 @@ describe('KernelTypecheck in block mode', () => {
       const check = typecheck.begin('const s: string = 1;', 'a')!;
       expect(checker.checks).toHaveLength(1);
       expect((await check.blocking()).stop).toMatchObject({ output_type: 'error', ename: 'TypeCheckError' });
+      typecheck.cellEnded();
       await vi.advanceTimersByTimeAsync(QUIET);
       expect(checker.warmUps).toEqual([false]);
     } finally {
