@@ -1,13 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, type ToolRegistrar } from './context.ts';
 import { checkListenAccess } from './http-access.ts';
 import { warmIndex } from './index/for-store.ts';
 import { checkRequest, generateToken, isLoopbackHost, LOOPBACK_HOSTNAMES, originPolicy, type HttpGuardOptions } from './http-guard.ts';
+import { StatelessHttpTransport } from './http-transport.ts';
 import { jsonRpcError, POST_ONLY } from './json-rpc.ts';
 import { createCloudTrailMcpServer } from './server.ts';
+import { ServerPool } from './server-pool.ts';
 
 export { McpHttpConfigError } from './http-access.ts';
 
@@ -24,14 +25,16 @@ export interface McpHttpOptions extends HttpGuardOptions {
 export type McpRequestHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => Promise<void>;
 
 /**
- * Stateless Streamable HTTP: every POST gets a fresh MCP server and transport (no session to keep or leak);
- * the store and the tool context are shared, so nothing expensive is redone per request.
- * GET (server-initiated SSE stream) and DELETE (end session) have no meaning without sessions: 405.
- * Host, Origin and the bearer token (each when configured) are checked first, for every method.
+ * Stateless Streamable HTTP: every POST gets a fresh transport (no session to keep or leak) and a server from a
+ * pool of ready ones, cleared of what the previous request left; the store and the tool context are shared, so
+ * nothing expensive is redone per request. GET (server-initiated SSE stream) and DELETE (end session) have no
+ * meaning without sessions: 405. Host, Origin and the bearer token (each when configured) are checked first,
+ * for every method.
  */
 export function createMcpRequestHandler(options: McpHttpOptions): McpRequestHandler {
   const context = createToolContext({ store: options.store, now: options.now });
   warmIndex(context);
+  const pool = new ServerPool(() => createCloudTrailMcpServer({ store: options.store, tools: options.tools, context }));
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   return async (req, res, parsedBody) => {
     const refusal = checkRequest(req, options);
@@ -43,16 +46,18 @@ export function createMcpRequestHandler(options: McpHttpOptions): McpRequestHand
       res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(jsonRpcError(-32000, POST_ONLY));
       return;
     }
-    const server = createCloudTrailMcpServer({ store: options.store, tools: options.tools, context });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
+    const server = pool.acquire();
+    const transport = new StatelessHttpTransport();
+    let reusable = true;
+    res.once('close', () => {
+      // Closing the transport disconnects the server (its in-flight handlers are aborted and answer nowhere).
+      void transport.close().then(() => reusable && pool.release(server));
     });
     try {
       await server.connect(transport);
       await transport.handleRequest(req, res, parsedBody);
     } catch (err) {
+      reusable = false;
       log(`mcp http: ${(err as Error).stack ?? err}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(jsonRpcError(-32603, 'Internal server error'));
       else res.end();

@@ -13,7 +13,7 @@ export const describeProgress = (p: ProgressReport): string =>
 
 /**
  * MCP logging for one server: `logging/setLevel` sets the lowest level sent (until then, everything is).
- * Over stateless HTTP a server lives for one request, so a level holds for the request that set it only;
+ * Over stateless HTTP a level holds for the request that set it only (mcp/server-pool.ts resets it);
  * stdio keeps it for the connection.
  */
 export class ServerLog {
@@ -33,6 +33,11 @@ export class ServerLog {
       this.level = request.params.level;
       return {};
     });
+  }
+
+  /** Back to sending everything, as a new server does (a pooled server starts each request so). */
+  reset(): void {
+    this.level = undefined;
   }
 
   enabled(level: LoggingLevel): boolean {

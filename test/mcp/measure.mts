@@ -7,10 +7,13 @@
 // The dataset is generated once per size into os.tmpdir()/trailbook-mcp-measure-<events> and reused
 // (generating 1M events takes minutes); delete that folder to regenerate.
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { generate, hasDeliveryFiles } from '../../cloudtrail/generator/index.ts';
 import { openFilesStore } from '../../cloudtrail/stores/files.ts';
@@ -28,19 +31,73 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 type Rpc = (method: string, params?: Record<string, unknown>) => Promise<{ result?: { isError?: boolean; content?: unknown }; error?: unknown }>;
 
 let nextId = 1;
-function httpRpc(url: string, token: string): Rpc {
-  return async (method, params) => {
+/** Tells the server's timing listener which call a request belongs to (the label of the table row). */
+const MEASURE_HEADER = 'x-trailbook-measure';
+
+/**
+ * Plain JSON-RPC POSTs over node:http with a keep-alive agent (one connection, as a client that keeps its
+ * connection open has): the least a client can add to the server's time.
+ */
+function httpRpc(url: string, token: string): Rpc & { label?: string } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const target = new URL(url);
+  const rpc: Rpc & { label?: string } = (method, params) => {
     const id = nextId++;
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'content-length': String(Buffer.byteLength(body)),
+      [MEASURE_HEADER]: rpc.label ?? '',
+    };
+    return new Promise((resolve, reject) => {
+      const req = request(target, { method: 'POST', agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          // An SSE body: the answer is the data line with our id (log notifications may come before it).
+          const messages = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+          resolve(messages.find((m) => m.id === id) ?? { error: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
     });
-    const text = await res.text();
-    // An SSE body: the answer is the data line with our id (log notifications may come before it).
-    const messages = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
-    return messages.find((m) => m.id === id) ?? { error: `HTTP ${res.status}: ${text.slice(0, 200)}` };
   };
+  return rpc;
+}
+
+/**
+ * The SDK's own client (StreamableHTTPClientTransport on fetch): what an MCP client application sees,
+ * including its response parsing and its check of each tool result against the tool's output schema.
+ */
+async function sdkRpc(url: string, token: string): Promise<Rpc & { label?: string; close(): Promise<void> }> {
+  let label = '';
+  const fetchLabelled: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set(MEASURE_HEADER, label);
+    return fetch(input, { ...init, headers });
+  };
+  const client = new Client({ name: 'measure', version: '1' });
+  label = 'initialize';
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: fetchLabelled, requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  label = 'tools/list (validators)';
+  await client.listTools(); // the client checks tool results against output schemas it learns from the list
+  const rpc = (async (method, params) => {
+    label = rpc.label ?? '';
+    try {
+      if (method === 'tools/list') return { result: await client.listTools() };
+      if (method === 'tools/call') return { result: await client.callTool(params as { name: string; arguments: Record<string, unknown> }) };
+      throw new Error(`measure.mts: the SDK client here makes tools/list and tools/call only, not ${method}`);
+    } catch (error) {
+      return { error: String(error) };
+    }
+  }) as Rpc & { label?: string; close(): Promise<void> };
+  rpc.close = () => client.close();
+  return rpc;
 }
 
 interface Call { label: string; goalMs?: number; method: string; params?: (rep: number) => Record<string, unknown> }
@@ -68,9 +125,14 @@ const callsFor = ({ principal, failing, ids }: Plan): Call[] => [
   tool('list_cloudtrail_principals {start_time: -7d}', 100, 'list_cloudtrail_principals', { start_time: '-7d' }),
 ];
 
-async function measure(rpc: Rpc, calls: Call[], title: string): Promise<void> {
-  console.log(`${title}: first call, then median and slowest of ${reps} more (answers are kept per filter, so repeats are cheaper); load average ${load()}`);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+const f = (x: number | undefined) => `${x === undefined ? '-' : x.toFixed(2)}`.padStart(8) + ' ms';
+
+async function measure(rpc: Rpc & { label?: string }, calls: Call[], title: string, client: string): Promise<void> {
+  console.log(`${title}: first call, then median, p90 and slowest of ${reps} more (answers are kept per filter, so repeats are cheaper); load average ${load()}`);
+  const cpu0 = process.cpuUsage();
   for (const call of calls) {
+    rpc.label = `${client} | ${call.label}`;
     const run = async (rep: number) => {
       const r = await rpc(call.method, call.params?.(rep));
       if (r.error || r.result?.isError) throw new Error(`${call.label}: ${JSON.stringify(r.error ?? r.result?.content)}`);
@@ -87,15 +149,20 @@ async function measure(rpc: Rpc, calls: Call[], title: string): Promise<void> {
     ms.sort((a, b) => a - b);
     const median = ms[Math.floor(reps / 2)];
     const goal = call.goalMs === undefined ? '' : `goal < ${call.goalMs} ms: ${median < call.goalMs ? 'met' : 'MISSED'}`;
-    const f = (x: number) => `${x.toFixed(2).padStart(8)} ms`;
-    console.log(`  ${call.label.padEnd(66)} ${f(first)} ${f(median)} ${f(ms[reps - 1])}   ${goal}`);
+    console.log(`  ${call.label.padEnd(66)} ${f(first)} ${f(median)} ${f(percentile(ms, 0.9))} ${f(ms[reps - 1])}   ${goal}`);
   }
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`  (this process: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU-s for the ${calls.length * (reps + 1)} calls)`);
 }
 
 if (values.client) {
-  // The HTTP client runs in a process of its own, as a real one does: the server's process only serves.
+  // The HTTP clients run in a process of their own, as a real one does: the server's process only serves.
   const { url, token, plan } = JSON.parse(values.client) as { url: string; token: string; plan: Plan };
-  await measure(httpRpc(url, token), callsFor(plan), `stateless Streamable HTTP from another process, a new server per request (${url})`);
+  const title = (how: string) => `stateless Streamable HTTP from another process, ${how} (${url})`;
+  await measure(httpRpc(url, token), callsFor(plan), title('plain JSON-RPC POSTs on one keep-alive connection'), 'plain');
+  const sdk = await sdkRpc(url, token);
+  await measure(sdk, callsFor(plan), title("the SDK's Client and StreamableHTTPClientTransport (fetch)"), 'sdk');
+  await sdk.close();
   process.exit(0);
 }
 
@@ -144,20 +211,28 @@ async function inProcessRpc(): Promise<Rpc> {
     });
 }
 
-await measure(await inProcessRpc(), callsFor(plan), 'in-process (InMemoryTransport)');
+await measure(await inProcessRpc(), callsFor(plan), 'in-process (InMemoryTransport)', 'in-process');
 
 const http = await startMcpHttpServer({ store, port: 0, now });
-// The server's own share of each request (headers in to response finished), apart from the client and the wire.
-const serverMs: number[] = [];
-http.server.on('request', (_req, res) => {
+// The server's own share of each request (headers in to response finished), apart from the client and the wire,
+// by the call the client says it is making; and the server process's CPU time over all of them.
+const serverMs = new Map<string, number[]>();
+http.server.on('request', (req, res) => {
   const s0 = performance.now();
-  res.once('finish', () => serverMs.push(performance.now() - s0));
+  const label = String(req.headers[MEASURE_HEADER] ?? '');
+  res.once('finish', () => serverMs.set(label, [...(serverMs.get(label) ?? []), performance.now() - s0]));
 });
+const serverCpu0 = process.cpuUsage();
 const client = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--reps', String(reps), '--client', JSON.stringify({ url: http.url, token: http.token, plan })], { stdio: 'inherit' });
 await new Promise((done) => client.once('exit', done));
-console.log(`  server side of the same requests (request received to response finished), median of the ${reps} after the first:`);
-callsFor(plan).forEach((call, k) => {
-  const ms = serverMs.slice(k * (reps + 1) + 1, (k + 1) * (reps + 1)).sort((a, b) => a - b);
-  console.log(`  ${call.label.padEnd(66)} ${ms[Math.floor(ms.length / 2)]?.toFixed(2).padStart(8)} ms`);
-});
+const serverCpu = process.cpuUsage(serverCpu0);
+for (const [client, title] of [['plain', 'plain POSTs'], ['sdk', 'SDK client']]) {
+  console.log(`  server side of the ${title} (request received to response finished), median and p90 of the ${reps} after the first:`);
+  for (const call of callsFor(plan)) {
+    const ms = (serverMs.get(`${client} | ${call.label}`) ?? []).slice(1).sort((a, b) => a - b);
+    console.log(`  ${call.label.padEnd(66)} ${f(ms[Math.floor(ms.length / 2)])} ${f(percentile(ms, 0.9))}`);
+  }
+}
+const requests = [...serverMs.values()].reduce((n, l) => n + l.length, 0);
+console.log(`  server process: ${((serverCpu.user + serverCpu.system) / 1e6).toFixed(2)} CPU-s for ${requests} HTTP requests (${((serverCpu.user + serverCpu.system) / 1e3 / requests).toFixed(2)} ms each on average, every tool included); load average ${load()}`);
 await http.close();

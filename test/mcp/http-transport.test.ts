@@ -1,0 +1,162 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../cloudtrail/stores/memory.ts';
+import { createToolContext } from '../../mcp/context.ts';
+import { createMcpRequestHandler } from '../../mcp/http.ts';
+import { MAX_BODY_BYTES } from '../../mcp/http-transport.ts';
+import { ServerLog } from '../../mcp/logging.ts';
+import { createCloudTrailMcpServer } from '../../mcp/server.ts';
+import { ServerPool } from '../../mcp/server-pool.ts';
+import { FIXTURE_END } from './fixture.ts';
+import { fixtureEvents } from './helpers.ts';
+
+// Trailbook's stateless HTTP transport (mcp/http-transport.ts) against the SDK's StreamableHTTPServerTransport,
+// which it replaces: both serve the same store over node:http on 127.0.0.1, and every request below goes to both.
+
+const store = new MemoryStore(fixtureEvents());
+const now = () => FIXTURE_END;
+let ours: Server;
+let sdks: Server;
+
+async function listen(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  const server = createServer(handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+beforeAll(async () => {
+  const handle = createMcpRequestHandler({ store, now, log: () => undefined });
+  ours = await listen((req, res) => void handle(req, res));
+  // The SDK's transport as mcp/http.ts used it before: a new server and transport per request.
+  const context = createToolContext({ store, now });
+  sdks = await listen(async (req, res) => {
+    const server = createCloudTrailMcpServer({ store, context });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => void transport.close().then(() => server.close()));
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+});
+afterAll(async () => {
+  for (const s of [ours, sdks]) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+interface Answer {
+  status: number;
+  contentType?: string;
+  body: string;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+function post(server: Server, body: string | Buffer, headers: Record<string, string> = JSON_HEADERS): Promise<Answer> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    // A server may answer (413) before it has read a large body, and close the connection under it.
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+    req.end(body);
+  });
+}
+
+/** The JSON-RPC messages of an SSE answer, in order. */
+const events = (a: Answer) => a.body.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+
+const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0' as const, id, method, params });
+const initialize = (id: number) => rpc(id, 'initialize', { protocolVersion: '2025-06-18', capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } });
+
+describe('bad requests', () => {
+  const cases: [string, string | Buffer, Record<string, string>?][] = [
+    ['no text/event-stream in Accept', JSON.stringify(rpc(1, 'ping')), { 'content-type': 'application/json', accept: 'application/json' }],
+    ['a body that is not JSON', '{"jsonrpc":', JSON_HEADERS],
+    ['a Content-Type other than JSON', JSON.stringify(rpc(1, 'ping')), { 'content-type': 'text/plain', accept: JSON_HEADERS.accept }],
+    ['JSON that is not JSON-RPC', JSON.stringify({ hello: 'world' })],
+    ['a batch of more than 100 messages', JSON.stringify(Array.from({ length: 101 }, (_, i) => rpc(i, 'ping')))],
+    ['two initialize requests in one batch', JSON.stringify([initialize(1), initialize(2)])],
+    ['an unsupported MCP-Protocol-Version', JSON.stringify(rpc(1, 'ping')), { ...JSON_HEADERS, 'mcp-protocol-version': '1999-01-01' }],
+    ['a body over the size limit', Buffer.alloc(MAX_BODY_BYTES + 1, ' ')],
+  ];
+  it.each(cases)('%s: the same status and JSON-RPC error as the SDK transport', async (_, body, headers) => {
+    const [mine, theirs] = await Promise.all([post(ours, body, headers), post(sdks, body, headers)]);
+    expect(theirs.status).toBeGreaterThanOrEqual(400);
+    expect({ status: mine.status, body: JSON.parse(mine.body) }).toEqual({ status: theirs.status, body: JSON.parse(theirs.body) });
+    expect(mine.contentType).toBe('application/json');
+  });
+});
+
+describe('requests', () => {
+  it('answers initialize, tools/list and a tool call with the messages the SDK transport sends, on an SSE stream', async () => {
+    for (const message of [initialize(1), rpc(2, 'tools/list'), rpc(3, 'tools/call', { name: 'lookup_cloudtrail_events', arguments: { max_results: 3 } })]) {
+      const [mine, theirs] = await Promise.all([post(ours, JSON.stringify(message)), post(sdks, JSON.stringify(message))]);
+      expect(mine.status).toBe(200);
+      expect(mine.contentType).toBe('text/event-stream');
+      expect(events(mine)).toEqual(events(theirs));
+      expect(events(mine)).toHaveLength(1);
+    }
+  });
+
+  it('answers every request of a batch on one stream, ending it after the last answer', async () => {
+    const batch = JSON.stringify([rpc(7, 'ping'), rpc(8, 'tools/call', { name: 'get_cloudtrail_event_names', arguments: { top: 2 } }), { jsonrpc: '2.0', method: 'notifications/initialized' }]);
+    const [mine, theirs] = await Promise.all([post(ours, batch), post(sdks, batch)]);
+    expect(mine.status).toBe(200);
+    const byId = (a: Answer) => Object.fromEntries(events(a).map((m) => [m.id, m]));
+    expect(Object.keys(byId(mine)).sort()).toEqual(['7', '8']);
+    expect(byId(mine)).toEqual(byId(theirs));
+  });
+
+  it('accepts notifications alone with 202 and no body', async () => {
+    const note = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const [mine, theirs] = await Promise.all([post(ours, note), post(sdks, note)]);
+    expect([mine.status, mine.body]).toEqual([202, '']);
+    expect(theirs.status).toBe(202);
+  });
+
+  it('serves concurrent requests on separate servers, each its own answer', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => post(ours, JSON.stringify(rpc(100 + i, 'tools/call', { name: 'lookup_cloudtrail_events', arguments: { max_results: i + 1 } })))),
+    );
+    answers.forEach((a, i) => {
+      const [m] = events(a);
+      expect(m.id).toBe(100 + i);
+      expect(m.result.structuredContent.count).toBe(i + 1);
+    });
+  });
+});
+
+describe('ServerPool', () => {
+  it('gives a released server back cleared of the log level and client details of its last request', async () => {
+    const pool = new ServerPool(() => createCloudTrailMcpServer({ store, now }));
+    const server = pool.acquire();
+    const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const answered = new Promise<void>((done) => {
+      clientSide.onmessage = (m) => 'id' in m && m.id === 2 && done();
+    });
+    await clientSide.start();
+    await clientSide.send(initialize(1));
+    await clientSide.send(rpc(2, 'logging/setLevel', { level: 'error' }));
+    await answered;
+    expect(ServerLog.of(server).enabled('info')).toBe(false);
+    expect(server.server.getClientCapabilities()).toEqual({ sampling: {} });
+
+    pool.release(server); // still connected: not taken back
+    expect(pool.acquire()).not.toBe(server);
+
+    await clientSide.close();
+    pool.release(server);
+    expect(pool.acquire()).toBe(server);
+    expect(ServerLog.of(server).enabled('info')).toBe(true);
+    expect(server.server.getClientCapabilities()).toBeUndefined();
+    expect(server.server.getClientVersion()).toBeUndefined();
+  });
+});
