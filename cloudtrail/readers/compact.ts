@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { normalisePrincipal } from '../event.ts';
 import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
@@ -10,7 +11,9 @@ import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } fro
  */
 export const COLUMNS = ['source', 'name', 'region', 'account', 'principal', 'sourceIp', 'userAgent', 'errorCode', 'errorMessage'] as const;
 export const NCOL = COLUMNS.length;
-export const PRINCIPAL_COL = COLUMNS.indexOf('principal');
+/** Position of each column in an event's cells: `cells[k * NCOL + COL.name]`. */
+export const COL = Object.freeze(Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<(typeof COLUMNS)[number], number>);
+export const PRINCIPAL_COL = COL.principal;
 
 export interface FileOutcome {
   file: number;
@@ -19,6 +22,33 @@ export interface FileOutcome {
   invalid: number;
   firstInvalid?: string;
   error?: string;
+}
+
+/**
+ * Strings of one column as UTF-8 bytes with end offsets (value i is bytes[ends[i-1], ends[i])): two transferable
+ * arrays instead of one string per event, which a million events' ids and resources used to cost the collector.
+ */
+export interface TextColumn {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+  /** Every byte is ASCII, so latin1 decoding (cheaper than UTF-8) is exact. */
+  ascii: boolean;
+}
+
+/** Value i of a text column ('' when empty). */
+export function textAt(col: TextColumn, i: number): string {
+  const start = i === 0 ? 0 : col.ends[i - 1];
+  const end = col.ends[i];
+  if (start === end) return '';
+  return bufferOf(col.bytes).toString(col.ascii ? 'latin1' : 'utf8', start, end);
+}
+
+const views = new WeakMap<Uint8Array, Buffer>();
+/** A Buffer over the same memory (for its decoders), made once per array. */
+function bufferOf(bytes: Uint8Array): Buffer {
+  let b = views.get(bytes);
+  if (!b) views.set(bytes, (b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+  return b;
 }
 
 export interface CompactResult {
@@ -33,10 +63,9 @@ export interface CompactResult {
   cells: Uint32Array;
   /** 0 false, 1 true, 2 unknown. */
   readOnly: Uint8Array;
-  /** Event ids joined by "\n" (ids never contain newlines). */
-  ids: string;
-  /** [event index, JSON of resources] for events that name resources. */
-  resources: [number, string][];
+  ids: TextColumn;
+  /** JSON of each event's resources; empty for events that name none. */
+  resources: TextColumn;
   outcomes: FileOutcome[];
 }
 
@@ -59,6 +88,32 @@ class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
   }
 }
 
+class TextColumnBuilder {
+  private bytes = new Uint8Array(1 << 16);
+  private view = Buffer.from(this.bytes.buffer);
+  private used = 0;
+  private readonly ends = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
+
+  add(s: string): void {
+    if (s.length) {
+      const worst = s.length * 3;
+      if (this.used + worst > this.bytes.length) {
+        const next = new Uint8Array(Math.max(this.bytes.length * 2, this.used + worst));
+        next.set(this.bytes.subarray(0, this.used));
+        this.bytes = next;
+        this.view = Buffer.from(next.buffer);
+      }
+      this.used += this.view.write(s, this.used, 'utf8');
+    }
+    this.ends.push(this.used);
+  }
+
+  done(): TextColumn {
+    const bytes = this.bytes.slice(0, this.used);
+    return { bytes, ends: this.ends.done(), ascii: isAscii(bytes) };
+  }
+}
+
 /** Parses files one at a time into compact columns. */
 export class CompactBuilder {
   private readonly ids = new Map<string, number>([['', 0]]);
@@ -68,8 +123,8 @@ export class CompactBuilder {
   private readonly recIdx = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
   private readonly cells = new Growing(new Uint32Array(1024 * NCOL), (n) => new Uint32Array(n));
   private readonly readOnly = new Growing(new Uint8Array(1024), (n) => new Uint8Array(n));
-  private eventIds: string[] = [];
-  private resources: [number, string][] = [];
+  private readonly eventIds = new TextColumnBuilder();
+  private readonly resources = new TextColumnBuilder();
   private outcomes: FileOutcome[] = [];
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
   private readonly principals = new Map<string, number>();
@@ -118,7 +173,6 @@ export class CompactBuilder {
    * through `withoutAbsentNulls`.
    */
   private addRecord(r: CloudTrailRecord, file: number, rec: number): void {
-    const n = this.times.length;
     this.times.push(Date.parse(r.eventTime));
     this.fileIdx.push(file);
     this.recIdx.push(rec);
@@ -144,10 +198,12 @@ export class CompactBuilder {
     c.push(this.intern(r.errorMessage));
     const ro = r.readOnly;
     this.readOnly.push(ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2);
-    this.eventIds.push(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
+    this.eventIds.add(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
     if (r.resources?.length) {
       const resources = r.resources.map((x) => withoutAbsentNulls(x, Resource) as typeof x);
-      this.resources.push([n, JSON.stringify(resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId })))]);
+      this.resources.add(JSON.stringify(resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId }))));
+    } else {
+      this.resources.add('');
     }
   }
 
@@ -160,12 +216,12 @@ export class CompactBuilder {
       recIdx: this.recIdx.done(),
       cells: this.cells.done(),
       readOnly: this.readOnly.done(),
-      ids: this.eventIds.join('\n'),
-      resources: this.resources,
+      ids: this.eventIds.done(),
+      resources: this.resources.done(),
       outcomes: this.outcomes,
     };
   }
 }
 
 export const transferables = (r: CompactResult): ArrayBuffer[] =>
-  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly].map((a) => a.buffer as ArrayBuffer);
+  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.bytes, r.ids.ends, r.resources.bytes, r.resources.ends].map((a) => a.buffer as ArrayBuffer);

@@ -1,20 +1,28 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, read, readSync, statSync, unlinkSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { NCOL, type CompactResult } from './compact.ts';
+import { crc32 } from 'node:zlib';
+import { COLUMNS, type FileOutcome } from './compact.ts';
+import type { EventColumns, LaterColumns, StringIds } from './columns.ts';
 
 /**
- * On-disk copy of the compact index of a directory, so reopening unchanged data skips parsing.
- * Valid only for the exact same file list with the same sizes and modification times.
+ * On-disk copy of a directory's event columns, so reopening unchanged data skips parsing. Valid only for the
+ * exact same file list with the same sizes and modification times.
+ *
+ * Layout: a little-endian u32 header length, the JSON header (string table, outcomes worth reporting, where each
+ * section is and its CRC-32), then the sections at 8-byte aligned offsets: first those a reopen needs (times, the
+ * string-id columns, readOnly), then those it reads only when an id, raw record or resources is first asked for
+ * (file and record numbers, ids, resources). A reopen reads the first group with one read, in a thread of the
+ * pool while this thread stats the files, and views the arrays in place: no copy, no object per value.
  */
-const FORMAT = 'trailbook-files-index-2';
+const FORMAT = 'trailbook-files-index-3';
 
 /**
  * Synchronous on purpose: a reopen is mostly this, and one promise per file cost ~6× the CPU of statSync in a
  * loop (measured at 15,400 files: 0.9 CPU-s against ~0.15, bench/load.ts).
  */
-export async function directorySignature(files: string[]): Promise<string> {
+export function directorySignatureSync(files: string[]): string {
   const hash = createHash('sha256');
   for (const f of files) {
     const st = statSync(f);
@@ -23,75 +31,256 @@ export async function directorySignature(files: string[]): Promise<string> {
   return hash.digest('hex');
 }
 
+export async function directorySignature(files: string[]): Promise<string> {
+  return directorySignatureSync(files);
+}
+
+const FIRST = ['times', ...COLUMNS.map((c) => `col:${c}`), 'readOnly'];
+const LATER = ['fileIdx', 'recIdx', 'idBytes', 'idEnds', 'resourceBytes', 'resourceEnds'] as const;
+
+interface Section {
+  offset: number;
+  bytes: number;
+  crc: number;
+}
+
 interface Header {
   format: string;
   signature: string;
-  parts: (Omit<CompactResult, 'times' | 'fileIdx' | 'recIdx' | 'cells' | 'readOnly' | 'ids'> & { idsBytes: number })[];
-  /** Events in the store's (time, id) order, as numbers across all parts: a reopen need not sort again. */
-  orderBytes: number;
+  count: number;
+  strings: string[];
+  /** Only the files with something to report (errors, unusable records, digests, Insights): the rest loaded cleanly. */
+  outcomes: FileOutcome[];
+  /** Bytes per string id in the `col:` sections. */
+  idWidth: 2 | 4;
+  idsAscii: boolean;
+  resourcesAscii: boolean;
+  sections: Record<string, Section>;
   bytes: number;
 }
 
 export interface SavedIndex {
-  results: CompactResult[];
-  order: Uint32Array;
+  columns: EventColumns;
+  outcomes: FileOutcome[];
 }
 
-export async function saveIndex(path: string, signature: string, { results, order }: SavedIndex): Promise<void> {
-  // Let the caller use the store first: serialising a large index takes a few hundred milliseconds.
+/** The result of looking for a cached index: `corrupt` says why an index that was there could not be used. */
+export type LoadedIndex = { index: SavedIndex } | { missing: true } | { stale: string } | { corrupt: string };
+
+const isNotable = (o: FileOutcome) => !!o.error || o.invalid > 0 || o.shape === 'digest' || o.shape === 'insight';
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export async function saveIndex(path: string, signature: string, { columns, outcomes }: SavedIndex): Promise<void> {
+  // Let the caller use the store first: writing a large index takes a moment.
   await new Promise((r) => setImmediate(r));
-  const chunks: Buffer[] = [];
-  const parts: Header['parts'] = [];
-  for (const r of results) {
-    const ids = Buffer.from(r.ids, 'utf8');
-    for (const a of [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly]) chunks.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-    chunks.push(ids);
-    parts.push({ count: r.count, strings: r.strings, resources: r.resources, outcomes: r.outcomes, idsBytes: ids.length });
-  }
-  chunks.push(Buffer.from(order.buffer, order.byteOffset, order.byteLength));
-  const bytes = chunks.reduce((s, c) => s + c.length, 0);
-  const header = Buffer.from(JSON.stringify({ format: FORMAT, signature, parts, orderBytes: order.byteLength, bytes } satisfies Header), 'utf8');
+  const later = columns.later();
+  const arrays: [string, ArrayBufferView][] = [
+    ['times', columns.times],
+    ...COLUMNS.map((c, i) => [`col:${c}`, columns.cols[i]] as [string, ArrayBufferView]),
+    ['readOnly', columns.readOnly],
+    ['fileIdx', later.fileIdx],
+    ['recIdx', later.recIdx],
+    ['idBytes', later.ids.bytes],
+    ['idEnds', later.ids.ends],
+    ['resourceBytes', later.resources.bytes],
+    ['resourceEnds', later.resources.ends],
+  ];
+  const crcs = arrays.map(([, a]) => crc32(bytesOf(a)));
+  // Offsets depend on the header's length, which depends on the offsets: lay the sections out after a header
+  // sized with placeholder offsets, then pad the real header to that size.
+  const draft = (base: number): Header => {
+    let off = base;
+    const sections: Record<string, Section> = {};
+    arrays.forEach(([name, a], i) => {
+      sections[name] = { offset: off, bytes: a.byteLength, crc: crcs[i] };
+      off = align8(off + a.byteLength);
+    });
+    return {
+      format: FORMAT,
+      signature,
+      count: columns.count,
+      strings: columns.strings,
+      outcomes: outcomes.filter(isNotable),
+      idWidth: columns.cols[0].BYTES_PER_ELEMENT as 2 | 4,
+      idsAscii: later.ids.ascii,
+      resourcesAscii: later.resources.ascii,
+      sections,
+      bytes: off,
+    };
+  };
+  const placeholder = JSON.stringify(draft(1e15)).replace(/"crc":\d+/g, `"crc":${2 ** 32}`);
+  const base = align8(4 + Buffer.byteLength(placeholder, 'utf8'));
+  const header = Buffer.alloc(base - 4, 0x20);
+  header.write(JSON.stringify(draft(base)), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
+  const chunks: Uint8Array[] = [len, header];
+  let off = base;
+  for (const [, a] of arrays) {
+    chunks.push(bytesOf(a));
+    off += a.byteLength;
+    if (align8(off) > off) chunks.push(new Uint8Array(align8(off) - off));
+    off = align8(off);
+  }
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, Buffer.concat([len, header, ...chunks]));
-  await rename(tmp, path);
+  try {
+    // Written chunk by chunk: no second copy of the whole index in memory.
+    await writeFile(tmp, chunks);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
-export async function loadIndex(path: string, signature: string): Promise<SavedIndex | undefined> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch {
-    return undefined;
+function readAt(fd: number, position: number, length: number): Buffer {
+  // Not from the pool: views need the buffer at offset 0 of its own memory (8-byte aligned).
+  const buf = Buffer.allocUnsafeSlow(length);
+  for (let done = 0; done < length; ) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new Error(`the file ends ${length - done} bytes early`);
+    done += n;
   }
-  try {
-    const hlen = buf.readUInt32LE(0);
-    const header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8')) as Header;
-    if (header.format !== FORMAT || header.signature !== signature || buf.length !== 4 + hlen + header.bytes) return undefined;
-    let off = 4 + hlen;
-    const take = (n: number) => {
-      const out = new Uint8Array(n);
-      out.set(buf.subarray(off, off + n));
-      off += n;
-      return out.buffer;
-    };
-    const results = header.parts.map((p) => {
-      const n = p.count;
-      const times = new Float64Array(take(n * 8));
-      const fileIdx = new Uint32Array(take(n * 4));
-      const recIdx = new Uint32Array(take(n * 4));
-      const cells = new Uint32Array(take(n * 4 * NCOL));
-      const readOnly = new Uint8Array(take(n));
-      const ids = buf.subarray(off, off + p.idsBytes).toString('utf8');
-      off += p.idsBytes;
-      return { count: n, strings: p.strings, resources: p.resources, outcomes: p.outcomes, times, fileIdx, recIdx, cells, readOnly, ids };
+  return buf;
+}
+
+function readAtAsync(fd: number, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafeSlow(length);
+  const step = (done: number, resolve: (b: Buffer) => void, reject: (e: Error) => void): void => {
+    if (done === length) return resolve(buf);
+    read(fd, buf, done, length - done, position + done, (err, n) => {
+      if (err) reject(err);
+      else if (n === 0) reject(new Error(`the file ends ${length - done} bytes early`));
+      else step(done + n, resolve, reject);
     });
-    const order = new Uint32Array(take(header.orderBytes));
-    if (order.length !== results.reduce((s, r) => s + r.count, 0)) return undefined;
-    return { results, order };
+  };
+  return new Promise((resolve, reject) => step(0, resolve, reject));
+}
+
+/** Views each named section of `buf` (which starts at file offset `start`), after checking its CRC. */
+function sectionsIn(header: Header, names: readonly string[], buf: Buffer, start: number): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const name of names) {
+    const s = header.sections[name];
+    if (!s || s.offset % 8 || s.offset < start || s.offset + s.bytes > start + buf.length) throw new Error(`section ${name} is out of place`);
+    const bytes = new Uint8Array(buf.buffer, buf.byteOffset + s.offset - start, s.bytes);
+    if (crc32(bytes) !== s.crc) throw new Error(`section ${name} fails its checksum`);
+    out.set(name, bytes);
+  }
+  return out;
+}
+
+function span(header: Header, names: readonly string[]): [number, number] {
+  const from = Math.min(...names.map((n) => header.sections[n]?.offset ?? NaN));
+  const to = Math.max(...names.map((n) => (header.sections[n] ? header.sections[n].offset + header.sections[n].bytes : NaN)));
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new Error('a section is missing');
+  return [from, to];
+}
+
+const typed = <T>(b: Uint8Array, make: (buf: ArrayBuffer, off: number, len: number) => T, size: number, name: string): T => {
+  if (b.byteLength % size) throw new Error(`section ${name} is not a whole number of values`);
+  return make(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength / size);
+};
+const u32 = (b: Uint8Array, name: string) => typed(b, (x, o, l) => new Uint32Array(x, o, l), 4, name);
+
+/** Closes the file of an index whose later sections were never read, once its columns are unreachable. */
+const unread = new FinalizationRegistry<{ fd?: number }>((h) => {
+  if (h.fd !== undefined) closeSync(h.fd);
+});
+
+/**
+ * Reads the index of `files` from `path` if it is there, current and intact. `signature` (the file list's) is
+ * computed while the first sections are read.
+ */
+export async function loadIndex(path: string, signature: () => string, files: number): Promise<LoadedIndex> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
   } catch {
-    return undefined;
+    return { missing: true };
+  }
+  const handle: { fd?: number } = { fd };
+  const close = () => {
+    if (handle.fd !== undefined) closeSync(handle.fd);
+    handle.fd = undefined;
+  };
+  let handedOut = false;
+  try {
+    let header: Header;
+    try {
+      const hlen = readAt(fd, 0, 4).readUInt32LE(0);
+      header = JSON.parse(readAt(fd, 4, hlen).toString('utf8')) as Header;
+    } catch (err) {
+      return { corrupt: `unreadable header (${(err as Error).message})` };
+    }
+    if (header.format !== FORMAT) return { stale: `written in format ${String(header.format)}` };
+    const size = fstatSync(fd).size;
+    if (size !== header.bytes) return { corrupt: `${size} bytes where the header says ${header.bytes}` };
+    let first: [number, number];
+    try {
+      first = span(header, FIRST);
+      span(header, LATER);
+    } catch (err) {
+      return { corrupt: (err as Error).message };
+    }
+    const reading = readAtAsync(fd, first[0], first[1] - first[0]);
+    reading.catch(() => undefined);
+    if (header.signature !== signature()) return { stale: 'the files changed since it was written' };
+    const n = header.count;
+    let columns: EventColumns;
+    try {
+      const s = sectionsIn(header, FIRST, await reading, first[0]);
+      const ids = (name: string): StringIds =>
+        header.idWidth === 2 ? typed(s.get(name)!, (x, o, l) => new Uint16Array(x, o, l), 2, name) : u32(s.get(name)!, name);
+      let later: LaterColumns | undefined;
+      columns = {
+        count: n,
+        strings: header.strings,
+        times: typed(s.get('times')!, (x, o, l) => new Float64Array(x, o, l), 8, 'times'),
+        cols: COLUMNS.map((c) => ids(`col:${c}`)),
+        readOnly: s.get('readOnly')!,
+        later: () => (later ??= readLater(path, header, handle, close)),
+      };
+      if (![columns.times, ...columns.cols, columns.readOnly].every((a) => a.length === n)) throw new Error('a column does not hold one value per event');
+      if (!Array.isArray(header.strings) || header.strings[0] !== '' || !Array.isArray(header.outcomes)) throw new Error('the header does not describe the columns');
+      if (header.outcomes.some((o) => !(o.file < files))) throw new Error('an outcome names a file beyond the list');
+    } catch (err) {
+      return { corrupt: (err as Error).message };
+    }
+    // The file stays open for the later sections: a rebuild renames a new index over the path, and the bytes
+    // read later must be this index's.
+    unread.register(columns, handle);
+    handedOut = true;
+    return { index: { columns, outcomes: header.outcomes } };
+  } finally {
+    if (!handedOut) close();
+  }
+}
+
+/** The sections read on first use; a damaged one removes the cache (the next open rebuilds it) and says so. */
+function readLater(path: string, header: Header, handle: { fd?: number }, close: () => void): LaterColumns {
+  if (handle.fd === undefined) throw new Error(`the index cache ${path} was closed before its later sections were read`);
+  try {
+    const [from, to] = span(header, LATER);
+    const s = sectionsIn(header, LATER, readAt(handle.fd, from, to - from), from);
+    const later: LaterColumns = {
+      fileIdx: u32(s.get('fileIdx')!, 'fileIdx'),
+      recIdx: u32(s.get('recIdx')!, 'recIdx'),
+      ids: { bytes: s.get('idBytes')!, ends: u32(s.get('idEnds')!, 'idEnds'), ascii: header.idsAscii },
+      resources: { bytes: s.get('resourceBytes')!, ends: u32(s.get('resourceEnds')!, 'resourceEnds'), ascii: header.resourcesAscii },
+    };
+    const n = header.count;
+    if (![later.fileIdx, later.recIdx, later.ids.ends, later.resources.ends].every((a) => a.length === n)) throw new Error('a later column does not hold one value per event');
+    return later;
+  } catch (err) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already replaced or removed.
+    }
+    throw new Error(`the index cache ${path} is damaged (${(err as Error).message}); it was removed: reopen the store to parse the files again`, { cause: err });
+  } finally {
+    close();
   }
 }

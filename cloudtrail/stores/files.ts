@@ -3,14 +3,15 @@ import { createHash } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventResource, Principal, TrailEvent } from '../event.ts';
-import type { ProgressReport } from '../query.ts';
+import { principalMatches, type ProgressReport } from '../query.ts';
 import { CloudTrailRecord } from '../record.ts';
-import { CompactBuilder, NCOL, PRINCIPAL_COL, type CompactResult, type FileOutcome } from '../readers/compact.ts';
+import { COL, CompactBuilder, textAt, type CompactResult, type FileOutcome } from '../readers/compact.ts';
+import { mergeParts, type EventColumns, type StringIds } from '../readers/columns.ts';
 import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
 import { parserWorkerCode } from '../readers/worker-code.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
 import { listCloudTrailFiles } from '../readers/walk.ts';
-import { directorySignature, loadIndex, saveIndex } from '../readers/index-cache.ts';
+import { directorySignatureSync, loadIndex, saveIndex } from '../readers/index-cache.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
 import { MemoryStore } from './memory.ts';
@@ -39,6 +40,8 @@ export interface FilesStoreOptions {
    * Default: $TRAILBOOK_CACHE_DIR or <project>/.cache.
    */
   cacheDir?: string | false;
+  /** Told when the on-disk index was damaged and is being rebuilt. Default: a line on stderr. */
+  onNotice?: (message: string) => void;
 }
 
 export interface LoadStats {
@@ -53,6 +56,8 @@ export interface LoadStats {
   threadError?: string;
   /** True when the index came from the on-disk cache (files unchanged since it was written). */
   cached: boolean;
+  /** Said when a cached index was there but damaged, so the files were parsed again (also passed to `onNotice`). */
+  cacheNotice?: string;
   ms: number;
 }
 
@@ -80,46 +85,106 @@ class RawSource {
   }
 }
 
-/** A TrailEvent whose `raw` record (and resources) are read lazily from the delivery file and then kept. */
-class StoredEvent implements TrailEvent {
+/** What every event of one store reads its fields from. */
+interface EventTable {
+  columns: EventColumns;
+  /** Parsed on first use, by string id. */
+  principals: Principal[];
+  src: RawSource;
+}
+
+const principalOf = (t: EventTable, id: number): Principal => (t.principals[id] ??= Object.freeze(JSON.parse(t.columns.strings[id])) as Principal);
+
+/** Ascending positions of each string id of a column: one counting pass and one filling pass over the column. */
+function positionsById(col: StringIds, strings: number): Map<number, Uint32Array> {
+  const counts = new Uint32Array(strings);
+  for (let k = 0; k < col.length; k++) counts[col[k]]++;
+  const lists = new Map<number, Uint32Array>();
+  counts.forEach((c, id) => c && lists.set(id, new Uint32Array(c)));
+  const fill = new Uint32Array(strings);
+  for (let k = 0; k < col.length; k++) {
+    const id = col[k];
+    lists.get(id)![fill[id]++] = k;
+  }
+  return lists;
+}
+
+/**
+ * A TrailEvent that is a view of row `k` of the store's columns: fields are read from the typed arrays and the
+ * string table when asked, so a million events cost a million two-field objects, not a million copies of every
+ * field (which were most of a reopen's time and memory). `raw` is read back from the delivery file and kept.
+ */
+class ColumnEvent implements TrailEvent {
+  readonly #t: EventTable;
+  readonly #k: number;
+  #id?: string;
+  #resources?: EventResource[];
   #raw?: CloudTrailRecord;
-  #resources?: EventResource[] | string;
-  readonly #src: RawSource;
-  readonly #file: number;
-  readonly #rec: number;
-  constructor(
-    readonly id: string,
-    readonly time: number,
-    readonly source: string,
-    readonly name: string,
-    readonly region: string,
-    readonly account: string,
-    readonly principal: Principal,
-    readonly sourceIp: string,
-    readonly userAgent: string,
-    readonly errorCode: string | undefined,
-    readonly errorMessage: string | undefined,
-    readonly readOnly: boolean | undefined,
-    src: RawSource,
-    file: number,
-    rec: number,
-    /** JSON of the resources, parsed on first access. */
-    resources: string | undefined,
-  ) {
-    this.#src = src;
-    this.#file = file;
-    this.#rec = rec;
-    this.#resources = resources;
+  constructor(t: EventTable, k: number) {
+    this.#t = t;
+    this.#k = k;
+  }
+
+  #text(col: number): string {
+    const c = this.#t.columns;
+    return c.strings[c.cols[col][this.#k]];
+  }
+
+  #optional(col: number): string | undefined {
+    const c = this.#t.columns;
+    const id = c.cols[col][this.#k];
+    return id === 0 ? undefined : c.strings[id];
+  }
+
+  get id(): string {
+    return (this.#id ??= textAt(this.#t.columns.later().ids, this.#k));
+  }
+  get time(): number {
+    return this.#t.columns.times[this.#k];
+  }
+  get source(): string {
+    return this.#text(COL.source);
+  }
+  get name(): string {
+    return this.#text(COL.name);
+  }
+  get region(): string {
+    return this.#text(COL.region);
+  }
+  get account(): string {
+    return this.#text(COL.account);
+  }
+  get principal(): Principal {
+    const t = this.#t;
+    return principalOf(t, t.columns.cols[COL.principal][this.#k]);
+  }
+  get sourceIp(): string {
+    return this.#text(COL.sourceIp);
+  }
+  get userAgent(): string {
+    return this.#text(COL.userAgent);
+  }
+  get errorCode(): string | undefined {
+    return this.#optional(COL.errorCode);
+  }
+  get errorMessage(): string | undefined {
+    return this.#optional(COL.errorMessage);
+  }
+  get readOnly(): boolean | undefined {
+    const ro = this.#t.columns.readOnly[this.#k];
+    return ro === 2 ? undefined : ro === 1;
   }
 
   get raw(): CloudTrailRecord {
-    return (this.#raw ??= this.#src.record(this.#file, this.#rec));
+    if (this.#raw) return this.#raw;
+    const c = this.#t.columns.later();
+    return (this.#raw = this.#t.src.record(c.fileIdx[this.#k], c.recIdx[this.#k]));
   }
 
   get resources(): EventResource[] {
-    if (this.#resources === undefined) return [];
-    if (typeof this.#resources === 'string') this.#resources = JSON.parse(this.#resources) as EventResource[];
-    return this.#resources;
+    if (this.#resources) return this.#resources;
+    const json = textAt(this.#t.columns.later().resources, this.#k);
+    return (this.#resources = json ? (JSON.parse(json) as EventResource[]) : []);
   }
 
   /** Serialises like a plain TrailEvent (getters are not own properties). */
@@ -132,16 +197,55 @@ class StoredEvent implements TrailEvent {
 export class FilesStore extends MemoryStore {
   /** Settles when the on-disk index has been written (or was not needed). */
   indexSaved: Promise<void> = Promise.resolve();
+  readonly #table: EventTable;
+  #byName?: Map<string, Uint32Array>;
+  #byPrincipal?: Map<number, Uint32Array>;
+  readonly #principalCache = new Map<string, Uint32Array>();
 
   constructor(
-    events: TrailEvent[],
+    table: EventTable,
     readonly dir: string,
     readonly errors: FileLoadError[],
     readonly warnings: FileLoadWarning[],
     readonly stats: LoadStats,
     skipped: SkippedInput,
   ) {
+    const n = table.columns.count;
+    const events: TrailEvent[] = new Array(n);
+    for (let k = 0; k < n; k++) events[k] = new ColumnEvent(table, k);
     super(events, { kind: 'files', location: dir, sorted: true, version: `${stats.files}:${stats.events}`, skipped });
+    this.#table = table;
+  }
+
+  /** Same positions as the base class finds, from the eventName column instead of a million event objects. */
+  protected override namePositions(name: string): Uint32Array {
+    if (!this.#byName) {
+      const { cols, strings } = this.#table.columns;
+      this.#byName = new Map([...positionsById(cols[COL.name], strings.length)].map(([id, list]) => [strings[id], list]));
+    }
+    return this.#byName.get(name) ?? new Uint32Array(0);
+  }
+
+  /** Same positions as the base class finds, grouping events by their principal's string id. */
+  protected override principalPositions(who: string): Uint32Array {
+    const cached = this.#principalCache.get(who);
+    if (cached) return cached;
+    const t = this.#table;
+    this.#byPrincipal ??= positionsById(t.columns.cols[COL.principal], t.columns.strings.length);
+    const lists = [...this.#byPrincipal].filter(([id]) => principalMatches({ principal: principalOf(t, id) } as TrailEvent, who)).map(([, list]) => list);
+    let out = lists[0] ?? new Uint32Array(0);
+    if (lists.length > 1) {
+      out = new Uint32Array(lists.reduce((s, l) => s + l.length, 0));
+      let at = 0;
+      for (const l of lists) {
+        out.set(l, at);
+        at += l.length;
+      }
+      out.sort();
+    }
+    if (this.#principalCache.size > 256) this.#principalCache.clear();
+    this.#principalCache.set(who, out);
+    return out;
   }
 
   /** Always known for files: what the load left out. */
@@ -208,39 +312,6 @@ function parseHere(files: string[], progress: (files: number, events: number) =>
   return builder.finish();
 }
 
-/** Permutation of event numbers in (time, id) order, using a native numeric sort when the keys fit in a double. */
-function sortOrder(times: Float64Array, ids: string[]): Uint32Array {
-  const n = times.length;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (times[i] < min) min = times[i];
-    if (times[i] > max) max = times[i];
-  }
-  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const scale = 2 ** bits;
-  let order: Uint32Array;
-  if (n > 0 && Number.isFinite(min) && (max - min + 1) * scale < 2 ** 53 && times.every((t) => Number.isInteger(t))) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = (times[i] - min) * scale + i;
-    keys.sort();
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = keys[i] % scale;
-  } else {
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => times[a] - times[b]);
-  }
-  // Equal times: order by id so keyset cursors are stable (matches `byTime`).
-  for (let s = 0; s < n; ) {
-    let e = s + 1;
-    while (e < n && times[order[e]] === times[order[s]]) e++;
-    if (e - s > 1) order.subarray(s, e).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
-    s = e;
-  }
-  return order;
-}
-
 /**
  * Opens a directory of CloudTrail files (any layout, any supported shape) as an indexed, in-memory store.
  * Files are parsed in worker threads into compact columns; each event keeps interned fields and a shared
@@ -259,39 +330,51 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   opts.onProgress?.({ phase: 'read', done: 0, total: files.length });
   const cacheRoot = opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
   const cachePath = cacheRoot === false ? undefined : join(cacheRoot, 'files-index', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.bin`);
-  const signature = cachePath ? await directorySignature(files) : '';
-  const fromCache = cachePath ? await loadIndex(cachePath, signature) : undefined;
+  let signature: string | undefined;
+  const signatureOf = () => (signature ??= directorySignatureSync(files));
+  const found = cachePath ? await loadIndex(cachePath, signatureOf, files.length) : undefined;
+  const fromCache = found && 'index' in found ? found.index : undefined;
+  let cacheNotice: string | undefined;
+  if (found && 'corrupt' in found) {
+    cacheNotice = `the index cache ${cachePath} was damaged (${found.corrupt}); parsing the files again and rewriting it`;
+    (opts.onNotice ?? ((m: string) => process.stderr.write(`trailbook: ${m}\n`)))(cacheNotice);
+  }
   const workers = fromCache ? 0 : Math.min(opts.workers ?? (files.length < 32 ? 0 : Math.min(2, availableParallelism())), Math.ceil(files.length / FILES_PER_BATCH));
-  let results: CompactResult[];
+  let columns: EventColumns;
+  let outcomes: FileOutcome[];
   let threads = workers;
   let threadError: string | undefined;
   if (fromCache) {
-    results = fromCache.results;
-    progress(files.length, results.reduce((s, r) => s + r.count, 0));
-  } else if (workers > 0) {
-    try {
-      results = await parseInWorkers(files, workers, progress);
-    } catch (err) {
-      // Threads unavailable (e.g. a bundled deployment without the worker file): parse here instead.
-      threadError = (err as Error).message;
-      doneFiles = doneEvents = 0;
-      threads = 0;
-      results = [parseHere(files, progress)];
-    }
+    ({ columns, outcomes } = fromCache);
+    progress(files.length, columns.count);
   } else {
-    results = [parseHere(files, progress)];
+    let parts: CompactResult[];
+    if (workers > 0) {
+      try {
+        parts = await parseInWorkers(files, workers, progress);
+      } catch (err) {
+        // Threads unavailable (e.g. a bundled deployment without the worker file): parse here instead.
+        threadError = (err as Error).message;
+        doneFiles = doneEvents = 0;
+        threads = 0;
+        parts = [parseHere(files, progress)];
+      }
+    } else {
+      parts = [parseHere(files, progress)];
+    }
+    outcomes = parts.flatMap((r) => r.outcomes);
+    columns = mergeParts(parts);
   }
 
-  opts.onProgress?.({ phase: 'index', done: 0, total: doneEvents });
-  const src = new RawSource(files);
+  const n = columns.count;
+  opts.onProgress?.({ phase: 'index', done: 0, total: n });
   const errors: FileLoadError[] = [];
   const warnings: FileLoadWarning[] = [];
   const examples: SkippedExample[] = [];
   const nameOf = (path: string) => relative(dir, path) || path;
   const ignored: SkippedExample[] = skipped.map((s) => ({ file: nameOf(s.path), reason: s.reason }));
   let invalidRecords = 0;
-  const outcomes: FileOutcome[] = results.flatMap((r) => r.outcomes).sort((a, b) => a.file - b.file);
-  for (const o of outcomes) {
+  for (const o of [...outcomes].sort((a, b) => a.file - b.file)) {
     const name = nameOf(files[o.file]);
     if (o.shape === 'digest' || o.shape === 'insight') ignored.push({ file: name, reason: `CloudTrail ${o.shape} file (no events)` });
     if (!o.error && !o.invalid) continue;
@@ -308,73 +391,18 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     }
   }
 
-  // Global tables: one string per distinct value, one Principal object per distinct identity.
-  const interned = new Map<string, string>();
-  const principals = new Map<string, Principal>();
-  const n = results.reduce((s, r) => s + r.count, 0);
-  const times = new Float64Array(n);
-  const ids: string[] = new Array(n);
-  const part = new Uint8Array(n);
-  const local = new Uint32Array(n);
-  const tables: (string | Principal | undefined)[][] = [];
-  const resourceMaps: Map<number, string>[] = [];
-  let g = 0;
-  results.forEach((r, w) => {
-    tables.push(
-      r.strings.map((s, i) => {
-        if (i === 0) return undefined;
-        let v = interned.get(s);
-        if (v === undefined) interned.set(s, (v = s));
-        return v;
-      }),
-    );
-    resourceMaps.push(new Map(r.resources));
-    times.set(r.times, g);
-    const rIds = r.count ? r.ids.split('\n') : [];
-    for (let i = 0; i < r.count; i++, g++) {
-      ids[g] = rIds[i];
-      part[g] = w;
-      local[g] = i;
-    }
-  });
-  const principalOf = (json: string): Principal => {
-    let p = principals.get(json);
-    if (!p) principals.set(json, (p = Object.freeze(JSON.parse(json)) as Principal));
-    return p;
+  const table: EventTable = { columns, principals: [], src: new RawSource(files) };
+  const stats: LoadStats = {
+    files: files.length,
+    skippedFiles: ignored.length,
+    events: n,
+    invalidRecords,
+    threads,
+    threadError,
+    cached: !!fromCache,
+    ...(cacheNotice ? { cacheNotice } : {}),
+    ms: performance.now() - t0,
   };
-  const principalTables: Principal[][] = results.map((r) => new Array(r.strings.length));
-
-  const order = fromCache?.order ?? sortOrder(times, ids);
-  const events: TrailEvent[] = new Array(n);
-  for (let k = 0; k < n; k++) {
-    const gi = order[k];
-    const w = part[gi];
-    const i = local[gi];
-    const r = results[w];
-    const t = tables[w];
-    const c = i * NCOL;
-    const cells = r.cells;
-    const ro = r.readOnly[i];
-    events[k] = new StoredEvent(
-      ids[gi],
-      times[gi],
-      (t[cells[c]] as string) ?? '',
-      (t[cells[c + 1]] as string) ?? '',
-      (t[cells[c + 2]] as string) ?? '',
-      (t[cells[c + 3]] as string) ?? '',
-      (principalTables[w][cells[c + PRINCIPAL_COL]] ??= principalOf(r.strings[cells[c + PRINCIPAL_COL]])),
-      (t[cells[c + 5]] as string) ?? '',
-      (t[cells[c + 6]] as string) ?? '',
-      t[cells[c + 7]] as string | undefined,
-      t[cells[c + 8]] as string | undefined,
-      ro === 2 ? undefined : ro === 1,
-      src,
-      r.fileIdx[i],
-      r.recIdx[i],
-      resourceMaps[w].get(i),
-    );
-  }
-  const stats: LoadStats = { files: files.length, skippedFiles: ignored.length, events: n, invalidRecords, threads, threadError, cached: !!fromCache, ms: performance.now() - t0 };
   const skippedInput: SkippedInput = {
     files: errors.length,
     records: invalidRecords,
@@ -385,9 +413,9 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     ignoredExamples: ignored.slice(0, SKIPPED_EXAMPLES),
   };
   opts.onProgress?.({ phase: 'index', done: n, total: n });
-  const store = new FilesStore(events, dir, errors, warnings, stats, skippedInput);
+  const store = new FilesStore(table, dir, errors, warnings, stats, skippedInput);
   // Written after the store is usable; a failed write only costs the next start a re-parse.
-  if (cachePath && !fromCache) store.indexSaved = saveIndex(cachePath, signature, { results, order }).catch(() => undefined);
+  if (cachePath && !fromCache) store.indexSaved = saveIndex(cachePath, signatureOf(), { columns, outcomes }).catch(() => undefined);
   return store;
 }
 

@@ -92,7 +92,7 @@ export class MemoryStore implements EventStore {
   }
 
   /** Positions (ascending) of events with this eventName. */
-  private namePositions(name: string): Uint32Array {
+  protected namePositions(name: string): Uint32Array {
     if (!this.nameIndex) {
       const lists = new Map<string, number[]>();
       this.events.forEach((e, i) => {
@@ -106,7 +106,7 @@ export class MemoryStore implements EventStore {
   }
 
   /** Positions (ascending) of events whose principal matches `who` (same rule as `matches`). */
-  private principalPositions(who: string): Uint32Array {
+  protected principalPositions(who: string): Uint32Array {
     const cached = this.principalCache.get(who);
     if (cached) return cached;
     if (!this.principalGroups) {

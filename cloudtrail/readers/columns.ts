@@ -1,0 +1,159 @@
+import { NCOL, textAt, type CompactResult, type TextColumn } from './compact.ts';
+
+/** String ids of one column: 16 bits while the string table has at most 65,536 entries (it does for most trails). */
+export type StringIds = Uint16Array | Uint32Array;
+
+/** The columns a reopen does not need until an event's id, raw record or resources is asked for. */
+export interface LaterColumns {
+  /** Index of the event's file in the store's file list, and of the record inside that file. */
+  fileIdx: Uint32Array;
+  recIdx: Uint32Array;
+  ids: TextColumn;
+  /** JSON of the resources; empty when the event names none. */
+  resources: TextColumn;
+}
+
+/**
+ * The files store's events as columns, in (time, id) order, with one string table: what the parser threads'
+ * parts are merged into, what the index cache holds byte for byte, and what each event reads its fields from.
+ * A reopen reads the string table, the times and the string-id columns; `later()` reads the rest on first use.
+ */
+export interface EventColumns {
+  count: number;
+  /** Index 0 is '' (absent). Principal ids point at JSON of a Principal. */
+  strings: string[];
+  times: Float64Array;
+  /** One array per entry of COLUMNS, column-major: `cols[COL.name][k]` is event k's eventName id. */
+  cols: StringIds[];
+  /** 0 false, 1 true, 2 unknown. */
+  readOnly: Uint8Array;
+  later: () => LaterColumns;
+}
+
+export const stringIds = (strings: number, n: number): StringIds => (strings <= 0x10000 ? new Uint16Array(n) : new Uint32Array(n));
+
+/** Permutation of event numbers in (time, id) order, using a native numeric sort when the keys fit in a double. */
+export function sortOrder(times: Float64Array, idOf: (i: number) => string): Uint32Array {
+  const n = times.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (times[i] < min) min = times[i];
+    if (times[i] > max) max = times[i];
+  }
+  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const scale = 2 ** bits;
+  let order: Uint32Array;
+  if (n > 0 && Number.isFinite(min) && (max - min + 1) * scale < 2 ** 53 && times.every((t) => Number.isInteger(t))) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (times[i] - min) * scale + i;
+    keys.sort();
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = keys[i] % scale;
+  } else {
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => times[a] - times[b]);
+  }
+  // Equal times: order by id so keyset cursors are stable (matches `byTime`).
+  for (let s = 0; s < n; ) {
+    let e = s + 1;
+    while (e < n && times[order[e]] === times[order[s]]) e++;
+    if (e - s > 1) {
+      const ids = new Map<number, string>();
+      for (let k = s; k < e; k++) ids.set(order[k], idOf(order[k]));
+      order.subarray(s, e).sort((a, b) => (ids.get(a)! < ids.get(b)! ? -1 : ids.get(a)! > ids.get(b)! ? 1 : 0));
+    }
+    s = e;
+  }
+  return order;
+}
+
+/** Copies the values of text columns in `order` (entries are [part, index in part]) into one column. */
+function gatherText(parts: TextColumn[], partOf: Uint8Array, local: Uint32Array, order: Uint32Array): TextColumn {
+  const total = parts.reduce((s, p) => s + p.bytes.length, 0);
+  const bytes = new Uint8Array(total);
+  const ends = new Uint32Array(order.length);
+  let pos = 0;
+  for (let k = 0; k < order.length; k++) {
+    const g = order[k];
+    const p = parts[partOf[g]];
+    const i = local[g];
+    const start = i === 0 ? 0 : p.ends[i - 1];
+    const end = p.ends[i];
+    // Short values (ids) copy faster byte by byte than through a subarray object each.
+    if (end - start < 64) for (let b = start; b < end; b++) bytes[pos++] = p.bytes[b];
+    else {
+      bytes.set(p.bytes.subarray(start, end), pos);
+      pos += end - start;
+    }
+    ends[k] = pos;
+  }
+  return { bytes, ends, ascii: parts.every((p) => p.ascii) };
+}
+
+/** Merges the parser threads' parts (each with its own string table) into sorted columns with one string table. */
+export function mergeParts(parts: CompactResult[]): EventColumns {
+  const n = parts.reduce((s, r) => s + r.count, 0);
+  const ids = new Map<string, number>([['', 0]]);
+  const strings: string[] = [''];
+  const remaps = parts.map((r) =>
+    Uint32Array.from(r.strings, (s) => {
+      let id = ids.get(s);
+      if (id === undefined) {
+        ids.set(s, (id = strings.length));
+        strings.push(s);
+      }
+      return id;
+    }),
+  );
+  const times = new Float64Array(n);
+  const partOf = new Uint8Array(n);
+  const local = new Uint32Array(n);
+  let g = 0;
+  parts.forEach((r, w) => {
+    times.set(r.times, g);
+    partOf.fill(w, g, g + r.count);
+    for (let i = 0; i < r.count; i++) local[g + i] = i;
+    g += r.count;
+  });
+  const order = sortOrder(times, (i) => textAt(parts[partOf[i]].ids, local[i]));
+  const later: LaterColumns = {
+    fileIdx: new Uint32Array(n),
+    recIdx: new Uint32Array(n),
+    ids: gatherText(
+      parts.map((p) => p.ids),
+      partOf,
+      local,
+      order,
+    ),
+    resources: gatherText(
+      parts.map((p) => p.resources),
+      partOf,
+      local,
+      order,
+    ),
+  };
+  const out: EventColumns = {
+    count: n,
+    strings,
+    times: new Float64Array(n),
+    cols: Array.from({ length: NCOL }, () => stringIds(strings.length, n)),
+    readOnly: new Uint8Array(n),
+    later: () => later,
+  };
+  const { cols } = out;
+  for (let k = 0; k < n; k++) {
+    const gi = order[k];
+    const w = partOf[gi];
+    const i = local[gi];
+    const r = parts[w];
+    const remap = remaps[w];
+    out.times[k] = times[gi];
+    later.fileIdx[k] = r.fileIdx[i];
+    later.recIdx[k] = r.recIdx[i];
+    out.readOnly[k] = r.readOnly[i];
+    for (let c = 0; c < NCOL; c++) cols[c][k] = remap[r.cells[i * NCOL + c]];
+  }
+  return out;
+}
