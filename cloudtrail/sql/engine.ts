@@ -31,7 +31,7 @@ async function duckdb(): Promise<typeof import('@duckdb/node-api')> {
 }
 
 /** Bumped when the table or the load changes, so older cached databases are rebuilt. */
-const FORMAT = 'trailbook-sql-2';
+const FORMAT = 'trailbook-sql-3';
 
 export interface OpenSqlOptions {
   dataDir: string;
@@ -111,6 +111,21 @@ export class CloudTrailSql implements SqlSource {
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', interrupt);
+      conn.closeSync();
+    }
+  }
+
+  /**
+   * Runs `read` on a connection of its own, closed after: for Trailbook's own readers of the table (the
+   * engine-backed `files` store, prediction's columnar read), which need DuckDB's chunks rather than row objects.
+   * The database is still the sealed, read-only one.
+   */
+  async withConnection<T>(read: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed) throw new SqlError('the SQL engine is closed', 'engine');
+    const conn = await this.instance.connect();
+    try {
+      return await read(conn);
+    } finally {
       conn.closeSync();
     }
   }

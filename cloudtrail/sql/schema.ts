@@ -42,6 +42,9 @@ export const CLOUDTRAIL_COLUMNS: Field[] = [
         struct('sessionIssuer', SESSION_ISSUER),
         s2('ec2RoleDelivery'),
         struct('webIdFederationData', [s2('federatedProvider'), { name: 'attributes', key: 'attributes', type: 'map' }]),
+        // Not in Athena's documented DDL (add it there to have it): the person behind a role session, which
+        // prediction groups events by, so the engine-backed `files` store needs it to match the files.
+        s2('sourceIdentity', 'local table only: not in the documented Athena DDL'),
       ]),
     ],
     'who made the call',

@@ -5,6 +5,9 @@ import type { EventFilter, EventNamesQuery } from '../query.ts';
  * SQL for the standard CloudTrail table in Athena (see docs/athena.md): built from an EventQuery with every
  * value escaped as a string literal and every identifier validated, pruned by the partition-projection columns
  * `region` and `timestamp` ('yyyy/MM/dd'), and rows mapped back to CloudTrail records.
+ *
+ * The same builder serves the local DuckDB `cloudtrail` table (the engine-backed `files` store): the few
+ * places where Trino and DuckDB spell things differently are a `SqlDialect`; a TableRef means Trino.
  */
 
 export interface TableRef {
@@ -39,14 +42,48 @@ export function literal(value: string): string {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const EVENT_TIME = 'from_iso8601_timestamp(eventtime)';
-const timeLiteral = (ms: number) => `from_iso8601_timestamp(${literal(iso(ms))})`;
+
+/** What differs between the engines for the SQL built here. */
+export interface SqlDialect {
+  /** The table, as it goes after FROM. */
+  from: string;
+  /** The event's instant, comparable with `timeLiteral`. */
+  time: string;
+  timeLiteral(ms: number): string;
+  /** The event's id as events carry it (default `eventid`): orders ties and keys cursors. */
+  id?: string;
+  /** A struct or array column as JSON text. */
+  jsonText(column: string): string;
+  /** The last '/'-separated part of a string expression. */
+  lastPart(expr: string): string;
+  /** Sorted, comma-joined distinct values of a column (status). */
+  distinctList(column: string): string;
+  /** Add predicates on the partition columns (Athena reads fewer S3 objects; they only cost locally). */
+  prunePartitions: boolean;
+  /** Columns read besides EVENT_COLUMNS (the local table carries more of the record than the mapping needs). */
+  extraColumns?: string[];
+  /** Principal conditions besides the standard table's (columns only the local table has). */
+  extraPrincipal?: (value: string) => string[];
+}
+
+/** Athena (Trino) over the configured table. */
+export const trino = (t: TableRef): SqlDialect => ({
+  from: tableName(t),
+  time: 'from_iso8601_timestamp(eventtime)',
+  timeLiteral: (ms) => `from_iso8601_timestamp(${literal(iso(ms))})`,
+  jsonText: (c) => `json_format(CAST(${c} AS JSON))`,
+  lastPart: (e) => `element_at(split(${e}, '/'), -1)`,
+  distinctList: (c) => `array_join(array_sort(array_agg(DISTINCT ${c})), ',')`,
+  prunePartitions: true,
+});
+
+const dialectOf = (t: TableRef | SqlDialect): SqlDialect => ('from' in t ? t : trino(t));
 
 /** The `timestamp` partition value (projection format 'yyyy/MM/dd', UTC) of an instant. */
 export const partitionDay = (ms: number): string => iso(ms).slice(0, 10).replace(/-/g, '/');
 
 /** Columns of the standard table that the event mapping needs; structs come back as JSON text. */
-export const EVENT_COLUMNS = [
+export const eventColumns = (d: SqlDialect): string[] => [
   'eventid',
   'eventtime',
   'eventversion',
@@ -62,11 +99,12 @@ export const EVENT_COLUMNS = [
   'readonly',
   'requestid',
   'sharedeventid',
-  'json_format(CAST(useridentity AS JSON)) AS useridentity',
-  'json_format(CAST(resources AS JSON)) AS resources',
+  `${d.jsonText('useridentity')} AS useridentity`,
+  `${d.jsonText('resources')} AS resources`,
   'requestparameters',
   'responseelements',
   'additionaleventdata',
+  ...(d.extraColumns ?? []),
 ];
 
 /**
@@ -74,7 +112,7 @@ export const EVENT_COLUMNS = [
  * `matches` to the rows afterwards, so the result is exact. (The standard table has no sourceIdentity column:
  * a person known only through sourceIdentity is not found by Athena.)
  */
-function principalCondition(who: string): string {
+function principalCondition(d: SqlDialect, who: string): string {
   const v = literal(who);
   const ors = [
     `useridentity.username = ${v}`,
@@ -82,10 +120,11 @@ function principalCondition(who: string): string {
     `useridentity.accesskeyid = ${v}`,
     `useridentity.sessioncontext.sessionissuer.username = ${v}`,
     `useridentity.onbehalfof.userid = ${v}`,
-    `element_at(split(useridentity.arn, '/'), -1) = ${v}`,
+    `${d.lastPart('useridentity.arn')} = ${v}`,
     `(useridentity.type = 'AWSService' AND useridentity.invokedby = ${v})`,
     `(useridentity.type = 'AWSAccount' AND (useridentity.accountid = ${v} OR useridentity.principalid = ${v}))`,
   ];
+  ors.push(...(d.extraPrincipal?.(v) ?? []));
   if (who === 'root') ors.push(`useridentity.type = 'Root'`);
   return `(${ors.join(' OR ')})`;
 }
@@ -98,46 +137,51 @@ export interface WhereOptions {
   order?: 'asc' | 'desc';
 }
 
-export function whereClause(f: EventFilter, o: WhereOptions = {}): string {
+export function whereClause(f: EventFilter, o: WhereOptions, d: SqlDialect): string {
   const c: string[] = [];
+  const time = d.time;
   // Partition pruning first: Athena reads only the days and regions named here.
-  if (f.start !== undefined && f.end !== undefined) c.push(`"timestamp" BETWEEN ${literal(partitionDay(f.start))} AND ${literal(partitionDay(Math.max(f.start, f.end - 1)))}`);
+  if (!d.prunePartitions) {
+    // The local table has no S3 objects to skip.
+  } else if (f.start !== undefined && f.end !== undefined) c.push(`"timestamp" BETWEEN ${literal(partitionDay(f.start))} AND ${literal(partitionDay(Math.max(f.start, f.end - 1)))}`);
   else if (f.start !== undefined) c.push(`"timestamp" >= ${literal(partitionDay(f.start))}`);
   else if (f.end !== undefined) c.push(`"timestamp" <= ${literal(partitionDay(f.end - 1))}`);
   if (o.regions?.length) c.push(`region IN (${o.regions.map(literal).join(', ')})`);
-  if (f.start !== undefined) c.push(`${EVENT_TIME} >= ${timeLiteral(f.start)}`);
-  if (f.end !== undefined) c.push(`${EVENT_TIME} < ${timeLiteral(f.end)}`);
+  if (f.start !== undefined) c.push(`${time} >= ${d.timeLiteral(f.start)}`);
+  if (f.end !== undefined) c.push(`${time} < ${d.timeLiteral(f.end)}`);
   if (f.eventName !== undefined) c.push(`eventname = ${literal(f.eventName)}`);
   if (f.eventSource !== undefined) c.push(`eventsource = ${literal(f.eventSource)}`);
   if (f.readOnly !== undefined) c.push(`readonly = ${literal(String(f.readOnly))}`);
   if (f.errorsOnly) c.push(`errorcode IS NOT NULL`);
-  if (f.principal !== undefined) c.push(principalCondition(f.principal));
+  if (f.principal !== undefined) c.push(principalCondition(d, f.principal));
   if (o.after) {
     const op = o.order === 'desc' ? '<' : '>';
-    const t = timeLiteral(o.after.t);
-    c.push(`(${EVENT_TIME} ${op} ${t} OR (${EVENT_TIME} = ${t} AND eventid ${op} ${literal(o.after.id)}))`);
+    const t = d.timeLiteral(o.after.t);
+    c.push(`(${time} ${op} ${t} OR (${time} = ${t} AND ${d.id ?? 'eventid'} ${op} ${literal(o.after.id)}))`);
   }
   return c.length ? `WHERE ${c.join('\n  AND ')}` : '';
 }
 
-export function eventsSql(t: TableRef, f: EventFilter, o: WhereOptions & { limit?: number } = {}): string {
+export function eventsSql(t: TableRef | SqlDialect, f: EventFilter, o: WhereOptions & { limit?: number } = {}): string {
+  const d = dialectOf(t);
   const dir = o.order === 'desc' ? 'DESC' : 'ASC';
   return [
-    `SELECT ${EVENT_COLUMNS.join(', ')}`,
-    `FROM ${tableName(t)}`,
-    whereClause(f, o),
-    `ORDER BY ${EVENT_TIME} ${dir}, eventid ${dir}`,
+    `SELECT ${eventColumns(d).join(', ')}`,
+    `FROM ${d.from}`,
+    whereClause(f, o, d),
+    `ORDER BY ${d.time} ${dir}, ${d.id ?? 'eventid'} ${dir}`,
     o.limit !== undefined ? `LIMIT ${Math.floor(o.limit)}` : '',
   ]
     .filter(Boolean)
     .join('\n');
 }
 
-export function eventNamesSql(t: TableRef, q: EventNamesQuery, o: WhereOptions = {}): string {
+export function eventNamesSql(t: TableRef | SqlDialect, q: EventNamesQuery, o: WhereOptions = {}): string {
+  const d = dialectOf(t);
   return [
     `SELECT eventsource, eventname, count(*) AS events`,
-    `FROM ${tableName(t)}`,
-    whereClause({ start: q.start, end: q.end, principal: q.principal, eventSource: q.eventSource }, o),
+    `FROM ${d.from}`,
+    whereClause({ start: q.start, end: q.end, principal: q.principal, eventSource: q.eventSource }, o, d),
     `GROUP BY eventsource, eventname`,
     `ORDER BY events DESC, eventname ASC, eventsource ASC`,
     q.top ? `LIMIT ${Math.floor(q.top)}` : '',
@@ -146,11 +190,12 @@ export function eventNamesSql(t: TableRef, q: EventNamesQuery, o: WhereOptions =
     .join('\n');
 }
 
-export function statusSql(t: TableRef, o: WhereOptions = {}): string {
+export function statusSql(t: TableRef | SqlDialect, o: WhereOptions = {}): string {
+  const d = dialectOf(t);
   return [
-    `SELECT count(*) AS events, min(eventtime) AS first_event, max(eventtime) AS last_event, array_join(array_sort(array_agg(DISTINCT awsregion)), ',') AS regions`,
-    `FROM ${tableName(t)}`,
-    whereClause({}, o),
+    `SELECT count(*) AS events, min(eventtime) AS first_event, max(eventtime) AS last_event, ${d.distinctList('awsregion')} AS regions`,
+    `FROM ${d.from}`,
+    whereClause({}, o, d),
   ]
     .filter(Boolean)
     .join('\n');
@@ -177,6 +222,12 @@ const CAMEL: Record<string, string> = {
   identityprovider: 'identityProvider',
   credentialid: 'credentialId',
   inscopeof: 'inScopeOf',
+  tlsversion: 'tlsVersion',
+  ciphersuite: 'cipherSuite',
+  clientprovidedhostheader: 'clientProvidedHostHeader',
+  updatedfields: 'updatedFields',
+  originalrequestid: 'originalRequestID',
+  originaleventid: 'originalEventID',
 };
 
 /** Renames struct fields to CloudTrail's spelling and drops nulls; map-typed values keep their keys. */
@@ -232,6 +283,16 @@ export function rowToRecord(row: Record<string, string | undefined>): Record<str
     resources,
     recipientAccountId: row.recipientaccountid,
     sharedEventID: row.sharedeventid,
+    // Read by the local engine only (SqlDialect.extraColumns); Athena's rows leave them undefined.
+    apiVersion: row.apiversion,
+    vpcEndpointId: row.vpcendpointid,
+    vpcEndpointAccountId: row.vpcendpointaccountid,
+    eventCategory: row.eventcategory,
+    serviceEventDetails: parseJson(row.serviceeventdetails),
+    sessionCredentialFromConsole: row.sessioncredentialfromconsole,
+    edgeDeviceDetails: parseJson(row.edgedevicedetails),
+    addendum: camelise(parseJson(row.addendum)),
+    tlsDetails: camelise(parseJson(row.tlsdetails)),
   };
   for (const k of Object.keys(rec)) if (rec[k] === undefined || rec[k] === null) delete rec[k];
   return rec satisfies Partial<CloudTrailRecord>;
