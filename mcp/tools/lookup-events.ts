@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cursorCodec } from '../../cloudtrail/cursor.ts';
-import type { EventQuery } from '../../cloudtrail/query.ts';
-import { guarded, storeOptions, structuredResult, type ToolRegistrar } from '../context.ts';
+import type { EventPage, EventQuery, QueryOptions, ResolvedEventQuery } from '../../cloudtrail/query.ts';
+import { guarded, storeOptions, structuredResult, type ToolContext, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
+import { indexedInMemory, storeIndex } from '../index/for-store.ts';
+import { indexPage } from '../index/lookup.ts';
 import { ArgumentError, iso, resolveWindow } from '../time.ts';
 import { toolInput } from './input.ts';
 import { boundedInt, endTime, errorsOnly, eventFilter, eventName, eventSource, readOnly, startTime, username } from './args.ts';
@@ -65,13 +67,13 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
         // A relative window (-24h) moves with the clock; later pages reuse the window of the first page.
         const pinned = args.cursor === undefined ? undefined : readCursor(args.cursor, f);
         const { start, end } = pinned ?? resolveWindow(args, ctx.now());
-        const query: EventQuery = {
+        const query = {
           ...eventFilter(args, { start, end }),
           limit: args.max_results,
           cursor: pinned?.store,
           order: args.order,
-        };
-        const page = await ctx.store.query(query, storeOptions(extra, ctx.log));
+        } satisfies EventQuery;
+        const page = await lookup(ctx, query, storeOptions(extra, ctx.log));
         const events = page.events.map((e) => compactEvent(e, args.include_raw));
         const result: z.infer<typeof output> = { events, count: events.length, order: args.order };
         if (start !== undefined) result.start_time = iso(start);
@@ -83,6 +85,13 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
       }),
   );
 };
+
+/** Local sources: a page from the shared index (the same events and cursors as the store's query); remote ones: the store. */
+async function lookup(ctx: ToolContext, query: ResolvedEventQuery, opts: QueryOptions): Promise<EventPage> {
+  if (!indexedInMemory(ctx.store)) return ctx.store.query(query, opts);
+  const index = await storeIndex(ctx, opts);
+  return indexPage(index, index.compile(query), query);
+}
 
 /** next_cursor: the store's own cursor plus the resolved window and a fingerprint of the arguments it belongs to. */
 const pageCursor = cursorCodec(z.object({ store: z.string(), start: z.number().optional(), end: z.number().optional(), f: z.string() }));

@@ -117,8 +117,9 @@ describe('lookup_cloudtrail_events', () => {
   });
 
   it('turns store failures into error results', async () => {
+    // A remote source: lookups go to its query (a local one's come from the index, built from status and query).
     const broken: EventStore = {
-      kind: 'memory',
+      kind: 'lookup',
       query: async () => {
         throw new Error('ThrottlingException: Rate exceeded');
       },
@@ -140,6 +141,11 @@ describe('lookup_cloudtrail_events', () => {
     expect(r2.isError).toBe(true);
     expect(textOf(r2)).toMatch(/disk gone/);
     await c.close();
+    const local = await connectInProcess({ ...broken, kind: 'memory' });
+    const r3 = await call(local.client, 'lookup_cloudtrail_events', {});
+    expect(r3.isError).toBe(true);
+    expect(textOf(r3)).toBe('lookup_cloudtrail_events: disk gone');
+    await local.close();
   });
 });
 
