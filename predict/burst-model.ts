@@ -2,6 +2,7 @@ import type { TrailEvent } from '../cloudtrail/event.ts';
 import { burstsOf } from './bursts.ts';
 import { MINUTE, Vocab } from './corpus.ts';
 import { Counts } from './counts.ts';
+import { encodeEvents, type EncodedEvents, type EncodedSequence } from './encoded.ts';
 import { ShapeBook, type IdSet, type Shape, type ShapeOptions } from './shapes.ts';
 
 /**
@@ -66,23 +67,6 @@ interface BurstSeq {
 }
 
 /**
- * Action ids straight from an event's source and name (stores intern those strings, so the lookups hash nothing
- * new), without building an `eventSource:eventName` string per event.
- */
-class ActionIds {
-  private readonly bySource = new Map<string, Map<string, number>>();
-  constructor(private readonly vocab: Vocab) {}
-
-  of(source: string, name: string): number {
-    let names = this.bySource.get(source);
-    if (!names) this.bySource.set(source, (names = new Map()));
-    let id = names.get(name);
-    if (id === undefined) names.set(name, (id = this.vocab.add(`${source}:${name}`)));
-    return id;
-  }
-}
-
-/**
  * One shared array per distinct burst set. A million events make a few hundred thousand bursts but only thousands of
  * distinct sets (page loads and CI steps repeat): keeping one copy of each spares the collector from carrying every
  * burst's array through the young generation, which cost more than the encoding itself. Sets are never mutated.
@@ -90,14 +74,16 @@ class ActionIds {
 class BurstSets {
   private readonly byHash = new Map<number, IdSet[]>();
 
-  of(ids: number[]): IdSet {
+  /** The shared copy of a set (sorted ids; a new set is copied, so the caller may reuse its array). */
+  of(ids: readonly number[]): IdSet {
     let h = ids.length;
     for (let i = 0; i < ids.length; i++) h = (Math.imul(h, 31) + ids[i]) | 0;
     let bucket = this.byHash.get(h);
     if (!bucket) this.byHash.set(h, (bucket = []));
     for (const b of bucket) if (sameSet(b, ids)) return b;
-    bucket.push(ids);
-    return ids;
+    const copy = ids.slice();
+    bucket.push(copy);
+    return copy;
   }
 }
 
@@ -107,26 +93,30 @@ function sameSet(a: IdSet, b: IdSet): boolean {
   return true;
 }
 
-/** A principal's time-ordered events as bursts (sorted action-id sets), one pass, no per-event strings. */
-function encodeBursts(principal: string, events: readonly TrailEvent[], ids: ActionIds, sets: BurstSets): BurstSeq {
+/** A principal's encoded events as bursts (sorted action-id sets), one pass, no per-burst arrays but new sets. */
+function encodeBursts(principal: string, events: EncodedSequence, sets: BurstSets): BurstSeq {
   const out: BurstSeq = { principal, ids: [], times: [] };
+  // The burst in progress: its distinct ids, kept sorted as they come.
   const current: number[] = [];
   let second = Number.NaN;
-  const close = () => {
-    if (current.length) out.ids.push(sets.of(current.length > 1 ? current.slice().sort((a, b) => a - b) : current.slice()));
-  };
-  for (const e of events) {
-    const s = Math.floor(e.time / 1000);
-    const id = ids.of(e.source, e.name);
+  const { ids, times } = events;
+  for (let i = 0; i < ids.length; i++) {
+    const s = Math.floor(times[i] / 1000);
+    const id = ids[i];
     if (s !== second) {
-      close();
+      if (current.length) out.ids.push(sets.of(current));
       current.length = 0;
       current.push(id);
       second = s;
       out.times.push(s * 1000);
-    } else if (!current.includes(id)) current.push(id);
+      continue;
+    }
+    let j = current.length;
+    while (j > 0 && current[j - 1] > id) j--;
+    if (j > 0 && current[j - 1] === id) continue;
+    current.splice(j, 0, id);
   }
-  close();
+  if (current.length) out.ids.push(sets.of(current));
   return out;
 }
 
@@ -429,17 +419,25 @@ export class BurstModel {
     this.options = options;
   }
 
-  /** Trains on each principal's events in time order; `peerGroups` maps principal key to a group id. */
-  static train(byPrincipal: Map<string, readonly TrailEvent[]>, options: Partial<BurstModelOptions> = {}, peerGroups?: Map<string, number>): BurstModel {
+  /**
+   * Trains on each principal's events in time order; `peerGroups` maps principal key to a group id. `encoded`: the
+   * same events already encoded (the engine encodes once for all its models).
+   */
+  static train(
+    byPrincipal: Map<string, readonly TrailEvent[]>,
+    options: Partial<BurstModelOptions> = {},
+    peerGroups?: Map<string, number>,
+    encoded: EncodedEvents = encodeEvents(byPrincipal),
+  ): BurstModel {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     const m = new BurstModel({ ...DEFAULT_BURST_OPTIONS, ...given });
     if (peerGroups) for (const [k, g] of peerGroups) m.groupOf.set(k, g);
     const seqs: BurstSeq[] = [];
     let total = 0;
-    const ids = new ActionIds(m.vocab);
+    for (const name of encoded.names) m.vocab.add(name);
     const sets = new BurstSets();
-    for (const [principal, list] of byPrincipal) {
-      const seq = encodeBursts(principal, list, ids, sets);
+    for (const [principal, events] of encoded.byPrincipal) {
+      const seq = encodeBursts(principal, events, sets);
       seqs.push(seq);
       total += seq.ids.length;
     }

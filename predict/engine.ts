@@ -1,7 +1,8 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
 import type { EventFilter, EventStore } from '../cloudtrail/query.ts';
 import { BurstModel, type BurstModelOptions } from './burst-model.ts';
-import { groupByPrincipal, toSequences, type Sequence } from './corpus.ts';
+import { groupByPrincipal, type Sequence } from './corpus.ts';
+import { encodeEvents, type EncodedEvents } from './encoded.ts';
 import { SequenceModel, type ModelOptions } from './model.ts';
 import { buildPeers, type PeerModel } from './peers.ts';
 import { profileOf, type ActivityProfile } from './profile.ts';
@@ -32,18 +33,32 @@ export interface EngineOptions {
 export function trainEngine(events: Iterable<TrailEvent> | Map<string, TrailEvent[]>, opts: EngineOptions = {}): Engine {
   const t0 = performance.now();
   const by = events instanceof Map ? events : groupByPrincipal(events);
+  // Action ids once for every model below.
+  const encoded = encodeEvents(by);
   const profiles = new Map<string, ActivityProfile>();
   let n = 0;
   for (const [k, list] of by) {
     if (list.length === 0) continue;
-    profiles.set(k, profileOf(k, list, { sessionGapMs: opts.model?.sessionGapMs }));
+    profiles.set(k, profileOf(k, list, { sessionGapMs: opts.model?.sessionGapMs, encoded: { ids: encoded.byPrincipal.get(k)!.ids, names: encoded.names } }));
     n += list.length;
   }
   const peers = buildPeers([...profiles.values()], opts.peerThreshold);
-  const sequences = toSequences(by);
-  const model = SequenceModel.train(sequences, opts.model, peers.groupOf);
-  const bursts = opts.bursts === false ? undefined : BurstModel.train(by, { sessionGapMs: opts.model?.sessionGapMs, ...opts.bursts }, peers.groupOf);
+  const sequences = sequencesOf(encoded);
+  const model = SequenceModel.trainEncoded(encoded, opts.model, peers.groupOf);
+  const bursts = opts.bursts === false ? undefined : BurstModel.train(by, { sessionGapMs: opts.model?.sessionGapMs, ...opts.bursts }, peers.groupOf, encoded);
   return { model, bursts, profiles, peers, events: by, sequences, trainedAt: Date.now(), trainMs: performance.now() - t0, eventCount: n };
+}
+
+/** Each principal's sequence of action names and times, from the encoded events. */
+function sequencesOf({ names, byPrincipal }: EncodedEvents): Sequence[] {
+  const out: Sequence[] = [];
+  for (const [principal, { ids, times }] of byPrincipal) {
+    const actions = new Array<string>(ids.length);
+    const at = new Array<number>(ids.length);
+    for (let i = 0; i < ids.length; i++) (actions[i] = names[ids[i]]), (at[i] = times[i]);
+    out.push({ principal, actions, times: at });
+  }
+  return out;
 }
 
 /** Every event of a store (optionally filtered), in scan order. */

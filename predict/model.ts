@@ -1,4 +1,5 @@
 import { BOS, MINUTE, RESERVED, UNK, Vocab, type Sequence } from './corpus.ts';
+import type { EncodedEvents } from './encoded.ts';
 
 /**
  * Variable-order sequence model over actions (`eventSource:eventName`).
@@ -116,19 +117,44 @@ export class SequenceModel {
   }
 
   /**
+   * Trains on events already encoded as action ids (what the engine does): the same model as `train` on their
+   * sequences, without looking up an action string per event.
+   */
+  static trainEncoded(encoded: EncodedEvents, options: Partial<ModelOptions> = {}, peerGroups?: Map<string, number>): SequenceModel {
+    const opts = { ...DEFAULT_MODEL_OPTIONS, ...options };
+    const m = new SequenceModel(new Vocab(RESERVED), opts);
+    if (peerGroups && opts.usePeers) for (const [k, g] of peerGroups) m.groupOf.set(k, g);
+    // Encoded ids follow first appearance, as `add` would have assigned them: id + RESERVED.length.
+    for (const name of encoded.names) m.vocab.add(name);
+    if (m.vocab.size !== RESERVED.length + encoded.names.length) throw new Error('an action name collides with a reserved marker');
+    for (const [principal, { ids, times }] of encoded.byPrincipal) m.countIds(principal, ids, times, RESERVED.length);
+    return m;
+  }
+
+  /**
    * Adds one principal's sequence (in time order) to the counts. The events are counted once, into a trie of their
    * own, which is then added node by node to the principal's, its peer group's and the account's: a trie has far
    * fewer nodes than the sequence has events, so the three levels cost little more than one.
    */
   add(seq: Sequence): void {
+    this.countIds(
+      seq.principal,
+      seq.actions.map((a) => this.vocab.add(a)),
+      seq.times,
+      0,
+    );
+  }
+
+  /** `add` on vocabulary ids (each id + `shift`), in time order. */
+  private countIds(principal: string, ids: ArrayLike<number>, times: ArrayLike<number>, shift: number): void {
     const N = this.options.order;
     const gap = this.options.sessionGapMs;
     const own = new Node();
     // The last N symbols, most recent at hist[len-1].
     const hist: number[] = [];
-    for (let i = 0; i < seq.actions.length; i++) {
-      if (i === 0 || seq.times[i] - seq.times[i - 1] > gap) hist.length = 0, hist.push(BOS);
-      const w = this.vocab.add(seq.actions[i]);
+    for (let i = 0; i < ids.length; i++) {
+      if (i === 0 || times[i] - times[i - 1] > gap) hist.length = 0, hist.push(BOS);
+      const w = ids[i] + shift;
       let node = own;
       bump(node, w);
       for (let k = 1; k <= N && k <= hist.length; k++) {
@@ -139,10 +165,10 @@ export class SequenceModel {
       hist.push(w);
       if (hist.length > N) hist.shift();
     }
-    const root = this.byPrincipal.get(seq.principal);
+    const root = this.byPrincipal.get(principal);
     if (root) mergeInto(root, own);
-    else this.byPrincipal.set(seq.principal, own);
-    const g = this.groupOf.get(seq.principal);
+    else this.byPrincipal.set(principal, own);
+    const g = this.groupOf.get(principal);
     if (g !== undefined) {
       let groupRoot = this.byGroup.get(g);
       if (!groupRoot) this.byGroup.set(g, (groupRoot = new Node()));

@@ -1,5 +1,6 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
-import { actionInterner, groupByPrincipal, serviceOf } from './corpus.ts';
+import { groupByPrincipal, serviceOf } from './corpus.ts';
+import { ActionIds } from './encoded.ts';
 import { DEFAULT_SESSION_GAP_MS } from './sessions.ts';
 
 export const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
@@ -44,10 +45,6 @@ export interface ActivityProfile {
 const ACCESS_DENIED = /AccessDenied|Unauthorized|Forbidden/i;
 export const isAccessDenied = (e: Pick<TrailEvent, 'errorCode'>): boolean => !!e.errorCode && ACCESS_DENIED.test(e.errorCode);
 
-function tally(m: Map<string, number>, k: string): void {
-  if (k) m.set(k, (m.get(k) ?? 0) + 1);
-}
-
 const ranked = (m: Map<string, number>, top = Infinity): Count[] =>
   [...m]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -57,6 +54,37 @@ const ranked = (m: Map<string, number>, top = Infinity): Count[] =>
 export interface ProfileOptions {
   topApis?: number;
   sessionGapMs?: number;
+  /** The events' action ids (index into `names`), when already encoded in the given order (the engine's). */
+  encoded?: { ids: ArrayLike<number>; names: readonly string[] };
+}
+
+/** Counts per action id, zeroed again after each profile (shared: a profile touches few of the ids). */
+let actionCounts = new Int32Array(0);
+
+/**
+ * A tally of consecutive equal values: events in time order mostly repeat the previous event's region, address and
+ * agent, so one map update per run instead of one per event (runs reach the map in first-seen order, as before).
+ */
+class RunTally {
+  private value = '';
+  private run = 0;
+  constructor(readonly counts = new Map<string, number>()) {}
+
+  add(value: string): void {
+    if (value === this.value) this.run++;
+    else {
+      this.flush();
+      this.value = value;
+      this.run = 1;
+    }
+  }
+
+  flush(): Map<string, number> {
+    if (this.value) this.counts.set(this.value, (this.counts.get(this.value) ?? 0) + this.run);
+    this.value = '';
+    this.run = 0;
+    return this.counts;
+  }
 }
 
 /** Builds one profile from a principal's events (any order). */
@@ -66,16 +94,22 @@ export function profileOf(principal: string, events: TrailEvent[], opts: Profile
   let sorted = true;
   for (let i = 1; i < events.length && sorted; i++) if (events[i - 1].time > events[i].time) sorted = false;
   const evs = sorted ? events : [...events].sort((a, b) => a.time - b.time);
-  // Per-source lookups: a million events come from a few hundred sources.
-  const serviceBySource = new Map<string, string>();
-  const actionOfEvent = actionInterner();
+  let { ids, names } = (sorted && opts.encoded) || { ids: undefined, names: undefined };
+  if (!ids || !names) {
+    const own = new ActionIds();
+    ids = Int32Array.from(evs, (e) => own.of(e.source, e.name));
+    names = own.names;
+  }
+  if (actionCounts.length < names.length) actionCounts = new Int32Array(Math.max(names.length, 2 * actionCounts.length));
+  const counts = actionCounts;
+  /** Action ids in order of first appearance. */
+  const seen: number[] = [];
   const how = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
-  const services = new Map<string, number>();
-  const actions = new Map<string, number>();
-  const regions = new Map<string, number>();
-  const ips = new Map<string, number>();
-  const agents = new Map<string, number>();
-  const days = new Set<number>();
+  const regions = new RunTally();
+  const ips = new RunTally();
+  const agents = new RunTally();
+  let days = 0;
+  let lastDay = Number.NaN;
   let readOnly = 0;
   let mutating = 0;
   let errors = 0;
@@ -86,19 +120,27 @@ export function profileOf(principal: string, events: TrailEvent[], opts: Profile
     const day = Math.floor(e.time / 86_400_000);
     // 1970-01-01 was a Thursday (day 4 with Sunday = 0).
     how[(((day + 4) % 7) + 7) % 7][Math.floor((e.time - day * 86_400_000) / 3_600_000)]++;
-    days.add(day);
-    let svc = serviceBySource.get(e.source);
-    if (svc === undefined) serviceBySource.set(e.source, (svc = serviceOf(e.source)));
-    tally(services, svc);
-    tally(actions, actionOfEvent(e));
-    tally(regions, e.region);
-    tally(ips, e.sourceIp);
-    tally(agents, e.userAgent);
+    // Events are in time order, so a new day is a day not seen before.
+    if (day !== lastDay) (days++, (lastDay = day));
+    if (counts[ids[i]]++ === 0) seen.push(ids[i]);
+    regions.add(e.region);
+    ips.add(e.sourceIp);
+    agents.add(e.userAgent);
     if (e.readOnly === true) readOnly++;
     else if (e.readOnly === false) mutating++;
     if (e.errorCode) errors++;
     if (isAccessDenied(e)) denied++;
     if (i === 0 || e.time - evs[i - 1].time > gap) sessions++;
+  }
+  // Actions (and their services) in order of first appearance, as a per-event tally would have met them.
+  const actions = new Map<string, number>();
+  const services = new Map<string, number>();
+  for (const a of seen) {
+    const c = counts[a];
+    counts[a] = 0;
+    actions.set(names[a], c);
+    const svc = serviceOf(names[a]);
+    if (svc) services.set(svc, (services.get(svc) ?? 0) + c);
   }
   const p = evs[evs.length - 1].principal;
   return {
@@ -110,13 +152,13 @@ export function profileOf(principal: string, events: TrailEvent[], opts: Profile
     lastSeen: new Date(evs[evs.length - 1].time).toISOString(),
     firstSeenMs: evs[0].time,
     lastSeenMs: evs[evs.length - 1].time,
-    activeDays: days.size,
+    activeDays: days,
     hourOfWeek: how,
     services: ranked(services),
     topApis: ranked(actions, opts.topApis ?? 10),
-    regions: ranked(regions),
-    sourceIps: ranked(ips),
-    userAgents: ranked(agents),
+    regions: ranked(regions.flush()),
+    sourceIps: ranked(ips.flush()),
+    userAgents: ranked(agents.flush()),
     readOnly,
     mutating,
     readRatio: readOnly + mutating === 0 ? 0 : readOnly / (readOnly + mutating),
