@@ -3,12 +3,11 @@ import { NCOL, textAt, type CompactResult, type TextColumn } from './compact.ts'
 /** String ids of one column: 16 bits while the string table has at most 65,536 entries (it does for most trails). */
 export type StringIds = Uint16Array | Uint32Array;
 
-/** The columns a reopen does not need until an event's id, raw record or resources is asked for. */
+/** The columns a reopen does not need until an event's raw record or resources is asked for. */
 export interface LaterColumns {
   /** Index of the event's file in the store's file list, and of the record inside that file. */
   fileIdx: Uint32Array;
   recIdx: Uint32Array;
-  ids: TextColumn;
   /** JSON of the resources; empty when the event names none. */
   resources: TextColumn;
 }
@@ -16,7 +15,8 @@ export interface LaterColumns {
 /**
  * The files store's events as columns, in (time, id) order, with one string table: what the parser threads'
  * parts are merged into, what the index cache holds byte for byte, and what each event reads its fields from.
- * A reopen reads the string table, the times and the string-id columns; `later()` reads the rest on first use.
+ * A reopen reads the string table, the times and the string-id columns; `ids()` and `later()` read the rest on
+ * first use (a query's cursor needs ids; raw records and resources need the rest).
  */
 export interface EventColumns {
   count: number;
@@ -27,6 +27,7 @@ export interface EventColumns {
   cols: StringIds[];
   /** 0 false, 1 true, 2 unknown. */
   readOnly: Uint8Array;
+  ids: () => TextColumn;
   later: () => LaterColumns;
 }
 
@@ -118,15 +119,15 @@ export function mergeParts(parts: CompactResult[]): EventColumns {
     g += r.count;
   });
   const order = sortOrder(times, (i) => textAt(parts[partOf[i]].ids, local[i]));
+  const eventIds = gatherText(
+    parts.map((p) => p.ids),
+    partOf,
+    local,
+    order,
+  );
   const later: LaterColumns = {
     fileIdx: new Uint32Array(n),
     recIdx: new Uint32Array(n),
-    ids: gatherText(
-      parts.map((p) => p.ids),
-      partOf,
-      local,
-      order,
-    ),
     resources: gatherText(
       parts.map((p) => p.resources),
       partOf,
@@ -140,6 +141,7 @@ export function mergeParts(parts: CompactResult[]): EventColumns {
     times: new Float64Array(n),
     cols: Array.from({ length: NCOL }, () => stringIds(strings.length, n)),
     readOnly: new Uint8Array(n),
+    ids: () => eventIds,
     later: () => later,
   };
   const { cols } = out;

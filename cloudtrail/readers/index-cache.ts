@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { COLUMNS, type FileOutcome } from './compact.ts';
 import type { EventColumns, LaterColumns, StringIds } from './columns.ts';
+import type { TextColumn } from './compact.ts';
 
 /**
  * On-disk copy of a directory's event columns, so reopening unchanged data skips parsing. Valid only for the
@@ -36,7 +37,8 @@ export async function directorySignature(files: string[]): Promise<string> {
 }
 
 const FIRST = ['times', ...COLUMNS.map((c) => `col:${c}`), 'readOnly'];
-const LATER = ['fileIdx', 'recIdx', 'idBytes', 'idEnds', 'resourceBytes', 'resourceEnds'] as const;
+const IDS = ['idBytes', 'idEnds'];
+const LATER = ['fileIdx', 'recIdx', 'resourceBytes', 'resourceEnds'];
 
 interface Section {
   offset: number;
@@ -75,14 +77,15 @@ export async function saveIndex(path: string, signature: string, { columns, outc
   // Let the caller use the store first: writing a large index takes a moment.
   await new Promise((r) => setImmediate(r));
   const later = columns.later();
+  const ids = columns.ids();
   const arrays: [string, ArrayBufferView][] = [
     ['times', columns.times],
     ...COLUMNS.map((c, i) => [`col:${c}`, columns.cols[i]] as [string, ArrayBufferView]),
     ['readOnly', columns.readOnly],
+    ['idBytes', ids.bytes],
+    ['idEnds', ids.ends],
     ['fileIdx', later.fileIdx],
     ['recIdx', later.recIdx],
-    ['idBytes', later.ids.bytes],
-    ['idEnds', later.ids.ends],
     ['resourceBytes', later.resources.bytes],
     ['resourceEnds', later.resources.ends],
   ];
@@ -103,7 +106,7 @@ export async function saveIndex(path: string, signature: string, { columns, outc
       strings: columns.strings,
       outcomes: outcomes.filter(isNotable),
       idWidth: columns.cols[0].BYTES_PER_ELEMENT as 2 | 4,
-      idsAscii: later.ids.ascii,
+      idsAscii: ids.ascii,
       resourcesAscii: later.resources.ascii,
       sections,
       bytes: off,
@@ -220,27 +223,50 @@ export async function loadIndex(path: string, signature: () => string, files: nu
     let first: [number, number];
     try {
       first = span(header, FIRST);
+      span(header, IDS);
       span(header, LATER);
     } catch (err) {
       return { corrupt: (err as Error).message };
     }
     const reading = readAtAsync(fd, first[0], first[1] - first[0]);
     reading.catch(() => undefined);
-    if (header.signature !== signature()) return { stale: 'the files changed since it was written' };
+    if (header.signature !== signature()) {
+      // The read must finish before the file is closed (its descriptor could be reused meanwhile).
+      await reading.catch(() => undefined);
+      return { stale: 'the files changed since it was written' };
+    }
     const n = header.count;
     let columns: EventColumns;
     try {
       const s = sectionsIn(header, FIRST, await reading, first[0]);
-      const ids = (name: string): StringIds =>
+      const idColumn = (name: string): StringIds =>
         header.idWidth === 2 ? typed(s.get(name)!, (x, o, l) => new Uint16Array(x, o, l), 2, name) : u32(s.get(name)!, name);
+      // The file stays open for the sections read on first use, closed when both groups have been read.
+      let ids: TextColumn | undefined;
       let later: LaterColumns | undefined;
+      const closeIfDone = () => ids && later && close();
       columns = {
         count: n,
         strings: header.strings,
         times: typed(s.get('times')!, (x, o, l) => new Float64Array(x, o, l), 8, 'times'),
-        cols: COLUMNS.map((c) => ids(`col:${c}`)),
+        cols: COLUMNS.map((c) => idColumn(`col:${c}`)),
         readOnly: s.get('readOnly')!,
-        later: () => (later ??= readLater(path, header, handle, close)),
+        ids: () =>
+          (ids ??= readGroup(path, header, IDS, handle, (s) => {
+            const col = { bytes: s.get('idBytes')!, ends: u32(s.get('idEnds')!, 'idEnds'), ascii: header.idsAscii };
+            if (col.ends.length !== n) throw new Error('the ids do not hold one value per event');
+            return col;
+          }, closeIfDone)),
+        later: () =>
+          (later ??= readGroup(path, header, LATER, handle, (s) => {
+            const l: LaterColumns = {
+              fileIdx: u32(s.get('fileIdx')!, 'fileIdx'),
+              recIdx: u32(s.get('recIdx')!, 'recIdx'),
+              resources: { bytes: s.get('resourceBytes')!, ends: u32(s.get('resourceEnds')!, 'resourceEnds'), ascii: header.resourcesAscii },
+            };
+            if (![l.fileIdx, l.recIdx, l.resources.ends].every((a) => a.length === n)) throw new Error('a later column does not hold one value per event');
+            return l;
+          }, closeIfDone)),
       };
       if (![columns.times, ...columns.cols, columns.readOnly].every((a) => a.length === n)) throw new Error('a column does not hold one value per event');
       if (!Array.isArray(header.strings) || header.strings[0] !== '' || !Array.isArray(header.outcomes)) throw new Error('the header does not describe the columns');
@@ -258,21 +284,14 @@ export async function loadIndex(path: string, signature: () => string, files: nu
   }
 }
 
-/** The sections read on first use; a damaged one removes the cache (the next open rebuilds it) and says so. */
-function readLater(path: string, header: Header, handle: { fd?: number }, close: () => void): LaterColumns {
-  if (handle.fd === undefined) throw new Error(`the index cache ${path} was closed before its later sections were read`);
+/** Sections read on first use; a damaged one removes the cache (the next open rebuilds it) and says so. */
+function readGroup<T>(path: string, header: Header, names: string[], handle: { fd?: number }, build: (s: Map<string, Uint8Array>) => T, done: () => void): T {
   try {
-    const [from, to] = span(header, LATER);
-    const s = sectionsIn(header, LATER, readAt(handle.fd, from, to - from), from);
-    const later: LaterColumns = {
-      fileIdx: u32(s.get('fileIdx')!, 'fileIdx'),
-      recIdx: u32(s.get('recIdx')!, 'recIdx'),
-      ids: { bytes: s.get('idBytes')!, ends: u32(s.get('idEnds')!, 'idEnds'), ascii: header.idsAscii },
-      resources: { bytes: s.get('resourceBytes')!, ends: u32(s.get('resourceEnds')!, 'resourceEnds'), ascii: header.resourcesAscii },
-    };
-    const n = header.count;
-    if (![later.fileIdx, later.recIdx, later.ids.ends, later.resources.ends].every((a) => a.length === n)) throw new Error('a later column does not hold one value per event');
-    return later;
+    if (handle.fd === undefined) throw new Error('the file was closed');
+    const [from, to] = span(header, names);
+    const value = build(sectionsIn(header, names, readAt(handle.fd, from, to - from), from));
+    queueMicrotask(done);
+    return value;
   } catch (err) {
     try {
       unlinkSync(path);
@@ -280,7 +299,5 @@ function readLater(path: string, header: Header, handle: { fd?: number }, close:
       // Already replaced or removed.
     }
     throw new Error(`the index cache ${path} is damaged (${(err as Error).message}); it was removed: reopen the store to parse the files again`, { cause: err });
-  } finally {
-    close();
   }
 }

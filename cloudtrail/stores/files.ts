@@ -91,6 +91,12 @@ interface EventTable {
   /** Parsed on first use, by string id. */
   principals: Principal[];
   src: RawSource;
+  /**
+   * Raw records and resources once read, by event, so an event answers with the same objects every time; kept
+   * here rather than in fields of every event, which would make each of a million views larger.
+   */
+  raws: Map<number, CloudTrailRecord>;
+  resources: Map<number, EventResource[]>;
 }
 
 const principalOf = (t: EventTable, id: number): Principal => (t.principals[id] ??= Object.freeze(JSON.parse(t.columns.strings[id])) as Principal);
@@ -99,14 +105,16 @@ const principalOf = (t: EventTable, id: number): Principal => (t.principals[id] 
 function positionsById(col: StringIds, strings: number): Map<number, Uint32Array> {
   const counts = new Uint32Array(strings);
   for (let k = 0; k < col.length; k++) counts[col[k]]++;
-  const lists = new Map<number, Uint32Array>();
-  counts.forEach((c, id) => c && lists.set(id, new Uint32Array(c)));
+  const lists: Uint32Array[] = [];
+  counts.forEach((c, id) => c && (lists[id] = new Uint32Array(c)));
   const fill = new Uint32Array(strings);
   for (let k = 0; k < col.length; k++) {
     const id = col[k];
-    lists.get(id)![fill[id]++] = k;
+    lists[id][fill[id]++] = k;
   }
-  return lists;
+  const out = new Map<number, Uint32Array>();
+  lists.forEach((l, id) => out.set(id, l));
+  return out;
 }
 
 /**
@@ -117,9 +125,6 @@ function positionsById(col: StringIds, strings: number): Map<number, Uint32Array
 class ColumnEvent implements TrailEvent {
   readonly #t: EventTable;
   readonly #k: number;
-  #id?: string;
-  #resources?: EventResource[];
-  #raw?: CloudTrailRecord;
   constructor(t: EventTable, k: number) {
     this.#t = t;
     this.#k = k;
@@ -137,7 +142,7 @@ class ColumnEvent implements TrailEvent {
   }
 
   get id(): string {
-    return (this.#id ??= textAt(this.#t.columns.later().ids, this.#k));
+    return textAt(this.#t.columns.ids(), this.#k);
   }
   get time(): number {
     return this.#t.columns.times[this.#k];
@@ -176,15 +181,23 @@ class ColumnEvent implements TrailEvent {
   }
 
   get raw(): CloudTrailRecord {
-    if (this.#raw) return this.#raw;
-    const c = this.#t.columns.later();
-    return (this.#raw = this.#t.src.record(c.fileIdx[this.#k], c.recIdx[this.#k]));
+    const t = this.#t;
+    let raw = t.raws.get(this.#k);
+    if (!raw) {
+      const c = t.columns.later();
+      t.raws.set(this.#k, (raw = t.src.record(c.fileIdx[this.#k], c.recIdx[this.#k])));
+    }
+    return raw;
   }
 
   get resources(): EventResource[] {
-    if (this.#resources) return this.#resources;
-    const json = textAt(this.#t.columns.later().resources, this.#k);
-    return (this.#resources = json ? (JSON.parse(json) as EventResource[]) : []);
+    const t = this.#t;
+    let resources = t.resources.get(this.#k);
+    if (!resources) {
+      const json = textAt(t.columns.later().resources, this.#k);
+      t.resources.set(this.#k, (resources = json ? (JSON.parse(json) as EventResource[]) : []));
+    }
+    return resources;
   }
 
   /** Serialises like a plain TrailEvent (getters are not own properties). */
@@ -391,7 +404,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     }
   }
 
-  const table: EventTable = { columns, principals: [], src: new RawSource(files) };
+  const table: EventTable = { columns, principals: [], src: new RawSource(files), raws: new Map(), resources: new Map() };
   const stats: LoadStats = {
     files: files.length,
     skippedFiles: ignored.length,
