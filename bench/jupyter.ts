@@ -4,7 +4,6 @@
  * the idle status, what a Jupyter client waits for) against KernelHost.execute directly.
  * Run: npx tsx bench/jupyter.ts [--cells N] [--starts N]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataConfig } from '../cloudtrail/config.ts';
 import { ensureDefaultSampleData } from '../cloudtrail/generator/index.ts';
@@ -12,6 +11,7 @@ import { kernelBundle } from '../kernel/bundle.ts';
 import { createKernelHost } from '../kernel/host.ts';
 import { jupyterBundle } from '../kernel/jupyter/bundle.ts';
 import { JupyterClient } from '../test/kernel/jupyter/client.ts';
+import { loadLine, processCpuMs as cpuMs } from './cpu.ts';
 
 const { values } = parseArgs({ options: { cells: { type: 'string', default: '500' }, starts: { type: 'string', default: '5' } } });
 const cells = Number(values.cells);
@@ -20,24 +20,12 @@ const starts = Number(values.starts);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.95 * xs.length))]!;
 const ms = (x: number) => `${x.toFixed(2)} ms`;
-/**
- * CPU time (user + system) a process has used, from /proc (Linux; NaN elsewhere): on a loaded
- * machine wall times mostly measure the wait for a core, CPU time what the front door itself costs.
- */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, 100 per second on Linux
-  } catch {
-    return Number.NaN;
-  }
-}
-
 // Both bundles current and the default sample data in place, so no build or data generation is timed.
 await Promise.all([kernelBundle(), jupyterBundle(), ensureDefaultSampleData(loadDataConfig())]);
 
 // --- Launch ---
 const toInfo: number[] = [];
+const infoCpu: number[] = [];
 const toResult: number[] = [];
 for (let i = 0; i < starts; i++) {
   const t0 = performance.now();
@@ -46,6 +34,7 @@ for (let i = 0; i < starts; i++) {
   const client = await JupyterClient.launch({ reconnectIntervalMs: 10 });
   await client.request('shell', 'kernel_info_request', {}, 30_000);
   toInfo.push(performance.now() - t0);
+  infoCpu.push(cpuMs(client.process.pid!)); // the front door's whole life so far: node's own start included
   const { reply } = await client.execute('1 + 1', {}, 300_000);
   if (reply.content.status !== 'ok') throw new Error('first cell failed');
   toResult.push(performance.now() - t0);
@@ -87,6 +76,7 @@ for (let i = 0; i < cells; i++) {
 }
 await host.shutdownAll();
 
-console.log(`launch to kernel_info_reply (Jupyter, median of ${starts}): ${ms(median(toInfo))} (min ${ms(Math.min(...toInfo))}, max ${ms(Math.max(...toInfo))})`);
+console.log(loadLine());
+console.log(`launch to kernel_info_reply (Jupyter, median of ${starts}): ${ms(median(toInfo))} (min ${ms(Math.min(...toInfo))}, max ${ms(Math.max(...toInfo))}); front-door CPU by then ${ms(median(infoCpu))} (10 ms ticks)`);
 console.log(`launch to first result (median of ${starts}): Jupyter ${ms(median(toResult))}, workbench path (KernelHost) ${ms(median(hostStarts))}`);
 console.log(`1+1 round trip (n=${cells}): Jupyter over ZeroMQ median ${ms(median(viaZmq))}, p95 ${ms(p95(viaZmq))}; workbench path (KernelHost.execute) median ${ms(median(viaHost))}, p95 ${ms(p95(viaHost))}; front-door CPU per cell ${ms(frontDoorCpu)}`);

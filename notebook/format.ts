@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { joinSource, TYPESCRIPT_METADATA } from './kernel-metadata.ts';
 
 /**
  * nbformat 4.5, the shape Jupyter writes. Shared by the workbench (open/save), the headless
@@ -61,26 +62,8 @@ export const Notebook = z.object({
 });
 export type Notebook = z.infer<typeof Notebook>;
 
-/**
- * What every notebook Trailbook writes declares. language_info is what tslab (the established TypeScript kernel)
- * reports, plus the Pygments lexer, so GitHub, nbconvert, VS Code and JupyterLab highlight the cells as TypeScript:
- * `mode` selects JupyterLab's TypeScript mode, `name` + `typescript: true` CodeMirror's in the classic notebook.
- * `version` is the TypeScript language level of the kernel (the typescript devDependency's major.minor).
- */
-export const TYPESCRIPT_METADATA = {
-  kernelspec: { name: 'trailbook-typescript', display_name: 'TypeScript (Trailbook)', language: 'typescript' },
-  language_info: {
-    name: 'typescript',
-    version: '6.0',
-    codemirror_mode: { name: 'javascript', mode: 'typescript', typescript: true },
-    pygments_lexer: 'typescript',
-    file_extension: '.ts',
-    mimetype: 'text/typescript',
-  },
-} as const;
-
-/** Joins nbformat's "string or list of lines" into one string. */
-export const joinSource = (s: string | string[]): string => (Array.isArray(s) ? s.join('') : s);
+// Zod-free, in their own module so the Jupyter kernel's launch does not load zod (kernel-metadata.ts).
+export { joinSource, TYPESCRIPT_METADATA };
 
 /** Splits text into nbformat's line array (each line keeps its newline, as Jupyter writes it). */
 export function splitLines(text: string): string[] {

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Router } from 'zeromq';
-import { z } from 'zod';
-import { TYPESCRIPT_METADATA } from '../../notebook/format.ts';
+import { TYPESCRIPT_METADATA } from '../../notebook/kernel-metadata.ts';
 import { PROJECT_ROOT } from '../bundle.ts';
 import type { KernelEvent, KernelHandle } from '../protocol.ts';
 import type { ConnectionInfo } from './connection.ts';
@@ -39,17 +38,9 @@ interface Queued {
   incoming: Incoming;
 }
 
-/** Requests whose content is checked before use (what the handlers read; extra fields are allowed). */
-const ExecuteContent = z.object({
-  code: z.string(),
-  silent: z.boolean().default(false),
-  store_history: z.boolean().default(true),
-  stop_on_error: z.boolean().default(true),
-});
-const CodeAtCursor = z.object({ code: z.string(), cursor_pos: z.number().int().min(0) });
-const IsCompleteContent = z.object({ code: z.string() });
-const ShutdownContent = z.object({ restart: z.boolean().default(false) });
-const CommOpenContent = z.object({ comm_id: z.string() });
+/** The requests' content schemas (zod), loaded after the first reply (requests.ts says why). */
+let requestSchemas: Promise<typeof import('./requests.ts')> | undefined;
+const schemas = () => (requestSchemas ??= import('./requests.ts'));
 
 /** Requests answered while remembering which request a later (timer) output belongs to. */
 const REMEMBERED_CELLS = 1000;
@@ -107,6 +98,7 @@ export class JupyterKernel {
     const startRuntime = () => {
       clearTimeout(timer);
       kernel.afterFirstReply = undefined;
+      void schemas();
       void kernel.getRuntime().then(() => kernel.warmUpWhenIdle(), () => {});
     };
     const timer = setTimeout(startRuntime, RUNTIME_START_DELAY_MS);
@@ -220,10 +212,10 @@ export class JupyterKernel {
 
   /** The reply content for a request, or undefined for messages that get none. */
   private async answer(type: string, content: Record<string, unknown>, header: Header): Promise<Record<string, unknown> | undefined> {
-    const bad = (error: z.ZodError) => ({ status: 'error', ename: 'BadRequest', evalue: `${type}: ${error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, traceback: [] });
+    if (type === 'kernel_info_request') return this.kernelInfo();
+    const { CodeAtCursor, CommOpenContent, describeIssues, IsCompleteContent, ShutdownContent } = await schemas();
+    const bad = (error: Parameters<typeof describeIssues>[1]) => ({ status: 'error', ename: 'BadRequest', evalue: describeIssues(type, error), traceback: [] });
     switch (type) {
-      case 'kernel_info_request':
-        return this.kernelInfo();
       case 'is_complete_request': {
         const req = IsCompleteContent.safeParse(content);
         // Loaded on first use: it brings the cell compiler (esbuild, acorn), which launch does not need.
@@ -326,7 +318,7 @@ export class JupyterKernel {
     const started = new Date().toISOString();
     this.status('busy', header);
     try {
-      const req = ExecuteContent.safeParse(content);
+      const req = (await schemas()).ExecuteContent.safeParse(content);
       if (!req.success) {
         const evalue = req.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
         await this.reply(socket, incoming, 'execute_reply', { status: 'error', execution_count: null, ename: 'BadRequest', evalue, traceback: [] });

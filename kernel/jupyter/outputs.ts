@@ -1,4 +1,5 @@
-import { joinSource, type Output } from '../../notebook/format.ts';
+import type { Output } from '../../notebook/format.ts';
+import { joinSource } from '../../notebook/kernel-metadata.ts';
 import type { ExecuteReply } from '../protocol.ts';
 
 /**
