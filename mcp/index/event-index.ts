@@ -48,8 +48,10 @@ export interface CompiledFilter {
   none: boolean;
   name: number;
   source: number;
-  /** Accepted distinct principals, or undefined for all. */
+  /** Accepted distinct principals, or undefined for all (shared between filters: never written to). */
   principals?: Uint8Array;
+  /** Which principals those are, as a short key for kept answers. */
+  principalsKey?: string;
   /** Bits of `flags` that must be set. */
   flags: number;
 }
@@ -199,21 +201,39 @@ export class EventIndex {
     const to = Math.max(from, f.end === undefined ? this.size : lowerBound(this.time, f.end));
     const name = f.eventName === undefined ? -1 : (this.names.id(f.eventName) ?? -2);
     const source = f.eventSource === undefined ? -1 : (this.sources.id(f.eventSource) ?? -2);
-    let principals: Uint8Array | undefined;
     let none = name === -2 || source === -2 || from === to;
-    if (f.principal !== undefined || f.principalType !== undefined) {
-      principals = new Uint8Array(this.principals.length);
+    const flags = (f.errorsOnly ? ERROR : 0) | (f.readOnly === true ? READ_ONLY : f.readOnly === false ? MUTATING : 0);
+    if (f.principal === undefined && f.principalType === undefined) return { from, to, none, name, source, flags };
+    const { mask, key, any } = this.principalMask(f.principal, f.principalType);
+    none ||= !any;
+    return { from, to, none, name, source, principals: mask, principalsKey: key, flags };
+  }
+
+  /**
+   * The distinct principals a principal filter accepts, kept per filter: at a million events there are ~20k
+   * distinct principals (one per session and key), and matching them all took 10-16 ms, far more than a lookup.
+   */
+  private principalMask(principal: string | undefined, type: string | undefined): PrincipalMask {
+    const id = JSON.stringify([principal, type]);
+    let m = this.masks.get(id);
+    if (m) {
+      this.masks.delete(id); // most recently used last
+    } else {
+      const mask = new Uint8Array(this.principals.length);
       let any = false;
       this.principals.forEach((p, i) => {
-        const ok = (f.principal === undefined || principalMatches({ principal: p } as TrailEvent, f.principal)) && (f.principalType === undefined || p.type === f.principalType);
-        if (ok) principals![i] = 1;
+        const ok = (principal === undefined || principalMatches({ principal: p } as TrailEvent, principal)) && (type === undefined || p.type === type);
+        if (ok) mask[i] = 1;
         any ||= ok;
       });
-      none ||= !any;
+      m = { mask, key: maskKey(mask), any };
+      if (this.masks.size >= MASKS_KEPT) this.masks.delete(this.masks.keys().next().value!);
     }
-    const flags = (f.errorsOnly ? ERROR : 0) | (f.readOnly === true ? READ_ONLY : f.readOnly === false ? MUTATING : 0);
-    return { from, to, none, name, source, principals, flags };
+    this.masks.set(id, m);
+    return m;
   }
+
+  private readonly masks = new Map<string, PrincipalMask>();
 
   /** Whether position `i` (inside the filter's range) matches. One small method, so the aggregate loops get it inlined. */
   accepts(f: CompiledFilter, i: number): boolean {
@@ -231,7 +251,7 @@ export class EventIndex {
    */
   cached<T>(what: string, f: CompiledFilter, compute: () => T): T {
     if (f.none) return compute();
-    const key = `${what}\u0001${f.from}\u0001${f.to}\u0001${f.name}\u0001${f.source}\u0001${f.flags}\u0001${f.principals ? maskKey(f.principals) : ''}`;
+    const key = `${what}\u0001${f.from}\u0001${f.to}\u0001${f.name}\u0001${f.source}\u0001${f.flags}\u0001${f.principals ? (f.principalsKey ?? maskKey(f.principals)) : ''}`;
     let hit = this.answers.get(key) as T | undefined;
     if (hit === undefined) {
       hit = compute();
@@ -247,6 +267,13 @@ export class EventIndex {
 }
 
 const ANSWERS_KEPT = 64;
+const MASKS_KEPT = 256;
+
+interface PrincipalMask {
+  mask: Uint8Array;
+  key: string;
+  any: boolean;
+}
 
 const maskKey = (mask: Uint8Array): string => {
   const on: number[] = [];

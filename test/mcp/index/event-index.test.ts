@@ -132,6 +132,22 @@ describe('answers from the index equal answers computed from the events', () => 
     }
   });
 
+  it('keeps each principal filter resolved once, and tells apart filters that differ in principal or type only', () => {
+    const index = new EventIndex(events);
+    const accepted = (f: Parameters<EventIndex['compile']>[0]) => {
+      const c = index.compile(f);
+      return events.filter((_, i) => index.accepts(c, index.events.indexOf(events[i]))).length;
+    };
+    const carol = index.compile({ principal: 'carol@example.com' });
+    expect(index.compile({ principal: 'carol@example.com', start: FIXTURE_END - HOUR }).principals).toBe(carol.principals);
+    expect(accepted({ principal: 'carol@example.com' })).toBe(events.filter((e) => matches(e, { principal: 'carol@example.com' })).length);
+    expect(accepted({ principal: 'carol@example.com', principalType: 'IAMUser' })).toBe(0);
+    expect(index.compile({ principal: 'carol@example.com', principalType: 'IAMUser' }).none).toBe(true);
+    expect(accepted({ principalType: 'IAMUser' })).toBe(events.filter((e) => e.principal.type === 'IAMUser').length);
+    // Asked again after the others, still the same answer.
+    expect(accepted({ principal: 'carol@example.com' })).toBe(events.filter((e) => matches(e, { principal: 'carol@example.com' })).length);
+  });
+
   it('finds an event by id: the first in time order, inside the window when one is given', () => {
     const index = new EventIndex([...events].reverse()); // given out of order: the index sorts
     const twins = events.filter((e) => e.id === events[100].id).sort((a, b) => a.time - b.time);
