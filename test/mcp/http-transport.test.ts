@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { MemoryStore } from '../../cloudtrail/stores/memory.ts';
-import { createToolContext } from '../../mcp/context.ts';
+import { createToolContext, structuredResult, type ToolRegistrar } from '../../mcp/context.ts';
 import { createMcpRequestHandler } from '../../mcp/http.ts';
 import { MAX_BODY_BYTES } from '../../mcp/http-transport.ts';
 import { ServerLog } from '../../mcp/logging.ts';
 import { createCloudTrailMcpServer } from '../../mcp/server.ts';
 import { ServerPool } from '../../mcp/server-pool.ts';
+import { registrars } from '../../mcp/tools/index.ts';
 import { FIXTURE_END } from './fixture.ts';
 import { fixtureEvents } from './helpers.ts';
 
@@ -130,6 +132,50 @@ describe('requests', () => {
       expect(m.id).toBe(100 + i);
       expect(m.result.structuredContent.count).toBe(i + 1);
     });
+  });
+});
+
+describe('a client that goes away', () => {
+  it('aborts its request; the late answer and log message go nowhere, and the next request on the reused server gets only its own', async () => {
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let aborted = false;
+    // A tool that waits until the test lets it finish, then logs (on the connection, not the request) and answers.
+    const slow: ToolRegistrar = (server, ctx) => {
+      server.registerTool('probe_slow', { description: 'test tool', inputSchema: z.object({}) }, async (_args, extra) => {
+        extra.signal.addEventListener('abort', () => (aborted = true));
+        started();
+        await new Promise<void>((r) => (release = r));
+        ctx.log?.log('warning', 'late message from an abandoned request');
+        return structuredResult({ done: true });
+      });
+    };
+    const handle = createMcpRequestHandler({ store, now, tools: [...registrars, slow], log: () => undefined });
+    let served = 0;
+    const server = await listen((req, res) => {
+      served++;
+      void handle(req, res);
+    });
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = JSON.stringify(rpc(1, 'tools/call', { name: 'probe_slow', arguments: {} }));
+      const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { ...JSON_HEADERS, 'content-length': String(body.length) } });
+      req.on('error', () => undefined);
+      req.end(body);
+      await running;
+      req.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(aborted).toBe(true);
+      release();
+      // One server in the pool: the next request reuses it, and sees nothing of the abandoned one.
+      const next = await post(server, JSON.stringify(rpc(2, 'tools/call', { name: 'lookup_cloudtrail_events', arguments: { max_results: 1 } })));
+      expect(events(next)).toEqual([expect.objectContaining({ id: 2, result: expect.objectContaining({ structuredContent: expect.objectContaining({ count: 1 }) }) })]);
+      expect(served).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
