@@ -9,6 +9,7 @@ import { jsonRpcError, POST_ONLY } from './json-rpc.ts';
 import { onceUntilFailure } from './once.ts';
 import { lambdaRuntime, type LambdaContext, type LambdaResponseStream, type StreamingHandler } from './lambda-runtime-shim.ts';
 import { createCloudTrailMcpServer } from './server.ts';
+import { ServerPool } from './server-pool.ts';
 
 /** Lambda Function URL request event, payload format 2.0 (the fields this handler reads). */
 export interface FunctionUrlEvent {
@@ -36,7 +37,7 @@ export function toWebRequest(event: FunctionUrlEvent): Request {
   return new Request(url, { method, headers, body });
 }
 
-type Opened = { store: EventStore; context: ToolContext };
+type Opened = { store: EventStore; context: ToolContext; servers: ServerPool };
 
 /** On Lambda the default source is CloudTrail LookupEvents (the function has no dataset on disk); env may say otherwise. */
 export const openLambdaStore = (): Promise<EventStore> => openStore(loadDataConfig({ TRAILBOOK_SOURCE: 'lookup', ...process.env }));
@@ -62,7 +63,8 @@ export function createStreamingHandler(open: () => Promise<EventStore> = openLam
   // Once per container; a failed open is retried on the next invocation rather than cached.
   const opened = onceUntilFailure(async (): Promise<Opened> => {
     const store = await open();
-    return { store, context: createToolContext({ store }) };
+    const context = createToolContext({ store });
+    return { store, context, servers: new ServerPool(() => createCloudTrailMcpServer({ store, context })) };
   });
   return async (event: FunctionUrlEvent, responseStream: LambdaResponseStream, _context: LambdaContext): Promise<void> => {
     let request: Request;
@@ -81,13 +83,16 @@ export function createStreamingHandler(open: () => Promise<EventStore> = openLam
       console.error('trailbook mcp lambda: cannot open the CloudTrail store:', err);
       return respond(responseStream, jsonResponse(503, -32603, `CloudTrail store unavailable: ${(err as Error).message}`));
     }
-    // Stateless: a fresh server and transport per request; the store and tool context live for the container.
-    const server = createCloudTrailMcpServer({ store: store.store, context: store.context });
+    // Stateless: a fresh transport per request and a ready server (mcp/server-pool.ts); the store, tool context and
+    // servers live for the container.
+    const server = store.servers.acquire();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    let reusable = true;
     try {
       await server.connect(transport);
       await respond(responseStream, await transport.handleRequest(request));
     } catch (err) {
+      reusable = false;
       console.error('trailbook mcp lambda:', err);
       if (!responseStream.writableEnded) {
         if (responseStream._onBeforeFirstWrite === undefined) await respond(responseStream, jsonResponse(500, -32603, 'Internal server error'));
@@ -95,7 +100,8 @@ export function createStreamingHandler(open: () => Promise<EventStore> = openLam
       }
     } finally {
       await transport.close();
-      await server.close();
+      if (reusable) store.servers.release(server);
+      else await server.close();
     }
   };
 }
