@@ -6,6 +6,7 @@ import { encodeEvents, type EncodedEvents } from './encoded.ts';
 import { SequenceModel, type ModelOptions } from './model.ts';
 import { buildPeers, type PeerModel } from './peers.ts';
 import { profileOf, type ActivityProfile } from './profile.ts';
+import { engineOf, readPredictionEvents } from './from-engine.ts';
 
 /** Everything prediction needs, trained once from a set of events. */
 export interface Engine {
@@ -63,6 +64,9 @@ function sequencesOf({ names, byPrincipal }: EncodedEvents): Sequence[] {
 
 /** Every event of a store (optionally filtered), in scan order. */
 export async function readEvents(store: EventStore, filter: EventFilter = {}): Promise<TrailEvent[]> {
+  // The engine-backed files store reads prediction's fields in columns instead of building every record.
+  const engine = engineOf(store);
+  if (engine) return readPredictionEvents(engine, filter);
   const events: TrailEvent[] = [];
   for await (const e of store.scan(filter)) events.push(e);
   return events;

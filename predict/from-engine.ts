@@ -1,0 +1,304 @@
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import { normalisePrincipal, type EventResource, type Principal, type TrailEvent } from '../cloudtrail/event.ts';
+import { matches, type EventFilter, type EventStore } from '../cloudtrail/query.ts';
+import type { UserIdentity } from '../cloudtrail/record.ts';
+import type { CloudTrailSql } from '../cloudtrail/sql/engine.ts';
+import { whereClause } from '../cloudtrail/stores/athena-sql.ts';
+import { DUCKDB } from '../cloudtrail/stores/engine.ts';
+
+/**
+ * Prediction's events read from the local DuckDB table in columns: just the fields training uses, each string
+ * column turned into dense codes by the engine (a join with its sorted distinct values), so a million events
+ * cost a million small objects and a few thousand strings, not a million records through JSON and zod. The
+ * events carry every TrailEvent field but the record itself: `raw` and `resources` throw, saying where to get
+ * them (prediction never reads them).
+ */
+
+/** The string columns read as codes, in TrailEvent's terms. */
+const COLUMNS = {
+  source: 'eventsource',
+  name: 'eventname',
+  region: 'awsregion',
+  account: 'coalesce(recipientaccountid, useridentity.accountid)',
+  sourceIp: 'sourceipaddress',
+  userAgent: 'useragent',
+  errorCode: 'errorcode',
+  errorMessage: 'errormessage',
+} as const;
+type Column = keyof typeof COLUMNS;
+const NAMES = Object.keys(COLUMNS) as Column[];
+
+/** The identity fields normalisePrincipal reads, hashed (a code per distinct identity) and as a struct (the dictionary). */
+const IDENTITY_FIELDS = {
+  type: 'useridentity.type',
+  arn: 'useridentity.arn',
+  userName: 'useridentity.username',
+  principalId: 'useridentity.principalid',
+  accessKeyId: 'useridentity.accesskeyid',
+  invokedBy: 'useridentity.invokedby',
+  accountId: 'useridentity.accountid',
+  onBehalfOf: 'useridentity.onbehalfof.userid',
+  issuer: 'useridentity.sessioncontext.sessionissuer.username',
+  sourceIdentity: 'useridentity.sessioncontext.sourceidentity',
+};
+const IDENTITY_HASH = `CASE WHEN useridentity IS NOT NULL THEN hash(${Object.values(IDENTITY_FIELDS).join(', ')}) END`;
+const IDENTITY_JSON = `to_json({${Object.entries(IDENTITY_FIELDS)
+  .map(([k, v]) => `${k}: any_value(${v})`)
+  .join(', ')}})::VARCHAR`;
+
+/** A canonical (lower-case) UUID, which CloudTrail's eventIDs are: read as four 32-bit numbers instead of a string. */
+const UUID = `regexp_full_match(id, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')`;
+const hex = (from: number, len: number) => `('0x' || substr(id, ${from}, ${len}))::UINTEGER`;
+const UUID_PARTS = [hex(1, 8), `('0x' || substr(id, 10, 4) || substr(id, 15, 4))::UINTEGER`, `('0x' || substr(id, 20, 4) || substr(id, 25, 4))::UINTEGER`, hex(29, 8)];
+
+/**
+ * Dense codes for a column: positions of the distinct values' hashes in hash order, which the dictionary query
+ * returns in the same order. (Two distinct values with one 64-bit hash would share a code: at a million distinct
+ * values the chance is ~3e-8.)
+ */
+const codes = (expr: string) => `SELECT hash(v) AS h, (row_number() OVER (ORDER BY hash(v)) - 1)::INTEGER AS k FROM (SELECT DISTINCT ${expr} AS v FROM cloudtrail) WHERE v IS NOT NULL`;
+const identityCodes = `SELECT h, (row_number() OVER (ORDER BY h) - 1)::INTEGER AS k FROM (SELECT DISTINCT ${IDENTITY_HASH} AS h FROM cloudtrail) WHERE h IS NOT NULL`;
+
+function eventsSql(filter: EventFilter): string {
+  const where = whereClause(filter, {}, DUCKDB);
+  const joins = NAMES.map((c, i) => `LEFT JOIN (${codes(COLUMNS[c])}) d${i} ON hash(e.v${i}) = d${i}.h`);
+  return `SELECT coalesce(e.t, 'NaN'::DOUBLE) AS t,
+  ${UUID_PARTS.map((p, i) => `CASE WHEN e.uuid THEN ${p.replace(/\bid\b/g, 'e.id')} ELSE 0 END::UINTEGER AS u${i}`).join(',\n  ')},
+  CASE WHEN e.uuid THEN NULL ELSE e.id END AS other_id,
+  e.ro, coalesce(p.k, -1)::INTEGER AS principal,
+  ${NAMES.map((_c, i) => `coalesce(d${i}.k, -1)::INTEGER AS c${i}`).join(', ')}
+FROM (SELECT ${DUCKDB.time}::DOUBLE AS t, id, ${UUID} AS uuid,
+    (CASE readonly WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE 2 END)::INTEGER AS ro,
+    ${IDENTITY_HASH} AS ih,
+    ${NAMES.map((c, i) => `${COLUMNS[c]} AS v${i}`).join(',\n    ')}
+  FROM (SELECT *, ${DUCKDB.id} AS id FROM cloudtrail ${where})) e
+LEFT JOIN (${identityCodes}) p ON e.ih = p.h
+${joins.join('\n')}`;
+}
+
+/**
+ * Positions in (time, id) order, the files store's: a numeric sort of time * 2^k + position when that fits in a
+ * double (it does for a trail's milliseconds), then each run of equal times by id, compared as the UUIDs'
+ * numbers (the same order as their lower-case text) or as text when either is not a UUID. Sorting here rather
+ * than in the engine: DuckDB's ORDER BY on the id text cost more CPU than the rest of the read (measured at 1M).
+ */
+function timeIdOrder(times: Float64Array, ids: IdColumns, idOf: (i: number) => string): Uint32Array {
+  const n = times.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (times[i] < min) min = times[i];
+    if (times[i] > max) max = times[i];
+  }
+  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const order = new Uint32Array(n);
+  if (n > 0 && (max - min + 1) * scale < 2 ** 53 && times.every(Number.isInteger)) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (times[i] - min) * scale + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i] % scale;
+  } else {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => times[a] - times[b] || (Number.isNaN(times[a]) ? 1 : 0) - (Number.isNaN(times[b]) ? 1 : 0));
+  }
+  const [u0, u1, u2, u3] = ids.u;
+  const byId = (a: number, b: number) => {
+    if (!ids.other.has(a) && !ids.other.has(b)) return u0[a] - u0[b] || u1[a] - u1[b] || u2[a] - u2[b] || u3[a] - u3[b];
+    const x = idOf(a);
+    const y = idOf(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  for (let s = 0; s < n; ) {
+    let e = s + 1;
+    while (e < n && times[order[e]] === times[order[s]]) e++;
+    if (e - s > 1) order.subarray(s, e).sort(byId);
+    s = e;
+  }
+  return order;
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+/** The UUID text of event `i` from its four numbers. */
+function uuidText(u: Uint32Array[], i: number): string {
+  const [a, b, c, d] = [hex8(u[0][i]), hex8(u[1][i]), hex8(u[2][i]), hex8(u[3][i])];
+  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+}
+
+/** An event with the fields prediction reads; its id is made from the UUID's four numbers when first asked for. */
+class PredictionEvent implements TrailEvent {
+  #id: string | undefined;
+  constructor(
+    private readonly idOf: (at: number) => string,
+    private readonly at: number,
+    readonly time: number,
+    readonly source: string,
+    readonly name: string,
+    readonly region: string,
+    readonly account: string,
+    readonly principal: Principal,
+    readonly sourceIp: string,
+    readonly userAgent: string,
+    readonly errorCode: string | undefined,
+    readonly errorMessage: string | undefined,
+    readonly readOnly: boolean | undefined,
+  ) {}
+
+  get id(): string {
+    return (this.#id ??= this.idOf(this.at));
+  }
+
+  get raw(): never {
+    throw new Error(`event ${this.id} was read for prediction without its record: get it from the store (lookupEvents, or the store's get(id))`);
+  }
+
+  get resources(): EventResource[] {
+    throw new Error(`event ${this.id} was read for prediction without its resources: get it from the store (lookupEvents, or the store's get(id))`);
+  }
+
+  toJSON() {
+    const { id, time, source, name, region, account, principal, sourceIp, userAgent, errorCode, errorMessage, readOnly } = this;
+    return { id, time, source, name, region, account, principal, sourceIp, userAgent, errorCode, errorMessage, readOnly };
+  }
+}
+
+interface IdColumns {
+  /** The four 32-bit parts of each event's UUID. */
+  u: Uint32Array[];
+  /** Ids that are not canonical UUIDs, by event position. */
+  other: Map<number, string>;
+}
+
+interface Identity {
+  type?: string;
+  arn?: string;
+  userName?: string;
+  principalId?: string;
+  accessKeyId?: string;
+  invokedBy?: string;
+  accountId?: string;
+  onBehalfOf?: string;
+  issuer?: string;
+  sourceIdentity?: string;
+}
+
+/** The identity fields back into the record's shape, nulls as absent (as the files source reads them). */
+function principalOf(json: string): Principal {
+  const i = JSON.parse(json, (_k, v: unknown) => (v === null ? undefined : v)) as Identity;
+  const id: UserIdentity = {
+    type: i.type,
+    arn: i.arn,
+    userName: i.userName,
+    principalId: i.principalId,
+    accessKeyId: i.accessKeyId,
+    invokedBy: i.invokedBy,
+    accountId: i.accountId,
+    ...(i.onBehalfOf !== undefined ? { onBehalfOf: { userId: i.onBehalfOf } } : {}),
+    ...(i.issuer !== undefined || i.sourceIdentity !== undefined
+      ? { sessionContext: { ...(i.issuer !== undefined ? { sessionIssuer: { userName: i.issuer } } : {}), sourceIdentity: i.sourceIdentity } }
+      : {}),
+  };
+  return Object.freeze(normalisePrincipal(id));
+}
+
+/**
+ * A numeric column of a chunk as its typed array. The vector classes hold their items in one (`items`, not part
+ * of their declared API): read it when it is there, else copy item by item, so a package update costs speed only.
+ */
+function numbers<T extends Float64Array | Int32Array | Uint32Array>(chunk: DuckDBDataChunk, column: number, make: (n: number) => T): T {
+  const v = chunk.getColumnVector(column);
+  const items = (v as unknown as { items?: unknown }).items;
+  if (items instanceof Float64Array || items instanceof Int32Array || items instanceof Uint32Array) return items.subarray(0, chunk.rowCount) as T;
+  const out = make(chunk.rowCount);
+  for (let i = 0; i < chunk.rowCount; i++) out[i] = (v.getItem(i) as number | null) ?? 0;
+  return out;
+}
+
+async function dictionaries(conn: DuckDBConnection): Promise<{ values: string[][]; principals: Principal[] }> {
+  const values: string[][] = [];
+  for (const c of NAMES) {
+    const r = await conn.runAndReadAll(`SELECT any_value(v) FROM (SELECT DISTINCT ${COLUMNS[c]} AS v FROM cloudtrail) WHERE v IS NOT NULL GROUP BY hash(v) ORDER BY hash(v)`);
+    values.push(r.getColumns()[0] as string[]);
+  }
+  const r = await conn.runAndReadAll(`SELECT ${IDENTITY_JSON} FROM cloudtrail WHERE useridentity IS NOT NULL GROUP BY ${IDENTITY_HASH} ORDER BY ${IDENTITY_HASH}`);
+  return { values, principals: (r.getColumns()[0] as string[]).map(principalOf) };
+}
+
+/** Every event of the table matching `filter`, in (time, id) order, with the fields prediction reads. */
+export async function readPredictionEvents(engine: CloudTrailSql, filter: EventFilter = {}): Promise<TrailEvent[]> {
+  return engine.withConnection(async (conn) => {
+    const { values, principals } = await dictionaries(conn);
+    const unknown = Object.freeze(normalisePrincipal(undefined));
+    const filtered = Object.keys(filter).length > 0;
+    const result = await conn.stream(eventsSql(filter));
+    const chunks: { n: number; t: Float64Array; u: Uint32Array[]; ro: Int32Array; p: Int32Array; c: Int32Array[]; other: Map<number, string> }[] = [];
+    let total = 0;
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const n = chunk.rowCount;
+      // Copies: a chunk's memory is reused by the next fetch.
+      const t = numbers(chunk, 0, (k) => new Float64Array(k)).slice();
+      const u = [1, 2, 3, 4].map((col) => numbers(chunk!, col, (k) => new Uint32Array(k)).slice());
+      const other = new Map<number, string>();
+      const odd = chunk.getColumnVector(5);
+      for (let i = 0; i < n; i++) {
+        const id = odd.getItem(i) as string | null;
+        if (id !== null) other.set(total + i, id);
+      }
+      const ro = numbers(chunk, 6, (k) => new Int32Array(k)).slice();
+      const p = numbers(chunk, 7, (k) => new Int32Array(k)).slice();
+      const c = NAMES.map((_c, j) => numbers(chunk!, 8 + j, (k) => new Int32Array(k)).slice());
+      chunks.push({ n, t, u, ro, p, c, other });
+      total += n;
+    }
+    // Columns for all events: the chunks laid end to end.
+    const ids: IdColumns = { u: [0, 1, 2, 3].map(() => new Uint32Array(total)), other: new Map() };
+    const times = new Float64Array(total);
+    const ro = new Int32Array(total);
+    const pr = new Int32Array(total);
+    const cols = NAMES.map(() => new Int32Array(total));
+    let at = 0;
+    for (const ch of chunks) {
+      times.set(ch.t, at);
+      ro.set(ch.ro, at);
+      pr.set(ch.p, at);
+      for (let j = 0; j < 4; j++) ids.u[j].set(ch.u[j], at);
+      ch.c.forEach((c, j) => cols[j].set(c, at));
+      for (const [k, v] of ch.other) ids.other.set(k, v);
+      at += ch.n;
+    }
+    chunks.length = 0;
+    const idOf = (i: number) => ids.other.get(i) ?? uuidText(ids.u, i);
+    const order = timeIdOrder(times, ids, idOf);
+    const text = (col: number, code: number) => (code < 0 ? undefined : values[col][code]);
+    const [source, name, region, account, sourceIp, userAgent, errorCode, errorMessage] = cols;
+    const events: TrailEvent[] = [];
+    for (let k = 0; k < total; k++) {
+      const i = order[k];
+      const readOnly = ro[i];
+      const e = new PredictionEvent(
+        idOf,
+        i,
+        times[i],
+        text(0, source[i]) ?? '',
+        text(1, name[i]) ?? '',
+        text(2, region[i]) ?? '',
+        text(3, account[i]) ?? '',
+        pr[i] < 0 ? unknown : principals[pr[i]],
+        text(4, sourceIp[i]) ?? '',
+        text(5, userAgent[i]) ?? '',
+        text(6, errorCode[i]) || undefined,
+        text(7, errorMessage[i]) || undefined,
+        readOnly === 2 ? undefined : readOnly === 1,
+      );
+      // The SQL principal condition is a superset (principals are derived here), as for the store's queries.
+      if (!filtered || matches(e, filter)) events.push(e);
+    }
+    return events;
+  });
+}
+
+/** The local engine behind a store, when it is the engine-backed `files` store. */
+export function engineOf(store: EventStore): CloudTrailSql | undefined {
+  const engine = (store as { engine?: unknown }).engine;
+  return store.kind === 'files' && engine && typeof (engine as CloudTrailSql).withConnection === 'function' ? (engine as CloudTrailSql) : undefined;
+}
