@@ -135,6 +135,9 @@ export function decode(parts: Buffer[], signer: Signer): Incoming {
   };
 }
 
+/** Read once: every message carries it, and process.env is a slow lookup. */
+const USERNAME = process.env.USER ?? 'trailbook';
+
 /** A new message from this kernel's session, answering or caused by `parent`. */
 export function createMessage(session: string, msgType: string, content: Record<string, unknown>, parent?: Header, metadata: Record<string, unknown> = {}): Message {
   return {
@@ -142,7 +145,7 @@ export function createMessage(session: string, msgType: string, content: Record<
       msg_id: randomUUID(),
       msg_type: msgType,
       session,
-      username: process.env.USER ?? 'trailbook',
+      username: USERNAME,
       date: new Date().toISOString(),
       version: PROTOCOL_VERSION,
     },

@@ -13,7 +13,7 @@ export interface KernelSockets {
   iopub: Publisher;
   /** The ports bound, which differ from the connection file's where it said 0. */
   ports: Record<Channel, number>;
-  /** Sends on one socket in order; a send never overlaps another on the same socket. */
+  /** Sends on one socket, in call order; resolves once sent (a failure is reported, never thrown). */
   send(socket: Router | Publisher, frames: Buffer[]): Promise<void>;
   close(): void;
 }
@@ -51,7 +51,7 @@ export async function bindSockets(info: ConnectionInfo, onError: (message: strin
     }
   })();
 
-  const chains = new Map<Socket, Promise<void>>();
+  const sent = Promise.resolve();
   return {
     shell,
     control,
@@ -59,10 +59,15 @@ export async function bindSockets(info: ConnectionInfo, onError: (message: strin
     iopub,
     ports,
     send(socket, frames) {
-      const next = (chains.get(socket) ?? Promise.resolve()).then(() => (socket.closed ? undefined : socket.send(frames)));
-      const settled = next.catch((err: Error) => onError(`send failed: ${err.message}`));
-      chains.set(socket, settled);
-      return settled;
+      // With sendTimeout 0 zeromq.js sends (or fails) at once and is never left busy writing, so sends
+      // need no queue of their own: they leave in call order.
+      if (socket.closed) return sent;
+      try {
+        return socket.send(frames).catch((err: Error) => onError(`send failed: ${err.message}`));
+      } catch (err) {
+        onError(`send failed: ${(err as Error).message}`);
+        return sent;
+      }
     },
     close() {
       for (const [, socket] of all) socket.close();

@@ -89,7 +89,12 @@ export class KernelTypecheck {
     if (!checker) return undefined;
     const key = cellId ?? code;
     // The cell's own earlier version is replaced, not kept beside it (its names would be declared twice).
-    const cells = [...this.ran].filter(([k]) => k !== key).map(([, c]) => c);
+    // Taken on every cell, so the common case (a new cell) is one copy, not a filter over every entry.
+    let cells: string[];
+    if (this.ran.has(key)) {
+      cells = [];
+      for (const [k, c] of this.ran) if (k !== key) cells.push(c);
+    } else cells = [...this.ran.values()];
     const wait = this.mode === 'block' || waitForTypecheck;
     // A %%sql cell is SQL, not TypeScript: nothing to check; later cells see its variable declared.
     const check = isSqlCell(code) ? Promise.resolve([]) : wait ? checker.check(this.cwd, cells, code) : this.whenQuiet(checker, cells, code);
