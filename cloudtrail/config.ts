@@ -19,6 +19,11 @@ export const DataConfig = z
   .object({
     TRAILBOOK_SOURCE: z.enum(['files', 'lookup', 'athena']).default('files'),
     TRAILBOOK_DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+    /**
+     * What serves the `files` source: `memory` (unset: its own parse, held in memory) or `duckdb` (SQL on the local
+     * `cloudtrail` table, the one `sql` queries, so a kernel or MCP server loads the trail once). docs/sql.md.
+     */
+    TRAILBOOK_FILES_ENGINE: z.preprocess((v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined), z.enum(['memory', 'duckdb']).optional()),
     /** Comma list; lookup queries these regions, athena restricts the `region` partition to them. */
     TRAILBOOK_REGIONS: optionalText,
     TRAILBOOK_CACHE_DIR: optionalText,
@@ -91,6 +96,10 @@ export async function openStore(input: DataConfig = loadDataConfig(), opts: { on
   const region = config.AWS_REGION ?? config.AWS_DEFAULT_REGION;
   switch (config.TRAILBOOK_SOURCE) {
     case 'files': {
+      if (config.TRAILBOOK_FILES_ENGINE === 'duckdb') {
+        const { sharedEngineStore } = await import('./stores/engine.ts');
+        return sharedEngineStore(config.TRAILBOOK_DATA_DIR, { cacheDir: config.TRAILBOOK_CACHE_DIR, onProgress: opts.onProgress });
+      }
       const { openFilesStore } = await import('./stores/files.ts');
       return openFilesStore(config.TRAILBOOK_DATA_DIR, { onProgress: opts.onProgress });
     }

@@ -15,6 +15,11 @@ export async function openSqlSource(input: DataConfig = loadDataConfig(), opts: 
   const config = loadDataConfig(input as NodeJS.ProcessEnv);
   switch (config.TRAILBOOK_SOURCE) {
     case 'files': {
+      if (config.TRAILBOOK_FILES_ENGINE === 'duckdb') {
+        // The engine the store serves from: `sql` and the tools share one load.
+        const { sharedEngineStore } = await import('../stores/engine.ts');
+        return (await sharedEngineStore(config.TRAILBOOK_DATA_DIR, { cacheDir: opts.cacheDir ?? config.TRAILBOOK_CACHE_DIR })).sqlSource();
+      }
       const { openCloudTrailSql } = await import('./engine.ts');
       return openCloudTrailSql({ dataDir: config.TRAILBOOK_DATA_DIR, cacheDir: opts.cacheDir ?? config.TRAILBOOK_CACHE_DIR });
     }
@@ -36,6 +41,8 @@ export async function openSqlSource(input: DataConfig = loadDataConfig(), opts: 
  */
 export async function sqlSourceFor(store: EventStore, opts: { cacheDir?: string | false; onProgress?: (p: ProgressReport) => void } = {}): Promise<SqlSource> {
   const dir = (store as { dir?: unknown }).dir;
+  const { EngineStore } = await import('../stores/engine.ts');
+  if (store instanceof EngineStore) return store.sqlSource();
   if (store.kind === 'files' && typeof dir === 'string') {
     const { openCloudTrailSql } = await import('./engine.ts');
     return openCloudTrailSql({ dataDir: dir, cacheDir: opts.cacheDir, onProgress: opts.onProgress });

@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
+import { DEFAULT_CACHE_DIR } from '../config.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { decodeCursor, encodeCursor, type Cursor } from '../cursor.ts';
 import { normalise, type TrailEvent } from '../event.ts';
@@ -18,6 +19,7 @@ import {
 import { CloudTrailRecord } from '../record.ts';
 import type { SkippedExample, SkippedInput } from '../skipped.ts';
 import type { CloudTrailSql } from '../sql/engine.ts';
+import type { SqlSource } from '../sql/result.ts';
 import { eventColumns, eventsSql, literal, rowToRecord, whereClause, type SqlDialect } from './athena-sql.ts';
 
 /**
@@ -189,9 +191,45 @@ FROM (SELECT eventsource, eventname, count(*) AS events, min({t: ${TIME}, id: ${
     return { ...this.statusMemo, regions: [...this.statusMemo.regions], skipped: this.skipped };
   }
 
+  /** The engine as the `sql` path's source, shared: closing it leaves the store (and its engine) open. */
+  sqlSource(): SqlSource & { readonly skipped: SkippedInput } {
+    const engine = this.engine;
+    return {
+      kind: engine.kind,
+      skipped: engine.skipped,
+      query: (sql, params, opts) => engine.query(sql, params, opts),
+      close: async () => undefined,
+    };
+  }
+
   async close(): Promise<void> {
+    for (const [k, v] of shared) if (v.store === this) shared.delete(k);
     await this.engine.close();
   }
+}
+
+/** Stores opened through the configuration, by directory and cache: the store and `sql` of one process share them. */
+const shared = new Map<string, { opening: Promise<EngineStore>; store?: EngineStore }>();
+
+/**
+ * The engine store of `dir` that this process already has open, or a new one: what `openStore` and
+ * `openSqlSource` use with TRAILBOOK_FILES_ENGINE=duckdb, so a kernel's `cloudtrail`, `predict` and `sql` load the
+ * trail once. Closing the store ends the sharing; a failed open is forgotten so the next call retries.
+ */
+export function sharedEngineStore(dir: string, opts: EngineStoreOptions = {}): Promise<EngineStore> {
+  const key = `${resolve(dir)}\0${opts.cacheDir === false ? '' : resolve(opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? DEFAULT_CACHE_DIR)}`;
+  let entry = shared.get(key);
+  if (!entry) {
+    const opening = openEngineStore(dir, opts);
+    entry = { opening };
+    shared.set(key, entry);
+    const e = entry;
+    opening.then(
+      (store) => (e.store = store),
+      () => shared.delete(key),
+    );
+  }
+  return entry.opening;
 }
 
 export interface EngineStoreOptions {

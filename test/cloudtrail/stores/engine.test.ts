@@ -7,7 +7,9 @@ import type { TrailEvent } from '../../../cloudtrail/event.ts';
 import { generate } from '../../../cloudtrail/generator/index.ts';
 import type { EventQuery, EventStore } from '../../../cloudtrail/query.ts';
 import { CLOUDTRAIL_COLUMNS, type Field } from '../../../cloudtrail/sql/schema.ts';
-import { openEngineStore, type EngineStore } from '../../../cloudtrail/stores/engine.ts';
+import { loadDataConfig, openStore } from '../../../cloudtrail/config.ts';
+import { openSqlSource, sqlSourceFor } from '../../../cloudtrail/sql/index.ts';
+import { EngineStore, openEngineStore } from '../../../cloudtrail/stores/engine.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { INVICTUS, STRATUS } from '../../fixtures/cloudtrail/index.ts';
 import { CORRUPT_GZIP_FILE, NOT_CLOUDTRAIL_FILE, writeDirWithUnusableFiles } from '../unusable-dir.ts';
@@ -166,4 +168,35 @@ describe('the engine store over a directory with files it cannot use', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('TRAILBOOK_FILES_ENGINE=duckdb', () => {
+  it('serves the files source from the engine, and `sql` from the same load', async () => {
+    const env = { TRAILBOOK_SOURCE: 'files', TRAILBOOK_DATA_DIR: STRATUS, TRAILBOOK_FILES_ENGINE: 'duckdb', TRAILBOOK_CACHE_DIR: cache } as const;
+    const store = await openStore(loadDataConfig(env));
+    try {
+      expect(store).toBeInstanceOf(EngineStore);
+      expect(await openStore(loadDataConfig(env))).toBe(store);
+      const sql = await openSqlSource(loadDataConfig(env));
+      const viaTool = await sqlSourceFor(store);
+      const count = 'SELECT count(*) AS n FROM cloudtrail';
+      expect((await sql.query(count)).rows).toEqual([{ n: (await store.status()).count }]);
+      // Closing what `sql` got leaves the store's engine open for the tools.
+      await sql.close();
+      await viaTool.close();
+      expect((await (await sqlSourceFor(store)).query(count)).rows).toEqual([{ n: 310 }]);
+      expect((await store.query({ limit: 1 })).events).toHaveLength(1);
+    } finally {
+      await store.close?.();
+    }
+    // A closed store is not handed out again.
+    const again = await openStore(loadDataConfig(env));
+    expect(again).not.toBe(store);
+    await again.close?.();
+  }, 60_000);
+
+  it('keeps the files store by default and refuses other values', async () => {
+    expect(loadDataConfig({ TRAILBOOK_SOURCE: 'files' }).TRAILBOOK_FILES_ENGINE).toBeUndefined();
+    expect(() => loadDataConfig({ TRAILBOOK_FILES_ENGINE: 'sqlite' })).toThrow(/TRAILBOOK_FILES_ENGINE/);
+  });
 });
