@@ -43,17 +43,27 @@ export interface Sequence {
 
 /** Groups events by principal key, in ascending (time, id) order. */
 export function groupByPrincipal(events: Iterable<TrailEvent>): Map<string, TrailEvent[]> {
-  const by = new Map<string, TrailEvent[]>();
+  // Whether each list arrived in time order is noted while grouping: a second pass over a million events to check
+  // would cost a cache miss per event.
+  const groups = new Map<string, { list: TrailEvent[]; last: number; sorted: boolean }>();
+  let lastKey: string | undefined;
+  let g = { list: [] as TrailEvent[], last: -Infinity, sorted: true };
   for (const e of events) {
     const k = e.principal.key;
-    let list = by.get(k);
-    if (!list) by.set(k, (list = []));
-    list.push(e);
+    if (k !== lastKey) {
+      let found = groups.get(k);
+      if (!found) groups.set(k, (found = { list: [], last: -Infinity, sorted: true }));
+      g = found;
+      lastKey = k;
+    }
+    if (e.time < g.last) g.sorted = false;
+    else g.last = e.time;
+    g.list.push(e);
   }
-  for (const list of by.values()) {
-    let sorted = true;
-    for (let i = 1; i < list.length && sorted; i++) if (list[i - 1].time > list[i].time) sorted = false;
+  const by = new Map<string, TrailEvent[]>();
+  for (const [k, { list, sorted }] of groups) {
     if (!sorted) list.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    by.set(k, list);
   }
   return by;
 }

@@ -54,10 +54,10 @@ export function trainEngine(events: Iterable<TrailEvent> | Map<string, TrailEven
 function sequencesOf({ names, byPrincipal }: EncodedEvents): Sequence[] {
   const out: Sequence[] = [];
   for (const [principal, { ids, times }] of byPrincipal) {
-    const actions = new Array<string>(ids.length);
-    const at = new Array<number>(ids.length);
-    for (let i = 0; i < ids.length; i++) (actions[i] = names[ids[i]]), (at[i] = times[i]);
-    out.push({ principal, actions, times: at });
+    // Pushed, not preallocated: `new Array(n)` of a large n makes a slow dictionary-backed array.
+    const actions: string[] = [];
+    for (let i = 0; i < ids.length; i++) actions.push(names[ids[i]]);
+    out.push({ principal, actions, times: Array.from(times) });
   }
   return out;
 }
