@@ -1,0 +1,84 @@
+/**
+ * Prediction's read from the local engine against the files store (issue #14 item 6): for each source, in a fresh
+ * child process, open the `files` source warm (the DuckDB database or the files index the previous runs left),
+ * read every event for training (readEvents: columns from the engine, the scan of the files store) and train.
+ * Prints wall and CPU seconds of each step (CPU says more on a shared machine) and the load average.
+ *
+ *   npx tsx bench/engine-read.ts                       # the 1M set of bench/load.ts
+ *   npx tsx bench/engine-read.ts --dir DIR --runs 3
+ * The dataset is bench/load.ts's (`npx tsx bench/load.ts --sizes 1000000 --engines duckdb` makes it); the first run
+ * of each source builds its cache (DuckDB database under $TRAILBOOK_CACHE_DIR/sql, files index under files-index)
+ * and is reported as cold.
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../cloudtrail/config.ts';
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    runs: { type: 'string', default: '2' },
+    child: { type: 'string' },
+  },
+});
+
+interface Step {
+  wall: number;
+  cpu: number;
+}
+interface ChildResult {
+  cached: boolean;
+  events: number;
+  open: Step;
+  read: Step;
+  train: Step;
+  peakRssMb: number;
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<[T, Step]> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const out = await fn();
+  const c = process.cpuUsage(c0);
+  return [out, { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 }];
+}
+
+async function child(source: string, dir: string): Promise<void> {
+  const { readEvents, trainEngine } = await import('../predict/engine.ts');
+  const [store, open] = await timed(async () => {
+    if (source === 'duckdb') return (await import('../cloudtrail/stores/engine.ts')).openEngineStore(dir);
+    return (await import('../cloudtrail/stores/files.ts')).openFilesStore(dir);
+  });
+  const [events, read] = await timed(() => readEvents(store));
+  const [, train] = await timed(() => trainEngine(events));
+  const cached = 'engine' in store ? store.engine.opened.cached : (store as { stats: { cached: boolean } }).stats.cached;
+  const result: ChildResult = { cached, events: events.length, open, read, train, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  await (store as { indexSaved?: Promise<void> }).indexSaved;
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function parent(): void {
+  const dir = resolve(values.dir ?? join(process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'), 'bench', 'load-1000000'));
+  const rows: string[][] = [];
+  const s = (x: Step) => `${x.wall.toFixed(2)} / ${x.cpu.toFixed(2)}`;
+  for (let run = 0; run < Number(values.runs); run++)
+    for (const source of ['duckdb', 'files']) {
+      const load = loadavg()[0];
+      const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+      const total = { wall: r.open.wall + r.read.wall + r.train.wall, cpu: r.open.cpu + r.read.cpu + r.train.cpu };
+      rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', r.cached ? 'warm' : 'cold', String(r.events), s(r.open), s(r.read), s(r.train), s(total), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
+    }
+  const head = ['source', 'open', 'events', 'open s / CPU-s', 'read s / CPU-s', 'train s / CPU-s', 'total s / CPU-s', 'peak RSS MB', 'load avg'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  console.log(`${dir}`);
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+if (values.child) await child(values.child, values.dir!);
+else parent();
