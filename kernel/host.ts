@@ -409,7 +409,7 @@ class Kernel implements KernelHandle {
     this.setStatus('busy');
     req.onStart?.(count);
     if (notice) this.addOutput(running, { output_type: 'stream', name: 'stderr', text: `[${notice}]\n` });
-    running.check = this.typecheck.begin(req.code, req.cellId, req.waitForTypecheck);
+    running.check = this.typecheck.begin(req.code, req.typecheckKey ?? req.cellId, req.waitForTypecheck);
     let blocked = false;
     if (running.check && this.typecheck.mode === 'block') {
       const { stop, notes } = await running.check.blocking();

@@ -15,6 +15,12 @@ export type KernelEvent =
 export interface ExecuteRequest {
   code: string;
   cellId?: string;
+  /**
+   * What makes this the same cell as an earlier run for the type check, whose new version then replaces
+   * the old one among the cells later ones see (default: `cellId`, else the code). For a front door whose
+   * `cellId` is new on every run (Jupyter's request ids), so that re-runs do not pile up.
+   */
+  typecheckKey?: string;
   /** Called for every output while the cell runs. */
   onOutput?: (output: Output) => void;
   /** Called as the cell starts, with its execution count (Jupyter's execute_input announces it before any output). */

@@ -340,9 +340,12 @@ export class JupyterKernel {
       const cellId = `jupyter-${++this.cellSeq}`;
       this.requests.set(cellId, { header, silent });
       if (this.requests.size > REMEMBERED_CELLS) this.requests.delete(this.requests.keys().next().value!);
+      // JupyterLab names the notebook cell in the request's metadata; without it, identical code is the same cell.
+      const notebookCell = incoming.message.metadata.cellId;
       const reply = await runtime.execute({
         code,
         cellId,
+        typecheckKey: typeof notebookCell === 'string' ? `cell:${notebookCell}` : `code:${code}`,
         onStart: (count) => {
           if (!silent) this.publish('execute_input', { code, execution_count: count }, header);
         },

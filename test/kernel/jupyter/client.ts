@@ -161,15 +161,15 @@ export class JupyterClient {
   }
 
   /** Frames of a request as the specification lays them out (the DEALER adds no identity of its own). */
-  frames(msgType: string, content: Record<string, unknown>, sign = true): { id: string; frames: Buffer[] } {
+  frames(msgType: string, content: Record<string, unknown>, sign = true, metadata: Record<string, unknown> = {}): { id: string; frames: Buffer[] } {
     const id = randomUUID();
     const header = { msg_id: id, msg_type: msgType, session: this.session, username: 'test', date: new Date().toISOString(), version: '5.3' };
-    const body = [header, {}, {}, content].map((x) => Buffer.from(JSON.stringify(x)));
+    const body = [header, {}, metadata, content].map((x) => Buffer.from(JSON.stringify(x)));
     return { id, frames: [Buffer.from('<IDS|MSG>'), Buffer.from(sign ? this.sign(body) : 'f'.repeat(64)), ...body] };
   }
 
-  async send(channel: 'shell' | 'control' | 'stdin', msgType: string, content: Record<string, unknown> = {}): Promise<string> {
-    const { id, frames } = this.frames(msgType, content);
+  async send(channel: 'shell' | 'control' | 'stdin', msgType: string, content: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): Promise<string> {
+    const { id, frames } = this.frames(msgType, content, true, metadata);
     await this.sockets[channel].send(frames);
     return id;
   }
@@ -212,11 +212,11 @@ export class JupyterClient {
     return this.reply(channel, await this.send(channel, msgType, content), timeoutMs);
   }
 
-  /** Runs code; resolves with the reply and the iopub messages it caused, after idle. */
-  async execute(code: string, extra: Record<string, unknown> = {}, timeoutMs?: number): Promise<{ reply: Msg; iopub: Msg[] }> {
-    const id = await this.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra });
+  /** Runs code; resolves with the reply and the iopub messages it caused, after idle (and the request's id). */
+  async execute(code: string, extra: Record<string, unknown> = {}, timeoutMs?: number, metadata: Record<string, unknown> = {}): Promise<{ id: string; reply: Msg; iopub: Msg[] }> {
+    const id = await this.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra }, metadata);
     const [reply, iopub] = await Promise.all([this.reply('shell', id, timeoutMs), this.iopubFor(id, timeoutMs)]);
-    return { reply, iopub };
+    return { id, reply, iopub };
   }
 
   /**
