@@ -37,19 +37,26 @@ const IDENTIFIER_CHAR = /[\p{ID_Continue}$\u200c\u200d]/u;
 /** The cells run so far (successfully compiled), newest last; a re-run cell moves to the end. */
 export class CellHistory {
   cells: string[] = [];
+  /** Characters in `cells`, kept as they change rather than summed on every cell. */
+  private chars = 0;
 
   add(cell: string) {
     // A %%sql cell counts as the declaration of its variable (its SQL is no TypeScript).
     const code = cellForTypes(cell);
-    this.cells = this.cells.filter((c) => c !== code);
+    const earlier = this.cells.lastIndexOf(code);
+    if (earlier >= 0) {
+      this.cells = this.cells.filter((c) => c !== code);
+      this.chars = this.cells.reduce((n, c) => n + c.length, 0);
+    }
     this.cells.push(code);
-    let total = this.cells.reduce((n, c) => n + c.length, 0);
-    while (total > HISTORY_CHARS && this.cells.length > 1) total -= this.cells.shift()!.length;
+    this.chars += code.length;
+    while (this.chars > HISTORY_CHARS && this.cells.length > 1) this.chars -= this.cells.shift()!.length;
   }
 
   /** The kernel restarted: earlier cells' variables are gone. */
   clear() {
     this.cells = [];
+    this.chars = 0;
   }
 }
 
