@@ -50,8 +50,12 @@ const REMEMBERED_CELLS = 1000;
  * headless run (nbconvert, papermill) goes cell to cell and then shuts down, never paying for it.
  */
 const WARM_UP_AFTER_IDLE_MS = 3000;
-/** When no client has asked anything by then, the runtime starts anyway. */
-const RUNTIME_START_DELAY_MS = 200;
+/**
+ * When no client has asked anything by then, the runtime starts anyway. Every Jupyter client asks for
+ * kernel_info first, but on a busy machine its request can take a few hundred ms to arrive: started
+ * sooner, the runtime's loading would hold that reply up.
+ */
+const RUNTIME_START_DELAY_MS = 1000;
 
 const packageVersion = (() => {
   try {
