@@ -9,21 +9,9 @@ import { openFilesStore, type FilesStore } from '../../cloudtrail/stores/files.t
 import { readEvents, trainEngine } from '../../predict/engine.ts';
 import { readPredictionEvents } from '../../predict/from-engine.ts';
 import { INVICTUS } from '../fixtures/cloudtrail/index.ts';
+import { eventFields } from '../support/event-fields.ts';
 
-const fields = (e: TrailEvent) => ({
-  id: e.id,
-  time: e.time,
-  source: e.source,
-  name: e.name,
-  region: e.region,
-  account: e.account,
-  principal: { ...e.principal },
-  sourceIp: e.sourceIp,
-  userAgent: e.userAgent,
-  errorCode: e.errorCode,
-  errorMessage: e.errorMessage,
-  readOnly: e.readOnly,
-});
+const fields = eventFields;
 
 let generated: string;
 afterAll(() => rm(generated, { recursive: true, force: true }));

@@ -12,6 +12,7 @@ import { openSqlSource, sqlSourceFor } from '../../../cloudtrail/sql/index.ts';
 import { EngineStore, openEngineStore } from '../../../cloudtrail/stores/engine.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { INVICTUS, STRATUS } from '../../fixtures/cloudtrail/index.ts';
+import { eventFields } from '../../support/event-fields.ts';
 import { CORRUPT_GZIP_FILE, NOT_CLOUDTRAIL_FILE, writeDirWithUnusableFiles } from '../unusable-dir.ts';
 
 /**
@@ -35,21 +36,7 @@ function throughTable(value: unknown, fields: Field[] = CLOUDTRAIL_COLUMNS): Rec
 }
 
 /** Everything but the record, which is compared on its own. */
-const fields = (e: TrailEvent) => ({
-  id: e.id,
-  time: e.time,
-  source: e.source,
-  name: e.name,
-  region: e.region,
-  account: e.account,
-  principal: { ...e.principal },
-  sourceIp: e.sourceIp,
-  userAgent: e.userAgent,
-  errorCode: e.errorCode,
-  errorMessage: e.errorMessage,
-  readOnly: e.readOnly,
-  resources: e.resources,
-});
+const fields = (e: TrailEvent) => ({ ...eventFields(e), resources: e.resources });
 
 async function all(store: EventStore): Promise<TrailEvent[]> {
   const out: TrailEvent[] = [];
