@@ -1,8 +1,8 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
 import type { EventFilter, EventStore } from '../cloudtrail/query.ts';
 import { BurstModel, type BurstModelOptions } from './burst-model.ts';
-import { groupByPrincipal, type Sequence } from './corpus.ts';
-import { encodeEvents, type EncodedEvents } from './encoded.ts';
+import { groupByPrincipal, toSequences, type Sequence } from './corpus.ts';
+import { encodeEvents } from './encoded.ts';
 import { SequenceModel, type ModelOptions } from './model.ts';
 import { buildPeers, type PeerModel } from './peers.ts';
 import { profileOf, type ActivityProfile } from './profile.ts';
@@ -17,7 +17,8 @@ export interface Engine {
   peers: PeerModel;
   /** Each principal's events in time order (what the engine was trained on). */
   events: Map<string, TrailEvent[]>;
-  sequences: Sequence[];
+  /** Each principal's actions and times (built on first use: predictions do not need them). */
+  readonly sequences: Sequence[];
   trainedAt: number;
   trainMs: number;
   eventCount: number;
@@ -44,22 +45,23 @@ export function trainEngine(events: Iterable<TrailEvent> | Map<string, TrailEven
     n += list.length;
   }
   const peers = buildPeers([...profiles.values()], opts.peerThreshold);
-  const sequences = sequencesOf(encoded);
   const model = SequenceModel.trainEncoded(encoded, opts.model, peers.groupOf);
   const bursts = opts.bursts === false ? undefined : BurstModel.train(by, { sessionGapMs: opts.model?.sessionGapMs, ...opts.bursts }, peers.groupOf, encoded);
-  return { model, bursts, profiles, peers, events: by, sequences, trainedAt: Date.now(), trainMs: performance.now() - t0, eventCount: n };
-}
-
-/** Each principal's sequence of action names and times, from the encoded events. */
-function sequencesOf({ names, byPrincipal }: EncodedEvents): Sequence[] {
-  const out: Sequence[] = [];
-  for (const [principal, { ids, times }] of byPrincipal) {
-    // Pushed, not preallocated: `new Array(n)` of a large n makes a slow dictionary-backed array.
-    const actions: string[] = [];
-    for (let i = 0; i < ids.length; i++) actions.push(names[ids[i]]);
-    out.push({ principal, actions, times: Array.from(times) });
-  }
-  return out;
+  let sequences: Sequence[] | undefined;
+  return {
+    model,
+    bursts,
+    profiles,
+    peers,
+    events: by,
+    // Two arrays of every event's action and time: only evaluation and anomaly scoring read them.
+    get sequences() {
+      return (sequences ??= toSequences(by));
+    },
+    trainedAt: Date.now(),
+    trainMs: performance.now() - t0,
+    eventCount: n,
+  };
 }
 
 /** Every event of a store (optionally filtered), in scan order. */
