@@ -1,4 +1,6 @@
-import { NCOL, textAt, type CompactResult, type TextColumn } from './compact.ts';
+import { NCOL, type CompactResult } from './compact.ts';
+import type { TextColumn } from './text-column.ts';
+import { gatherUuids, idAt, type IdColumn } from './event-ids.ts';
 
 /** String ids of one column: 16 bits while the string table has at most 65,536 entries (it does for most trails). */
 export type StringIds = Uint16Array | Uint32Array;
@@ -27,7 +29,7 @@ export interface EventColumns {
   cols: StringIds[];
   /** 0 false, 1 true, 2 unknown. */
   readOnly: Uint8Array;
-  ids: () => TextColumn;
+  ids: () => IdColumn;
   later: () => LaterColumns;
 }
 
@@ -118,13 +120,21 @@ export function mergeParts(parts: CompactResult[]): EventColumns {
     for (let i = 0; i < r.count; i++) local[g + i] = i;
     g += r.count;
   });
-  const order = sortOrder(times, (i) => textAt(parts[partOf[i]].ids, local[i]));
-  const eventIds = gatherText(
-    parts.map((p) => p.ids),
-    partOf,
-    local,
-    order,
-  );
+  const order = sortOrder(times, (i) => idAt(parts[partOf[i]].ids, local[i]));
+  const eventIds: IdColumn = {
+    uuids: gatherUuids(
+      parts.map((p) => p.ids.uuids),
+      partOf,
+      local,
+      order,
+    ),
+    other: gatherText(
+      parts.map((p) => p.ids.other),
+      partOf,
+      local,
+      order,
+    ),
+  };
   const later: LaterColumns = {
     fileIdx: new Uint32Array(n),
     recIdx: new Uint32Array(n),

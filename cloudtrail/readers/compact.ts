@@ -1,8 +1,9 @@
-import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { normalisePrincipal } from '../event.ts';
 import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
 import { recordsIn } from './file.ts';
+import { IdColumnBuilder, type IdColumn } from './event-ids.ts';
+import { Growing, TextColumnBuilder, type TextColumn } from './text-column.ts';
 import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
 
 /**
@@ -24,33 +25,6 @@ export interface FileOutcome {
   error?: string;
 }
 
-/**
- * Strings of one column as UTF-8 bytes with end offsets (value i is bytes[ends[i-1], ends[i])): two transferable
- * arrays instead of one string per event, which a million events' ids and resources used to cost the collector.
- */
-export interface TextColumn {
-  bytes: Uint8Array;
-  ends: Uint32Array;
-  /** Every byte is ASCII, so latin1 decoding (cheaper than UTF-8) is exact. */
-  ascii: boolean;
-}
-
-/** Value i of a text column ('' when empty). */
-export function textAt(col: TextColumn, i: number): string {
-  const start = i === 0 ? 0 : col.ends[i - 1];
-  const end = col.ends[i];
-  if (start === end) return '';
-  return bufferOf(col.bytes).toString(col.ascii ? 'latin1' : 'utf8', start, end);
-}
-
-const views = new WeakMap<Uint8Array, Buffer>();
-/** A Buffer over the same memory (for its decoders), made once per array. */
-function bufferOf(bytes: Uint8Array): Buffer {
-  let b = views.get(bytes);
-  if (!b) views.set(bytes, (b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
-  return b;
-}
-
 export interface CompactResult {
   count: number;
   /** String table; index 0 means "absent". Principal cells hold JSON of a Principal. */
@@ -63,55 +37,10 @@ export interface CompactResult {
   cells: Uint32Array;
   /** 0 false, 1 true, 2 unknown. */
   readOnly: Uint8Array;
-  ids: TextColumn;
+  ids: IdColumn;
   /** JSON of each event's resources; empty for events that name none. */
   resources: TextColumn;
   outcomes: FileOutcome[];
-}
-
-class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
-  length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  done(): T {
-    return this.data.slice(0, this.length) as T;
-  }
-}
-
-class TextColumnBuilder {
-  private bytes = new Uint8Array(1 << 16);
-  private view = Buffer.from(this.bytes.buffer);
-  private used = 0;
-  private readonly ends = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
-
-  add(s: string): void {
-    if (s.length) {
-      const worst = s.length * 3;
-      if (this.used + worst > this.bytes.length) {
-        const next = new Uint8Array(Math.max(this.bytes.length * 2, this.used + worst));
-        next.set(this.bytes.subarray(0, this.used));
-        this.bytes = next;
-        this.view = Buffer.from(next.buffer);
-      }
-      this.used += this.view.write(s, this.used, 'utf8');
-    }
-    this.ends.push(this.used);
-  }
-
-  done(): TextColumn {
-    const bytes = this.bytes.slice(0, this.used);
-    return { bytes, ends: this.ends.done(), ascii: isAscii(bytes) };
-  }
 }
 
 /** Parses files one at a time into compact columns. */
@@ -123,7 +52,7 @@ export class CompactBuilder {
   private readonly recIdx = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
   private readonly cells = new Growing(new Uint32Array(1024 * NCOL), (n) => new Uint32Array(n));
   private readonly readOnly = new Growing(new Uint8Array(1024), (n) => new Uint8Array(n));
-  private readonly eventIds = new TextColumnBuilder();
+  private readonly eventIds = new IdColumnBuilder();
   private readonly resources = new TextColumnBuilder();
   private outcomes: FileOutcome[] = [];
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
@@ -224,4 +153,4 @@ export class CompactBuilder {
 }
 
 export const transferables = (r: CompactResult): ArrayBuffer[] =>
-  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.bytes, r.ids.ends, r.resources.bytes, r.resources.ends].map((a) => a.buffer as ArrayBuffer);
+  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.uuids, r.ids.other.bytes, r.ids.other.ends, r.resources.bytes, r.resources.ends].map((a) => a.buffer as ArrayBuffer);

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { COLUMNS, type FileOutcome } from './compact.ts';
 import type { EventColumns, LaterColumns, StringIds } from './columns.ts';
-import type { TextColumn } from './compact.ts';
+import type { IdColumn } from './event-ids.ts';
 
 /**
  * On-disk copy of a directory's event columns, so reopening unchanged data skips parsing. Valid only for the
@@ -17,7 +17,7 @@ import type { TextColumn } from './compact.ts';
  * (file and record numbers, ids, resources). A reopen reads the first group with one read, in a thread of the
  * pool while this thread stats the files, and views the arrays in place: no copy, no object per value.
  */
-const FORMAT = 'trailbook-files-index-3';
+const FORMAT = 'trailbook-files-index-4';
 
 /**
  * Synchronous on purpose: a reopen is mostly this, and one promise per file cost ~6× the CPU of statSync in a
@@ -37,7 +37,7 @@ export async function directorySignature(files: string[]): Promise<string> {
 }
 
 const FIRST = ['times', ...COLUMNS.map((c) => `col:${c}`), 'readOnly'];
-const IDS = ['idBytes', 'idEnds'];
+const IDS = ['idUuids', 'idBytes', 'idEnds'];
 const LATER = ['fileIdx', 'recIdx', 'resourceBytes', 'resourceEnds'];
 
 interface Section {
@@ -82,8 +82,9 @@ export async function saveIndex(path: string, signature: string, { columns, outc
     ['times', columns.times],
     ...COLUMNS.map((c, i) => [`col:${c}`, columns.cols[i]] as [string, ArrayBufferView]),
     ['readOnly', columns.readOnly],
-    ['idBytes', ids.bytes],
-    ['idEnds', ids.ends],
+    ['idUuids', ids.uuids],
+    ['idBytes', ids.other.bytes],
+    ['idEnds', ids.other.ends],
     ['fileIdx', later.fileIdx],
     ['recIdx', later.recIdx],
     ['resourceBytes', later.resources.bytes],
@@ -106,7 +107,7 @@ export async function saveIndex(path: string, signature: string, { columns, outc
       strings: columns.strings,
       outcomes: outcomes.filter(isNotable),
       idWidth: columns.cols[0].BYTES_PER_ELEMENT as 2 | 4,
-      idsAscii: ids.ascii,
+      idsAscii: ids.other.ascii,
       resourcesAscii: later.resources.ascii,
       sections,
       bytes: off,
@@ -242,7 +243,7 @@ export async function loadIndex(path: string, signature: () => string, files: nu
       const idColumn = (name: string): StringIds =>
         header.idWidth === 2 ? typed(s.get(name)!, (x, o, l) => new Uint16Array(x, o, l), 2, name) : u32(s.get(name)!, name);
       // The file stays open for the sections read on first use, closed when both groups have been read.
-      let ids: TextColumn | undefined;
+      let ids: IdColumn | undefined;
       let later: LaterColumns | undefined;
       const closeIfDone = () => ids && later && close();
       columns = {
@@ -253,8 +254,8 @@ export async function loadIndex(path: string, signature: () => string, files: nu
         readOnly: s.get('readOnly')!,
         ids: () =>
           (ids ??= readGroup(path, header, IDS, handle, (s) => {
-            const col = { bytes: s.get('idBytes')!, ends: u32(s.get('idEnds')!, 'idEnds'), ascii: header.idsAscii };
-            if (col.ends.length !== n) throw new Error('the ids do not hold one value per event');
+            const col: IdColumn = { uuids: s.get('idUuids')!, other: { bytes: s.get('idBytes')!, ends: u32(s.get('idEnds')!, 'idEnds'), ascii: header.idsAscii } };
+            if (col.other.ends.length !== n || col.uuids.length !== 16 * n) throw new Error('the ids do not hold one value per event');
             return col;
           }, closeIfDone)),
         later: () =>

@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads';
 import type { EventResource, Principal, TrailEvent } from '../event.ts';
 import { principalMatches, type ProgressReport } from '../query.ts';
 import { CloudTrailRecord } from '../record.ts';
-import { COL, CompactBuilder, textAt, type CompactResult, type FileOutcome } from '../readers/compact.ts';
+import { COL, CompactBuilder, type CompactResult, type FileOutcome } from '../readers/compact.ts';
+import { textAt } from '../readers/text-column.ts';
+import { idAt } from '../readers/event-ids.ts';
 import { mergeParts, type EventColumns, type StringIds } from '../readers/columns.ts';
 import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
 import { parserWorkerCode } from '../readers/worker-code.ts';
@@ -142,7 +144,7 @@ class ColumnEvent implements TrailEvent {
   }
 
   get id(): string {
-    return textAt(this.#t.columns.ids(), this.#k);
+    return idAt(this.#t.columns.ids(), this.#k);
   }
   get time(): number {
     return this.#t.columns.times[this.#k];

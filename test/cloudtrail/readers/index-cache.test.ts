@@ -36,7 +36,7 @@ function damage(at: number, count = 8): void {
   writeFileSync(path, bytes);
 }
 
-describe('files index cache (format 3)', () => {
+describe('files index cache', () => {
   it('reopens unchanged files from the cache with the same events, ids, raw records and resources', async () => {
     const cold = await open();
     const warm = await open();

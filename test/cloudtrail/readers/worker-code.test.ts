@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { FromWorker, ToWorker } from '../../../cloudtrail/readers/parse-worker.ts';
 import { parserWorkerCode } from '../../../cloudtrail/readers/worker-code.ts';
-import { textAt } from '../../../cloudtrail/readers/compact.ts';
+import { idAt } from '../../../cloudtrail/readers/event-ids.ts';
 import { fixtureRecords } from '../../mcp/fixture.ts';
 
 describe('the bundled parser worker', () => {
@@ -31,7 +31,7 @@ describe('the bundled parser worker', () => {
       });
       expect(messages.map((m) => m.type)).toEqual(['ready', 'progress', 'result']);
       expect(result.result.count).toBe(30);
-      expect(Array.from({ length: 30 }, (_, i) => textAt(result.result.ids, i))).toEqual(fixtureRecords(30).map((r) => r.eventID));
+      expect(Array.from({ length: 30 }, (_, i) => idAt(result.result.ids, i))).toEqual(fixtureRecords(30).map((r) => r.eventID));
     } finally {
       await worker.terminate();
       await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,75 @@
+import { isAscii } from 'node:buffer';
+
+/**
+ * Strings of one column as UTF-8 bytes with end offsets (value i is bytes[ends[i-1], ends[i])): two transferable
+ * arrays instead of one string per event, which a million events' ids and resources used to cost the collector.
+ */
+export interface TextColumn {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+  /** Every byte is ASCII, so latin1 decoding (cheaper than UTF-8) is exact. */
+  ascii: boolean;
+}
+
+/** Value i of a text column ('' when empty). */
+export function textAt(col: TextColumn, i: number): string {
+  const start = i === 0 ? 0 : col.ends[i - 1];
+  const end = col.ends[i];
+  if (start === end) return '';
+  return bufferOf(col.bytes).toString(col.ascii ? 'latin1' : 'utf8', start, end);
+}
+
+const views = new WeakMap<Uint8Array, Buffer>();
+/** A Buffer over the same memory (for its decoders), made once per array. */
+function bufferOf(bytes: Uint8Array): Buffer {
+  let b = views.get(bytes);
+  if (!b) views.set(bytes, (b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+  return b;
+}
+
+/** A typed array that doubles as values are pushed. */
+export class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
+  length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = this.make(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  done(): T {
+    return this.data.slice(0, this.length) as T;
+  }
+}
+
+export class TextColumnBuilder {
+  private bytes = new Uint8Array(1 << 16);
+  private view = Buffer.from(this.bytes.buffer);
+  private used = 0;
+  private readonly ends = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
+
+  add(s: string): void {
+    if (s.length) {
+      const worst = s.length * 3;
+      if (this.used + worst > this.bytes.length) {
+        const next = new Uint8Array(Math.max(this.bytes.length * 2, this.used + worst));
+        next.set(this.bytes.subarray(0, this.used));
+        this.bytes = next;
+        this.view = Buffer.from(next.buffer);
+      }
+      this.used += this.view.write(s, this.used, 'utf8');
+    }
+    this.ends.push(this.used);
+  }
+
+  done(): TextColumn {
+    const bytes = this.bytes.slice(0, this.used);
+    return { bytes, ends: this.ends.done(), ascii: isAscii(bytes) };
+  }
+}
+

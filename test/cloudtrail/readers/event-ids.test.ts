@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { gatherUuids, IdColumnBuilder, idAt } from '../../../cloudtrail/readers/event-ids.ts';
+
+describe('event id column', () => {
+  it('gives back every id exactly: canonical UUIDs packed, anything else as text', () => {
+    const ids = [
+      ...Array.from({ length: 50 }, () => randomUUID()),
+      'A1B2C3D4-0000-4000-8000-000000000001', // upper case: not canonical, kept as written
+      '00000000-0000-0000-0000-000000000000', // all zero: would read back as "not a UUID"
+      '',
+      '2026-10-01T00:00:00Z:s3.amazonaws.com:GetObject:', // the id made for records without eventID
+      'a1b2c3d4-0000-4000-8000-00000000000', // one digit short
+      'g1b2c3d4-0000-4000-8000-000000000001', // not hex
+      'a1b2c3d4x0000-4000-8000-000000000001', // dash missing
+      'é1b2c3d4-0000-4000-8000-00000000000', // not ASCII
+    ];
+    const b = new IdColumnBuilder();
+    for (const id of ids) b.add(id);
+    const col = b.done();
+    expect(ids.map((_, i) => idAt(col, i))).toEqual(ids);
+    expect(col.uuids.length).toBe(16 * ids.length);
+    // Only the non-canonical ids take text space.
+    expect(col.other.ends[49]).toBe(0);
+  });
+
+  it('gathers packed ids in a new order', () => {
+    const a = new IdColumnBuilder();
+    const b = new IdColumnBuilder();
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    ids.slice(0, 3).forEach((id) => a.add(id));
+    ids.slice(3).forEach((id) => b.add(id));
+    const partOf = Uint8Array.from([0, 0, 0, 1, 1, 1]);
+    const local = Uint32Array.from([0, 1, 2, 0, 1, 2]);
+    const order = Uint32Array.from([5, 0, 3, 1, 4, 2]);
+    const uuids = gatherUuids([a.done().uuids, b.done().uuids], partOf, local, order);
+    const other = new IdColumnBuilder().done().other;
+    const gathered = { uuids, other: { ...other, ends: new Uint32Array(6) } };
+    expect(Array.from(order, (_, k) => idAt(gathered, k))).toEqual(Array.from(order, (g) => ids[g]));
+  });
+});
