@@ -40,10 +40,6 @@ export class TypeChecker {
   private readonly warm = new Set<string>();
   private closed = false;
 
-  isWarm(cwd: string): boolean {
-    return this.warm.has(cwd);
-  }
-
   /** Starts loading TypeScript for `cwd` in the background, so the first real check is quick. */
   warmUp(cwd: string, background = true): void {
     if (this.warm.has(cwd)) return;
