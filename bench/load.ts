@@ -8,6 +8,7 @@
  *   npx tsx bench/load.ts --engines duckdb     # only the SQL table (default: files,duckdb)
  *   npx tsx bench/load.ts --shapes org         # only the issue's shape (default: single,org)
  *   npx tsx bench/load.ts --floor false        # skip the single-thread read+gunzip / JSON.parse floor
+ *   npx tsx bench/load.ts --memory-limit 1GB   # DuckDB's memory limit while building (default: the engine's)
  * Two shapes of the same events: `single`, one account (one file per region and 5 minutes, ~65 events per file at
  * 1M), and `org`, the shape of issue #14 (two member accounts: one file per account, region and 5 minutes, ~44 events
  * per file, 22,528 files at 1M). The floor is what any loader of these files pays on one thread before it keeps
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'files' },
     shapes: { type: 'string', default: 'single,org' },
     floor: { type: 'string', default: 'true' },
+    'memory-limit': { type: 'string' },
   },
 });
 
@@ -57,7 +59,7 @@ async function duckdbChild(dir: string): Promise<void> {
   const { openCloudTrailSql } = await import('../cloudtrail/sql/engine.ts');
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const sql = await openCloudTrailSql({ dataDir: dir, cacheDir: values['index-dir'] });
+  const sql = await openCloudTrailSql({ dataDir: dir, cacheDir: values['index-dir'], ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}) });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await sql.query("SELECT eventname, count(*) FROM cloudtrail WHERE useridentity.username = 'alice.nguyen' GROUP BY 1");
@@ -164,7 +166,7 @@ async function parent(): Promise<void> {
       // Cold: parse every file (the index goes to a fresh directory). Warm: reopen with that index.
       const indexDir = mkdtempSync(join(tmpdir(), 'trailbook-bench-index-'));
       for (const mode of ['cold', 'warm']) {
-        const args = ['--import', 'tsx', import.meta.filename, '--child', dir, '--index-dir', indexDir, '--engine', engine, ...(values.workers === undefined ? [] : ['--workers', values.workers])];
+        const args = ['--import', 'tsx', import.meta.filename, '--child', dir, '--index-dir', indexDir, '--engine', engine, ...(values.workers === undefined ? [] : ['--workers', values.workers]), ...(values['memory-limit'] ? ['--memory-limit', values['memory-limit']] : [])];
         const load = loadavg()[0];
         const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
         const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
