@@ -20,7 +20,7 @@ import { CloudTrailRecord } from '../record.ts';
 import type { SkippedExample, SkippedInput } from '../skipped.ts';
 import type { CloudTrailSql } from '../sql/engine.ts';
 import type { SqlSource } from '../sql/result.ts';
-import { eventColumns, eventsSql, literal, rowToRecord, whereClause, type SqlDialect } from './athena-sql.ts';
+import { eventColumns, eventsSql, literal, rowToRecord, whereClause, type SqlDialect, type WhereOptions } from './athena-sql.ts';
 
 /**
  * The `files` source answered by the local DuckDB `cloudtrail` table instead of a parse of its own
@@ -34,7 +34,8 @@ import { eventColumns, eventsSql, literal, rowToRecord, whereClause, type SqlDia
 /** Epoch milliseconds of the record's eventTime, as `Date.parse` reads it (offsets applied; TIMESTAMP would ignore them). */
 const TIME = 'epoch_ms(TRY_CAST(eventtime AS TIMESTAMPTZ))';
 /** The id `normalise` gives an event: its eventID, or one made of time, source, name and request id. */
-const ID = `coalesce(eventid, eventtime || ':' || eventsource || ':' || eventname || ':' || coalesce(requestid, ''))`;
+// CASE, not coalesce: DuckDB evaluates coalesce's later arguments for every row, and the concatenation doubled the cost of sorting.
+const ID = `CASE WHEN eventid IS NOT NULL THEN eventid ELSE eventtime || ':' || eventsource || ':' || eventname || ':' || coalesce(requestid, '') END`;
 
 /** athena-sql.ts's builder over the local table. */
 export const DUCKDB: SqlDialect = {
@@ -62,6 +63,17 @@ export const DUCKDB: SqlDialect = {
 };
 
 type Row = Record<string, string | undefined>;
+
+/**
+ * eventsSql with a limit, materialised late: the page's rows are picked by their sort keys alone, and only they
+ * are turned into JSON text and the other columns. DuckDB otherwise computes the whole projection for every row
+ * before its top-N (measured at 1M: a 50-event page ~2.5 CPU-s that way).
+ */
+function pageSql(f: EventFilter, o: WhereOptions & { order: 'asc' | 'desc'; limit: number }): string {
+  const dir = o.order === 'desc' ? 'DESC' : 'ASC';
+  const keys = `SELECT rowid AS r, ${TIME} AS t, ${ID} AS i FROM cloudtrail ${whereClause(f, o, DUCKDB)} ORDER BY t ${dir}, i ${dir} LIMIT ${Math.floor(o.limit)}`;
+  return `SELECT ${eventColumns(DUCKDB).join(', ')} FROM cloudtrail JOIN (${keys}) k ON cloudtrail.rowid = k.r ORDER BY k.t ${dir}, k.i ${dir}`;
+}
 
 /** Rows of a query as string-valued objects (NULL as undefined), streamed chunk by chunk. */
 async function* rowsOf(conn: DuckDBConnection, sql: string): AsyncIterable<Row[]> {
@@ -118,7 +130,7 @@ export class EngineStore implements EventStore {
     // lets through still advance the keyset, and another round fetches what a short page is missing.
     for (;;) {
       const want = q.limit + 1 - out.length;
-      const rows = await this.events(eventsSql(DUCKDB, q, { order: q.order, after, limit: want }), (e) => {
+      const rows = await this.events(pageSql(q, { order: q.order, after, limit: want }), (e) => {
         after = { t: e.time, id: e.id };
         if (matches(e, q)) out.push(e);
       });
