@@ -150,21 +150,34 @@ export class SequenceModel {
     const N = this.options.order;
     const gap = this.options.sessionGapMs;
     const own = new Node();
+    // Every event counts at the root and in an order-1 node: those two levels are counted in arrays by id (one
+    // lookup each, not two map operations), the root's counts reaching its map at the end in first-seen order.
+    const V = this.vocab.size;
+    const rootCounts = new Int32Array(V);
+    const rootSeen: number[] = [];
+    const order1 = new Array<Node | undefined>(V).fill(undefined);
     // The last N symbols, most recent at hist[len-1].
     const hist: number[] = [];
     for (let i = 0; i < ids.length; i++) {
       if (i === 0 || times[i] - times[i - 1] > gap) hist.length = 0, hist.push(BOS);
       const w = ids[i] + shift;
-      let node = own;
-      bump(node, w);
-      for (let k = 1; k <= N && k <= hist.length; k++) {
-        node = node.childOrNew(hist[hist.length - k]);
+      if (rootCounts[w]++ === 0) rootSeen.push(w);
+      if (N >= 1) {
+        const sym = hist[hist.length - 1];
+        let node = order1[sym] ?? (order1[sym] = own.childOrNew(sym));
         bump(node, w);
-        if (hist[hist.length - k] === BOS) break;
+        if (sym !== BOS)
+          for (let k = 2; k <= N && k <= hist.length; k++) {
+            node = node.childOrNew(hist[hist.length - k]);
+            bump(node, w);
+            if (hist[hist.length - k] === BOS) break;
+          }
       }
       hist.push(w);
       if (hist.length > N) hist.shift();
     }
+    own.total += ids.length;
+    for (const w of rootSeen) own.counts.set(w, rootCounts[w]);
     const root = this.byPrincipal.get(principal);
     if (root) mergeInto(root, own);
     else this.byPrincipal.set(principal, own);
