@@ -296,8 +296,11 @@ async function dictionaries(conn: DuckDBConnection): Promise<{ columns: HashDict
     columns.push(d);
   }
   const names = Object.keys(IDENTITY_FIELDS);
-  const sql = `SELECT ${identityHash(names)}, to_json({${names.map((k) => `${k}: ${k}`).join(', ')}})::VARCHAR
-FROM (SELECT DISTINCT ${Object.entries(IDENTITY_FIELDS).map(([k, v]) => `${v} AS ${k}`).join(', ')} FROM cloudtrail WHERE useridentity IS NOT NULL)`;
+  // Grouped by the hash the events carry, rather than DISTINCT over the ten fields: ~0.66 against ~0.89 CPU-s at 1M.
+  const sql = `SELECT h, to_json({${names.map((k) => `${k}: ${k}`).join(', ')}})::VARCHAR
+FROM (SELECT h, ${names.map((k) => `any_value(${k}) AS ${k}`).join(', ')}
+  FROM (SELECT ${identityHash(Object.values(IDENTITY_FIELDS))} AS h, ${Object.entries(IDENTITY_FIELDS).map(([k, v]) => `${v} AS ${k}`).join(', ')} FROM cloudtrail WHERE useridentity IS NOT NULL)
+  GROUP BY h)`;
   const [hashes, identities] = (await conn.runAndReadAll(sql)).getColumns() as [number[], string[]];
   const principals = new HashDictionary<Principal>(identities.length);
   identities.forEach((json, i) => principals.set(hashes[i], principalOf(json)));
