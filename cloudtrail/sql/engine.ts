@@ -8,7 +8,7 @@ import { directorySignature } from '../readers/index-cache.ts';
 import { listCloudTrailFiles } from '../readers/walk.ts';
 import { SKIPPED_EXAMPLES, type SkippedInput } from '../skipped.ts';
 import { requireSelect } from './guard.ts';
-import { createCloudTrailTable, loadFiles, type LoadStats } from './load.ts';
+import { createCloudTrailTable, loadFiles, outOfMemory, type LoadStats } from './load.ts';
 import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS, duckdbPosition, plainValue, SqlError, truncationNotice, type SqlParam, type SqlQueryOptions, type SqlResult, type SqlRow, type SqlSource } from './result.ts';
 
 /**
@@ -35,6 +35,9 @@ async function duckdb(): Promise<typeof import('@duckdb/node-api')> {
 
 /** Bumped when the table or the load changes, so older cached databases are rebuilt. */
 const FORMAT = 'trailbook-sql-3';
+
+/** Memory limits a build that ran out of memory is retried with, in order. */
+const BUILD_MEMORY_RETRIES = ['1GB', '2GB'];
 
 export interface OpenSqlOptions {
   dataDir: string;
@@ -224,8 +227,8 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
   guess?.instance.closeSync();
   const SELECT = StatementType.SELECT;
   const metaBase = { format: FORMAT, signature, candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
-  const build = async (path: string): Promise<Meta> => {
-    const instance = await DuckDBInstance.create(path, { memory_limit: o.memoryLimit ?? '256MB', temp_directory: `${path}.spill` });
+  const build = async (path: string, memoryLimit: string): Promise<Meta> => {
+    const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit, temp_directory: `${path}.spill` });
     const conn = await instance.connect();
     try {
       await createCloudTrailTable(conn);
@@ -262,14 +265,28 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
   if (!meta) {
     // Build beside the final name and rename, so a reader never opens a half-written database.
     const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    try {
-      meta = await build(tmp);
-      await rename(tmp, path);
-      await writeFile(metaPath, JSON.stringify(meta));
-    } finally {
+    const clean = async () => {
       await rm(tmp, { force: true });
       await rm(`${tmp}.wal`, { force: true });
       await rm(`${tmp}.spill`, { recursive: true, force: true });
+    };
+    try {
+      // Not everything a build holds can spill (the JSON reader's buffers, the row groups being appended): a trail
+      // of large delivery files can need more than the limit, so the build starts again with a larger one.
+      const limits = [...new Set([o.memoryLimit ?? '256MB', ...BUILD_MEMORY_RETRIES])];
+      for (let i = 0; !meta; i++) {
+        try {
+          meta = await build(tmp, limits[i]);
+        } catch (err) {
+          if (i + 1 >= limits.length || !outOfMemory(err)) throw err;
+          await clean();
+          o.onProgress?.({ phase: 'load', done: 0, total: files.length, detail: `DuckDB ran out of its ${limits[i]} memory limit; building again with ${limits[i + 1]}` });
+        }
+      }
+      await rename(tmp, path);
+      await writeFile(metaPath, JSON.stringify(meta));
+    } finally {
+      await clean();
     }
     await removeStale(root, stem, path);
   }

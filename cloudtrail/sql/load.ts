@@ -88,12 +88,15 @@ export async function loadFiles(conn: DuckDBConnection, files: string[], onProgr
       const unreadable = new Set<string>();
       try {
         found = await census(conn, batch, lines);
-      } catch {
+      } catch (err) {
+        // Out of memory is the engine's problem, not the files': the caller builds again with more.
+        if (outOfMemory(err)) throw err;
         found = new Map();
         for (const f of batch) {
           try {
             for (const [k, v] of await census(conn, [f], lines)) found.set(k, v);
           } catch (err) {
+            if (outOfMemory(err)) throw err;
             unreadable.add(f);
             stats.skippedFiles++;
             example({ file: f, reason: firstLine((err as Error).message) });
@@ -122,5 +125,7 @@ export async function loadFiles(conn: DuckDBConnection, files: string[], onProgr
   }
   return stats;
 }
+
+export const outOfMemory = (err: unknown): boolean => /out of memory/i.test((err as Error)?.message ?? '');
 
 const firstLine = (s: string) => s.split('\n')[0].slice(0, 300);
