@@ -409,7 +409,7 @@ class Kernel implements KernelHandle {
     this.setStatus('busy');
     req.onStart?.(count);
     if (notice) this.addOutput(running, { output_type: 'stream', name: 'stderr', text: `[${notice}]\n` });
-    running.check = this.typecheck.begin(req.code, req.typecheckKey ?? req.cellId, req.waitForTypecheck);
+    running.check = this.typecheck.begin(req.code, req.typecheckKey ?? req.cellId, req.waitForTypecheck, !!req.onTypecheckDone);
     let blocked = false;
     if (running.check && this.typecheck.mode === 'block') {
       const { stop, notes } = await running.check.blocking();
@@ -426,6 +426,7 @@ class Kernel implements KernelHandle {
     }
     const status = await reply;
     if (this.child && !this.running) this.setStatus('idle');
+    if (req.onTypecheckDone) void (running.check?.settled() ?? Promise.resolve()).then(req.onTypecheckDone);
     return {
       status,
       executionCount: count,

@@ -37,6 +37,12 @@ export interface ExecuteRequest {
    * the cell. A batch run wants every warning in the saved notebook; an interactive one, no added wait.
    */
   waitForTypecheck?: boolean;
+  /**
+   * For a front door whose client listens for the cell's warnings after its reply (Jupyter, until the
+   * idle status): the check starts with the cell, not at a quiet moment, and the reply does not wait
+   * for it. Called once its warnings have been emitted (as late `output` events) or there are none.
+   */
+  onTypecheckDone?: () => void;
 }
 
 export interface ExecuteReply {

@@ -56,6 +56,14 @@ const WARM_UP_AFTER_IDLE_MS = 3000;
  * sooner, the runtime's loading would hold that reply up.
  */
 const RUNTIME_START_DELAY_MS = 1000;
+/**
+ * How long a cell's idle status waits for its type check after the reply. Jupyter clients stop
+ * listening to a request at its idle, so its warnings must come first; a warm check takes
+ * milliseconds. The first one loads TypeScript (seconds), and nbclient (nbconvert, papermill) waits
+ * only 4 s after a reply for the idle (its iopub_timeout) before going on without it: past this
+ * bound the cell gets a note instead and goes idle, and the warnings follow when the check ends.
+ */
+export const TYPECHECK_WAIT_MS = 3000;
 
 const packageVersion = (() => {
   try {
@@ -79,6 +87,8 @@ export class JupyterKernel {
   private language?: Promise<CellLanguageService | undefined>;
   private warmUpTimer?: NodeJS.Timeout;
   private afterFirstReply?: () => void;
+  /** Ends the wait for the running cell's type check (an interrupt or shutdown does not wait for it). */
+  private stopTypecheckWait?: () => void;
   private finish!: (result: { restart: boolean }) => void;
   /** Resolves when a client asked the kernel to shut down (restart: the client will start a new one). */
   readonly done = new Promise<{ restart: boolean }>((resolve) => (this.finish = resolve));
@@ -116,12 +126,14 @@ export class JupyterKernel {
 
   /** Interrupts the running cell (interrupt_request, or SIGINT to this process). */
   async interrupt(): Promise<void> {
+    this.stopTypecheckWait?.();
     const runtime = await this.runtime?.catch(() => undefined);
     await runtime?.interrupt();
   }
 
   async close(): Promise<void> {
     clearTimeout(this.warmUpTimer);
+    this.stopTypecheckWait?.();
     const runtime = await this.runtime?.catch(() => undefined);
     await runtime?.shutdown();
     // Let the last replies leave before the sockets go (linger is 0).
@@ -346,10 +358,14 @@ export class JupyterKernel {
       if (this.requests.size > REMEMBERED_CELLS) this.requests.delete(this.requests.keys().next().value!);
       // JupyterLab names the notebook cell in the request's metadata; without it, identical code is the same cell.
       const notebookCell = incoming.message.metadata.cellId;
+      let typechecked!: () => void;
+      const checked = new Promise<void>((resolve) => (typechecked = resolve));
       const reply = await runtime.execute({
         code,
         cellId,
         typecheckKey: typeof notebookCell === 'string' ? `cell:${notebookCell}` : `code:${code}`,
+        // A silent request publishes no results, so nothing waits for its warnings.
+        ...(silent ? {} : { onTypecheckDone: typechecked }),
         onStart: (count) => {
           if (!silent) this.publish('execute_input', { code, execution_count: count }, header);
         },
@@ -361,8 +377,31 @@ export class JupyterKernel {
       // Declarations of a cell that compiled are known to later completions (a failed cell may have declared some).
       if (replyContent.ename !== 'SyntaxError') this.history.add(code);
       this.abort(aborted);
+      if (!silent) await this.typecheckBeforeIdle(checked, header);
     } finally {
       this.status('idle', header);
+    }
+  }
+
+  /**
+   * The reply is out; the cell's warnings (published by onRuntimeEvent under this request) must come
+   * before its idle, when clients stop listening. A check still running at TYPECHECK_WAIT_MS, or at an
+   * interrupt or shutdown, gets a note saying its warnings follow later, so none is lost unsaid.
+   */
+  private async typecheckBeforeIdle(checked: Promise<void>, header: Header) {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      checked.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), TYPECHECK_WAIT_MS);
+        this.stopTypecheckWait = () => resolve(false);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.stopTypecheckWait = undefined;
+    if (!done) {
+      const text = '[the type check of this cell is still running; its warnings, if any, are published when it ends, after this cell\'s idle status, which most clients do not show]\n';
+      this.publish('stream', { name: 'stderr', text }, header);
     }
   }
 

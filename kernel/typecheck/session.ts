@@ -84,7 +84,8 @@ export class KernelTypecheck {
     this.later.cancel();
   }
 
-  begin(code: string, cellId: string | undefined, waitForTypecheck = false): CellCheck | undefined {
+  /** `soon`: the check starts now rather than at a quiet moment (someone waits for it after the reply). */
+  begin(code: string, cellId: string | undefined, waitForTypecheck = false, soon = false): CellCheck | undefined {
     const checker = this.mode === 'off' ? undefined : this.checker();
     if (!checker) return undefined;
     const key = cellId ?? code;
@@ -97,7 +98,7 @@ export class KernelTypecheck {
     } else cells = [...this.ran.values()];
     const wait = this.mode === 'block' || waitForTypecheck;
     // A %%sql cell is SQL, not TypeScript: nothing to check; later cells see its variable declared.
-    const check = isSqlCell(code) ? Promise.resolve([]) : wait ? checker.check(this.cwd, cells, code) : this.whenQuiet(checker, cells, code);
+    const check = isSqlCell(code) ? Promise.resolve([]) : wait || soon ? checker.check(this.cwd, cells, code) : this.whenQuiet(checker, cells, code);
     this.later.touch(this.longCellMs); // the cell starts
     return new CellCheck(check, wait, (unavailable) => {
       if (this.noticeShown) return undefined;
@@ -146,7 +147,8 @@ export class CellCheck {
     });
   }
 
-  private settled(): Promise<void> {
+  /** Resolves once the check's outcome is known (a late warning already handed on), or after MAX_WAIT_MS. */
+  settled(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([this.done, new Promise<void>((r) => (timer = setTimeout(r, MAX_WAIT_MS)))]).finally(() => clearTimeout(timer));
   }

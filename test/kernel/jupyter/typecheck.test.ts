@@ -12,10 +12,27 @@ afterAll(() => client?.close());
 
 const isWarning = (m: Msg) => m.header.msg_type === 'display_data' && (m.content.metadata as { trailbook?: { typeWarnings?: number } } | undefined)?.trailbook?.typeWarnings !== undefined;
 
-/** The warning block published for a request, in the cell's outputs or after its idle (a quick cell's check waits for a quiet moment). */
+/** The warning block published for a request (also after its idle: the first check loads TypeScript, which may outlast the wait). */
 const warningsFor = async (id: string) => String((await client.waitFor('iopub', (m) => m.parent_header.msg_id === id && isWarning(m), 120_000)).content.data['text/plain']);
 
 describe('type warnings in Jupyter', () => {
+  it('come between execute_reply and idle under the request, as clients stop listening at idle; a clean cell has none', async () => {
+    await warningsFor((await client.execute('const warm: string = 1;', {}, 60_000)).id); // TypeScript loaded
+    const bad = await client.execute('const late: number = "x";', {}, 60_000);
+    expect(bad.reply.content.status).toBe('ok');
+    // execute() resolves at the request's idle: what it collected is what JupyterLab and nbclient show.
+    const warnings = bad.iopub.filter(isWarning);
+    expect(warnings.map((m) => m.content.data['text/plain'])).toEqual(["Type warning (line 1, col 7): Type 'string' is not assignable to type 'number'."]);
+    expect(warnings[0]!.parent_header.msg_id).toBe(bad.id);
+    expect(warnings[0]!.header.date >= bad.reply.header.date).toBe(true); // published after the reply was sent
+    const order = client.received.iopub.filter((m) => m.parent_header.msg_id === bad.id).map((m) => m.content.execution_state ?? m.header.msg_type);
+    expect(order).toEqual(['busy', 'execute_input', 'display_data', 'idle']);
+    expect(bad.iopub.filter((m) => m.header.msg_type === 'stream')).toEqual([]); // no "still running" note
+
+    const clean = await client.execute('const fine: number = 2;\nfine + 1', {}, 60_000);
+    expect(clean.iopub.map((m) => m.header.msg_type)).toEqual(['execute_input', 'execute_result']);
+  }, 300_000);
+
   it("go to the request of their cell, and a re-run notebook cell (JupyterLab's metadata.cellId) replaces its earlier version", async () => {
     await client.execute('let mode: string = "a";', {}, 60_000, { cellId: 'notebook-cell-1' });
     await client.execute('let mode: number = 1;', {}, 60_000, { cellId: 'notebook-cell-1' });
