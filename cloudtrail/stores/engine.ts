@@ -31,8 +31,12 @@ import { eventColumns, eventsSql, literal, rowToRecord, whereClause, type SqlDia
  * columns is listed in docs/sql.md.
  */
 
-/** Epoch milliseconds of the record's eventTime, as `Date.parse` reads it (offsets applied; TIMESTAMP would ignore them). */
-const TIME = 'epoch_ms(TRY_CAST(eventtime AS TIMESTAMPTZ))';
+/**
+ * Epoch milliseconds of the record's eventTime, as `Date.parse` reads it. CloudTrail writes UTC with a `Z`, which
+ * the plain TIMESTAMP cast reads right at about half the CPU of TIMESTAMPTZ's; an offset needs TIMESTAMPTZ
+ * (TIMESTAMP would ignore it).
+ */
+const TIME = `CASE WHEN eventtime LIKE '%Z' THEN epoch_ms(TRY_CAST(eventtime AS TIMESTAMP)) ELSE epoch_ms(TRY_CAST(eventtime AS TIMESTAMPTZ)) END`;
 /** The id `normalise` gives an event: its eventID, or one made of time, source, name and request id. */
 // CASE, not coalesce: DuckDB evaluates coalesce's later arguments for every row, and the concatenation doubled the cost of sorting.
 const ID = `CASE WHEN eventid IS NOT NULL THEN eventid ELSE eventtime || ':' || eventsource || ':' || eventname || ':' || coalesce(requestid, '') END`;

@@ -9,7 +9,7 @@ import type { EventQuery, EventStore } from '../../../cloudtrail/query.ts';
 import { CLOUDTRAIL_COLUMNS, type Field } from '../../../cloudtrail/sql/schema.ts';
 import { loadDataConfig, openStore } from '../../../cloudtrail/config.ts';
 import { openSqlSource, sqlSourceFor } from '../../../cloudtrail/sql/index.ts';
-import { EngineStore, openEngineStore } from '../../../cloudtrail/stores/engine.ts';
+import { DUCKDB, EngineStore, openEngineStore } from '../../../cloudtrail/stores/engine.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { INVICTUS, STRATUS } from '../../fixtures/cloudtrail/index.ts';
 import { eventFields } from '../../support/event-fields.ts';
@@ -185,5 +185,18 @@ describe('TRAILBOOK_FILES_ENGINE=duckdb', () => {
   it('keeps the files store by default and refuses other values', async () => {
     expect(loadDataConfig({ TRAILBOOK_SOURCE: 'files' }).TRAILBOOK_FILES_ENGINE).toBeUndefined();
     expect(() => loadDataConfig({ TRAILBOOK_FILES_ENGINE: 'sqlite' })).toThrow(/TRAILBOOK_FILES_ENGINE/);
+  });
+});
+
+describe('the DuckDB dialect', () => {
+  it('reads eventTime as Date.parse does, offsets and fractions included', async () => {
+    const store = await openEngineStore(STRATUS, { cacheDir: cache });
+    try {
+      const times = ['2026-10-27T05:25:12Z', '2026-10-27T05:25:12.5Z', '2026-10-27T05:25:12+01:00', '2026-10-27T05:25:12.250-07:30'];
+      const r = await store.engine.query(`SELECT ${DUCKDB.time} AS t FROM (VALUES ${times.map((t) => `('${t}')`).join(', ')}) v(eventtime)`);
+      expect(r.rows.map((row) => Number(row.t))).toEqual(times.map((t) => Date.parse(t)));
+    } finally {
+      await store.close();
+    }
   });
 });
