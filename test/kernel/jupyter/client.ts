@@ -220,6 +220,17 @@ export class JupyterClient {
   }
 
   /**
+   * Runs a cell with a type error and waits for its warning, which comes once TypeScript has loaded
+   * (seconds): until then a cell's type check may outlast the wait before its idle, and the cell gets a
+   * "still running" note among its outputs. Tests that compare a cell's exact outputs call this first.
+   */
+  async warmTypecheck(timeoutMs = 120_000): Promise<void> {
+    const id = await this.send('shell', 'execute_request', { code: 'void (1 as string)', silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: false });
+    await this.waitFor('iopub', (m) => m.parent_header.msg_id === id && m.header.msg_type === 'display_data' && m.content.metadata?.trailbook?.typeWarnings !== undefined, timeoutMs);
+    await this.iopubFor(id, timeoutMs);
+  }
+
+  /**
    * Sends kernel_info until both its reply and an iopub status for it arrive, as jupyter_client does:
    * a SUB socket misses what was published before its subscription reached the kernel.
    */

@@ -13,6 +13,7 @@ let client: JupyterClient;
 beforeAll(async () => {
   client = await JupyterClient.launch();
   await client.ready();
+  await client.warmTypecheck(); // the cells below compare exact outputs
   // The runtime starts after kernel_info; on a busy machine (or after a source change, a bundle rebuild) that takes a while.
   await client.execute('1', {}, 110_000);
 }, 120_000);

@@ -17,7 +17,7 @@ const warningsFor = async (id: string) => String((await client.waitFor('iopub', 
 
 describe('type warnings in Jupyter', () => {
   it('come between execute_reply and idle under the request, as clients stop listening at idle; a clean cell has none', async () => {
-    await warningsFor((await client.execute('const warm: string = 1;', {}, 60_000)).id); // TypeScript loaded
+    await client.warmTypecheck();
     const bad = await client.execute('const late: number = "x";', {}, 60_000);
     expect(bad.reply.content.status).toBe('ok');
     // execute() resolves at the request's idle: what it collected is what JupyterLab and nbclient show.
