@@ -34,6 +34,7 @@ const NAMES = new Set([
   // Trailbook's data-plane settings read by the prelude (cloudtrail/config.ts, agent/config.ts, prelude/cloudtrail.ts).
   'TRAILBOOK_SOURCE',
   'TRAILBOOK_DATA_DIR',
+  'TRAILBOOK_FILES_ENGINE',
   'TRAILBOOK_REGIONS',
   'TRAILBOOK_CACHE_DIR',
   'TRAILBOOK_CLOUDTRAIL_ENDPOINT',

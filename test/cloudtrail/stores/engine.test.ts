@@ -11,6 +11,7 @@ import { loadDataConfig, openStore } from '../../../cloudtrail/config.ts';
 import { openSqlSource, sqlSourceFor } from '../../../cloudtrail/sql/index.ts';
 import { DUCKDB, EngineStore, openEngineStore } from '../../../cloudtrail/stores/engine.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
+import { isKernelVariable } from '../../../kernel/environment.ts';
 import { INVICTUS, STRATUS } from '../../fixtures/cloudtrail/index.ts';
 import { eventFields } from '../../support/event-fields.ts';
 import { CORRUPT_GZIP_FILE, NOT_CLOUDTRAIL_FILE, writeDirWithUnusableFiles } from '../unusable-dir.ts';
@@ -181,6 +182,11 @@ describe('TRAILBOOK_FILES_ENGINE=duckdb', () => {
     expect(again).not.toBe(store);
     await again.close?.();
   }, 60_000);
+
+  it('reaches the kernel, whose environment is allow-listed', () => {
+    // Without it a kernel's tools would parse the files while its `sql` loads the table: two loads again.
+    expect(isKernelVariable('TRAILBOOK_FILES_ENGINE')).toBe(true);
+  });
 
   it('keeps the files store by default and refuses other values', async () => {
     expect(loadDataConfig({ TRAILBOOK_SOURCE: 'files' }).TRAILBOOK_FILES_ENGINE).toBeUndefined();
