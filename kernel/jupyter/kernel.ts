@@ -64,6 +64,9 @@ const RUNTIME_START_DELAY_MS = 1000;
  * bound the cell gets a note instead and goes idle, and the warnings follow when the check ends.
  */
 export const TYPECHECK_WAIT_MS = 3000;
+/** Published under a cell whose check outlasted TYPECHECK_WAIT_MS (or was cut short by an interrupt or shutdown). */
+export const TYPECHECK_PENDING_NOTE =
+  "[type check still running (the first one loads TypeScript): this cell's warnings, if any, come after its idle status, which most clients no longer show]\n";
 
 const packageVersion = (() => {
   try {
@@ -400,8 +403,7 @@ export class JupyterKernel {
     clearTimeout(timer);
     this.stopTypecheckWait = undefined;
     if (!done) {
-      const text = '[the type check of this cell is still running; its warnings, if any, are published when it ends, after this cell\'s idle status, which most clients do not show]\n';
-      this.publish('stream', { name: 'stderr', text }, header);
+      this.publish('stream', { name: 'stderr', text: TYPECHECK_PENDING_NOTE }, header);
     }
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPESCRIPT_METADATA } from '../../../../notebook/format.ts';
-import { jupyterEnv, python, type JupyterEnv } from './python.ts';
+import { jupyterEnv, python, withoutPendingNote, type JupyterEnv } from './python.ts';
 
 /** jupyter_client's KernelManager (what JupyterLab's server and VS Code's Python side use) against the kernel. */
 
@@ -22,6 +22,7 @@ describe('jupyter_client drives the Trailbook kernel', () => {
     const { stdout } = await python(j, [join(import.meta.dirname, 'client_session.py'), dir]);
     const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(r.kernel_info).toMatchObject({ status: 'ok', protocol_version: '5.3', implementation: 'trailbook', language_info: TYPESCRIPT_METADATA.language_info });
+    r.first.outputs = withoutPendingNote(r.first.outputs as [string, { text?: string }][], ([, c]) => c.text);
     expect(r.first).toEqual({
       status: 'ok',
       execution_count: 1,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeStreams } from '../../../../kernel/runner.ts';
 import { joinSource, loadNotebook, TYPESCRIPT_METADATA, type Output } from '../../../../notebook/format.ts';
 import { PROJECT_ROOT } from '../client.ts';
-import { jupyterEnv, python, type JupyterEnv } from './python.ts';
+import { jupyterEnv, python, withoutPendingNote, type JupyterEnv } from './python.ts';
 
 /**
  * The same notebook executed by Jupyter's own tools through the installed kernelspec (nbconvert,
@@ -50,7 +50,7 @@ function comparable(path: string) {
     .filter((c) => c.cell_type === 'code')
     .map((c) => ({
       execution_count: c.execution_count,
-      outputs: mergeStreams(c.outputs ?? []).map((o) => {
+      outputs: mergeStreams(withoutPendingNote(c.outputs ?? [], (o) => (o.output_type === 'stream' ? joinSource(o.text) : undefined))).map((o) => {
         if (o.output_type === 'stream') return { ...o, text: joinSource(o.text) };
         if (o.output_type === 'error') return o;
         const data = Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.join('') : v]));
@@ -83,6 +83,26 @@ describe('Jupyter clients run Trailbook notebooks through the installed kernelsp
     expect(notices).toEqual([]);
     expect(notebook.metadata.kernelspec).toEqual(TYPESCRIPT_METADATA.kernelspec);
     expect(notebook.metadata.language_info).toEqual(TYPESCRIPT_METADATA.language_info);
+  });
+
+  it("nbclient keeps a quick cell's type warning, which the kernel publishes between its reply and its idle", async () => {
+    const source = join(dir, 'type-problem.ipynb');
+    const viaNbclient = join(dir, 'type-problem-nbclient.ipynb');
+    // The first cell waits while TypeScript loads (its own check runs beside it); the second is quick.
+    const notebook = { ...FIXTURE, cells: [cell('await new Promise((r) => setTimeout(r, 15_000));'), cell('const n: number = "x";\nn')] };
+    writeFileSync(source, JSON.stringify(notebook, null, 1));
+    const script = [
+      'import sys, nbformat',
+      'from nbclient import NotebookClient',
+      'nb = nbformat.read(sys.argv[1], as_version=4)',
+      'NotebookClient(nb, kernel_name="trailbook-typescript", timeout=120).execute()',
+      'nbformat.write(nb, sys.argv[2])',
+    ].join('\n');
+    await python(j, ['-c', script, source, viaNbclient]);
+    const [, quick] = comparable(viaNbclient);
+    expect(quick!.outputs.map((o) => o.output_type)).toEqual(['execute_result', 'display_data']);
+    const warning = quick!.outputs[1] as { data: Record<string, string> };
+    expect(warning.data['text/plain']).toBe("Type warning (line 1, col 7): Type 'string' is not assignable to type 'number'.");
   });
 
   it('nbclient executes a saved Trailbook notebook (getting started, on the sample data) with the same outputs as trailbook run', async () => {

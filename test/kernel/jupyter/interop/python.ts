@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { TYPECHECK_PENDING_NOTE } from '../../../../kernel/jupyter/kernel.ts';
 import { PROJECT_ROOT } from '../client.ts';
 
 /** Python with Debian's Jupyter clients, and a scratch Jupyter environment holding the installed kernelspec. */
@@ -57,3 +58,10 @@ export async function python(j: JupyterEnv, args: string[], options: { cwd?: str
     throw new Error(`${j.python} ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
   }
 }
+
+/**
+ * A fresh kernel's first checks load TypeScript, which on a loaded machine outlasts the kernel's wait
+ * before idle: those cells get a note instead of their warnings (kernel/jupyter/kernel.ts). `trailbook
+ * run` waits for every check, so outputs are compared without the note.
+ */
+export const withoutPendingNote = <T>(outputs: T[], text: (o: T) => unknown): T[] => outputs.filter((o) => text(o) !== TYPECHECK_PENDING_NOTE);
