@@ -53,6 +53,8 @@ export class KernelTypecheck {
   private noticeShown = false;
   /** Checks (and the TypeScript warm-up) put off until the kernel is quiet. */
   private readonly later: QuietQueue;
+  /** Checks someone waits for after the reply (`soon`): started as their cell ends, or once it has run LONG_CELL_MS. */
+  private readonly atCellEnd = new Set<{ start: () => void; cancel: () => void }>();
 
   constructor(
     readonly mode: TypecheckMode,
@@ -76,15 +78,21 @@ export class KernelTypecheck {
 
   /** A cell ended: put-off checks wait for the next quiet moment. */
   cellEnded(): void {
+    for (const task of this.atCellEnd) task.start();
     this.later.touch(this.quietMs);
   }
 
   /** The kernel shut down: checks not started yet are dropped (their cells' outputs have no reader left). */
   close(): void {
+    for (const task of this.atCellEnd) task.cancel();
     this.later.cancel();
   }
 
-  /** `soon`: the check starts now rather than at a quiet moment (someone waits for it after the reply). */
+  /**
+   * `soon`: someone waits for the check after the reply (Jupyter, before idle): it starts as the cell
+   * ends (or once it has run LONG_CELL_MS), not at a quiet moment, and not before: on a busy machine a
+   * check beside a quick cell delays its reply.
+   */
   begin(code: string, cellId: string | undefined, waitForTypecheck = false, soon = false): CellCheck | undefined {
     const checker = this.mode === 'off' ? undefined : this.checker();
     if (!checker) return undefined;
@@ -98,7 +106,7 @@ export class KernelTypecheck {
     } else cells = [...this.ran.values()];
     const wait = this.mode === 'block' || waitForTypecheck;
     // A %%sql cell is SQL, not TypeScript: nothing to check; later cells see its variable declared.
-    const check = isSqlCell(code) ? Promise.resolve([]) : wait || soon ? checker.check(this.cwd, cells, code) : this.whenQuiet(checker, cells, code);
+    const check = isSqlCell(code) ? Promise.resolve([]) : wait ? checker.check(this.cwd, cells, code) : soon ? this.whenCellEnds(checker, cells, code) : this.whenQuiet(checker, cells, code);
     this.later.touch(this.longCellMs); // the cell starts
     return new CellCheck(check, wait, (unavailable) => {
       if (this.noticeShown) return undefined;
@@ -107,6 +115,26 @@ export class KernelTypecheck {
     }, () => {
       this.ran.delete(key);
       this.ran.set(key, cellForTypes(code));
+    });
+  }
+
+  private whenCellEnds(checker: TypeChecker, cells: string[], code: string): Promise<CellDiagnostic[]> {
+    return new Promise((resolve, reject) => {
+      const task = {
+        start: () => {
+          this.atCellEnd.delete(task);
+          clearTimeout(timer);
+          checker.check(this.cwd, cells, code).then(resolve, reject);
+        },
+        cancel: () => {
+          this.atCellEnd.delete(task);
+          clearTimeout(timer);
+          reject(new TypeCheckClosed('the kernel shut down before the check ran'));
+        },
+      };
+      const timer = setTimeout(task.start, this.longCellMs);
+      timer.unref();
+      this.atCellEnd.add(task);
     });
   }
 

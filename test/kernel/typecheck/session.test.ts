@@ -52,6 +52,28 @@ describe('KernelTypecheck in warn mode', () => {
     expect(checker.checks.map((c) => c.code)).toEqual(['1 + 1']);
   });
 
+  it("starts a check someone waits for after the reply (soon: Jupyter) as its cell ends, or after LONG_CELL_MS, at normal priority, and drops it at shutdown", async () => {
+    const { checker, typecheck } = session('warn');
+    const quick = typecheck.begin('const s: string = 1;', 'a', false, true)!;
+    expect(checker.checks).toEqual([]); // not beside the cell: on a busy machine it would delay the reply
+    typecheck.cellEnded();
+    expect(checker.checks).toEqual([{ cells: [], code: 'const s: string = 1;', background: false }]);
+    const late: Output[] = [];
+    await quick.finish([], (o) => late.push(o));
+    await quick.settled();
+    expect(late.map((o) => (o.output_type === 'display_data' ? o.data['text/plain'] : o.output_type))).toEqual(["Type warning (line 1, col 7): Type 'number' is not assignable to type 'string'."]);
+
+    typecheck.begin('while (true) {}', 'b', false, true);
+    await vi.advanceTimersByTimeAsync(LONG);
+    expect(checker.checks.map((c) => c.code)).toEqual(['const s: string = 1;', 'while (true) {}']);
+
+    const cut = typecheck.begin('2', 'c', false, true)!;
+    typecheck.close();
+    await cut.settled(); // a TypeCheckClosed: no result, no hang
+    expect(checker.checks).toHaveLength(2);
+    expect(await cut.finish([], () => {})).toEqual([]);
+  });
+
   it('checks cells run back to back once they stop, each against the cells before it, and delivers late warnings to their cell', async () => {
     const { checker, typecheck } = session('warn');
     const late: Output[] = [];
