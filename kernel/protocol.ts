@@ -39,7 +39,7 @@ export interface ExecuteRequest {
   waitForTypecheck?: boolean;
   /**
    * For a front door whose client listens for the cell's warnings after its reply (Jupyter, until the
-   * idle status): the check starts with the cell, not at a quiet moment, and the reply does not wait
+   * idle status): the check starts as the cell ends, not at a quiet moment, and the reply does not wait
    * for it. Called once its warnings have been emitted (as late `output` events) or there are none.
    */
   onTypecheckDone?: () => void;
