@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TYPECHECK_PENDING_NOTE } from '../../../kernel/jupyter/kernel.ts';
 import { JupyterClient, type Msg } from './client.ts';
 
 /** Type warnings through the Jupyter front door (TRAILBOOK_TYPECHECK=warn, the default). */
@@ -41,4 +42,22 @@ describe('type warnings in Jupyter', () => {
     // Only the second line: had the first version of cell 1 stayed, `mode` would read as a string.
     expect(await warningsFor(id)).toBe("Type warning (line 2, col 7): Type 'number' is not assignable to type 'string'.");
   }, 300_000);
+
+  it("an interrupt ends the wait for a cell's check at once: the cell goes idle with its warning or the note that it follows", async () => {
+    const fresh = await JupyterClient.launch();
+    try {
+      await fresh.ready();
+      // A fresh kernel's first check loads TypeScript (seconds): the wait after the reply is interrupted.
+      const id = await fresh.send('shell', 'execute_request', { code: 'void (1 as string)', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+      await fresh.reply('shell', id, 110_000);
+      const t0 = Date.now();
+      await fresh.request('control', 'interrupt_request');
+      const outputs = await fresh.iopubFor(id, 60_000);
+      expect(Date.now() - t0).toBeLessThan(2500); // the wait's own bound is 3 s from the reply
+      const said = outputs.filter((m) => isWarning(m) || m.content.text === TYPECHECK_PENDING_NOTE);
+      expect(said.length).toBeGreaterThan(0); // never neither
+    } finally {
+      await fresh.close();
+    }
+  }, 180_000);
 });
