@@ -4,6 +4,7 @@ import { matches, type EventFilter, type EventStore } from '../cloudtrail/query.
 import type { UserIdentity } from '../cloudtrail/record.ts';
 import type { CloudTrailSql } from '../cloudtrail/sql/engine.ts';
 import { whereClause } from '../cloudtrail/stores/athena-sql.ts';
+import { timeOrder } from '../cloudtrail/readers/columns.ts';
 import { DUCKDB } from '../cloudtrail/stores/engine.ts';
 
 /**
@@ -104,30 +105,11 @@ class HashDictionary<T> {
 }
 
 /**
- * Positions in (time, id) order, the files store's: a numeric sort of time * 2^k + position when that fits in a
- * double (it does for a trail's milliseconds), then each run of equal times by id, compared as the UUIDs'
- * numbers (the same order as their lower-case text) or as text when either is not a UUID. Sorting here rather
- * than in the engine: DuckDB's ORDER BY on the id text cost more CPU than the rest of the read (measured at 1M).
+ * Positions in (time, id) order, the files store's (`timeOrder`), ties compared as the UUIDs' numbers (the same
+ * order as their lower-case text) or as text when either is not a UUID. Sorting here rather than in the engine:
+ * DuckDB's ORDER BY on the id text cost more CPU than the rest of the read (measured at 1M).
  */
 function timeIdOrder(times: Float64Array, ids: IdColumns, idOf: (i: number) => string): Uint32Array {
-  const n = times.length;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (times[i] < min) min = times[i];
-    if (times[i] > max) max = times[i];
-  }
-  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const order = new Uint32Array(n);
-  if (n > 0 && (max - min + 1) * scale < 2 ** 53 && times.every(Number.isInteger)) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = (times[i] - min) * scale + i;
-    keys.sort();
-    for (let i = 0; i < n; i++) order[i] = keys[i] % scale;
-  } else {
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => times[a] - times[b] || (Number.isNaN(times[a]) ? 1 : 0) - (Number.isNaN(times[b]) ? 1 : 0));
-  }
   const [u0, u1, u2, u3] = ids.u;
   const byId = (a: number, b: number) => {
     if (!ids.other.has(a) && !ids.other.has(b)) return u0[a] - u0[b] || u1[a] - u1[b] || u2[a] - u2[b] || u3[a] - u3[b];
@@ -135,13 +117,7 @@ function timeIdOrder(times: Float64Array, ids: IdColumns, idOf: (i: number) => s
     const y = idOf(b);
     return x < y ? -1 : x > y ? 1 : 0;
   };
-  for (let s = 0; s < n; ) {
-    let e = s + 1;
-    while (e < n && times[order[e]] === times[order[s]]) e++;
-    if (e - s > 1) order.subarray(s, e).sort(byId);
-    s = e;
-  }
-  return order;
+  return timeOrder(times, (run) => run.sort(byId));
 }
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');

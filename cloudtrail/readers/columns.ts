@@ -35,8 +35,12 @@ export interface EventColumns {
 
 export const stringIds = (strings: number, n: number): StringIds => (strings <= 0x10000 ? new Uint16Array(n) : new Uint32Array(n));
 
-/** Permutation of event numbers in (time, id) order, using a native numeric sort when the keys fit in a double. */
-export function sortOrder(times: Float64Array, idOf: (i: number) => string): Uint32Array {
+/**
+ * Permutation of event numbers in time order, using a native numeric sort of time * 2^k + position when that fits
+ * in a double (it does for a trail's milliseconds); each run of equal times is then put in id order by `sortTies`
+ * (in place), so keyset cursors are stable (matches `byTime`).
+ */
+export function timeOrder(times: Float64Array, sortTies: (run: Uint32Array) => void): Uint32Array {
   const n = times.length;
   let min = Infinity;
   let max = -Infinity;
@@ -44,32 +48,33 @@ export function sortOrder(times: Float64Array, idOf: (i: number) => string): Uin
     if (times[i] < min) min = times[i];
     if (times[i] > max) max = times[i];
   }
-  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const scale = 2 ** bits;
-  let order: Uint32Array;
-  if (n > 0 && Number.isFinite(min) && (max - min + 1) * scale < 2 ** 53 && times.every((t) => Number.isInteger(t))) {
+  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const order = new Uint32Array(n);
+  if (n > 0 && Number.isFinite(min) && (max - min + 1) * scale < 2 ** 53 && times.every(Number.isInteger)) {
     const keys = new Float64Array(n);
     for (let i = 0; i < n; i++) keys[i] = (times[i] - min) * scale + i;
     keys.sort();
-    order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = keys[i] % scale;
   } else {
-    order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => times[a] - times[b]);
+    order.sort((a, b) => times[a] - times[b] || (Number.isNaN(times[a]) ? 1 : 0) - (Number.isNaN(times[b]) ? 1 : 0));
   }
-  // Equal times: order by id so keyset cursors are stable (matches `byTime`).
   for (let s = 0; s < n; ) {
     let e = s + 1;
     while (e < n && times[order[e]] === times[order[s]]) e++;
-    if (e - s > 1) {
-      const ids = new Map<number, string>();
-      for (let k = s; k < e; k++) ids.set(order[k], idOf(order[k]));
-      order.subarray(s, e).sort((a, b) => (ids.get(a)! < ids.get(b)! ? -1 : ids.get(a)! > ids.get(b)! ? 1 : 0));
-    }
+    if (e - s > 1) sortTies(order.subarray(s, e));
     s = e;
   }
   return order;
+}
+
+/** `timeOrder` with ties by id text (each tied event's id made once). */
+export function sortOrder(times: Float64Array, idOf: (i: number) => string): Uint32Array {
+  return timeOrder(times, (run) => {
+    const ids = new Map<number, string>();
+    for (const k of run) ids.set(k, idOf(k));
+    run.sort((a, b) => (ids.get(a)! < ids.get(b)! ? -1 : ids.get(a)! > ids.get(b)! ? 1 : 0));
+  });
 }
 
 /** Copies the values of text columns in `order` (entries are [part, index in part]) into one column. */
