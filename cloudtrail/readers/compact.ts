@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { normalisePrincipal } from '../event.ts';
 import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
-import { recordsIn } from './file.ts';
+import { inflate, recordsInJson } from './file.ts';
+import { IdentityTable, ScannedRecord, scanDelivery } from './delivery-scan.ts';
+import { eventTime } from './event-time.ts';
 import { IdColumnBuilder, type IdColumn } from './event-ids.ts';
 import { Growing, TextColumnBuilder, type TextColumn } from './text-column.ts';
 import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
@@ -57,6 +59,16 @@ export class CompactBuilder {
   private outcomes: FileOutcome[] = [];
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
   private readonly principals = new Map<string, number>();
+  /** Parsed userIdentity objects by their bytes, shared by the scans of all files. */
+  private readonly identities = new IdentityTable();
+  /** Principal string id per identity number of `identities`, for scanned records; reset when the table is. */
+  private principalsByIdentity: number[] = [];
+  private identityGeneration = 0;
+  /** Files read by scanDelivery rather than JSON.parse (the rest fell back). */
+  scannedFiles = 0;
+
+  /** `fast: false` reads every file with JSON.parse: the reference the scan is tested against. */
+  constructor(private readonly fast = true) {}
 
   /** Absent, null (exports write absent fields as null) and empty are all id 0. */
   private intern(s: string | null | undefined): number {
@@ -73,20 +85,18 @@ export class CompactBuilder {
   addFile(index: number, path: string): FileOutcome {
     const outcome: FileOutcome = { file: index, events: 0, invalid: 0 };
     try {
-      const found = recordsIn(readFileSync(path), path);
-      outcome.shape = found.shape;
-      outcome.invalid = found.badLines;
-      if (found.badLines) outcome.firstInvalid = 'line is not JSON';
-      const recs = found.records;
-      for (let i = 0; i < recs.length; i++) {
-        const reason = invalidReason(recs[i]);
-        if (reason) {
-          outcome.invalid++;
-          outcome.firstInvalid ??= `record ${i}: ${reason}`;
-          continue;
-        }
-        this.addRecord(recs[i] as CloudTrailRecord, index, i);
-        outcome.events++;
+      const json = inflate(readFileSync(path), path);
+      const scanned = this.fast ? scanDelivery(json, this.identities) : undefined;
+      if (scanned) {
+        this.scannedFiles++;
+        outcome.shape = 'delivery';
+        this.addRecords(scanned, index, outcome);
+      } else {
+        const found = recordsInJson(json, path);
+        outcome.shape = found.shape;
+        outcome.invalid = found.badLines;
+        if (found.badLines) outcome.firstInvalid = 'line is not JSON';
+        this.addRecords(found.records, index, outcome);
       }
     } catch (err) {
       outcome.error = err instanceof CloudTrailFileError ? err.reason : (err as Error).message;
@@ -95,26 +105,57 @@ export class CompactBuilder {
     return outcome;
   }
 
+  /** Records as JSON.parse gives them, or as scanDelivery gives their scanned fields: the same checks and fields either way. */
+  private addRecords(recs: unknown[], file: number, outcome: FileOutcome): void {
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i] as { eventTime?: unknown } | null;
+      const time = typeof r?.eventTime === 'string' ? eventTime(r.eventTime) : NaN;
+      const reason = invalidReason(r, time);
+      if (reason) {
+        outcome.invalid++;
+        outcome.firstInvalid ??= `record ${i}: ${reason}`;
+        continue;
+      }
+      const record = r as unknown as CloudTrailRecord;
+      this.addRecord(record, file, i, time, r instanceof ScannedRecord ? this.principalOf(r) : this.principalFor(record.userIdentity));
+      outcome.events++;
+    }
+  }
+
+  /** The Principal's string id of a scanned record: by the identity's number when it has one. */
+  private principalOf(r: ScannedRecord): number {
+    const k = r.identity;
+    if (k === undefined) return this.principalFor(r.userIdentity as CloudTrailRecord['userIdentity']);
+    if (r.identityGeneration !== this.identityGeneration) {
+      this.principalsByIdentity = [];
+      this.identityGeneration = r.identityGeneration!;
+    }
+    return (this.principalsByIdentity[k] ??= this.principalFor(r.userIdentity as CloudTrailRecord['userIdentity']));
+  }
+
+  private principalFor(ui: CloudTrailRecord['userIdentity']): number {
+    const pkey = ui
+      ? `${ui.type}\u0001${ui.arn}\u0001${ui.userName}\u0001${ui.principalId}\u0001${ui.accessKeyId}\u0001${ui.invokedBy}\u0001${ui.accountId}\u0001${ui.sessionContext?.sourceIdentity}\u0001${ui.sessionContext?.sessionIssuer?.userName}\u0001${ui.onBehalfOf?.userId}`
+      : '';
+    let principal = this.principals.get(pkey);
+    if (principal === undefined) {
+      principal = this.intern(JSON.stringify(normalisePrincipal(withoutAbsentNulls(ui, UserIdentity) as typeof ui)));
+      this.principals.set(pkey, principal);
+    }
+    return principal;
+  }
+
   /**
    * Same fields as `normalise(record)` (a test holds them equal), computed without building the event object;
    * the Principal is computed once per distinct identity. The record is as parsed: any optional field may be
    * null (meaning absent), so every read here treats null as undefined, which is cheaper than copying records
    * through `withoutAbsentNulls`.
    */
-  private addRecord(r: CloudTrailRecord, file: number, rec: number): void {
-    this.times.push(Date.parse(r.eventTime));
+  private addRecord(r: CloudTrailRecord, file: number, rec: number, time: number, principal: number): void {
+    this.times.push(time);
     this.fileIdx.push(file);
     this.recIdx.push(rec);
     const ui = r.userIdentity;
-    let principal: number | undefined;
-    const pkey = ui
-      ? `${ui.type}\u0001${ui.arn}\u0001${ui.userName}\u0001${ui.principalId}\u0001${ui.accessKeyId}\u0001${ui.invokedBy}\u0001${ui.accountId}\u0001${ui.sessionContext?.sourceIdentity}\u0001${ui.sessionContext?.sessionIssuer?.userName}\u0001${ui.onBehalfOf?.userId}`
-      : '';
-    principal = this.principals.get(pkey);
-    if (principal === undefined) {
-      principal = this.intern(JSON.stringify(normalisePrincipal(withoutAbsentNulls(ui, UserIdentity) as typeof ui)));
-      this.principals.set(pkey, principal);
-    }
     const c = this.cells;
     c.push(this.intern(r.eventSource));
     c.push(this.intern(r.eventName));

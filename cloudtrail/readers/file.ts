@@ -20,11 +20,24 @@ export interface FileRecords {
   invalid: InvalidRecord[];
 }
 
+/** deflate's best ratio is about 1032:1, so a trailer claiming more than that is corrupt (or a multi-member file). */
+const MAX_RATIO = 1032;
+
+/**
+ * Output chunk size for gunzipSync: the gzip trailer's ISIZE (uncompressed length mod 2^32) plus one byte, so zlib
+ * inflates into one buffer instead of 16 KB chunks concatenated at the end: measured 25-30% less CPU on delivery
+ * files (bench/parse-cpu.ts). Only a hint: a wrong ISIZE costs extra chunks, never a wrong result.
+ */
+function outputChunk(gz: Buffer): number {
+  const isize = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  return Math.max(16 * 1024, Math.min(isize + 1, gz.length * MAX_RATIO, 1 << 30));
+}
+
 /** gzip is recognised by its magic bytes, whatever the file is called. */
 export function inflate(buf: Buffer, file: string): Buffer {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      return gunzipSync(buf);
+      return gunzipSync(buf, { chunkSize: outputChunk(buf) });
     } catch (err) {
       throw new CloudTrailFileError(file, `corrupt gzip (${(err as Error).message})`);
     }
@@ -36,7 +49,11 @@ export const decode = (buf: Buffer, file: string): string => text(inflate(buf, f
 
 /** The records of a file's bytes (gzipped or not), large delivery files parsed in pieces (see split.ts). */
 export function recordsIn(buf: Buffer, file: string): Extracted {
-  const json = inflate(buf, file);
+  return recordsInJson(inflate(buf, file), file);
+}
+
+/** `recordsIn` for bytes already inflated. */
+export function recordsInJson(json: Buffer, file: string): Extracted {
   const records = splitDeliveryRecords(json);
   if (records && !isInsight(records[0])) return { shape: 'delivery', records, badLines: 0 };
   return extractRecords(text(json), file);

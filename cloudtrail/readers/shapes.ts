@@ -123,10 +123,11 @@ export function extractRecords(text: string, file: string): Extracted {
  * Why a record cannot be used, or undefined when it can. A fast structural check matching CloudTrailRecord's
  * requirements, in which null means absent for the optional fields (as in the schema).
  */
-export function invalidReason(r: unknown): string | undefined {
+export function invalidReason(r: unknown, time?: number): string | undefined {
   if (!isObject(r)) return 'not an object';
   if (typeof r.eventTime !== 'string') return 'eventTime missing or not a string';
-  if (!Number.isFinite(Date.parse(r.eventTime))) return `eventTime "${r.eventTime.slice(0, 40)}" is not a date`;
+  // `time`, when given, is Date.parse(r.eventTime) already computed by the caller.
+  if (!Number.isFinite(time ?? Date.parse(r.eventTime))) return `eventTime "${r.eventTime.slice(0, 40)}" is not a date`;
   if (typeof r.eventSource !== 'string') return 'eventSource missing or not a string';
   if (typeof r.eventName !== 'string') return 'eventName missing or not a string';
   if (r.userIdentity != null && !isObject(r.userIdentity)) return 'userIdentity is not an object';

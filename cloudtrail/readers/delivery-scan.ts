@@ -1,0 +1,364 @@
+import { isAscii } from 'node:buffer';
+
+/**
+ * A byte-level reader of S3 delivery files (`{"Records":[{...},...]}`) that takes from each record only the
+ * top-level fields the store keeps and steps over the rest (requestParameters, responseElements, tlsDetails...,
+ * most of the bytes) without building them: `JSON.parse` of the whole file built every one of those objects and
+ * strings, and the collector then freed them (issue #14: the larger part of a cold load's CPU).
+ *
+ * It is a shortcut, never a second definition: each field's value is exactly what `JSON.parse` gives for it (a
+ * string without escapes is the bytes decoded as the JSON.parse path decodes the file; anything else is
+ * `JSON.parse` of that value's own text), a repeated key's last value wins as in JSON.parse, and the whole file
+ * is checked against JSON's grammar as it is stepped over (strings with raw control characters or bad escapes,
+ * numbers, literals, commas, nesting). Whatever it does not handle (another top-level shape or key, a record
+ * that is not an object, an escaped key, an Insight file, invalid JSON, a leading byte-order mark) makes it
+ * answer undefined, and the caller reads that file with JSON.parse as before.
+ */
+
+/** The record fields read here: what `invalidReason` checks and CompactBuilder keeps, and what `isInsight` reads. */
+export const SCANNED_FIELDS = [
+  'eventTime',
+  'eventSource',
+  'eventName',
+  'eventID',
+  'awsRegion',
+  'sourceIPAddress',
+  'userAgent',
+  'errorCode',
+  'errorMessage',
+  'recipientAccountId',
+  'readOnly',
+  'requestID',
+  'userIdentity',
+  'resources',
+  'eventType',
+  'eventCategory',
+] as const;
+
+/**
+ * One record's scanned fields, each as JSON.parse gives it; an absent key is undefined, which every reader of
+ * these fields (invalidReason, CompactBuilder) treats as absent. One class, so every record has one shape.
+ */
+export class ScannedRecord {
+  eventTime: unknown = undefined;
+  eventSource: unknown = undefined;
+  eventName: unknown = undefined;
+  eventID: unknown = undefined;
+  awsRegion: unknown = undefined;
+  sourceIPAddress: unknown = undefined;
+  userAgent: unknown = undefined;
+  errorCode: unknown = undefined;
+  errorMessage: unknown = undefined;
+  recipientAccountId: unknown = undefined;
+  readOnly: unknown = undefined;
+  requestID: unknown = undefined;
+  userIdentity: unknown = undefined;
+  resources: unknown = undefined;
+  eventType: unknown = undefined;
+  eventCategory: unknown = undefined;
+  /** userIdentity's number in the IdentityTable, when it was an object (the same number is the same identity)... */
+  identity: number | undefined = undefined;
+  /** ...as long as the table's generation is this one. */
+  identityGeneration = 0;
+}
+
+/** Stores field number `f` (of SCANNED_FIELDS) with a switch: a computed key made each record a slow dictionary store. */
+function set(r: ScannedRecord, f: number, v: unknown): void {
+  switch (f) {
+    case 0: r.eventTime = v; break;
+    case 1: r.eventSource = v; break;
+    case 2: r.eventName = v; break;
+    case 3: r.eventID = v; break;
+    case 4: r.awsRegion = v; break;
+    case 5: r.sourceIPAddress = v; break;
+    case 6: r.userAgent = v; break;
+    case 7: r.errorCode = v; break;
+    case 8: r.errorMessage = v; break;
+    case 9: r.recipientAccountId = v; break;
+    case 10: r.readOnly = v; break;
+    case 11: r.requestID = v; break;
+    case 12: r.userIdentity = v; r.identity = undefined; break;
+    case 13: r.resources = v; break;
+    case 14: r.eventType = v; break;
+    case 15: r.eventCategory = v; break;
+  }
+}
+
+/** Thrown inside the scan for anything it leaves to JSON.parse; never escapes `scanDelivery`. */
+class NotHandled extends Error {}
+const notHandled = new NotHandled();
+
+const FIELD_BYTES = SCANNED_FIELDS.map((f) => Buffer.from(f, 'latin1'));
+const hashOf = (key: Buffer) => {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key[i]) | 0;
+  return h;
+};
+const FIELD_BY_HASH = new Map(FIELD_BYTES.map((k, i) => [hashOf(k), i]));
+if (FIELD_BY_HASH.size !== SCANNED_FIELDS.length) throw new Error('delivery-scan: field hashes collide');
+const RECORDS_KEY = Buffer.from('Records', 'latin1');
+const USER_IDENTITY = SCANNED_FIELDS.indexOf('userIdentity');
+
+/** Structural bytes. */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_OBJ = 0x7b;
+const CLOSE_OBJ = 0x7d;
+const OPEN_ARR = 0x5b;
+const CLOSE_ARR = 0x5d;
+
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+const WS = new Uint8Array(256);
+for (const c of [0x20, 0x09, 0x0a, 0x0d]) WS[c] = 1;
+/** Characters that may follow a backslash (besides `u`). */
+const ESCAPES = new Uint8Array(256);
+for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * Parsed userIdentity values by their bytes: a trail has few identities and each repeats in thousands of
+ * records, so each distinct one is parsed once and numbered (the number is what a builder keys its principals
+ * by). Looked up without making a string: a hash of the length and a sample of the bytes, then a byte compare.
+ */
+export class IdentityTable {
+  readonly values: unknown[] = [];
+  private readonly keys: Buffer[] = [];
+  private readonly chains = new Map<number, number>();
+  private readonly next: number[] = [];
+
+  /** The number of the identity whose JSON is `b[start, end)` decoded with `encoding`. */
+  lookup(b: Buffer, start: number, end: number, encoding: 'latin1' | 'utf8'): number {
+    const n = end - start;
+    let h = n;
+    const step = n > 64 ? n >> 5 : 1;
+    for (let i = start; i < end; i += step) h = (Math.imul(h, 31) + b[i]) | 0;
+    const head = this.chains.get(h);
+    for (let k = head ?? -1; k >= 0; k = this.next[k]) {
+      const key = this.keys[k];
+      if (key.length === n && b.compare(key, 0, n, start, end) === 0) return k;
+    }
+    if (this.values.length >= MAX_IDENTITIES) this.clear();
+    const k = this.values.length;
+    this.values.push(JSON.parse(b.toString(encoding, start, end)));
+    this.keys.push(Buffer.from(b.subarray(start, end)));
+    this.next.push(this.chains.get(h) ?? -1);
+    this.chains.set(h, k);
+    return k;
+  }
+
+  /** Numbers are only valid until a clear: the builder keeping them is told through `generation`. */
+  generation = 0;
+  private clear(): void {
+    this.values.length = this.keys.length = this.next.length = 0;
+    this.chains.clear();
+    this.generation++;
+  }
+}
+
+/** Identity table bound: a pathological trail with an identity per record must not grow it without end. */
+const MAX_IDENTITIES = 50_000;
+
+/**
+ * Reads the records of one delivery file, or undefined for the JSON.parse path. `identities` is shared by the
+ * scans of many files; the caller owns it.
+ */
+export function scanDelivery(json: Buffer, identities: IdentityTable): ScannedRecord[] | undefined {
+  b = json;
+  end = json.length;
+  // As the JSON.parse path decodes: a latin1 copy is exact for ASCII (split.ts, file.ts).
+  encoding = isAscii(json) ? 'latin1' : 'utf8';
+  table = identities;
+  try {
+    return file();
+  } catch (err) {
+    // A stack overflow from absurd nesting is not handled either; anything else is a bug to see.
+    if (err === notHandled || err instanceof RangeError) return undefined;
+    throw err;
+  } finally {
+    b = EMPTY;
+  }
+}
+
+// The scan's state, module-level so the hot loops read it without a `this` (measured faster than a class).
+const EMPTY = Buffer.alloc(0);
+let b: Buffer = EMPTY;
+let end = 0;
+let encoding: 'latin1' | 'utf8' = 'latin1';
+let table: IdentityTable;
+/** Set by `string()`: whether the string just read had a backslash. */
+let escaped = false;
+
+const text = (start: number, stop: number): string => b.toString(encoding, start, stop);
+
+function ws(i: number): number {
+  while (i < end && WS[b[i]]) i++;
+  return i;
+}
+
+function expect(i: number, c: number): number {
+  if (b[i] !== c) throw notHandled;
+  return i + 1;
+}
+
+function file(): ScannedRecord[] {
+  let i = expect(ws(0), OPEN_OBJ);
+  // Exactly one key, "Records": other top-level keys are left to the JSON.parse path.
+  i = expect(ws(i), QUOTE);
+  const keyStart = i;
+  i = string(i);
+  if (escaped || !sameBytes(RECORDS_KEY, keyStart, i - 1)) throw notHandled;
+  i = expect(ws(expect(ws(i), COLON)), OPEN_ARR);
+  const records: ScannedRecord[] = [];
+  i = ws(i);
+  if (b[i] === CLOSE_ARR) i++;
+  else {
+    for (;;) {
+      i = ws(i);
+      if (b[i] !== OPEN_OBJ) throw notHandled;
+      const r = new ScannedRecord();
+      i = ws(record(i, r));
+      records.push(r);
+      const c = b[i++];
+      if (c === CLOSE_ARR) break;
+      if (c !== COMMA) throw notHandled;
+    }
+  }
+  i = ws(expect(ws(i), CLOSE_OBJ));
+  if (i !== end) throw notHandled;
+  const first = records[0];
+  // Insight deliveries are recognised and skipped by the JSON.parse path (shapes.ts isInsight).
+  if (first && (first.eventType === 'AwsCloudTrailInsight' || first.eventCategory === 'Insight')) throw notHandled;
+  return records;
+}
+
+function sameBytes(name: Buffer, start: number, stop: number): boolean {
+  if (stop - start !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (b[start + k] !== name[k]) return false;
+  return true;
+}
+
+/** The record object at `i` (its `{`) into `out`: the scanned fields' values, the rest stepped over. */
+function record(i: number, out: ScannedRecord): number {
+  i = ws(i + 1);
+  if (b[i] === CLOSE_OBJ) return i + 1;
+  for (;;) {
+    i = ws(i);
+    // The key, and the index of the scanned field it names (or -1).
+    i = expect(i, QUOTE);
+    const keyStart = i;
+    let h = 0;
+    for (;;) {
+      const c = b[i];
+      if (c === QUOTE) break;
+      // An escaped key could spell a scanned field's name: left to JSON.parse. Raw control bytes are invalid.
+      if (c === BACKSLASH || c < 0x20 || i >= end) throw notHandled;
+      h = (Math.imul(h, 31) + c) | 0;
+      i++;
+    }
+    const keyEnd = i;
+    i = ws(expect(ws(i + 1), COLON));
+    let field = FIELD_BY_HASH.get(h) ?? -1;
+    if (field >= 0 && !sameBytes(FIELD_BYTES[field], keyStart, keyEnd)) field = -1;
+    const start = i;
+    if (field < 0) i = value(i);
+    else if (b[start] === QUOTE) {
+      i = string(i + 1);
+      set(out, field, escaped ? JSON.parse(text(start, i)) : text(start + 1, i - 1));
+    } else {
+      i = value(i);
+      if (field === USER_IDENTITY && b[start] === OPEN_OBJ) {
+        const k = table.lookup(b, start, i, encoding);
+        out.userIdentity = table.values[k];
+        out.identity = k;
+        out.identityGeneration = table.generation;
+      } else set(out, field, JSON.parse(text(start, i)));
+    }
+    i = ws(i);
+    const c = b[i++];
+    if (c === CLOSE_OBJ) return i;
+    if (c !== COMMA) throw notHandled;
+  }
+}
+
+/** The rest of a string whose opening quote is before `i`; the position after its closing quote. */
+function string(i: number): number {
+  escaped = false;
+  for (;;) {
+    const c = b[i];
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH) {
+      escaped = true;
+      const e = b[i + 1];
+      if (ESCAPES[e]) i += 2;
+      else if (e === 0x75 && HEX[b[i + 2]] && HEX[b[i + 3]] && HEX[b[i + 4]] && HEX[b[i + 5]]) i += 6;
+      else throw notHandled;
+      continue;
+    }
+    // JSON strings cannot hold raw control characters; running off the end is the same refusal.
+    if (c < 0x20 || i >= end) throw notHandled;
+    i++;
+  }
+}
+
+/** Steps over any JSON value at `i`, checking its grammar; the position after it. */
+function value(i: number): number {
+  const c = b[i];
+  if (c === QUOTE) return string(i + 1);
+  if (c === OPEN_OBJ) {
+    i = ws(i + 1);
+    if (b[i] === CLOSE_OBJ) return i + 1;
+    for (;;) {
+      i = ws(value(ws(expect(ws(string(expect(ws(i), QUOTE))), COLON))));
+      const d = b[i++];
+      if (d === CLOSE_OBJ) return i;
+      if (d !== COMMA) throw notHandled;
+    }
+  }
+  if (c === OPEN_ARR) {
+    i = ws(i + 1);
+    if (b[i] === CLOSE_ARR) return i + 1;
+    for (;;) {
+      i = ws(value(ws(i)));
+      const d = b[i++];
+      if (d === CLOSE_ARR) return i;
+      if (d !== COMMA) throw notHandled;
+    }
+  }
+  if (c === 0x74) return literal(i, TRUE);
+  if (c === 0x66) return literal(i, FALSE);
+  if (c === 0x6e) return literal(i, NULL);
+  return number(i);
+}
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+function literal(i: number, word: Buffer): number {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) throw notHandled;
+  return i + word.length;
+}
+
+/** JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+function number(i: number): number {
+  if (b[i] === 0x2d) i++;
+  if (b[i] === 0x30) i++;
+  else if (isDigit(b[i])) while (isDigit(b[i])) i++;
+  else throw notHandled;
+  if (b[i] === 0x2e) {
+    i++;
+    if (!isDigit(b[i])) throw notHandled;
+    while (isDigit(b[i])) i++;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45) {
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    if (!isDigit(b[i])) throw notHandled;
+    while (isDigit(b[i])) i++;
+  }
+  return i;
+}
