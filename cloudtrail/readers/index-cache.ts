@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, read, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readSync, unlinkSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -14,27 +13,10 @@ import type { IdColumn } from './event-ids.ts';
  * Layout: a little-endian u32 header length, the JSON header (string table, outcomes worth reporting, where each
  * section is and its CRC-32), then the sections at 8-byte aligned offsets: first those a reopen needs (times, the
  * string-id columns, readOnly), then those it reads only when an id, raw record or resources is first asked for
- * (file and record numbers, ids, resources). A reopen reads the first group with one read, in a thread of the
- * pool while this thread stats the files, and views the arrays in place: no copy, no object per value.
+ * (file and record numbers, ids, resources). A reopen reads the first group with one read, checks it while a
+ * worker stats the files (signature.ts), and views the arrays in place: no copy, no object per value.
  */
 const FORMAT = 'trailbook-files-index-4';
-
-/**
- * Synchronous on purpose: a reopen is mostly this, and one promise per file cost ~6× the CPU of statSync in a
- * loop (measured at 15,400 files: 0.9 CPU-s against ~0.15, bench/load.ts).
- */
-export function directorySignatureSync(files: string[]): string {
-  const hash = createHash('sha256');
-  for (const f of files) {
-    const st = statSync(f);
-    hash.update(`${f}\0${st.size}\0${st.mtimeMs}\n`);
-  }
-  return hash.digest('hex');
-}
-
-export async function directorySignature(files: string[]): Promise<string> {
-  return directorySignatureSync(files);
-}
 
 const FIRST = ['times', ...COLUMNS.map((c) => `col:${c}`), 'readOnly'];
 const IDS = ['idUuids', 'idBytes', 'idEnds'];
@@ -50,6 +32,8 @@ interface Header {
   format: string;
   signature: string;
   count: number;
+  /** How many files the signature covers (absent in indexes written before it was recorded). */
+  files?: number;
   strings: string[];
   /** Only the files with something to report (errors, unusable records, digests, Insights): the rest loaded cleanly. */
   outcomes: FileOutcome[];
@@ -73,7 +57,7 @@ const isNotable = (o: FileOutcome) => !!o.error || o.invalid > 0 || o.shape === 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-export async function saveIndex(path: string, signature: string, { columns, outcomes }: SavedIndex): Promise<void> {
+export async function saveIndex(path: string, signature: string, files: number, { columns, outcomes }: SavedIndex): Promise<void> {
   // Let the caller use the store first: writing a large index takes a moment.
   await new Promise((r) => setImmediate(r));
   const later = columns.later();
@@ -104,6 +88,7 @@ export async function saveIndex(path: string, signature: string, { columns, outc
       format: FORMAT,
       signature,
       count: columns.count,
+      files,
       strings: columns.strings,
       outcomes: outcomes.filter(isNotable),
       idWidth: columns.cols[0].BYTES_PER_ELEMENT as 2 | 4,
@@ -194,10 +179,11 @@ const unread = new FinalizationRegistry<{ fd?: number }>((h) => {
 });
 
 /**
- * Reads the index of `files` from `path` if it is there, current and intact. `signature` (the file list's) is
- * computed while the first sections are read.
+ * Reads the index of `files` from `path` if it is there, current and intact. `signature` (the file list's, being
+ * computed meanwhile, partly by a worker) is awaited once the first sections are read and checked: this thread
+ * then helps with what is left of it.
  */
-export async function loadIndex(path: string, signature: () => string, files: number): Promise<LoadedIndex> {
+export async function loadIndex(path: string, signature: () => Promise<string>, files: number): Promise<LoadedIndex> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -229,17 +215,19 @@ export async function loadIndex(path: string, signature: () => string, files: nu
     } catch (err) {
       return { corrupt: (err as Error).message };
     }
-    const reading = readAtAsync(fd, first[0], first[1] - first[0]);
-    reading.catch(() => undefined);
-    if (header.signature !== signature()) {
-      // The read must finish before the file is closed (its descriptor could be reused meanwhile).
-      await reading.catch(() => undefined);
-      return { stale: 'the files changed since it was written' };
+    let s: Map<string, Uint8Array>;
+    try {
+      s = sectionsIn(header, FIRST, await readAtAsync(fd, first[0], first[1] - first[0]), first[0]);
+    } catch (err) {
+      return { corrupt: (err as Error).message };
+    }
+    if (header.signature !== (await signature())) {
+      const counts = header.files === undefined ? '' : ` (${files} files now, ${header.files} then)`;
+      return { stale: `the files changed since it was written${counts}` };
     }
     const n = header.count;
     let columns: EventColumns;
     try {
-      const s = sectionsIn(header, FIRST, await reading, first[0]);
       const idColumn = (name: string): StringIds =>
         header.idWidth === 2 ? typed(s.get(name)!, (x, o, l) => new Uint16Array(x, o, l), 2, name) : u32(s.get(name)!, name);
       // The file stays open for the sections read on first use, closed when both groups have been read.

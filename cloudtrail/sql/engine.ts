@@ -4,8 +4,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { DEFAULT_CACHE_DIR } from '../config.ts';
-import { directorySignature } from '../readers/index-cache.ts';
-import { listCloudTrailFiles } from '../readers/walk.ts';
+import { startSignature } from '../readers/signature.ts';
+import { listCloudTrailFilesSync } from '../readers/walk.ts';
 import { SKIPPED_EXAMPLES, type SkippedInput } from '../skipped.ts';
 import { requireSelect } from './guard.ts';
 import { createCloudTrailTable, loadFiles, outOfMemory, type LoadStats } from './load.ts';
@@ -205,19 +205,22 @@ export function sqlCacheRoot(cacheDir: string | false | undefined): string | fal
 /** Opens (building it first when the files changed) the `cloudtrail` table of `dataDir`. */
 export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSql> {
   const t0 = performance.now();
-  // Loading the native module takes about as long as listing the files: do both at once.
+  o.onProgress?.({ phase: 'list', done: 0 });
+  // Listing first (~0.05 s), so that a worker stats every file (signature.ts) while this thread loads DuckDB's
+  // native module (~0.2-0.3 s of synchronous require) and DuckDB opens the last database in its own thread: on an
+  // unchanged directory nothing per file is left on this thread's path but the listing.
+  const { files, skipped: ignored } = listCloudTrailFilesSync(o.dataDir);
+  const signing = startSignature(files);
   const engine = duckdb();
   engine.catch(() => undefined);
   const root = sqlCacheRoot(o.cacheDir);
   const stem = createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 16);
-  // The database of the last file list, opened (in DuckDB's own thread) while this one lists and stats the files:
-  // when they have not changed, that open is what a reopen waits for, and it is already done.
+  // The database of the last file list, opened (in DuckDB's own thread) while the files are stat-ed: when they have
+  // not changed, that open is what a reopen waits for, and it is already done.
   const early = root === false ? Promise.resolve(undefined) : openNewest(root, stem, engine);
   early.catch(() => undefined);
-  o.onProgress?.({ phase: 'list', done: 0 });
-  const { files, skipped: ignored } = await listCloudTrailFiles(o.dataDir);
-  const signature = createHash('sha256').update(`${FORMAT}\0${await directorySignature(files)}`).digest('hex');
   const { DuckDBInstance, StatementType } = await engine;
+  const signature = createHash('sha256').update(`${FORMAT}\0${await signing.finish()}`).digest('hex');
   const guess = await early.catch(() => undefined);
   if (guess && guess.meta.format === FORMAT && guess.meta.signature === signature) {
     o.onProgress?.({ phase: 'open', done: 1, total: 1 });
@@ -225,6 +228,8 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
     return new CloudTrailSql(guess.instance, StatementType.SELECT, skippedOf(guess.meta), { path: guess.path, cached: true, events: guess.meta.stats.events, files: files.length, ms: performance.now() - t0 });
   }
   guess?.instance.closeSync();
+  // Said, not silent: the table is rebuilt because the files are not the ones it was built from.
+  if (guess && guess.meta.format === FORMAT) o.onProgress?.({ phase: 'list', done: files.length, total: files.length, detail: `the files changed since the table was built (${files.length} files now, ${guess.meta.candidateFiles} then): building it again` });
   const SELECT = StatementType.SELECT;
   const metaBase = { format: FORMAT, signature, candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
   const build = async (path: string, memoryLimit: string): Promise<Meta> => {

@@ -12,8 +12,9 @@ import { mergeParts, type EventColumns, type StringIds } from '../readers/column
 import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
 import { parserWorkerCode } from '../readers/worker-code.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
-import { listCloudTrailFiles } from '../readers/walk.ts';
-import { directorySignatureSync, loadIndex, saveIndex } from '../readers/index-cache.ts';
+import { listCloudTrailFilesSync } from '../readers/walk.ts';
+import { loadIndex, saveIndex } from '../readers/index-cache.ts';
+import { startSignature } from '../readers/signature.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
 import { MemoryStore } from './memory.ts';
@@ -42,7 +43,7 @@ export interface FilesStoreOptions {
    * Default: $TRAILBOOK_CACHE_DIR or <project>/.cache.
    */
   cacheDir?: string | false;
-  /** Told when the on-disk index was damaged and is being rebuilt. Default: a line on stderr. */
+  /** Told when the on-disk index was damaged or out of date and is being rebuilt. Default: a line on stderr. */
   onNotice?: (message: string) => void;
 }
 
@@ -58,7 +59,7 @@ export interface LoadStats {
   threadError?: string;
   /** True when the index came from the on-disk cache (files unchanged since it was written). */
   cached: boolean;
-  /** Said when a cached index was there but damaged, so the files were parsed again (also passed to `onNotice`). */
+  /** Said when a cached index was there but damaged or out of date, so the files were parsed again (also passed to `onNotice`). */
   cacheNotice?: string;
   ms: number;
 }
@@ -334,7 +335,7 @@ function parseHere(files: string[], progress: (files: number, events: number) =>
  */
 export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}): Promise<FilesStore> {
   const t0 = performance.now();
-  const { files, skipped } = await listCloudTrailFiles(dir);
+  const { files, skipped } = listCloudTrailFilesSync(dir);
   let doneFiles = 0;
   let doneEvents = 0;
   const progress = (f: number, e: number) => {
@@ -345,13 +346,21 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   opts.onProgress?.({ phase: 'read', done: 0, total: files.length });
   const cacheRoot = opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
   const cachePath = cacheRoot === false ? undefined : join(cacheRoot, 'files-index', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.bin`);
-  let signature: string | undefined;
-  const signatureOf = () => (signature ??= directorySignatureSync(files));
+  // Every file is stat-ed (partly by a worker) while the cache is read and checked: the signature decides whether
+  // the cache is used, so a changed file is never answered from it (docs/sql.md, "Change detection").
+  const signing = cachePath ? startSignature(files) : undefined;
+  let signature: Promise<string> | undefined;
+  const signatureOf = () => (signature ??= signing!.finish());
   const found = cachePath ? await loadIndex(cachePath, signatureOf, files.length) : undefined;
   const fromCache = found && 'index' in found ? found.index : undefined;
+  // Before any file is parsed, so a file that changes during the parse makes the index written after it stale.
+  if (cachePath && !fromCache) await signatureOf();
   let cacheNotice: string | undefined;
-  if (found && 'corrupt' in found) {
-    cacheNotice = `the index cache ${cachePath} was damaged (${found.corrupt}); parsing the files again and rewriting it`;
+  if (found && ('corrupt' in found || 'stale' in found)) {
+    cacheNotice =
+      'corrupt' in found
+        ? `the index cache ${cachePath} was damaged (${found.corrupt}); parsing the files again and rewriting it`
+        : `the index cache ${cachePath} is out of date (${found.stale}); parsing the files again and rewriting it`;
     (opts.onNotice ?? ((m: string) => process.stderr.write(`trailbook: ${m}\n`)))(cacheNotice);
   }
   const workers = fromCache ? 0 : Math.min(opts.workers ?? (files.length < 32 ? 0 : Math.min(2, availableParallelism())), Math.ceil(files.length / FILES_PER_BATCH));
@@ -430,7 +439,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   opts.onProgress?.({ phase: 'index', done: n, total: n });
   const store = new FilesStore(table, dir, errors, warnings, stats, skippedInput);
   // Written after the store is usable; a failed write only costs the next start a re-parse.
-  if (cachePath && !fromCache) store.indexSaved = saveIndex(cachePath, signatureOf(), { columns, outcomes }).catch(() => undefined);
+  if (cachePath && !fromCache) store.indexSaved = signatureOf().then((sig) => saveIndex(cachePath, sig, files.length, { columns, outcomes })).catch(() => undefined);
   return store;
 }
 

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -49,16 +49,71 @@ describe('files index cache', () => {
     expect(next.events[0].id).toBe((await cold.query({ limit: 8 })).events[7].id);
   });
 
-  it('rebuilds a stale cache: a new file, or a file with a new modification time and the same size', async () => {
-    await open();
-    writeFileSync(join(data, 'extra.json.gz'), gzipSync(JSON.stringify({ Records: fixtureRecords(4) })));
-    const added = await open();
-    expect(added.stats).toMatchObject({ cached: false, events: 314 });
-    expect(added.stats.cacheNotice).toBeUndefined();
-    expect((await open()).stats.cached).toBe(true);
-    utimesSync(join(data, 'extra.json.gz'), new Date(), new Date(Date.now() + 60_000));
-    expect((await open()).stats.cached).toBe(false);
-    expect((await open()).stats.cached).toBe(true);
+  // Change detection (docs/sql.md): every file is stat-ed on every open, so each of these is seen, said, and the
+  // events come from the files as they are now.
+  describe('a changed directory is parsed again, with a notice, never answered from the cache', () => {
+    const extra = () => join(data, 'extra.json');
+    const names = async (s: FilesStore) => (await s.query({ limit: 100_000 })).events.map((e) => e.name);
+    const stale = /index cache .* is out of date \(the files changed since it was written \((\d+) files now, (\d+) then\)\); parsing the files again/;
+
+    it('a file added', async () => {
+      await open();
+      writeFileSync(join(data, 'extra.json.gz'), gzipSync(JSON.stringify({ Records: fixtureRecords(4) })));
+      const notices: string[] = [];
+      const added = await open(notices);
+      expect(added.stats).toMatchObject({ cached: false, events: 314, files: 36 });
+      expect(notices).toEqual([added.stats.cacheNotice]);
+      expect(added.stats.cacheNotice).toMatch(stale);
+      expect(added.stats.cacheNotice).toContain('(36 files now, 35 then)');
+      const again = await open();
+      expect(again.stats.cached).toBe(true);
+      expect(again.stats.cacheNotice).toBeUndefined();
+    });
+
+    it('a file removed, and a file renamed', async () => {
+      const cold = await open();
+      const gone = readdirSync(data).find((f) => f.endsWith('.json.gz'))!;
+      rmSync(join(data, gone));
+      const removed = await open();
+      expect(removed.stats).toMatchObject({ cached: false, files: 34 });
+      expect(removed.stats.cacheNotice).toMatch(stale);
+      expect(removed.stats.events).toBeLessThan(cold.stats.events);
+      const kept = readdirSync(data).find((f) => f.endsWith('.json.gz'))!;
+      renameSync(join(data, kept), join(data, `renamed-${kept}`));
+      const renamed = await open();
+      expect(renamed.stats).toMatchObject({ cached: false, files: 34, events: removed.stats.events });
+      expect(renamed.stats.cacheNotice).toMatch(stale);
+      // The raw records are read back from the new name.
+      expect((await renamed.query({ limit: 100_000 })).events.every((e) => e.raw.eventID === e.id)).toBe(true);
+    });
+
+    it('a file edited in place with the same size', async () => {
+      writeFileSync(extra(), JSON.stringify({ Records: fixtureRecords(4) }));
+      const before = await open();
+      const name = (await names(before)).find((n) => fixtureRecords(4).some((r) => r.eventName === n))!;
+      const text = readFileSync(extra(), 'utf8');
+      const edited = text.replace(`"eventName":"${name}"`, `"eventName":"X${name.slice(1)}"`);
+      expect(edited).not.toBe(text);
+      expect(edited.length).toBe(text.length);
+      // In place: same file, same name, same size; only its content and modification time differ.
+      const fd = openSync(extra(), 'r+');
+      writeSync(fd, edited, 0, 'utf8');
+      closeSync(fd);
+      expect(statSync(extra()).size).toBe(Buffer.byteLength(text));
+      const after = await open();
+      expect(after.stats).toMatchObject({ cached: false, events: before.stats.events });
+      expect(after.stats.cacheNotice).toMatch(stale);
+      expect(await names(after)).toContain(`X${name.slice(1)}`);
+      expect((await open()).stats.cached).toBe(true);
+    });
+
+    it('a modification time changed alone (same content, same size)', async () => {
+      writeFileSync(extra(), JSON.stringify({ Records: fixtureRecords(4) }));
+      await open();
+      utimesSync(extra(), new Date(), new Date(Date.now() + 60_000));
+      expect((await open()).stats.cached).toBe(false);
+      expect((await open()).stats.cached).toBe(true);
+    });
   });
 
   it('detects a damaged header, parses the files again with a notice, and rewrites the cache', async () => {

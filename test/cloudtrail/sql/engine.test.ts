@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBInstance } from '@duckdb/node-api';
@@ -169,9 +170,11 @@ describe('the persisted database', () => {
     const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.json.gz'));
     const later = new Date(Date.now() + 60_000);
     await utimes(join(dir, files[0]), later, later);
-    const rebuilt = await openCloudTrailSql({ dataDir: dir, cacheDir: cache });
+    const said: string[] = [];
+    const rebuilt = await openCloudTrailSql({ dataDir: dir, cacheDir: cache, onProgress: (p) => p.detail && said.push(p.detail) });
     try {
       expect(rebuilt.opened.cached).toBe(false);
+      expect(said[0]).toBe(`the files changed since the table was built (${files.length} files now, ${files.length} then): building it again`);
       // The superseded database is removed; the one in use by `sql` keeps working (open file).
       expect((await readdir(join(cache, 'sql'))).filter((f) => f.endsWith('.duckdb'))).toHaveLength(1);
       expect((await sql.query('SELECT count(*) AS n FROM cloudtrail')).rows).toEqual([{ n: records.length }]);
@@ -179,6 +182,40 @@ describe('the persisted database', () => {
       await rebuilt.close();
     }
   }, 60_000);
+
+  it('rebuilds, saying so, when a file is added, removed or renamed', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'trailbook-sql-changes-'));
+    const data = await writeFixtureDir(records);
+    const said: string[] = [];
+    const open = () => openCloudTrailSql({ dataDir: data, cacheDir: own, onProgress: (p) => p.detail?.startsWith('the files changed') && said.push(p.detail) });
+    const count = async (expected: { cached: boolean; files: number; n: number }) => {
+      const s = await open();
+      try {
+        expect({ cached: s.opened.cached, files: s.opened.files, n: (await s.query('SELECT count(*) AS n FROM cloudtrail')).rows[0].n }).toEqual(expected);
+      } finally {
+        await s.close();
+      }
+    };
+    try {
+      const files = (await readdir(data, { recursive: true })).filter((f) => f.endsWith('.json.gz')).sort();
+      await count({ cached: false, files: files.length, n: records.length });
+      await count({ cached: true, files: files.length, n: records.length });
+      const copy = join(data, files[0].replace(/\.json\.gz$/, '-copy.json.gz'));
+      await cp(join(data, files[0]), copy);
+      const copied = records.length + (JSON.parse(gunzipSync(await readFile(copy)).toString()) as { Records: unknown[] }).Records.length;
+      expect(copied).toBeGreaterThan(records.length);
+      await count({ cached: false, files: files.length + 1, n: copied });
+      await rename(copy, `${copy}.renamed.json.gz`);
+      await count({ cached: false, files: files.length + 1, n: copied });
+      await rm(`${copy}.renamed.json.gz`);
+      await count({ cached: false, files: files.length, n: records.length });
+      expect(said).toHaveLength(3);
+      expect(said[0]).toContain(`(${files.length + 1} files now, ${files.length} then)`);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('counts unusable files and ignored paths like the files source', async () => {
     const bad = await writeDirWithUnusableFiles();
