@@ -4,22 +4,26 @@ import { CLOUDTRAIL_COLUMNS, createTableSql, projection, type Field } from './sc
 
 /**
  * Loads delivery files into the `cloudtrail` table with DuckDB's own JSON reader (gunzip and parse in C++), a
- * batch of files per statement, in two passes over each batch:
+ * batch of files per statement, in one pass: each file's Records as JSON values, unnested, each record turned into
+ * the Athena struct by one `json_transform` and inserted, usable or not, with the number of its file in a build-only
+ * column. What was left out is counted from the table afterwards:
  *
- * 1. a cheap census: per file, whether it has a Records array, how many records, and how many lack eventTime,
- *    eventSource or eventName (read as a three-field struct, so nothing else is built);
- * 2. the load: each file's Records as JSON values, unnested, each record turned into the Athena struct by
- *    `json_transform` and inserted.
+ * - per file, its rows and those lacking eventTime, eventSource or eventName (then deleted);
+ * - files with no row at all (an empty Records list, no Records array, no JSON) are read again, alone, to say which.
  *
- * Profiled at 1,000 delivery files (bench/load.ts, issue #14): staging whole record lists in a temp table cost
- * more CPU than reading the files twice, and `read_json` building the nested struct itself cost ~3× this
- * json_transform over JSON values. Insertion order is not kept (queries say ORDER BY), which lets DuckDB append in
- * parallel. A batch whose census fails (corrupt gzip, invalid JSON) is retried file by file so one bad file costs
- * only itself, and is counted with the engine's reason.
+ * Profiled in the org shape (bench/load.ts, issue #14; docs/sql.md "How the table is loaded"): a census pass per
+ * batch before the insert cost a quarter of the CPU, and a `WHERE` on the transformed record made DuckDB run
+ * `json_transform` twice (once in the filter, once in the projection above it). `read_json` building the nested
+ * struct itself cost as much as JSON values + json_transform. Insertion order is not kept (queries say ORDER BY),
+ * which lets DuckDB append in parallel. A batch that fails (corrupt gzip, invalid JSON) is read again file by file
+ * so one bad file costs only itself, and is counted with the engine's reason.
  */
 
-/** Files per statement: measured at 4,262 files, one statement over all of them cost half the CPU of batches of 500 (DuckDB parallelises across files); bounded so a huge directory reports progress. */
+/** Files per statement: one statement over thousands of files costs half the CPU of batches of 500 (DuckDB parallelises across files, and binds the list once); bounded so a huge directory reports progress. */
 const FILES_PER_BATCH = 10_000;
+
+/** The build-only column holding each row's file number (its index in the load's file list); dropped when done. */
+const FILE_COLUMN = '__trailbook_file';
 
 export interface LoadStats {
   events: number;
@@ -40,89 +44,115 @@ const structure = (fields: Field[]): Record<string, unknown> =>
   Object.fromEntries(fields.map((f) => [f.key, f.type === 'string' ? 'VARCHAR' : f.type === 'map' ? 'MAP(VARCHAR, VARCHAR)' : Array.isArray(f.type) ? structure(f.type) : [structure(f.type.array)]]));
 const RECORD = quote(JSON.stringify(structure(CLOUDTRAIL_COLUMNS)));
 
-const REQUIRED = `STRUCT("eventTime" VARCHAR, "eventSource" VARCHAR, "eventName" VARCHAR)`;
-const usable = (r: string) => `${r}."eventTime" IS NOT NULL AND ${r}."eventSource" IS NOT NULL AND ${r}."eventName" IS NOT NULL`;
+/** The table's rows that a record without eventTime, eventSource or eventName became. */
+const UNUSABLE_ROW = `eventtime IS NULL OR eventsource IS NULL OR eventname IS NULL`;
 
 // Athena's partitions, from the S3 layout .../CloudTrail/<region>/YYYY/MM/DD/...; else from the record itself.
 const PARTITIONS = `coalesce(nullif(regexp_extract(filename, '/CloudTrail/([a-z]{2}(-[a-z]+)+-[0-9]+)/[0-9]{4}/', 1), ''), r."awsRegion") AS region,
   coalesce(nullif(regexp_extract(filename, '/CloudTrail/[^/]+/([0-9]{4}/[0-9]{2}/[0-9]{2})/', 1), ''), replace(substr(r."eventTime", 1, 10), '-', '/')) AS "timestamp"`;
 
-/** Per file: Records lists found (0: none), records, unusable records. */
+/** Per file that gave no row: how many Records lists it has (0: none); a file with no JSON value gives no census row. */
 function censusSql(files: string[], lines: boolean): string {
-  if (lines)
-    return `SELECT filename, count(*) AS lists, count(*) AS records, count(*) FILTER (WHERE NOT (${usable('r')})) AS unusable
-FROM (SELECT filename, json_transform(json, ${quote(JSON.stringify({ eventTime: 'VARCHAR', eventSource: 'VARCHAR', eventName: 'VARCHAR' }))}) AS r FROM read_json_objects(${list(files)}, format = 'newline_delimited', filename = true)) GROUP BY filename`;
-  return `SELECT filename, count("Records") AS lists, sum(len("Records")) AS records, sum(len(list_filter("Records", r -> NOT (${usable('r')})))) AS unusable
-FROM read_json(${list(files)}, format = 'unstructured', filename = true, columns = {"Records": ${quote(`${REQUIRED}[]`)}}) GROUP BY filename`;
+  if (lines) return `SELECT filename, count(*) AS lists FROM read_json_objects(${list(files)}, format = 'newline_delimited', filename = true) GROUP BY filename`;
+  return `SELECT filename, count("Records") AS lists FROM read_json(${list(files)}, format = 'unstructured', filename = true, columns = {"Records": 'JSON[]'}) GROUP BY filename`;
 }
 
-function insertSql(files: string[], lines: boolean): string {
+/** Inserts every record of `files` (numbered from `first` in the load's list), usable or not. */
+function insertSql(files: string[], lines: boolean, first: number): string {
   const records = lines
-    ? `SELECT filename, json AS j FROM read_json_objects(${list(files)}, format = 'newline_delimited', filename = true)`
-    : `SELECT filename, unnest("Records") AS j FROM read_json(${list(files)}, format = 'unstructured', filename = true, columns = {"Records": 'JSON[]'})`;
-  return `INSERT INTO cloudtrail SELECT ${projection('r')}, ${PARTITIONS}
-FROM (SELECT filename, json_transform(j, ${RECORD}) AS r FROM (${records})) WHERE ${usable('r')}`;
+    ? `SELECT filename, file_index, json AS j FROM read_json_objects(${list(files)}, format = 'newline_delimited', filename = true)`
+    : `SELECT filename, file_index, unnest("Records") AS j FROM read_json(${list(files)}, format = 'unstructured', filename = true, columns = {"Records": 'JSON[]'})`;
+  return `INSERT INTO cloudtrail SELECT ${projection('r')}, ${PARTITIONS}, ${first} + file_index
+FROM (SELECT filename, file_index, json_transform(j, ${RECORD}) AS r FROM (${records}))`;
 }
 
 export async function createCloudTrailTable(conn: DuckDBConnection): Promise<void> {
   await conn.run(createTableSql());
 }
 
-type Census = Map<string, { lists: number; records: number; unusable: number }>;
-
-async function census(conn: DuckDBConnection, files: string[], lines: boolean): Promise<Census> {
-  const rows = (await conn.runAndReadAll(censusSql(files, lines))).getRows();
-  return new Map(rows.map(([f, lists, records, unusable]) => [String(f), { lists: Number(lists), records: Number(records ?? 0), unusable: Number(unusable ?? 0) }]));
+/** Census of files, in one statement, else one by one so a file that cannot be read costs only itself. */
+async function census(conn: DuckDBConnection, files: string[], lines: boolean, unreadable: (file: string, err: Error) => void): Promise<Map<string, number>> {
+  const read = async (batch: string[]) => new Map((await conn.runAndReadAll(censusSql(batch, lines))).getRows().map(([f, lists]) => [String(f), Number(lists)]));
+  try {
+    return await read(files);
+  } catch (err) {
+    // Out of memory is the engine's problem, not the files': the caller builds again with more.
+    if (outOfMemory(err)) throw err;
+  }
+  const found = new Map<string, number>();
+  for (const f of files) {
+    try {
+      for (const [k, v] of await read([f])) found.set(k, v);
+    } catch (err) {
+      if (outOfMemory(err)) throw err;
+      unreadable(f, err as Error);
+    }
+  }
+  return found;
 }
 
 export async function loadFiles(conn: DuckDBConnection, files: string[], onProgress?: (done: number, events: number) => void): Promise<LoadStats> {
-  const stats: LoadStats = { events: 0, unusableRecords: 0, skippedFiles: 0, examples: [] };
-  const example = (e: SkippedExample) => stats.examples.length < SKIPPED_EXAMPLES && stats.examples.push(e);
+  // Deliveries first, then NDJSON (a different reader): a row's file number is its file's place in this order.
+  const order = [...files.filter((f) => !isLines(f)), ...files.filter(isLines)];
+  const place = new Map(order.map((f, i) => [f, i]));
+  // Why a file was (partly) left out, reported in the caller's file order.
+  const outcome = new Map<string, SkippedExample>();
+  const unreadable = (f: string, err: Error) => outcome.set(f, { file: f, reason: firstLine(err.message) });
   await conn.run('SET preserve_insertion_order = false');
-  let done = 0;
+  await conn.run(`ALTER TABLE cloudtrail ADD COLUMN ${FILE_COLUMN} UINTEGER`);
+  let rows = 0;
+  // file_index numbers a statement's own list: one statement per run of consecutive places.
+  const insert = async (load: string[]) => {
+    for (let j = 0; j < load.length; ) {
+      let k = j + 1;
+      while (k < load.length && place.get(load[k]) === place.get(load[j])! + (k - j)) k++;
+      rows += (await conn.run(insertSql(load.slice(j, k), isLines(load[j]), place.get(load[j])!))).rowsChanged;
+      j = k;
+    }
+  };
+  for (let i = 0; i < order.length; ) {
+    const lines = isLines(order[i]);
+    let end = Math.min(i + FILES_PER_BATCH, order.length);
+    const kindEnds = order.findIndex((f, n) => n > i && isLines(f) !== lines);
+    if (kindEnds > 0 && kindEnds < end) end = kindEnds;
+    const batch = order.slice(i, end);
+    try {
+      await insert(batch);
+    } catch (err) {
+      if (outOfMemory(err)) throw err;
+      // A file DuckDB cannot read failed the whole statement (nothing of it was inserted): find it, load the rest.
+      await census(conn, batch, lines, unreadable);
+      await insert(batch.filter((f) => !outcome.has(f)));
+    }
+    i = end;
+    onProgress?.(i, rows);
+  }
+  // Per file: its rows and the unusable ones among them.
+  const perFile = new Map<string, { rows: number; unusable: number }>();
+  const counted = await conn.runAndReadAll(`SELECT ${FILE_COLUMN}, count(*), count(*) FILTER (WHERE ${UNUSABLE_ROW}) FROM cloudtrail GROUP BY 1`);
+  for (const [n, r, u] of counted.getRows()) perFile.set(order[Number(n)], { rows: Number(r), unusable: Number(u) });
+  // Files that gave no row: an empty Records list is fine, no Records array or no JSON is a skipped file.
   for (const lines of [false, true]) {
-    const kind = files.filter((f) => isLines(f) === lines);
-    for (let i = 0; i < kind.length; i += FILES_PER_BATCH) {
-      const batch = kind.slice(i, i + FILES_PER_BATCH);
-      let found: Census;
-      const unreadable = new Set<string>();
-      try {
-        found = await census(conn, batch, lines);
-      } catch (err) {
-        // Out of memory is the engine's problem, not the files': the caller builds again with more.
-        if (outOfMemory(err)) throw err;
-        found = new Map();
-        for (const f of batch) {
-          try {
-            for (const [k, v] of await census(conn, [f], lines)) found.set(k, v);
-          } catch (err) {
-            if (outOfMemory(err)) throw err;
-            unreadable.add(f);
-            stats.skippedFiles++;
-            example({ file: f, reason: firstLine((err as Error).message) });
-          }
-        }
-      }
-      const load: string[] = [];
+    const empty = order.filter((f) => isLines(f) === lines && !perFile.has(f) && !outcome.has(f));
+    for (let i = 0; i < empty.length; i += FILES_PER_BATCH) {
+      const batch = empty.slice(i, i + FILES_PER_BATCH);
+      const lists = await census(conn, batch, lines, unreadable);
       for (const f of batch) {
-        if (unreadable.has(f)) continue;
-        const got = found.get(f);
-        if (!got || got.lists === 0) {
-          stats.skippedFiles++;
-          example({ file: f, reason: got ? 'not CloudTrail (no Records array)' : 'no JSON in the file' });
-          continue;
-        }
-        if (got.unusable) {
-          stats.unusableRecords += got.unusable;
-          example({ file: f, reason: 'records without eventTime, eventSource or eventName', records: got.unusable });
-        }
-        load.push(f);
+        const got = lists.get(f);
+        if (!outcome.has(f) && !got) outcome.set(f, { file: f, reason: got === 0 ? 'not CloudTrail (no Records array)' : 'no JSON in the file' });
       }
-      if (load.length) stats.events += (await conn.run(insertSql(load, lines))).rowsChanged;
-      done += batch.length;
-      onProgress?.(done, stats.events);
     }
   }
+  const stats: LoadStats = { events: 0, unusableRecords: 0, skippedFiles: outcome.size, examples: [] };
+  for (const [f, { unusable }] of perFile) {
+    if (!unusable) continue;
+    stats.unusableRecords += unusable;
+    outcome.set(f, { file: f, reason: 'records without eventTime, eventSource or eventName', records: unusable });
+  }
+  if (stats.unusableRecords) await conn.run(`DELETE FROM cloudtrail WHERE ${UNUSABLE_ROW}`);
+  await conn.run(`ALTER TABLE cloudtrail DROP COLUMN ${FILE_COLUMN}`);
+  stats.events = rows - stats.unusableRecords;
+  stats.examples = files.filter((f) => outcome.has(f)).slice(0, SKIPPED_EXAMPLES).map((f) => outcome.get(f)!);
   return stats;
 }
 

@@ -113,3 +113,53 @@ describe('loading delivery files into the cloudtrail table', () => {
     );
   });
 });
+
+describe('files and records left out, counted from the one pass', () => {
+  let mixed: string;
+  let s: CloudTrailSql;
+  const delivery = (name: string) => `AWSLogs/111122223333/CloudTrail/eu-west-1/2026/10/02/${name}`;
+
+  beforeAll(async () => {
+    mixed = await mkdtemp(join(tmpdir(), 'trailbook-sql-mixed-'));
+    await mkdir(join(mixed, delivery('')), { recursive: true });
+    const put = (name: string, body: string | Buffer) => writeFile(join(mixed, name), body);
+    // Names sort in the order the examples are expected in (the walker lists files sorted).
+    await put(delivery('a-good.json.gz'), gzipSync(JSON.stringify({ Records: [base(10), base(11)] })));
+    await put(delivery('b-corrupt.json.gz'), Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.from('not really gzip at all')]));
+    await put(delivery('c-invalid.json.gz'), gzipSync('{"Records": [{"eventTime": '));
+    await put(delivery('d-empty.json.gz'), gzipSync(JSON.stringify({ Records: [] })));
+    await put(delivery('e-notes.json'), JSON.stringify({ title: 'meeting notes', items: [1, 2] }));
+    await put(delivery('f-partly.json.gz'), gzipSync(JSON.stringify({ Records: [base(12), { eventTime: '2026-10-02T00:00:00Z', eventName: 'NoSource' }, { eventSource: 'x' }] })));
+    await put(delivery('g-good.json.gz'), gzipSync(JSON.stringify({ Records: [base(13)] })));
+    await put('z-export.ndjson', [base(14), { eventName: 'NoTime' }].map((r) => JSON.stringify(r)).join('\n'));
+    s = await openCloudTrailSql({ dataDir: mixed, cacheDir: false });
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+    await rm(mixed, { recursive: true, force: true });
+  });
+
+  it('loads every usable record of the readable files and nothing else', async () => {
+    expect((await s.query('SELECT eventid FROM cloudtrail ORDER BY eventid')).rows.map((r) => r.eventid)).toEqual(['id-10', 'id-11', 'id-12', 'id-13', 'id-14']);
+    expect(s.opened.events).toBe(5);
+    // The build's file-number column is gone: the table has exactly Athena's columns.
+    expect((await s.query('SELECT * FROM cloudtrail LIMIT 1')).columns.map((c) => c.name)).toEqual([...CLOUDTRAIL_COLUMNS.map((f) => f.name), 'region', 'timestamp']);
+  });
+
+  it('counts unreadable and non-CloudTrail files, and unusable records per file, in file order with reasons', () => {
+    expect(s.skipped).toMatchObject({ files: 3, records: 3, loadedRecords: 5, candidateFiles: 8 });
+    const examples = s.skipped.examples.map((e) => ({ ...e, file: e.file.slice(mixed.length + 1) }));
+    expect(examples.map((e) => [e.file, e.records])).toEqual([
+      [delivery('b-corrupt.json.gz'), undefined],
+      [delivery('c-invalid.json.gz'), undefined],
+      [delivery('e-notes.json'), undefined],
+      [delivery('f-partly.json.gz'), 2],
+      ['z-export.ndjson', 1],
+    ]);
+    expect(examples[2].reason).toBe('not CloudTrail (no Records array)');
+    expect(examples[3].reason).toBe('records without eventTime, eventSource or eventName');
+    // The engine's own words for what it could not read.
+    expect(examples[0].reason).not.toBe(examples[1].reason);
+    expect(examples[0].reason.length).toBeGreaterThan(0);
+  });
+});
