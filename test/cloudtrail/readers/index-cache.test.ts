@@ -116,6 +116,32 @@ describe('files index cache', () => {
     });
   });
 
+  it('keeps strings that are not ASCII intact through the cache', async () => {
+    const records = fixtureRecords(3).map((r, i) => ({ ...r, userAgent: `aws-cli/2 (café ☕ ${i})`, errorMessage: 'Zugriff verweigert für Bücher' }));
+    writeFileSync(join(data, 'extra.json'), JSON.stringify({ Records: records }));
+    const cold = await open();
+    const warm = await open();
+    expect(warm.stats.cached).toBe(true);
+    expect(await everything(warm)).toBe(await everything(cold));
+    expect((await warm.query({ limit: 100_000 })).events.filter((e) => e.userAgent.startsWith('aws-cli/2 (café ☕')).map((e) => e.errorMessage)).toEqual(records.map(() => 'Zugriff verweigert für Bücher'));
+  });
+
+  it('rebuilds an index written in an earlier format, with a notice', async () => {
+    const cold = await open();
+    const bytes = readFileSync(indexFile());
+    const header = bytes.subarray(4, 4 + bytes.readUInt32LE(0));
+    const at = header.indexOf('trailbook-files-index-');
+    expect(at).toBeGreaterThan(0);
+    header.write('0', at + 'trailbook-files-index-'.length);
+    writeFileSync(indexFile(), bytes);
+    const notices: string[] = [];
+    const rebuilt = await open(notices);
+    expect(rebuilt.stats.cached).toBe(false);
+    expect(notices).toEqual([expect.stringMatching(/index cache .* is out of date \(written in format trailbook-files-index-0\d*\); parsing the files again/)]);
+    expect(await everything(rebuilt)).toBe(await everything(cold));
+    expect((await open()).stats.cached).toBe(true);
+  });
+
   it('detects a damaged header, parses the files again with a notice, and rewrites the cache', async () => {
     const cold = await open();
     damage(4, 16);
@@ -134,12 +160,12 @@ describe('files index cache', () => {
     const cold = await open();
     const bytes = readFileSync(indexFile());
     const headerEnd = 4 + bytes.readUInt32LE(0);
-    // The first section after the header: the times.
+    // The first section after the header: the string table.
     damage(headerEnd + 8);
     const notices: string[] = [];
     const rebuilt = await open(notices);
     expect(rebuilt.stats.cached).toBe(false);
-    expect(notices[0]).toMatch(/section times fails its checksum/);
+    expect(notices[0]).toMatch(/section stringBytes fails its checksum/);
     expect(await everything(rebuilt)).toBe(await everything(cold));
     writeFileSync(indexFile(), readFileSync(indexFile()).subarray(0, -100));
     const truncated = await open(notices);
