@@ -140,10 +140,7 @@ function principalOf(f: Record<IdentityField, string | null>): Principal {
   return Object.freeze(normalisePrincipal(id));
 }
 
-/**
- * Each string column as the table expressions whose first non-NULL is its value: the account is the recipient's,
- * else the caller's (read as two ENUM columns: a coalesce of them cost ~1 CPU-s at 1M, the two ~0.1).
- */
+/** Each string column as the table expressions whose first non-NULL is its value: the account is the recipient's, else the caller's. */
 const SOURCES: Record<StringColumn, string[]> = {
   ...(Object.fromEntries(NAMES.map((c) => [c, [STRING_COLUMNS[c]]])) as Record<StringColumn, string[]>),
   account: ['recipientaccountid', 'useridentity.accountid'],
@@ -185,9 +182,13 @@ const enumOf = (column: string, values: string[]) => `enum_code(CAST(${column} A
 /** The event id as a DuckDB UUID when it is one in canonical form (`uu`: TRY_CAST of eventid), else NULL. */
 const CANONICAL_UUID = `CASE WHEN uu::VARCHAR = eventid AND uu <> '00000000-0000-0000-0000-000000000000'::UUID THEN uu END`;
 
-/** Per event: rowid, time, the id as a UUID (NULL when not canonical: those are read apart), readOnly, identity hash, then the string columns' codes. */
+/**
+ * Per event: rowid, time, the id as a UUID (NULL when not canonical: those are read apart), readOnly, identity
+ * hash, then the string columns' codes. Nothing but the UUID is NULL, so each column is one native copy.
+ */
 function eventsSql(d: SqlDialect, where: string, dict: Dictionaries): string {
-  const strings = NAMES.flatMap((c, i) => (dict.values[i] ? SOURCES[c].map((e) => enumOf(e, dict.values[i]!)) : [STRING_COLUMNS[c]]));
+  // coalesce over the codes (integers), not over the strings: that cost ~1 CPU-s at 1M for the account, this ~0.1.
+  const strings = NAMES.map((c, i) => (dict.values[i] ? `coalesce(${SOURCES[c].map((e) => enumOf(e, dict.values[i]!)).join(', ')}, 0)` : STRING_COLUMNS[c]));
   return `SELECT r::DOUBLE AS r, coalesce(${d.time}::DOUBLE, 'NaN'::DOUBLE) AS t, ${CANONICAL_UUID} AS u,
   (CASE readonly WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE 2 END)::UTINYINT AS ro,
   ${IDENTITY_HASH} AS p,
@@ -211,6 +212,12 @@ function validWords(v: DuckDBVector): Uint32Array | undefined {
 }
 
 const valid = (words: Uint32Array | undefined, i: number) => !words || (words[i >>> 5] & (1 << (i & 31))) !== 0;
+
+function anyNull(words: Uint32Array | undefined, n: number): boolean {
+  if (!words) return false;
+  for (let i = 0; i < n; i += 32) if (words[i >>> 5] !== 0xffffffff) for (let j = i; j < Math.min(n, i + 32); j++) if (!valid(words, j)) return true;
+  return false;
+}
 
 type Numbers = Float64Array | Uint8Array | Uint16Array | Uint32Array;
 
@@ -245,12 +252,7 @@ class Column<T extends Numbers> {
       if (!view) throw new Error('the engine returned UUIDs in a form this reader does not know');
       (this.data as Numbers).set(new Uint32Array(view.buffer, view.byteOffset, n * width) as never, at);
     }
-    const words = validWords(v);
-    if (words && width === 1)
-      for (let w = 0; w < words.length; w++) {
-        if (words[w] === 0xffffffff) continue;
-        for (let i = 32 * w; i < Math.min(n, 32 * w + 32); i++) if (!valid(words, i)) this.data[at + i] = nullAs;
-      }
+    if (width === 1 && anyNull(validWords(v), n)) throw new Error(`the engine returned NULLs in column ${column}, which the read does not expect`);
     this.length = end;
   }
 
@@ -289,8 +291,6 @@ export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, fi
     const hashes = f64();
     const uuids = new Column(new Uint32Array(4 * start), (n) => new Uint32Array(n));
     const ro = new Column(new Uint8Array(start), (n) => new Uint8Array(n));
-    // The account's second source (the caller's account), taken where the recipient's is NULL.
-    const seconds = NAMES.map((c, i) => (dict.values[i] && SOURCES[c].length > 1 ? new Column(new Uint32Array(start), (n) => new Uint32Array(n)) : undefined));
     const cols = NAMES.map((_, i) => {
       const make = codeArray(dict.values[i]?.length ?? 2 ** 32);
       return new Column(make(start), make);
@@ -304,7 +304,9 @@ export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, fi
       times.push(chunk, 1, 1, NaN);
       uuids.push(chunk, 2, 4, 0);
       const uw = validWords(chunk.getColumnVector(2));
-      if (uw) for (let i = 0; i < n; i++) if (!valid(uw, i)) missing.push(total + i);
+      if (uw)
+        for (let w = 0; w < uw.length; w++)
+          if (uw[w] !== 0xffffffff) for (let i = 32 * w; i < Math.min(n, 32 * w + 32); i++) if (!valid(uw, i)) missing.push(total + i);
       ro.push(chunk, 3, 1, 2);
       hashes.push(chunk, 4, 1, -1);
       let column = 5;
@@ -312,13 +314,6 @@ export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, fi
         const t = texts[j];
         if (!t) {
           cols[j].push(chunk!, column++, 1, 0);
-          if (seconds[j]) {
-            // The first source's NULLs are marked so the second can fill them in below.
-            const first = validWords(chunk!.getColumnVector(column - 1));
-            seconds[j]!.push(chunk!, column++, 1, 0);
-            const filled = seconds[j]!.values;
-            if (first) for (let i = 0; i < n; i++) if (!valid(first, i)) filled[total + i] |= 0x80000000;
-          }
           return;
         }
         const v = chunk!.getColumnVector(column++);
@@ -334,12 +329,6 @@ export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, fi
       total += n;
     }
     const codes = cols.map((c) => c.values);
-    seconds.forEach((s, j) => {
-      if (!s) return;
-      const second = s.values;
-      const col = codes[j];
-      for (let k = 0; k < total; k++) if (second[k] & 0x80000000) col[k] = second[k] & 0x7fffffff;
-    });
     const otherIds = new Map<number, string>();
     if (missing.length) {
       const at = new Map<number, number>(missing.map((k) => [rowids.values[k], k]));
@@ -380,12 +369,15 @@ export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, fi
   });
 }
 
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hex4 = (w: number) => HEX[w >>> 24] + HEX[(w >>> 16) & 255] + HEX[(w >>> 8) & 255] + HEX[w & 255];
 
 /** The canonical text of the UUID at position `i`. */
 function uuidText(u: Uint32Array, i: number): string {
-  const [a, b, c, d] = [hex8(u[4 * i + 3] ^ 0x80000000), hex8(u[4 * i + 2]), hex8(u[4 * i + 1]), hex8(u[4 * i])];
-  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+  const a = (u[4 * i + 3] ^ 0x80000000) >>> 0;
+  const b = u[4 * i + 2];
+  const c = u[4 * i + 1];
+  return `${hex4(a)}-${HEX[b >>> 24]}${HEX[(b >>> 16) & 255]}-${HEX[(b >>> 8) & 255]}${HEX[b & 255]}-${HEX[c >>> 24]}${HEX[(c >>> 16) & 255]}-${HEX[(c >>> 8) & 255]}${HEX[c & 255]}${hex4(u[4 * i])}`;
 }
 
 /** The id of the event at position `i`. */
@@ -398,6 +390,39 @@ export interface EngineTable {
   columns: EngineColumns;
   raws: Map<number, CloudTrailRecord>;
   resources: Map<number, EventResource[]>;
+  /** Every event's resources as JSON, by position (none: the event names none), once read (`loadResources`). */
+  resourceJson?: Map<number, string>;
+}
+
+/**
+ * Reads every event's resources (one query over the rows that name any, ~0.5 CPU-s at 1M), so `resources` answers
+ * for every event of the table: the MCP tools return them with each event.
+ */
+export async function loadResources(engine: CloudTrailSql, table: EngineTable): Promise<void> {
+  if (table.resourceJson) return;
+  const { rowids, count } = table.columns;
+  const position = new Map<number, number>();
+  for (let k = 0; k < count; k++) position.set(rowids[k], k);
+  const json = new Map<number, string>();
+  await engine.withConnection(async (conn) => {
+    const result = await conn.stream(`SELECT rowid::DOUBLE, to_json(resources)::VARCHAR FROM cloudtrail WHERE len(resources) > 0`);
+    for await (const rows of result.yieldRowsJs())
+      for (const [rowid, text] of rows as [number, string][]) {
+        const k = position.get(rowid);
+        if (k !== undefined) json.set(k, text);
+      }
+  });
+  table.resourceJson = json;
+}
+
+/** The table's resource structs (lower-case keys, nulls) as the event type has them (normalise in event.ts). */
+function resourcesOf(json: string | undefined): EventResource[] {
+  if (!json) return [];
+  return (JSON.parse(json) as { arn: string | null; accountid: string | null; type: string | null }[]).map((r) => ({
+    arn: r.arn ?? undefined,
+    type: r.type ?? undefined,
+    accountId: r.accountid ?? undefined,
+  }));
 }
 
 /**
@@ -462,7 +487,9 @@ export class EngineEvent implements TrailEvent {
   }
 
   get resources(): EventResource[] {
-    const r = this.table.resources.get(this.k);
+    const t = this.table;
+    let r = t.resources.get(this.k);
+    if (!r && t.resourceJson) t.resources.set(this.k, (r = resourcesOf(t.resourceJson.get(this.k))));
     if (!r) throw new Error(`event ${this.id} was read from the engine's columns without its resources: get it from the store (lookupEvents, or the store's get(id))`);
     return r;
   }

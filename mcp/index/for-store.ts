@@ -26,6 +26,22 @@ function until<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   });
 }
 
+/**
+ * A store that hands out its events as views over columns (the engine-backed `files` store): the index is built
+ * from those, and the few events a tool returns get their records fetched first (`withRecords`).
+ */
+interface ColumnarStore {
+  indexEvents(): Promise<TrailEvent[]>;
+  withRecords(events: readonly TrailEvent[]): Promise<void>;
+}
+const columnar = (store: EventStore): store is EventStore & ColumnarStore => typeof (store as Partial<ColumnarStore>).indexEvents === 'function';
+
+/** `events` with their records and resources readable: what a tool returning index events calls first. */
+export async function withRecords<T extends TrailEvent | undefined>(ctx: ToolContext, events: T[]): Promise<T[]> {
+  if (columnar(ctx.store)) await ctx.store.withRecords(events.filter((e): e is NonNullable<T> => e !== undefined));
+  return events;
+}
+
 const PAGE = 100_000;
 
 /** Every event in time order, read in pages: far cheaper than a million steps of an async iterator. */
@@ -45,7 +61,8 @@ async function allEvents(store: EventStore, total: number | undefined, opts: Que
 export async function storeIndex(ctx: ToolContext, opts: QueryOptions = {}): Promise<EventIndex> {
   const { version, count } = await ctx.store.status();
   const built = ctx.memo(`event-index:${version}`, async () => {
-    const events = await allEvents(ctx.store, count, { onProgress: opts.onProgress });
+    const store = ctx.store;
+    const events = columnar(store) ? await store.indexEvents() : await allEvents(store, count, { onProgress: opts.onProgress });
     opts.onProgress?.({ phase: 'index', done: 0, total: events.length });
     return new EventIndex(events, (done) => opts.onProgress?.({ phase: 'index', done, total: events.length }));
   });

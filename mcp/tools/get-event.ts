@@ -4,7 +4,7 @@ import type { EventFilter, QueryOptions } from '../../cloudtrail/query.ts';
 import { guarded, storeOptions, structuredResult, type ToolContext, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
 import { ArgumentError, resolveWindow, type TimeWindow } from '../time.ts';
-import { indexedInMemory, storeIndex } from '../index/for-store.ts';
+import { indexedInMemory, storeIndex, withRecords } from '../index/for-store.ts';
 import { endTime, startTime } from './args.ts';
 import { toolInput } from './input.ts';
 
@@ -47,7 +47,7 @@ export const registerGetEvent: ToolRegistrar = (server, ctx) => {
 async function fromIndex(ctx: ToolContext, id: string, window: TimeWindow, opts: QueryOptions): Promise<TrailEvent | undefined> {
   const index = await storeIndex(ctx, opts);
   const i = index.find(id, window);
-  return i < 0 ? undefined : index.events[i];
+  return i < 0 ? undefined : (await withRecords(ctx, [index.events[i]]))[0];
 }
 
 /** Remote sources: `eventId` lets the lookup source ask LookupEvents for the one event; others ignore it and we match here. */

@@ -4,7 +4,7 @@ import { cursorCodec } from '../../cloudtrail/cursor.ts';
 import type { EventPage, EventQuery, QueryOptions, ResolvedEventQuery } from '../../cloudtrail/query.ts';
 import { guarded, storeOptions, structuredResult, type ToolContext, type ToolRegistrar } from '../context.ts';
 import { CompactEvent, compactEvent } from '../events.ts';
-import { indexedInMemory, storeIndex } from '../index/for-store.ts';
+import { indexedInMemory, storeIndex, withRecords } from '../index/for-store.ts';
 import { indexPage } from '../index/lookup.ts';
 import { ArgumentError, iso, resolveWindow } from '../time.ts';
 import { toolInput } from './input.ts';
@@ -74,6 +74,7 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
           order: args.order,
         } satisfies EventQuery;
         const page = await lookup(ctx, query, storeOptions(extra, ctx.log));
+        if (args.include_raw) await withRecords(ctx, page.events);
         const events = page.events.map((e) => compactEvent(e, args.include_raw));
         const result: z.infer<typeof output> = { events, count: events.length, order: args.order };
         if (start !== undefined) result.start_time = iso(start);
