@@ -12,14 +12,17 @@ import { TextColumnBuilder, type TextColumn } from './text-column.ts';
  * exact same file list with the same sizes and modification times.
  *
  * Layout: a little-endian u32 header length, the JSON header (outcomes worth reporting, where each section is and
- * its CRC-32), then the sections at 8-byte aligned offsets: first those a reopen needs (the string table, times, the
- * string-id columns, readOnly), then those it reads only when an id, raw record or resources is first asked for
- * (file and record numbers, ids, resources). A reopen reads the first group with one read, checks it while a
- * worker stats the files (signature.ts), and views the arrays in place: no copy, no object per value.
+ * its CRC-32), then the sections at 8-byte aligned offsets. A reopen reads only the first, the string table (one
+ * read, checked while a worker stats the files, signature.ts); every other section (times, each string-id column,
+ * readOnly, the ids, file and record numbers, resources) is read and checked the first time it is used, and viewed
+ * in place: no copy, no object per value.
  */
 const FORMAT = 'trailbook-files-index-5';
 
-const FIRST = ['stringBytes', 'stringEnds', 'times', ...COLUMNS.map((c) => `col:${c}`), 'readOnly'];
+const FIRST = ['stringBytes', 'stringEnds'];
+/** Read one by one on first use: a query reads the columns it filters on, and ~27 MB read into new memory at 1M
+ * events cost ~0.1-0.17 CPU-s in page faults alone on this machine (issue #14). */
+const COLUMN_SECTIONS = ['times', ...COLUMNS.map((c) => `col:${c}`), 'readOnly'];
 const IDS = ['idUuids', 'idBytes', 'idEnds'];
 const LATER = ['fileIdx', 'recIdx', 'resourceBytes', 'resourceEnds'];
 
@@ -239,8 +242,7 @@ export async function loadIndex(path: string, signature: () => Promise<string>, 
     let first: [number, number];
     try {
       first = span(header, FIRST);
-      span(header, IDS);
-      span(header, LATER);
+      for (const name of [...COLUMN_SECTIONS, ...IDS, ...LATER]) span(header, [name]);
     } catch (err) {
       return { corrupt: (err as Error).message };
     }
@@ -256,36 +258,52 @@ export async function loadIndex(path: string, signature: () => Promise<string>, 
     const n = header.count;
     let columns: EventColumns;
     try {
-      const idColumn = (name: string): StringIds =>
-        header.idWidth === 2 ? typed(s.get(name)!, (x, o, l) => new Uint16Array(x, o, l), 2, name) : u32(s.get(name)!, name);
-      // The file stays open for the sections read on first use, closed when both groups have been read.
-      let ids: IdColumn | undefined;
-      let later: LaterColumns | undefined;
-      const closeIfDone = () => ids && later && close();
+      // The file stays open for the sections read on first use, and is closed once every one has been read.
+      let unreadGroups = 0;
+      const onFirstUse = <T>(names: string[], build: (s: Map<string, Uint8Array>) => T): (() => T) => {
+        let value: T | undefined;
+        unreadGroups++;
+        return () => (value ??= readGroup(path, header, names, handle, build, () => --unreadGroups === 0 && close()));
+      };
+      const perEvent = <T extends { length: number }>(a: T, name: string): T => {
+        if (a.length !== n) throw new Error(`section ${name} does not hold one value per event`);
+        return a;
+      };
+      const idColumn = (b: Uint8Array, name: string): StringIds =>
+        perEvent(header.idWidth === 2 ? typed(b, (x, o, l) => new Uint16Array(x, o, l), 2, name) : u32(b, name), name);
+      const times = onFirstUse(['times'], (s) => perEvent(typed(s.get('times')!, (x, o, l) => new Float64Array(x, o, l), 8, 'times'), 'times'));
+      const readOnly = onFirstUse(['readOnly'], (s) => perEvent(s.get('readOnly')!, 'readOnly'));
+      // An array whose entries are read when first indexed: callers keep writing cols[COL.name][k].
+      const cols: StringIds[] = [];
+      COLUMNS.forEach((c, i) => {
+        const read = onFirstUse([`col:${c}`], (s) => idColumn(s.get(`col:${c}`)!, `col:${c}`));
+        Object.defineProperty(cols, i, { get: read, enumerable: true });
+      });
       columns = {
         count: n,
         strings: stringsOf(s.get('stringBytes')!, u32(s.get('stringEnds')!, 'stringEnds'), header.stringsAscii),
-        times: typed(s.get('times')!, (x, o, l) => new Float64Array(x, o, l), 8, 'times'),
-        cols: COLUMNS.map((c) => idColumn(`col:${c}`)),
-        readOnly: s.get('readOnly')!,
-        ids: () =>
-          (ids ??= readGroup(path, header, IDS, handle, (s) => {
-            const col: IdColumn = { uuids: s.get('idUuids')!, other: { bytes: s.get('idBytes')!, ends: u32(s.get('idEnds')!, 'idEnds'), ascii: header.idsAscii } };
-            if (col.other.ends.length !== n || col.uuids.length !== 16 * n) throw new Error('the ids do not hold one value per event');
-            return col;
-          }, closeIfDone)),
-        later: () =>
-          (later ??= readGroup(path, header, LATER, handle, (s) => {
-            const l: LaterColumns = {
-              fileIdx: u32(s.get('fileIdx')!, 'fileIdx'),
-              recIdx: u32(s.get('recIdx')!, 'recIdx'),
-              resources: { bytes: s.get('resourceBytes')!, ends: u32(s.get('resourceEnds')!, 'resourceEnds'), ascii: header.resourcesAscii },
-            };
-            if (![l.fileIdx, l.recIdx, l.resources.ends].every((a) => a.length === n)) throw new Error('a later column does not hold one value per event');
-            return l;
-          }, closeIfDone)),
+        get times() {
+          return times();
+        },
+        cols,
+        get readOnly() {
+          return readOnly();
+        },
+        ids: onFirstUse(IDS, (s) => {
+          const col: IdColumn = { uuids: s.get('idUuids')!, other: { bytes: s.get('idBytes')!, ends: u32(s.get('idEnds')!, 'idEnds'), ascii: header.idsAscii } };
+          if (col.other.ends.length !== n || col.uuids.length !== 16 * n) throw new Error('the ids do not hold one value per event');
+          return col;
+        }),
+        later: onFirstUse(LATER, (s) => {
+          const l: LaterColumns = {
+            fileIdx: u32(s.get('fileIdx')!, 'fileIdx'),
+            recIdx: u32(s.get('recIdx')!, 'recIdx'),
+            resources: { bytes: s.get('resourceBytes')!, ends: u32(s.get('resourceEnds')!, 'resourceEnds'), ascii: header.resourcesAscii },
+          };
+          if (![l.fileIdx, l.recIdx, l.resources.ends].every((a) => a.length === n)) throw new Error('a later column does not hold one value per event');
+          return l;
+        }),
       };
-      if (![columns.times, ...columns.cols, columns.readOnly].every((a) => a.length === n)) throw new Error('a column does not hold one value per event');
       if (columns.strings[0] !== '' || !Array.isArray(header.outcomes)) throw new Error('the header does not describe the columns');
       if (header.outcomes.some((o) => !(o.file < files))) throw new Error('an outcome names a file beyond the list');
     } catch (err) {

@@ -156,7 +156,7 @@ describe('files index cache', () => {
     expect(again.stats.cacheNotice).toBeUndefined();
   });
 
-  it('detects damaged columns by their checksum and a truncated file by its length', async () => {
+  it('detects a damaged string table by its checksum and a truncated file by its length', async () => {
     const cold = await open();
     const bytes = readFileSync(indexFile());
     const headerEnd = 4 + bytes.readUInt32LE(0);
@@ -171,6 +171,19 @@ describe('files index cache', () => {
     const truncated = await open(notices);
     expect(truncated.stats.cached).toBe(false);
     expect(notices[1]).toMatch(/bytes where the header says/);
+  });
+
+  it('a damaged column read on first use (the times) fails the query with the reason, and the next open rebuilds', async () => {
+    const cold = await open();
+    const bytes = readFileSync(indexFile());
+    const header = JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString()) as { sections: Record<string, { offset: number }> };
+    damage(header.sections.times.offset + 8);
+    const warm = await open();
+    expect(warm.stats.cached).toBe(true);
+    await expect(warm.query({ limit: 5 })).rejects.toThrow(/index cache .* is damaged \(section times fails its checksum\); it was removed/);
+    const rebuilt = await open();
+    expect(rebuilt.stats.cached).toBe(false);
+    expect(await everything(rebuilt)).toBe(await everything(cold));
   });
 
   it('a damaged section read on first use fails with the reason, removes the cache, and the next open rebuilds it', async () => {
