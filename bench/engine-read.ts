@@ -1,8 +1,10 @@
 /**
- * Prediction's read from the local engine against the files store (issue #14 item 6): for each source, in a fresh
- * child process, open the `files` source warm (the DuckDB database or the files index the previous runs left),
- * read every event for training (readEvents: columns from the engine, the scan of the files store) and train.
- * Prints wall and CPU seconds of each step (CPU says more on a shared machine) and the load average.
+ * Prediction's and the MCP index's read from the local engine against the files store (issue #14 item 6): for each
+ * source, in a fresh child process, open the `files` source warm (the DuckDB database or the files index the
+ * previous runs left), read every event for training (readEvents: the engine's dictionary-encoded columns, the scan
+ * of the files store), train, then build the MCP tools' index the way the tools do (storeIndex: the engine store
+ * hands out views over the same columns, resources added; the files store is paged) and answer one 50-event lookup
+ * with raw records. Prints wall and CPU seconds of each step (CPU says more on a shared machine) and the load average.
  *
  *   npx tsx bench/engine-read.ts                       # the 1M set of bench/load.ts
  *   npx tsx bench/engine-read.ts --dir DIR --runs 3
@@ -34,6 +36,8 @@ interface ChildResult {
   open: Step;
   read: Step;
   train: Step;
+  index: Step;
+  lookup: Step;
   peakRssMb: number;
 }
 
@@ -53,8 +57,18 @@ async function child(source: string, dir: string): Promise<void> {
   });
   const [events, read] = await timed(() => readEvents(store));
   const [, train] = await timed(() => trainEngine(events));
+  const { createToolContext } = await import('../mcp/context.ts');
+  const { storeIndex, withRecords } = await import('../mcp/index/for-store.ts');
+  const { indexPage } = await import('../mcp/index/lookup.ts');
+  const { compactEvent } = await import('../mcp/events.ts');
+  const ctx = createToolContext({ store });
+  const [index, indexStep] = await timed(() => storeIndex(ctx));
+  const [, lookup] = await timed(async () => {
+    const page = indexPage(index, index.compile({}), { limit: 50, order: 'desc' });
+    return (await withRecords(ctx, page.events)).map((e) => compactEvent(e, true));
+  });
   const cached = 'engine' in store ? store.engine.opened.cached : (store as { stats: { cached: boolean } }).stats.cached;
-  const result: ChildResult = { cached, events: events.length, open, read, train, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const result: ChildResult = { cached, events: events.length, open, read, train, index: indexStep, lookup, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   await (store as { indexSaved?: Promise<void> }).indexSaved;
   process.stdout.write(JSON.stringify(result) + '\n');
 }
@@ -69,9 +83,9 @@ function parent(): void {
       const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
       const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
       const total = { wall: r.open.wall + r.read.wall + r.train.wall, cpu: r.open.cpu + r.read.cpu + r.train.cpu };
-      rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', r.cached ? 'warm' : 'cold', String(r.events), s(r.open), s(r.read), s(r.train), s(total), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
+      rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', r.cached ? 'warm' : 'cold', String(r.events), s(r.open), s(r.read), s(r.train), s(total), s(r.index), s(r.lookup), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
     }
-  const head = ['source', 'open', 'events', 'open s / CPU-s', 'read s / CPU-s', 'train s / CPU-s', 'total s / CPU-s', 'peak RSS MB', 'load avg'];
+  const head = ['source', 'open', 'events', 'open s / CPU-s', 'read s / CPU-s', 'train s / CPU-s', 'open+read+train', 'MCP index', '50 with raw', 'peak RSS MB', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(`${dir}`);
