@@ -94,8 +94,23 @@ const hashOf = (key: Buffer) => {
   for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key[i]) | 0;
   return h;
 };
-const FIELD_BY_HASH = new Map(FIELD_BYTES.map((k, i) => [hashOf(k), i]));
-if (FIELD_BY_HASH.size !== SCANNED_FIELDS.length) throw new Error('delivery-scan: field hashes collide');
+/** Open-addressed table of the fields' key hashes (slot: hash & SLOTS - 1): a typed-array probe per key instead of a Map lookup. */
+const SLOTS = 256;
+const SLOT_HASH = new Int32Array(SLOTS);
+const SLOT_FIELD = new Int8Array(SLOTS).fill(-1);
+FIELD_BYTES.forEach((k, f) => {
+  const h = hashOf(k);
+  let s = h & (SLOTS - 1);
+  while (SLOT_FIELD[s] >= 0) s = (s + 1) & (SLOTS - 1);
+  SLOT_HASH[s] = h;
+  SLOT_FIELD[s] = f;
+});
+
+/** The field whose key hash is `h` (then to be confirmed byte by byte), or -1. */
+function fieldOf(h: number): number {
+  for (let s = h & (SLOTS - 1); SLOT_FIELD[s] >= 0; s = (s + 1) & (SLOTS - 1)) if (SLOT_HASH[s] === h) return SLOT_FIELD[s];
+  return -1;
+}
 const RECORDS_KEY = Buffer.from('Records', 'latin1');
 const USER_IDENTITY = SCANNED_FIELDS.indexOf('userIdentity');
 
@@ -115,47 +130,38 @@ for (const c of [0x20, 0x09, 0x0a, 0x0d]) WS[c] = 1;
 /** Characters that may follow a backslash (besides `u`). */
 const ESCAPES = new Uint8Array(256);
 for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
+/** Bytes a string holds as they are: not a quote, a backslash or a control character. */
+const PLAIN = new Uint8Array(256).fill(1, 0x20);
+PLAIN[0x22] = PLAIN[0x5c] = 0;
 const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /**
- * Parsed userIdentity values by their bytes: a trail has few identities and each repeats in thousands of
- * records, so each distinct one is parsed once and numbered (the number is what a builder keys its principals
- * by). Looked up without making a string: a hash of the length and a sample of the bytes, then a byte compare.
+ * Parsed userIdentity values by their text: a trail has few identities and each repeats in thousands of records,
+ * so each distinct one is parsed once and numbered (the number is what a builder keys its principals by). Keyed
+ * by the decoded text: a latin1 copy and V8's string hash measured faster than comparing bytes from JavaScript
+ * or through Buffer.compare.
  */
 export class IdentityTable {
   readonly values: unknown[] = [];
-  private readonly keys: Buffer[] = [];
-  private readonly chains = new Map<number, number>();
-  private readonly next: number[] = [];
-
-  /** The number of the identity whose JSON is `b[start, end)` decoded with `encoding`. */
-  lookup(b: Buffer, start: number, end: number, encoding: 'latin1' | 'utf8'): number {
-    const n = end - start;
-    let h = n;
-    const step = n > 64 ? n >> 5 : 1;
-    for (let i = start; i < end; i += step) h = (Math.imul(h, 31) + b[i]) | 0;
-    const head = this.chains.get(h);
-    for (let k = head ?? -1; k >= 0; k = this.next[k]) {
-      const key = this.keys[k];
-      if (key.length === n && b.compare(key, 0, n, start, end) === 0) return k;
-    }
-    if (this.values.length >= MAX_IDENTITIES) this.clear();
-    const k = this.values.length;
-    this.values.push(JSON.parse(b.toString(encoding, start, end)));
-    this.keys.push(Buffer.from(b.subarray(start, end)));
-    this.next.push(this.chains.get(h) ?? -1);
-    this.chains.set(h, k);
-    return k;
-  }
-
-  /** Numbers are only valid until a clear: the builder keeping them is told through `generation`. */
+  private readonly numbers = new Map<string, number>();
+  /** Numbers are only valid until the table is cleared: a builder keeping them checks the generation. */
   generation = 0;
-  private clear(): void {
-    this.values.length = this.keys.length = this.next.length = 0;
-    this.chains.clear();
-    this.generation++;
+
+  lookup(text: string): number {
+    let k = this.numbers.get(text);
+    if (k === undefined) {
+      if (this.values.length >= MAX_IDENTITIES) {
+        this.values.length = 0;
+        this.numbers.clear();
+        this.generation++;
+      }
+      k = this.values.length;
+      this.values.push(JSON.parse(text));
+      this.numbers.set(text, k);
+    }
+    return k;
   }
 }
 
@@ -192,7 +198,13 @@ let table: IdentityTable;
 /** Set by `string()`: whether the string just read had a backslash. */
 let escaped = false;
 
-const text = (start: number, stop: number): string => b.toString(encoding, start, stop);
+/** Buffer's own decoders, without toString's argument checks (bounds are the scan's). */
+interface Decoders {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+const text = (start: number, stop: number): string =>
+  encoding === 'latin1' ? (b as unknown as Decoders).latin1Slice(start, stop) : (b as unknown as Decoders).utf8Slice(start, stop);
 
 function ws(i: number): number {
   while (i < end && WS[b[i]]) i++;
@@ -261,7 +273,7 @@ function record(i: number, out: ScannedRecord): number {
     }
     const keyEnd = i;
     i = ws(expect(ws(i + 1), COLON));
-    let field = FIELD_BY_HASH.get(h) ?? -1;
+    let field = fieldOf(h);
     if (field >= 0 && !sameBytes(FIELD_BYTES[field], keyStart, keyEnd)) field = -1;
     const start = i;
     if (field < 0) i = value(i);
@@ -271,7 +283,7 @@ function record(i: number, out: ScannedRecord): number {
     } else {
       i = value(i);
       if (field === USER_IDENTITY && b[start] === OPEN_OBJ) {
-        const k = table.lookup(b, start, i, encoding);
+        const k = table.lookup(text(start, i));
         out.userIdentity = table.values[k];
         out.identity = k;
         out.identityGeneration = table.generation;
@@ -288,6 +300,7 @@ function record(i: number, out: ScannedRecord): number {
 function string(i: number): number {
   escaped = false;
   for (;;) {
+    while (PLAIN[b[i]]) i++;
     const c = b[i];
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {

@@ -307,10 +307,11 @@ async function parseInWorkers(files: string[], workers: number, progress: (files
   return Promise.all(
     Array.from({ length: workers }, () =>
       new Promise<CompactResult>((resolve, reject) => {
-        // A larger young generation lets each file's short-lived parse tree die young instead of being promoted.
+        // Files are scanned without building their records (readers/delivery-scan.ts), so each leaves little garbage:
+        // a 16 MB young generation measured the same CPU as 64 MB and ~140 MB less peak RSS at 1M events (issue #14).
         const worker = new Worker(entry, {
           eval: code !== undefined,
-          resourceLimits: { maxYoungGenerationSizeMb: 64 },
+          resourceLimits: { maxYoungGenerationSizeMb: 16 },
           // --input-type (from `node -e`) is refused by a worker started from a file; the bundle needs no loader.
           execArgv: code === undefined ? process.execArgv.filter((a) => !a.startsWith('--input-type')) : withoutLoaders(process.execArgv),
         });

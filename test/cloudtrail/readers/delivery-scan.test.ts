@@ -1,0 +1,231 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CompactBuilder, type CompactResult } from '../../../cloudtrail/readers/compact.ts';
+import { IdentityTable, scanDelivery } from '../../../cloudtrail/readers/delivery-scan.ts';
+import { eventTime } from '../../../cloudtrail/readers/event-time.ts';
+import { inflate } from '../../../cloudtrail/readers/file.ts';
+import { generate } from '../../../cloudtrail/generator/index.ts';
+import { listCloudTrailFiles } from '../../../cloudtrail/readers/walk.ts';
+import { FIXTURES } from '../../fixtures/cloudtrail/index.ts';
+
+// The scan is a shortcut past JSON.parse: over any input, CompactBuilder must give with it exactly what it gives
+// with JSON.parse alone (`new CompactBuilder(false)`, the reference).
+
+const tmp = mkdtempSync(join(tmpdir(), 'trailbook-scan-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function both(files: string[]): { scanned: CompactResult; reference: CompactResult; scannedFiles: number } {
+  const fast = new CompactBuilder();
+  const slow = new CompactBuilder(false);
+  files.forEach((f, i) => {
+    fast.addFile(i, f);
+    slow.addFile(i, f);
+  });
+  return { scanned: fast.finish(), reference: slow.finish(), scannedFiles: fast.scannedFiles };
+}
+
+const allFiles = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+
+const scans = (json: string | Buffer) => scanDelivery(Buffer.isBuffer(json) ? json : Buffer.from(json), new IdentityTable()) !== undefined;
+
+describe('CompactBuilder with the delivery scan', () => {
+  it('gives what JSON.parse gives over every vendored fixture, scanning the delivery files', () => {
+    const files = allFiles(FIXTURES);
+    const { scanned, reference, scannedFiles } = both(files);
+    expect(reference.count).toBeGreaterThan(3000);
+    expect(scanned).toEqual(reference);
+    // The 55 invictus delivery files are scanned; the stratus JSON arrays (and README, LICENSE...) fall back.
+    const deliveries = files.filter((f) => f.endsWith('.json.gz') && inflate(readFileSync(f), f).subarray(0, 12).toString() === '{"Records":[');
+    expect(deliveries.length).toBeGreaterThanOrEqual(55);
+    expect(scannedFiles).toBe(deliveries.length);
+  });
+
+  it('gives what JSON.parse gives over a generated trail, scanning every file', async () => {
+    const dir = join(tmp, 'generated');
+    generate({ outDir: dir, events: 4000, days: 3, seed: 11, accounts: 2 });
+    const { files } = await listCloudTrailFiles(dir);
+    const { scanned, reference, scannedFiles } = both(files);
+    expect(reference.count).toBeGreaterThan(3900);
+    expect(scanned).toEqual(reference);
+    expect(scannedFiles).toBe(files.length);
+  });
+});
+
+/** A record as compact JSON text, with `extra` fields (raw JSON text) spliced in before the closing brace. */
+const base = {
+  eventVersion: '1.09',
+  userIdentity: { type: 'IAMUser', principalId: 'AIDA1', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', accessKeyId: 'AKIA1', userName: 'alice' },
+  eventTime: '2026-10-27T04:15:23Z',
+  eventSource: 's3.amazonaws.com',
+  eventName: 'GetObject',
+  awsRegion: 'us-east-1',
+  sourceIPAddress: '198.51.100.7',
+  userAgent: 'aws-cli/2.13.0',
+  requestParameters: { bucketName: 'b', key: 'k', list: [1, -0.5, 2e10, true, false, null, { a: [] }] },
+  responseElements: null,
+  requestID: 'r-1',
+  eventID: '60a5ea32-b874-412b-9e80-5bd3d613f441',
+  readOnly: true,
+  resources: [{ ARN: 'arn:aws:s3:::b', type: 'AWS::S3::Bucket', accountId: '111122223333' }],
+  eventType: 'AwsApiCall',
+  recipientAccountId: '111122223333',
+};
+const rec = (extra = '', fields: Record<string, unknown> = {}) => {
+  const json = JSON.stringify({ ...base, ...fields });
+  return extra ? `${json.slice(0, -1)},${extra}}` : json;
+};
+const deliveryText = (...records: string[]) => `{"Records":[${records.join(',')}]}`;
+
+/** Each case is one file: [name, file text, whether the scan reads it (false: it falls back to JSON.parse)]. */
+const CASES: [string, string, boolean][] = [
+  ['plain', deliveryText(rec(), rec('', { eventName: 'PutObject', readOnly: false })), true],
+  ['escapes in kept strings', deliveryText(rec('"errorMessage":"a\\u0000b\\"c\\\\d\\/e\\b\\f\\n\\r\\t"'), rec('"userAgent":"\\ud83d\\ude00 smile \\ud800 lone \\u00e9"')), true],
+  ['escapes decoding to a scanned value', deliveryText(rec('"eventName":"Get\\u004fbject","awsRegion":"us-\\u0065ast-1"')), true],
+  ['a string ending in a backslash before the next key', deliveryText(rec('"userAgent":"a\\\\","errorCode":"X\\\\\\""')), true],
+  ['escaped quotes that spell keys', deliveryText(rec('"requestParameters":{"q":"\\",\\"eventName\\":\\"Evil\\",\\"x\\":\\""},"errorMessage":"\\"eventName\\":\\"Nope\\""')), true],
+  ['repeated keys: the last wins', deliveryText(rec('"eventName":"Second","eventName":"Third","userIdentity":null,"userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root"}')), true],
+  ['repeated userIdentity: an object after a string', deliveryText(rec('"userIdentity":"x","userIdentity":{"type":"AWSService","invokedBy":"s3.amazonaws.com"}')), true],
+  ['repeated userIdentity: null after an object', deliveryText(rec('"userIdentity":null')), true],
+  ['nested keys named like top-level fields', deliveryText(rec('"additionalEventData":{"eventName":"Inner","eventTime":"bad","userIdentity":5,"resources":"x","readOnly":false}')), true],
+  ['fields null', deliveryText(rec('', { eventID: null, errorCode: null, errorMessage: null, awsRegion: null, sourceIPAddress: null, userAgent: null, recipientAccountId: null, readOnly: null, resources: null, userIdentity: null })), true],
+  ['fields absent', deliveryText(JSON.stringify({ eventTime: '2026-10-27T04:15:23Z', eventSource: 'a.amazonaws.com', eventName: 'A' }), '{}'), true],
+  ['absent eventID: the fallback id', deliveryText(rec('', { eventID: undefined, requestID: 'req-9' }), rec('', { eventID: undefined, requestID: undefined })), true],
+  ['account from the identity', deliveryText(rec('', { recipientAccountId: undefined })), true],
+  [
+    'fields of the wrong type',
+    deliveryText(
+      rec('', { eventName: 5 }),
+      rec('', { eventSource: null }),
+      rec('', { eventTime: 17 }),
+      rec('', { userIdentity: 'alice' }),
+      rec('', { userIdentity: [] }),
+      rec('', { resources: {} }),
+      rec('', { resources: [1] }),
+      rec('', { errorCode: {} }),
+      rec('', { eventID: ['x'] }),
+      rec('', { readOnly: 'true' }),
+      rec('', { readOnly: 'false' }),
+      rec('', { readOnly: 1 }),
+      rec('', { resources: [{ arn: 'lower', type: null, accountId: null }, { ARN: 'upper', arn: 'both' }] }),
+    ),
+    true,
+  ],
+  [
+    'event times',
+    deliveryText(
+      ...[
+        '2026-10-27T04:15:23.123Z',
+        '2026-10-27T04:15:23+02:00',
+        '2026-10-27T04:15:23',
+        '2026-13-01T00:00:00Z',
+        '2026-02-30T10:00:00Z',
+        '2026-10-27T24:00:00Z',
+        '2026-10-27T10:60:00Z',
+        '2026-10-27T10:00:60Z',
+        'not a date',
+        '',
+      ].map((t, i) => rec('', { eventTime: t, eventID: `id-${i}` })),
+    ),
+    true,
+  ],
+  ['numbers and literals in skipped values', deliveryText(rec('"x":[0,-0,1.5E-3,1e+5,-12.25e-2,true,false,null,[],{},[[{}]]]')), true],
+  ['UTF-8 text', deliveryText(rec('', { errorMessage: 'Zugriff verweigert für Bücher – 拒否 😀', userAgent: 'café', requestParameters: { 'schlüssel': 'wert ü' } })), true],
+  ['pretty-printed', JSON.stringify({ Records: [JSON.parse(rec()), JSON.parse(rec('', { eventName: 'B' }))] }, null, 2), true],
+  ['CR LF and tabs between tokens', ` \r\n{\t"Records" :\r\n[ ${rec()} ,\n\t${rec('', { eventName: 'B' })}\n] }\r\n `, true],
+  ['no records', deliveryText(), true],
+  // Left to JSON.parse: the answers must still be the same.
+  ['raw control character in a skipped string', deliveryText(rec('"x":"a\u0001b"')), false],
+  ['raw line feed in a kept string', deliveryText(rec('"errorMessage":"a\nb"')), false],
+  ['bad escape', deliveryText(rec('"x":"a\\xb"')), false],
+  ['short \\u escape', deliveryText(rec('"x":"\\u12"')), false],
+  ['missing colon deep inside', deliveryText(rec('"x":{"a" 1}')), false],
+  ['trailing comma', deliveryText(rec('"x":[1,2,]')), false],
+  ['leading zero', deliveryText(rec('"x":01')), false],
+  ['bare minus', deliveryText(rec('"x":-')), false],
+  ['misspelt literal', deliveryText(rec('"x":nul')), false],
+  ['unterminated', deliveryText(rec()).slice(0, -10), false],
+  ['junk after the document', `${deliveryText(rec())} x`, false],
+  ['escaped key', deliveryText(rec('"event\\u004eame":"Escaped"')), false],
+  ['another top-level key', `{"Records":[${rec()}],"more":1}`, false],
+  ['top-level key first', `{"x":1,"Records":[${rec()}]}`, false],
+  ['byte-order mark', `\ufeff${deliveryText(rec())}`, false],
+  ['a record that is not an object', deliveryText(rec(), 'null', '"s"'), false],
+  ['Insight file', deliveryText(rec('', { eventType: 'AwsCloudTrailInsight', eventCategory: 'Insight' })), false],
+  ['JSON array', `[${rec()}]`, false],
+  ['NDJSON', `${rec()}\n${rec('', { eventName: 'B' })}\n{oops\n`, false],
+  ['deep nesting', deliveryText(rec(`"x":${'['.repeat(20000)}${']'.repeat(20000)}`)), false],
+];
+
+describe('delivery scan over adversarial files', () => {
+  const dir = join(tmp, 'adversarial');
+  const files = CASES.map(([name, text], i) => {
+    const f = join(dir, `${String(i).padStart(2, '0')}-${name.replace(/\W+/g, '-')}.json${i % 2 ? '.gz' : ''}`);
+    return [f, i % 2 ? gzipSync(text) : Buffer.from(text)] as const;
+  });
+
+  it.each(CASES.map(([name, text, scanned], i) => [name, text, scanned, i] as const))('%s', (name, text, scanned, i) => {
+    expect(scans(text), 'read by the scan').toBe(scanned);
+    const f = join(tmp, `case-${i}.json`);
+    writeFileSync(f, text);
+    const { scanned: a, reference } = both([f]);
+    expect(a).toEqual(reference);
+  });
+
+  it('all in one builder (shared string table and identity table) still equals the reference', () => {
+    mkdirSync(dir, { recursive: true });
+    for (const [f, bytes] of files) writeFileSync(f, bytes);
+    const { scanned, reference, scannedFiles } = both(files.map(([f]) => f));
+    expect(scanned).toEqual(reference);
+    expect(scannedFiles).toBe(CASES.filter(([, , s]) => s).length);
+    // The cases are not vacuous: events were kept and records were refused.
+    expect(reference.count).toBeGreaterThan(30);
+    expect(reference.outcomes.some((o) => o.invalid > 0)).toBe(true);
+    expect(reference.outcomes.some((o) => o.error)).toBe(true);
+  });
+});
+
+describe('eventTime', () => {
+  it('is Date.parse for CloudTrail times and everything else', () => {
+    const strings = [
+      '2026-10-27T04:15:23Z',
+      '2026-10-27T04:15:23.5Z',
+      '1970-01-01T00:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '2024-02-29T12:00:00Z',
+      '2023-02-29T12:00:00Z',
+      '2026-02-31T12:00:00Z',
+      '2026-00-10T12:00:00Z',
+      '2026-10-00T12:00:00Z',
+      '2026-10-32T12:00:00Z',
+      '2026-13-27T04:15:23Z',
+      '2026-10-27T24:00:00Z',
+      '2026-10-27T23:59:60Z',
+      '2026-10-27T23:60:00Z',
+      '2026-10-27T04:15:23z',
+      '2026-10-27 04:15:23Z',
+      '2026/10/27T04:15:23Z',
+      '+02026-10-27T04:15:23Z',
+      '9999-12-31T23:59:59Z',
+      '0000-01-01T00:00:00Z',
+      'abcd-ef-ghTij:kl:mnZ',
+    ];
+    for (let i = 0; i < 2000; i++) strings.push(new Date(Date.UTC(2020, 0, 1) + i * 7_654_321_987).toISOString().replace(/\.\d+/, ''));
+    // Twice: the second pass answers from the hours kept by the first.
+    for (let pass = 0; pass < 2; pass++) for (const s of strings) expect(Object.is(eventTime(s), Date.parse(s)), s).toBe(true);
+  });
+});
+
+describe('inflate', () => {
+  it('reads a multi-member gzip file whole (its trailer sizes only the last member)', () => {
+    const a = Buffer.from('x'.repeat(100_000));
+    const b = Buffer.from('{"Records":[]}');
+    expect(inflate(Buffer.concat([gzipSync(a), gzipSync(b)]), 'f').equals(Buffer.concat([a, b]))).toBe(true);
+  });
+});
