@@ -93,6 +93,18 @@ const CASES: [string, string, boolean][] = [
   ['repeated keys: the last wins', deliveryText(rec('"eventName":"Second","eventName":"Third","userIdentity":null,"userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root"}')), true],
   ['repeated userIdentity: an object after a string', deliveryText(rec('"userIdentity":"x","userIdentity":{"type":"AWSService","invokedBy":"s3.amazonaws.com"}')), true],
   ['repeated userIdentity: null after an object', deliveryText(rec('"userIdentity":null')), true],
+  [
+    'identities alike in their first bytes, and one identity written two ways',
+    deliveryText(
+      rec('"userIdentity":{"type":"IAMUser","sessionContext":{"a":1},"userName":"x"}'),
+      rec('"userIdentity":{"type":"IAMUser","sessionContext":{"a":1},"userName":"y"}'),
+      rec('"userIdentity":{"type":"IAMUser","sessionContext":{"a":1},"userName":"x"}'),
+      rec('"userIdentity":{ "type":"IAMUser","sessionContext":{"a":1},"userName":"x"}'),
+      rec('"userIdentity":{"type":"IAMUser","sessionContext":{"a":1},"userName":"x","accessKeyId":"AKIA2"}'),
+      rec('"userIdentity":{}'),
+    ),
+    true,
+  ],
   ['nested keys named like top-level fields', deliveryText(rec('"additionalEventData":{"eventName":"Inner","eventTime":"bad","userIdentity":5,"resources":"x","readOnly":false}')), true],
   ['fields null', deliveryText(rec('', { eventID: null, errorCode: null, errorMessage: null, awsRegion: null, sourceIPAddress: null, userAgent: null, recipientAccountId: null, readOnly: null, resources: null, userIdentity: null })), true],
   ['fields absent', deliveryText(JSON.stringify({ eventTime: '2026-10-27T04:15:23Z', eventSource: 'a.amazonaws.com', eventName: 'A' }), '{}'), true],
