@@ -5,6 +5,7 @@ import type { CloudTrailRecord, UserIdentity } from '../record.ts';
 import { timeOrder } from '../readers/columns.ts';
 import type { CloudTrailSql } from '../sql/engine.ts';
 import { literal, whereClause, type SqlDialect } from './athena-sql.ts';
+import { keepColumns, readKeptColumns } from './engine-columns-cache.ts';
 
 /**
  * The local DuckDB table read as dictionary-encoded columns, the shape the files store keeps its events in
@@ -84,6 +85,8 @@ export interface EngineColumns {
   otherIds: Map<number, string>;
   /** The table's rowid of each event, by which its record is fetched. */
   rowids: Float64Array;
+  /** Read from the engine, or from the copy kept beside its database (engine-columns-cache.ts). */
+  from: 'engine' | 'kept';
 }
 
 /** Hash (a double) → index, open addressing over typed arrays: no allocation per lookup. */
@@ -365,6 +368,7 @@ export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, fi
       uuids: u,
       otherIds,
       rowids: rowids.values,
+      from: 'engine',
     };
   });
 }
@@ -392,6 +396,8 @@ export interface EngineTable {
   resources: Map<number, EventResource[]>;
   /** Every event's resources as JSON, by position (none: the event names none), once read (`loadResources`). */
   resourceJson?: Map<number, string>;
+  /** Settles when the columns have been kept beside the database (or did not need to be). */
+  kept?: Promise<void>;
 }
 
 /**
@@ -512,11 +518,22 @@ export function engineEvents(table: EngineTable, filter: EventFilter = {}): Engi
 /** Every event of an engine's table as columns, read once per engine and shared (prediction, the MCP index). */
 const tables = new WeakMap<CloudTrailSql, Promise<EngineTable>>();
 
-/** The engine's whole table as columns, read on first use and kept as long as the engine; a failed read is retried next time. */
+/**
+ * The engine's whole table as columns, read on first use and kept as long as the engine; a failed read is retried
+ * next time. An on-disk database's columns are kept beside it, so the next process reads them back instead.
+ */
 export function engineTable(engine: CloudTrailSql, d: SqlDialect): Promise<EngineTable> {
   let t = tables.get(engine);
   if (!t) {
-    t = readEngineColumns(engine, d).then((columns) => ({ columns, raws: new Map(), resources: new Map() }));
+    t = (async () => {
+      const db = engine.opened.path;
+      const onDisk = db !== ':memory:';
+      const kept = onDisk ? await readKeptColumns(db) : undefined;
+      const columns = kept ?? (await readEngineColumns(engine, d));
+      // Not waited for: a failed write costs the next process a read from the engine, nothing else.
+      const saved = onDisk && !kept ? keepColumns(db, columns).catch(() => undefined) : Promise.resolve();
+      return { columns, raws: new Map(), resources: new Map(), kept: saved };
+    })();
     tables.set(engine, t);
     t.catch(() => tables.delete(engine));
   }

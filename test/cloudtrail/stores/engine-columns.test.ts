@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrailEvent } from '../../../cloudtrail/event.ts';
 import { generate } from '../../../cloudtrail/generator/index.ts';
 import { DUCKDB, openEngineStore, type EngineStore } from '../../../cloudtrail/stores/engine.ts';
-import { engineEvents, loadResources, readEngineColumns } from '../../../cloudtrail/stores/engine-columns.ts';
+import { engineEvents, engineTable, loadResources, readEngineColumns } from '../../../cloudtrail/stores/engine-columns.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { fixtureRecords, writeFixtureDir } from '../../mcp/fixture.ts';
 import { INVICTUS, STRATUS } from '../../fixtures/cloudtrail/index.ts';
@@ -105,5 +105,56 @@ describe.each([
     expect(() => some[0].raw).toThrow(/without its record/);
     await engine.withRecords(some);
     for (const e of some) expect(JSON.parse(JSON.stringify(e.raw))).toEqual(JSON.parse(JSON.stringify((await engine.get(e.id))!.raw)));
+  });
+});
+
+describe('the columns kept beside an on-disk database', () => {
+  let cache: string;
+  beforeAll(async () => {
+    cache = await mkdtemp(join(tmpdir(), 'trailbook-engine-columns-cache-'));
+  });
+  afterAll(() => rm(cache, { recursive: true, force: true }));
+
+  const open = () => openEngineStore(odd, { cacheDir: cache });
+  const readOnce = async () => {
+    const store = await open();
+    try {
+      const table = await engineTable(store.engine, DUCKDB);
+      await table.kept;
+      return { from: table.columns.from, events: engineEvents(table).map(eventFields), db: store.engine.opened.path };
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('are read back by the next process instead of the table, with the same events', async () => {
+    const files = await openFilesStore(odd, { cacheDir: false });
+    const expected: TrailEvent[] = [];
+    for await (const e of files.scan()) expected.push(e);
+    const first = await readOnce();
+    expect(first.from).toBe('engine');
+    expect(first.events).toEqual(expected.map(eventFields));
+    const second = await readOnce();
+    expect(second.from).toBe('kept');
+    expect(second.events).toEqual(first.events);
+  });
+
+  it('are not trusted when damaged or written for another database file', async () => {
+    const { db } = await readOnce();
+    const kept = `${db}.columns`;
+    const good = await readFile(kept);
+    await writeFile(kept, good.subarray(0, good.length >> 1));
+    const damaged = await readOnce();
+    expect(damaged.from).toBe('engine');
+    // Rewritten by that read; now said to belong to a database of another size.
+    const header = JSON.parse((await readFile(kept)).toString('utf8', 4, 4 + (await readFile(kept)).readUInt32LE(0)));
+    expect(header.db.name).toBe(basename(db));
+    const text = await readFile(kept);
+    const length = text.readUInt32LE(0);
+    const other = Buffer.from(text.toString('utf8', 4, 4 + length).replace(`"size":${header.db.size}`, `"size":${String(header.db.size + 1).padStart(String(header.db.size).length, '0')}`));
+    expect(other.length).toBe(length);
+    await writeFile(kept, Buffer.concat([text.subarray(0, 4), other, text.subarray(4 + length)]));
+    expect((await readOnce()).from).toBe('engine');
+    expect((await readOnce()).from).toBe('kept');
   });
 });
