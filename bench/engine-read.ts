@@ -8,6 +8,8 @@
  *
  *   npx tsx bench/engine-read.ts                       # the 1M set of bench/load.ts
  *   npx tsx bench/engine-read.ts --dir DIR --runs 3
+ * The engine's columns are read from the table the first time and kept beside its database (`columns`: engine, then
+ * kept); delete `<cache>/sql/*.columns` to measure the read from the table again.
  * The dataset is bench/load.ts's (`npx tsx bench/load.ts --sizes 1000000 --engines duckdb` makes it); the first run
  * of each source builds its cache (DuckDB database under $TRAILBOOK_CACHE_DIR/sql, files index under files-index)
  * and is reported as cold.
@@ -38,6 +40,8 @@ interface ChildResult {
   train: Step;
   index: Step;
   lookup: Step;
+  /** Where the engine's columns came from: a scan of the table, or the copy kept beside the database. */
+  columns?: string;
   peakRssMb: number;
 }
 
@@ -68,7 +72,10 @@ async function child(source: string, dir: string): Promise<void> {
     return (await withRecords(ctx, page.events)).map((e) => compactEvent(e, true));
   });
   const cached = 'engine' in store ? store.engine.opened.cached : (store as { stats: { cached: boolean } }).stats.cached;
-  const result: ChildResult = { cached, events: events.length, open, read, train, index: indexStep, lookup, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const { keptTable } = await import('../cloudtrail/stores/engine-columns.ts');
+  const table = 'engine' in store ? await keptTable(store.engine) : undefined;
+  await table?.kept;
+  const result: ChildResult = { cached, events: events.length, open, read, train, index: indexStep, lookup, columns: table?.columns.from, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   await (store as { indexSaved?: Promise<void> }).indexSaved;
   process.stdout.write(JSON.stringify(result) + '\n');
 }
@@ -83,9 +90,9 @@ function parent(): void {
       const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
       const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
       const total = { wall: r.open.wall + r.read.wall + r.train.wall, cpu: r.open.cpu + r.read.cpu + r.train.cpu };
-      rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', r.cached ? 'warm' : 'cold', String(r.events), s(r.open), s(r.read), s(r.train), s(total), s(r.index), s(r.lookup), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
+      rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', r.cached ? 'warm' : 'cold', r.columns ?? '-', String(r.events), s(r.open), s(r.read), s(r.train), s(total), s(r.index), s(r.lookup), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
     }
-  const head = ['source', 'open', 'events', 'open s / CPU-s', 'read s / CPU-s', 'train s / CPU-s', 'open+read+train', 'MCP index', '50 with raw', 'peak RSS MB', 'load avg'];
+  const head = ['source', 'open', 'columns', 'events', 'open s / CPU-s', 'read s / CPU-s', 'train s / CPU-s', 'open+read+train', 'MCP index', '50 with raw', 'peak RSS MB', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(`${dir}`);

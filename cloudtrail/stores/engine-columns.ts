@@ -72,7 +72,7 @@ export interface EngineColumns {
   order: Uint32Array;
   times: Float64Array;
   /** Per string column (SCOL order): the value's index in `values[column]`; 0 is '' (absent or empty). */
-  cols: (Uint8Array | Uint16Array | Uint32Array)[];
+  cols: (Uint16Array | Uint32Array)[];
   values: string[][];
   /** Index into `principals`, -1 for an event without a userIdentity. */
   principal: Int32Array;
@@ -275,7 +275,7 @@ class Column<T extends Numbers> {
   }
 }
 
-const codeArray = (size: number) => (n: number) => (size <= 0x100 ? new Uint8Array(n) : size <= 0x10000 ? new Uint16Array(n) : new Uint32Array(n));
+const codeArray = (size: number) => (n: number): Uint16Array | Uint32Array => (size <= 0x10000 ? new Uint16Array(n) : new Uint32Array(n));
 
 /**
  * The events of the table matching `filter` (its SQL condition; principals, which SQL only approximates, are
@@ -294,10 +294,10 @@ export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, fi
     const hashes = f64();
     const uuids = new Column(new Uint32Array(4 * start), (n) => new Uint32Array(n));
     const ro = new Column(new Uint8Array(start), (n) => new Uint8Array(n));
-    const cols = NAMES.map((_, i) => {
-      const make = codeArray(dict.values[i]?.length ?? 2 ** 32);
-      return new Column(make(start), make);
-    });
+    // One array type for every column (as the files store's StringIds): the views' reads stay monomorphic, which
+    // a Uint8Array beside a Uint16Array made ~25% slower for training.
+    const make = codeArray(Math.max(...dict.values.map((v) => v?.length ?? 2 ** 32)));
+    const cols = NAMES.map(() => new Column(make(start), make));
     /** Positions whose id is not a canonical UUID, read by a second query when there are any. */
     const missing: number[] = [];
     let total = 0;
