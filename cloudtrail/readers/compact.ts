@@ -43,6 +43,8 @@ export interface CompactResult {
   /** JSON of each event's resources; empty for events that name none. */
   resources: TextColumn;
   outcomes: FileOutcome[];
+  /** The events in (time, id) order (columns.ts partOrder), when the parser thread computed it. */
+  order?: Uint32Array;
 }
 
 /** Parses files one at a time into compact columns. */
@@ -81,6 +83,21 @@ export class CompactBuilder {
     }
     return id;
   }
+
+  /**
+   * `intern` with the column's previous value remembered: neighbouring records mostly repeat a column (one file is
+   * one account and region; a burst is one source, address and agent), and comparing with the last string is
+   * cheaper than hashing a fresh one for the map (measured: interning was the builder's largest cost).
+   */
+  private internIn(col: number, s: string | null | undefined): number {
+    if (s === this.lastText[col]) return this.lastId[col];
+    const id = this.intern(s);
+    this.lastText[col] = s;
+    this.lastId[col] = id;
+    return id;
+  }
+  private readonly lastText: (string | null | undefined)[] = new Array<string>(NCOL).fill('');
+  private readonly lastId = new Uint32Array(NCOL);
 
   addFile(index: number, path: string): FileOutcome {
     const outcome: FileOutcome = { file: index, events: 0, invalid: 0 };
@@ -157,15 +174,15 @@ export class CompactBuilder {
     this.recIdx.push(rec);
     const ui = r.userIdentity;
     const c = this.cells;
-    c.push(this.intern(r.eventSource));
-    c.push(this.intern(r.eventName));
-    c.push(this.intern(r.awsRegion));
-    c.push(this.intern(r.recipientAccountId ?? ui?.accountId));
+    c.push(this.internIn(COL.source, r.eventSource));
+    c.push(this.internIn(COL.name, r.eventName));
+    c.push(this.internIn(COL.region, r.awsRegion));
+    c.push(this.internIn(COL.account, r.recipientAccountId ?? ui?.accountId));
     c.push(principal);
-    c.push(this.intern(r.sourceIPAddress));
-    c.push(this.intern(r.userAgent));
-    c.push(this.intern(r.errorCode));
-    c.push(this.intern(r.errorMessage));
+    c.push(this.internIn(COL.sourceIp, r.sourceIPAddress));
+    c.push(this.internIn(COL.userAgent, r.userAgent));
+    c.push(this.internIn(COL.errorCode, r.errorCode));
+    c.push(this.internIn(COL.errorMessage, r.errorMessage));
     const ro = r.readOnly;
     this.readOnly.push(ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2);
     this.eventIds.add(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
@@ -194,4 +211,6 @@ export class CompactBuilder {
 }
 
 export const transferables = (r: CompactResult): ArrayBuffer[] =>
-  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.uuids, r.ids.other.bytes, r.ids.other.ends, r.resources.bytes, r.resources.ends].map((a) => a.buffer as ArrayBuffer);
+  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.uuids, r.ids.other.bytes, r.ids.other.ends, r.resources.bytes, r.resources.ends, ...(r.order ? [r.order] : [])].map(
+    (a) => a.buffer as ArrayBuffer,
+  );

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { CompactBuilder, transferables } from './compact.ts';
+import { partOrder } from './columns.ts';
 
 /**
  * Worker side of the files loader: asks for batches of files, parses them into compact columns,
@@ -20,6 +21,8 @@ port.on('message', (msg: ToWorker) => {
     port.postMessage({ type: 'progress', files: msg.files.length, events } satisfies FromWorker);
   } else {
     const result = builder.finish();
+    // Sorted here, in parallel with the other threads: the main thread then only merges sorted parts.
+    result.order = partOrder(result);
     port.postMessage({ type: 'result', result } satisfies FromWorker, transferables(result));
   }
 });
