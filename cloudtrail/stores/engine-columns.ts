@@ -5,7 +5,7 @@ import type { CloudTrailRecord, UserIdentity } from '../record.ts';
 import { timeOrder } from '../readers/columns.ts';
 import type { CloudTrailSql } from '../sql/engine.ts';
 import { literal, whereClause, type SqlDialect } from './athena-sql.ts';
-import { keepColumns, readKeptColumns } from './engine-columns-cache.ts';
+import { keepColumns, keepResources, readKeptColumns, readKeptResources, type KeptResources } from './engine-columns-cache.ts';
 
 /**
  * The local DuckDB table read as dictionary-encoded columns, the shape the files store keeps its events in
@@ -394,31 +394,54 @@ export interface EngineTable {
   columns: EngineColumns;
   raws: Map<number, CloudTrailRecord>;
   resources: Map<number, EventResource[]>;
-  /** Every event's resources as JSON, by position (none: the event names none), once read (`loadResources`). */
-  resourceJson?: Map<number, string>;
+  /** Every event's resources as JSON by rowid, once read (`loadResources`). */
+  resourceText?: KeptResources;
   /** Settles when the columns have been kept beside the database (or did not need to be). */
   kept?: Promise<void>;
 }
 
 /**
- * Reads every event's resources (one query over the rows that name any, ~0.5 CPU-s at 1M), so `resources` answers
- * for every event of the table: the MCP tools return them with each event.
+ * Reads every event's resources (one query over the rows that name any, ~0.5 CPU-s at 1M, or the copy kept beside
+ * the database), so `resources` answers for every event of the table: the MCP tools return them with each event.
  */
 export async function loadResources(engine: CloudTrailSql, table: EngineTable): Promise<void> {
-  if (table.resourceJson) return;
-  const { rowids, count } = table.columns;
-  const position = new Map<number, number>();
-  for (let k = 0; k < count; k++) position.set(rowids[k], k);
-  const json = new Map<number, string>();
+  if (table.resourceText) return;
+  const db = engine.opened.path;
+  const onDisk = db !== ':memory:';
+  const kept = onDisk ? await readKeptResources(db) : undefined;
+  if (kept) {
+    table.resourceText = kept;
+    return;
+  }
+  const rowids: number[] = [];
+  const texts: string[] = [];
   await engine.withConnection(async (conn) => {
-    const result = await conn.stream(`SELECT rowid::DOUBLE, to_json(resources)::VARCHAR FROM cloudtrail WHERE len(resources) > 0`);
+    const result = await conn.stream(`SELECT rowid::DOUBLE, to_json(resources)::VARCHAR FROM cloudtrail WHERE len(resources) > 0 ORDER BY rowid`);
     for await (const rows of result.yieldRowsJs())
       for (const [rowid, text] of rows as [number, string][]) {
-        const k = position.get(rowid);
-        if (k !== undefined) json.set(k, text);
+        rowids.push(rowid);
+        texts.push(text);
       }
   });
-  table.resourceJson = json;
+  const ends = new Uint32Array(texts.length);
+  let end = 0;
+  texts.forEach((t, i) => (ends[i] = end += Buffer.byteLength(t)));
+  const bytes = Buffer.from(texts.join(''));
+  table.resourceText = { rowids: Float64Array.from(rowids), ends, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+  if (onDisk) await keepResources(db, table.resourceText).catch(() => undefined);
+}
+
+/** The resources JSON of the event with this rowid, or undefined when it names none. */
+function resourceTextOf(r: KeptResources, rowid: number): string | undefined {
+  let lo = 0;
+  let hi = r.rowids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (r.rowids[mid] < rowid) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === r.rowids.length || r.rowids[lo] !== rowid) return undefined;
+  return Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('utf8', lo === 0 ? 0 : r.ends[lo - 1], r.ends[lo]);
 }
 
 /** The table's resource structs (lower-case keys, nulls) as the event type has them (normalise in event.ts). */
@@ -495,7 +518,7 @@ export class EngineEvent implements TrailEvent {
   get resources(): EventResource[] {
     const t = this.table;
     let r = t.resources.get(this.k);
-    if (!r && t.resourceJson) t.resources.set(this.k, (r = resourcesOf(t.resourceJson.get(this.k))));
+    if (!r && t.resourceText) t.resources.set(this.k, (r = resourcesOf(resourceTextOf(t.resourceText, t.columns.rowids[this.k]))));
     if (!r) throw new Error(`event ${this.id} was read from the engine's columns without its resources: get it from the store (lookupEvents, or the store's get(id))`);
     return r;
   }

@@ -121,19 +121,24 @@ describe('the columns kept beside an on-disk database', () => {
     try {
       const table = await engineTable(store.engine, DUCKDB);
       await table.kept;
-      return { from: table.columns.from, events: engineEvents(table).map(eventFields), db: store.engine.opened.path };
+      await loadResources(store.engine, table);
+      return { from: table.columns.from, events: engineEvents(table).map(fields), db: store.engine.opened.path };
     } finally {
       await store.close();
     }
   };
 
-  it('are read back by the next process instead of the table, with the same events', async () => {
+  it('are read back by the next process instead of the table, with the same events and resources', async () => {
     const files = await openFilesStore(odd, { cacheDir: false });
     const expected: TrailEvent[] = [];
     for await (const e of files.scan()) expected.push(e);
     const first = await readOnce();
     expect(first.from).toBe('engine');
-    expect(first.events).toEqual(expected.map(eventFields));
+    expect(first.events).toEqual(expected.map(fields));
+    expect(first.events.some((e) => e.resources.length > 0)).toBe(true);
+    // Resources too: the second read's come from the kept copy, not the table.
+    const resources = await readFile(`${first.db}.resources`);
+    expect(resources.length).toBeGreaterThan(0);
     const second = await readOnce();
     expect(second.from).toBe('kept');
     expect(second.events).toEqual(first.events);
