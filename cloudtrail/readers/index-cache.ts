@@ -212,8 +212,8 @@ const unread = new FinalizationRegistry<{ fd?: number }>((h) => {
 
 /**
  * Reads the index of `files` from `path` if it is there, current and intact. `signature` (the file list's, being
- * computed meanwhile, partly by a worker) is awaited once the first sections are read and checked: this thread
- * then helps with what is left of it.
+ * computed partly by a worker) is asked for once the string table's read has started: this thread stats what is
+ * left of the list meanwhile.
  */
 export async function loadIndex(path: string, signature: () => Promise<string>, files: number): Promise<LoadedIndex> {
   let fd: number;
@@ -246,13 +246,18 @@ export async function loadIndex(path: string, signature: () => Promise<string>, 
     } catch (err) {
       return { corrupt: (err as Error).message };
     }
+    // The string table is read in a thread of the pool while this thread stats its share of the files.
+    const reading = readAtAsync(fd, first[0], first[1] - first[0]);
+    reading.catch(() => undefined);
+    const current = signature();
+    current.catch(() => undefined);
     let s: Map<string, Uint8Array>;
     try {
-      s = sectionsIn(header, FIRST, await readAtAsync(fd, first[0], first[1] - first[0]), first[0]);
+      s = sectionsIn(header, FIRST, await reading, first[0]);
     } catch (err) {
       return { corrupt: (err as Error).message };
     }
-    if (header.signature !== (await signature())) {
+    if (header.signature !== (await current)) {
       return { stale: `the files changed since it was written (${files} files now, ${header.files} then)` };
     }
     const n = header.count;
