@@ -124,6 +124,9 @@ export class CompactBuilder {
 
   /** Records as JSON.parse gives them, or as scanDelivery gives their scanned fields: the same checks and fields either way. */
   private addRecords(recs: unknown[], file: number, outcome: FileOutcome): void {
+    // addRecord writes the columns' arrays directly: room for the whole file first.
+    for (const g of [this.times, this.fileIdx, this.recIdx, this.readOnly]) g.reserve(recs.length);
+    this.cells.reserve(recs.length * NCOL);
     for (let i = 0; i < recs.length; i++) {
       const r = recs[i] as { eventTime?: unknown } | null;
       const time = typeof r?.eventTime === 'string' ? eventTime(r.eventTime) : NaN;
@@ -169,22 +172,25 @@ export class CompactBuilder {
    * through `withoutAbsentNulls`.
    */
   private addRecord(r: CloudTrailRecord, file: number, rec: number, time: number, principal: number): void {
-    this.times.push(time);
-    this.fileIdx.push(file);
-    this.recIdx.push(rec);
+    const k = this.times.length++;
+    this.times.data[k] = time;
+    this.fileIdx.data[this.fileIdx.length++] = file;
+    this.recIdx.data[this.recIdx.length++] = rec;
     const ui = r.userIdentity;
-    const c = this.cells;
-    c.push(this.internIn(COL.source, r.eventSource));
-    c.push(this.internIn(COL.name, r.eventName));
-    c.push(this.internIn(COL.region, r.awsRegion));
-    c.push(this.internIn(COL.account, r.recipientAccountId ?? ui?.accountId));
-    c.push(principal);
-    c.push(this.internIn(COL.sourceIp, r.sourceIPAddress));
-    c.push(this.internIn(COL.userAgent, r.userAgent));
-    c.push(this.internIn(COL.errorCode, r.errorCode));
-    c.push(this.internIn(COL.errorMessage, r.errorMessage));
+    const c = this.cells.data;
+    const at = this.cells.length;
+    this.cells.length += NCOL;
+    c[at + COL.source] = this.internIn(COL.source, r.eventSource);
+    c[at + COL.name] = this.internIn(COL.name, r.eventName);
+    c[at + COL.region] = this.internIn(COL.region, r.awsRegion);
+    c[at + COL.account] = this.internIn(COL.account, r.recipientAccountId ?? ui?.accountId);
+    c[at + COL.principal] = principal;
+    c[at + COL.sourceIp] = this.internIn(COL.sourceIp, r.sourceIPAddress);
+    c[at + COL.userAgent] = this.internIn(COL.userAgent, r.userAgent);
+    c[at + COL.errorCode] = this.internIn(COL.errorCode, r.errorCode);
+    c[at + COL.errorMessage] = this.internIn(COL.errorMessage, r.errorMessage);
     const ro = r.readOnly;
-    this.readOnly.push(ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2);
+    this.readOnly.data[this.readOnly.length++] = ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2;
     this.eventIds.add(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
     if (r.resources?.length) {
       const resources = r.resources.map((x) => withoutAbsentNulls(x, Resource) as typeof x);

@@ -42,6 +42,13 @@ export class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
     }
     this.data[this.length++] = v;
   }
+  /** Room for `extra` more values, so a caller may write `data[length++]` directly (a file's records at once). */
+  reserve(extra: number): void {
+    if (this.length + extra <= this.data.length) return;
+    const next = this.make(Math.max(this.data.length * 2, this.length + extra));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
   done(): T {
     return this.data.slice(0, this.length) as T;
   }
