@@ -156,7 +156,7 @@ interface Dictionaries {
   principals: Principal[];
 }
 
-async function dictionaries(conn: DuckDBConnection, where: string): Promise<Dictionaries> {
+async function dictionaries(conn: DuckDBConnection, where: string, enumLimit: number): Promise<Dictionaries> {
   // One scan for every column's distinct values.
   const exprs = NAMES.flatMap((c) => SOURCES[c]);
   const lists = (await conn.runAndReadAll(`SELECT ${exprs.map((e) => `list(DISTINCT ${e}) FILTER (WHERE ${e} <> '')`).join(', ')} FROM cloudtrail ${where}`)).getRowsJS()[0] as (string[] | null)[];
@@ -164,7 +164,7 @@ async function dictionaries(conn: DuckDBConnection, where: string): Promise<Dict
   const values = NAMES.map((c) => {
     const distinct = new Set<string>();
     for (const _ of SOURCES[c]) for (const v of lists[at++] ?? []) distinct.add(v);
-    return distinct.size > ENUM_LIMIT ? undefined : ['', ...distinct];
+    return distinct.size > enumLimit ? undefined : ['', ...distinct];
   });
   // Each distinct identity once, with the hash its events carry (the same expression over the same values).
   const fields = IDENTITY_NAMES.map((k) => `${IDENTITY_FIELDS[k]} AS ${k}`).join(', ');
@@ -281,10 +281,10 @@ const codeArray = (size: number) => (n: number): Uint16Array | Uint32Array => (s
  * The events of the table matching `filter` (its SQL condition; principals, which SQL only approximates, are
  * matched by the caller) as columns, with their (time, id) order.
  */
-export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, filter: EventFilter = {}): Promise<EngineColumns> {
+export async function readEngineColumns(engine: CloudTrailSql, d: SqlDialect, filter: EventFilter = {}, enumLimit = ENUM_LIMIT): Promise<EngineColumns> {
   const where = whereClause(filter, {}, d);
   return engine.withConnection(async (conn) => {
-    const dict = await dictionaries(conn, where);
+    const dict = await dictionaries(conn, where, enumLimit);
     const texts = NAMES.map((_, i) => (dict.values[i] ? undefined : { ids: new Map<string, number>([['', 0]]), values: [''] }));
     const result = await conn.stream(eventsSql(d, where, dict));
     const start = 1 << 16;

@@ -77,6 +77,13 @@ describe.each([
     expect(views.some((e) => e.resources.length > 0)).toBe(true);
   });
 
+  it('reads a column with more distinct values than an ENUM should carry as text, to the same events', async () => {
+    const c = await readEngineColumns(engine.engine, DUCKDB, {}, 3);
+    expect(c.values.filter((v) => v.length > 4).length).toBeGreaterThan(0);
+    const views = engineEvents({ columns: c, raws: new Map(), resources: new Map() });
+    expect(views.map(eventFields)).toEqual(expected.map(eventFields));
+  });
+
   it('shares one string per distinct value and one principal per distinct identity', async () => {
     const c = await readEngineColumns(engine.engine, DUCKDB);
     for (const values of c.values) expect(new Set(values).size).toBe(values.length);
