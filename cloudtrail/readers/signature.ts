@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -8,17 +9,22 @@ import { Worker } from 'node:worker_threads';
  * rewrites a delivered object, but a person editing a file in place (same name, same size) must still get fresh
  * results, and only the file's own mtime shows that. docs/sql.md ("Change detection").
  *
- * Stat-ing 15,000-23,000 files costs 0.13-0.3 CPU-s, most of a warm reopen when done on the thread that also reads
- * the cache (issue #14). So a large list is stat-ed by this thread and a worker together, each claiming chunks of
- * the list from a shared counter: the worker starts at once, this thread does its own work (reading the cache,
- * loading DuckDB) and then helps with the chunks that are left, so the stat costs no wall time when the other work
- * is longer and at most half of it when it is not. Promises per file were measured at ~3× the CPU of this.
+ * Stat-ing 15,000-23,000 files costs 0.13-0.35 CPU-s (issue #14). The caller asks for the signature when the rest
+ * of its reopen runs elsewhere (the cache's string table read in the pool, DuckDB opening in its own threads), so the
+ * stat overlaps that. With a spare core a worker shares the stat, each thread claiming chunks of the list from a
+ * shared counter: the worker starts at once, this thread does its own work and then takes the chunks left. On the
+ * 2-core machine of issue #14 the worker cost more than it saved (bench/load.ts warm, org shape, load 9-13: 0.77-0.79
+ * CPU-s and 2.8-4.3 s with it, 0.48-0.57 CPU-s and 0.8-2.2 s without; DuckDB likewise), so it is only used with more
+ * than two cores and a load below the cores less one. Promises per file were measured at ~3× the CPU of statSync.
  */
 
 /** Files stat-ed per claim: large enough that the shared counter is rarely touched, small enough to share well. */
 const CHUNK = 256;
 /** Below this many files a worker costs more to start (~40-90 ms) than the stat it would share. */
 const WORKER_MIN_FILES = 4000;
+
+/** A core that nothing else is using: what a worker needs to shorten the reopen rather than slow it (see above). */
+const spareCore = () => availableParallelism() > 2 && loadavg()[0] < availableParallelism() - 1;
 
 /**
  * Stats the claimed chunks of `files` into `out` (size, mtime per file; -1 when it cannot be stat-ed, which
@@ -65,17 +71,17 @@ function digest(files: string[], stats: Float64Array): string {
 }
 
 /**
- * Starts computing the signature of `files` (a worker starts stat-ing at once for a large list); `finish()` gives it.
- * `threads: false` stats everything on this thread.
+ * Starts computing the signature of `files`; `finish()` gives it. `threads`: whether a worker shares the stat of a
+ * large list (`auto`, the default: when there is a spare core).
  */
-export function startSignature(files: string[], { threads = true }: { threads?: boolean } = {}): PendingSignature {
+export function startSignature(files: string[], { threads = 'auto' }: { threads?: boolean | 'auto' } = {}): PendingSignature {
   const shared = new SharedArrayBuffer(8 + 16 * files.length);
   const next = new Int32Array(shared, 0, 1);
   const done = new Int32Array(shared, 4, 1);
   const stats = new Float64Array(shared, 8, 2 * files.length);
   let worker: Worker | undefined;
   let workerDone: Promise<void> = Promise.resolve();
-  if (threads && files.length >= WORKER_MIN_FILES) {
+  if ((threads === 'auto' ? spareCore() : threads) && files.length >= WORKER_MIN_FILES) {
     try {
       // No Node options: the worker is plain JavaScript and needs no loader (`--import tsx` would load itself again).
       const w = new Worker(WORKER_CODE, { eval: true, workerData: { shared, files, chunk: CHUNK }, execArgv: [] });

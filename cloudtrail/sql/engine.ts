@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
@@ -206,9 +207,9 @@ export function sqlCacheRoot(cacheDir: string | false | undefined): string | fal
 export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSql> {
   const t0 = performance.now();
   o.onProgress?.({ phase: 'list', done: 0 });
-  // Listing first (~0.05 s), so that a worker stats every file (signature.ts) while this thread loads DuckDB's
-  // native module (~0.2-0.3 s of synchronous require) and DuckDB opens the last database in its own thread: on an
-  // unchanged directory nothing per file is left on this thread's path but the listing.
+  // Listing first (~0.05-0.1 s), then DuckDB's native module (~0.15-0.2 s of synchronous require; with a spare core
+  // a worker stats the files meanwhile, signature.ts), then the last database opens in DuckDB's own threads while
+  // this thread stats the files: on an unchanged directory the open is done by the time they are checked.
   const { files, skipped: ignored } = listCloudTrailFilesSync(o.dataDir);
   const signing = startSignature(files);
   const engine = duckdb();
@@ -301,17 +302,27 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
   return new CloudTrailSql(instance, SELECT, skippedOf(meta), { path, cached, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
 }
 
-/** The most recently written finished database of `stem` with its meta, opened read-only; undefined when there is none. */
+/**
+ * The most recently written finished database of `stem` with its meta, opened read-only; undefined when there is none.
+ * Synchronous up to DuckDB's open (a few small files), so that the open is under way in DuckDB's threads before the
+ * caller's next synchronous work (the files' `stat`s) starts.
+ */
 async function openNewest(root: string, stem: string, engine: ReturnType<typeof duckdb>): Promise<{ path: string; meta: Meta; instance: DuckDBInstance } | undefined> {
   let newest: { metaPath: string; mtime: number } | undefined;
-  for (const name of await readdir(root).catch(() => [] as string[])) {
+  let names: string[] = [];
+  try {
+    names = readdirSync(root);
+  } catch {
+    // No cache yet.
+  }
+  for (const name of names) {
     if (!name.startsWith(`${stem}-`) || !name.endsWith('.duckdb.json')) continue;
     const metaPath = join(root, name);
-    const mtime = (await stat(metaPath)).mtimeMs;
+    const mtime = statSync(metaPath).mtimeMs;
     if (!newest || mtime > newest.mtime) newest = { metaPath, mtime };
   }
   if (!newest) return undefined;
-  const meta = JSON.parse(await readFile(newest.metaPath, 'utf8')) as Meta;
+  const meta = JSON.parse(readFileSync(newest.metaPath, 'utf8')) as Meta;
   if (meta.format !== FORMAT) return undefined;
   const path = newest.metaPath.replace(/\.json$/, '');
   const { DuckDBInstance } = await engine;
