@@ -164,7 +164,10 @@ async function dictionaries(conn: DuckDBConnection, where: string, enumLimit: nu
   const values = NAMES.map((c) => {
     const distinct = new Set<string>();
     for (const _ of SOURCES[c]) for (const v of lists[at++] ?? []) distinct.add(v);
-    return distinct.size > enumLimit ? undefined : ['', ...distinct];
+    // A value with control characters cannot be written as an SQL literal (athena-sql.ts refuses them): read as text.
+    // eslint-disable-next-line no-control-regex
+    const literalSafe = [...distinct].every((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v));
+    return distinct.size > enumLimit || !literalSafe ? undefined : ['', ...distinct];
   });
   // Each distinct identity once, with the hash its events carry (the same expression over the same values).
   const fields = IDENTITY_NAMES.map((k) => `${IDENTITY_FIELDS[k]} AS ${k}`).join(', ');

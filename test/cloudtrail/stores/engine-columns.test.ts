@@ -14,7 +14,7 @@ import { eventFields } from '../../support/event-fields.ts';
 /**
  * The MCP fixture's records with the ids and fields CloudTrail rarely writes: ids that are not canonical UUIDs
  * (upper case, braces, all zeros, none at all) sharing timestamps with canonical ones, a recipient account only
- * in userIdentity, empty strings and a record without userIdentity.
+ * in userIdentity, empty strings, a control character and a record without userIdentity.
  */
 function oddRecords(): Record<string, unknown>[] {
   const records: Record<string, unknown>[] = fixtureRecords(120);
@@ -31,6 +31,7 @@ function oddRecords(): Record<string, unknown>[] {
   records[22].userAgent = '';
   delete records[23].userIdentity;
   records[24].readOnly = undefined;
+  records[25].userAgent = 'agent\u0001with a control character';
   return records;
 }
 
