@@ -222,7 +222,7 @@ FROM (SELECT eventsource, eventname, count(*) AS events, min({t: ${TIME}, id: ${
   /**
    * Fetches the record and resources of those of `events` that are column views without them (one query by
    * rowid), so their `raw` and `resources` answer: what a tool returning records does first. A range on rowid
-   * beside the list lets the engine skip row groups (the list alone cost ~2.4 CPU-s for 50 events at 1M, ~0.5 so).
+   * beside the list lets the engine skip row groups (the list alone cost ~2.4 CPU-s for 50 events at 1M).
    */
   async withRecords(events: readonly TrailEvent[]): Promise<void> {
     const wanted = new Map<number, EngineEvent>();
@@ -230,8 +230,11 @@ FROM (SELECT eventsource, eventname, count(*) AS events, min({t: ${TIME}, id: ${
       if (e instanceof EngineEvent && !e.table.raws.has(e.k)) wanted.set(e.table.columns.rowids[e.k], e);
     if (!wanted.size) return;
     const rowids = [...wanted.keys()];
-    const sql = `SELECT rowid::DOUBLE AS trailbook_rowid, ${eventColumns(DUCKDB).join(', ')} FROM cloudtrail
-WHERE rowid BETWEEN ${Math.min(...rowids)} AND ${Math.max(...rowids)} AND rowid IN (${rowids.join(', ')})`;
+    // The rows picked first (MATERIALIZED), then turned into JSON text: otherwise the engine computes the
+    // projection before the filter (measured at 1M: 0.04-0.16 against 0.08-0.48 CPU-s for 1 to 50 events).
+    const sql = `WITH picked AS MATERIALIZED (SELECT rowid::DOUBLE AS trailbook_rowid, * FROM cloudtrail
+  WHERE rowid BETWEEN ${Math.min(...rowids)} AND ${Math.max(...rowids)} AND rowid IN (${rowids.join(', ')}))
+SELECT trailbook_rowid, ${eventColumns(DUCKDB).join(', ')} FROM picked AS cloudtrail`;
     await this.engine.withConnection(async (conn) => {
       for await (const chunk of rowsOf(conn, sql))
         for (const row of chunk) {
