@@ -199,8 +199,9 @@ export function scanDelivery(json: Buffer, identities: IdentityTable): ScannedRe
   try {
     return file();
   } catch (err) {
-    // A stack overflow from absurd nesting is not handled either; anything else is a bug to see.
-    if (err === notHandled || err instanceof RangeError) return undefined;
+    // A stack overflow from absurd nesting is not handled either, nor a value JSON.parse refuses after the walk
+    // accepted it (it should not happen; if it does, that file's answer is still JSON.parse's own).
+    if (err === notHandled || err instanceof RangeError || err instanceof SyntaxError) return undefined;
     throw err;
   } finally {
     b = EMPTY;
