@@ -168,10 +168,9 @@ function toDuckValue(v: SqlParam): DuckDBValue {
 async function seal(instance: DuckDBInstance): Promise<void> {
   const conn = await instance.connect();
   try {
-    await conn.run('SET enable_external_access = false');
-    await conn.run('SET autoinstall_known_extensions = false');
-    await conn.run('SET autoload_known_extensions = false');
-    await conn.run('SET lock_configuration = true');
+    // One call for the four (DuckDB runs every statement of the text): each call is a trip to DuckDB's threads and
+    // back, on the reopen's path.
+    await conn.run('SET enable_external_access = false; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET lock_configuration = true');
   } finally {
     conn.closeSync();
   }

@@ -106,6 +106,8 @@ describe('read-only, sealed queries', () => {
   it('runs with external access off and the configuration locked, so nothing turns them back on', async () => {
     const settings = "SELECT current_setting('enable_external_access') AS external, current_setting('lock_configuration') AS locked";
     expect((await sql.query(settings)).rows).toEqual([{ external: false, locked: true }]);
+    const extensions = "SELECT current_setting('autoinstall_known_extensions') AS install, current_setting('autoload_known_extensions') AS load";
+    expect((await sql.query(extensions)).rows).toEqual([{ install: false, load: false }]);
     // Not even a connection of the engine's own, past the SELECT guard, can change a setting.
     const conn = await (sql as unknown as { instance: DuckDBInstance }).instance.connect();
     try {
