@@ -278,19 +278,19 @@ export async function loadIndex(path: string, signature: () => Promise<string>, 
         perEvent(header.idWidth === 2 ? typed(b, (x, o, l) => new Uint16Array(x, o, l), 2, name) : u32(b, name), name);
       const times = onFirstUse(['times'], (s) => perEvent(typed(s.get('times')!, (x, o, l) => new Float64Array(x, o, l), 8, 'times'), 'times'));
       const readOnly = onFirstUse(['readOnly'], (s) => perEvent(s.get('readOnly')!, 'readOnly'));
-      // An array whose entries are read when first indexed: callers keep writing cols[COL.name][k].
-      const cols: StringIds[] = [];
-      COLUMNS.forEach((c, i) => {
-        const read = onFirstUse([`col:${c}`], (s) => idColumn(s.get(`col:${c}`)!, `col:${c}`));
-        Object.defineProperty(cols, i, { get: read, enumerable: true });
-      });
+      // All string-id columns read together on first use, as a plain array: accessors on an array's elements
+      // would put it in dictionary mode and slow every cols[COL.name][k] read in scans and training.
+      const colNames = COLUMNS.map((c) => `col:${c}`);
+      const cols = onFirstUse(colNames, (s) => colNames.map((name) => idColumn(s.get(name)!, name)));
       columns = {
         count: n,
         strings: stringsOf(s.get('stringBytes')!, u32(s.get('stringEnds')!, 'stringEnds'), header.stringsAscii),
         get times() {
           return times();
         },
-        cols,
+        get cols() {
+          return cols();
+        },
         get readOnly() {
           return readOnly();
         },

@@ -211,26 +211,17 @@ class ColumnEvent implements TrailEvent {
 }
 
 /**
- * The events as an array whose views are made when first read: making a million of them up front was most of a
- * reopen's time (~0.1 s, and GC promoting them), while a query by principal, name or time reads a few. A read
- * through the proxy costs ~50 ns more than a plain array's, ~0.05 s on a full scan of a million events.
+ * One view per event, made when a query first needs the events: making a million of them was most of a reopen's
+ * time (~0.1 s, and GC promoting them). A plain array, not a proxy making each view on first read: scans and
+ * training read every event, and a proxy's keyed reads doubled their cost (bench/engine-read.ts).
  */
-function lazyViews(table: EventTable): TrailEvent[] {
-  const n = table.columns.count;
-  const views: TrailEvent[] = new Array(n);
-  const index = (key: string | symbol): number => {
-    if (typeof key !== 'string') return -1;
-    const k = +key;
-    return k >= 0 && k < n && Number.isInteger(k) ? k : -1;
+function viewsOf(table: EventTable): () => TrailEvent[] {
+  return () => {
+    const n = table.columns.count;
+    const views: TrailEvent[] = new Array(n);
+    for (let k = 0; k < n; k++) views[k] = new ColumnEvent(table, k);
+    return views;
   };
-  return new Proxy(views, {
-    get(target, key, receiver) {
-      const k = index(key);
-      return k < 0 ? Reflect.get(target, key, receiver) : (target[k] ??= new ColumnEvent(table, k));
-    },
-    // forEach, some and the like skip holes: every position holds an event.
-    has: (target, key) => index(key) >= 0 || Reflect.has(target, key),
-  });
 }
 
 /** The store's version in its status: what the MCP index and prediction key their caches on. */
@@ -252,7 +243,7 @@ export class FilesStore extends MemoryStore {
     readonly stats: LoadStats,
     skipped: SkippedInput,
   ) {
-    super(lazyViews(table), { kind: 'files', location: dir, sorted: true, version: versionOf(stats), skipped });
+    super(viewsOf(table), { kind: 'files', location: dir, sorted: true, version: versionOf(stats), skipped });
     this.#table = table;
   }
 

@@ -76,15 +76,25 @@ export interface MemoryStoreInfo {
  */
 export class MemoryStore implements EventStore {
   readonly kind: SourceKind;
-  protected readonly events: TrailEvent[];
+  #events?: TrailEvent[];
+  #makeEvents?: () => TrailEvent[];
   private nameIndex?: Map<string, Uint32Array>;
   private principalGroups?: PrincipalGroup[];
   private readonly principalCache = new Map<string, Uint32Array>();
   private cachedStatus?: StoreStatus;
 
-  constructor(events: TrailEvent[], private readonly info: MemoryStoreInfo = {}) {
+  /** `events` may be a function making them, called on first use: the files source's reopen makes no event objects until a query needs them. */
+  constructor(events: TrailEvent[] | (() => TrailEvent[]), private readonly info: MemoryStoreInfo = {}) {
     this.kind = info.kind ?? 'memory';
-    this.events = info.sorted ? events : [...events].sort(byTime);
+    if (typeof events === 'function') this.#makeEvents = events;
+    else this.#events = info.sorted ? events : [...events].sort(byTime);
+  }
+
+  protected get events(): TrailEvent[] {
+    if (this.#events) return this.#events;
+    const made = this.#makeEvents!();
+    this.#makeEvents = undefined;
+    return (this.#events = this.info.sorted ? made : made.sort(byTime));
   }
 
   get size(): number {
