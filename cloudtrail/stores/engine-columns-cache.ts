@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Principal } from '../event.ts';
 import type { EngineColumns } from './engine-columns.ts';
 
@@ -12,7 +13,7 @@ import type { EngineColumns } from './engine-columns.ts';
  * when the next is written. The database stays read-only; nothing here writes into it.
  */
 
-const FORMAT = 'trailbook-engine-columns-2';
+const FORMAT = 'trailbook-engine-columns-3';
 
 type Kind = 'f64' | 'u32' | 'i32' | 'u16' | 'u8';
 const MAKE = { f64: Float64Array, u32: Uint32Array, i32: Int32Array, u16: Uint16Array, u8: Uint8Array } as const;
@@ -24,7 +25,8 @@ interface Header<M> {
   format: string;
   db: { name: string; size: number; mtimeMs: number };
   meta: M;
-  arrays: { kind: Kind; length: number }[];
+  /** Each array's type, length and CRC-32, checked on read as the files index cache checks its sections. */
+  arrays: { kind: Kind; length: number; crc: number }[];
 }
 
 async function identity(db: string): Promise<Header<unknown>['db']> {
@@ -33,6 +35,7 @@ async function identity(db: string): Promise<Header<unknown>['db']> {
 }
 
 const align = (n: number) => Math.ceil(n / 8) * 8;
+const bytesOf = (a: Typed) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** The metadata and arrays kept at `path` for database `db`, or undefined when they belong to another file or are unreadable. */
 async function readKept<M>(path: string, db: string): Promise<{ meta: M; arrays: Typed[] } | undefined> {
@@ -45,21 +48,22 @@ async function readKept<M>(path: string, db: string): Promise<{ meta: M; arrays:
     // Each array starts at a multiple of 8 bytes, so it is a view of the file's buffer, not a copy.
     const aligned = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
     let at = align(4 + headerLength);
-    const arrays = header.arrays.map(({ kind, length }) => {
+    const arrays = header.arrays.map(({ kind, length, crc }) => {
       const a = new MAKE[kind](aligned.buffer, aligned.byteOffset + at, length);
+      if (crc32(bytesOf(a)) !== crc) throw new Error('a kept array fails its checksum');
       at = align(at + a.byteLength);
       return a;
     });
     return { meta: header.meta, arrays };
   } catch {
-    // Missing, cut short (a view past the end throws) or not ours: read from the engine instead.
+    // Missing, cut short (a view past the end throws), damaged (a checksum) or not ours: read from the engine instead.
     return undefined;
   }
 }
 
 /** Writes `meta` and `arrays` for database `db` at `path` (to a temporary name, then renamed); removes kept files of databases that are gone. */
 async function keep(path: string, db: string, meta: unknown, arrays: Typed[]): Promise<void> {
-  const header: Header<unknown> = { format: FORMAT, db: await identity(db), meta, arrays: arrays.map((a) => ({ kind: kindOf(a), length: a.length })) };
+  const header: Header<unknown> = { format: FORMAT, db: await identity(db), meta, arrays: arrays.map((a) => ({ kind: kindOf(a), length: a.length, crc: crc32(bytesOf(a)) })) };
   const json = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(json.length);
@@ -68,7 +72,7 @@ async function keep(path: string, db: string, meta: unknown, arrays: Typed[]): P
   for (const a of arrays) {
     parts.push(new Uint8Array(align(at) - at));
     at = align(at);
-    parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    parts.push(bytesOf(a));
     at += a.byteLength;
   }
   const tmp = `${path}.${process.pid}.tmp`;
