@@ -25,6 +25,8 @@ const FIRST = ['stringBytes', 'stringEnds'];
 const COLUMN_SECTIONS = ['times', ...COLUMNS.map((c) => `col:${c}`), 'readOnly'];
 const IDS = ['idUuids', 'idBytes', 'idEnds'];
 const LATER = ['fileIdx', 'recIdx', 'resourceBytes', 'resourceEnds'];
+/** Every section, in file order. */
+const SECTIONS = [...FIRST, ...COLUMN_SECTIONS, ...IDS, ...LATER];
 
 interface Section {
   offset: number;
@@ -55,6 +57,16 @@ export interface SavedIndex {
   outcomes: FileOutcome[];
 }
 
+/**
+ * How a section found damaged on first use is made again instead of failing the query that reads it: the lazy
+ * reads are synchronous (an event's getters), so the files are parsed again on this thread.
+ */
+export interface IndexRepair {
+  parse: () => SavedIndex;
+  /** Told once a damaged section was rebuilt: what to say, and the rewrite of the cache under way. */
+  repaired: (notice: string, rewritten: Promise<void>) => void;
+}
+
 /** The result of looking for a cached index: `corrupt` says why an index that was there could not be used. */
 export type LoadedIndex = { index: SavedIndex } | { missing: true } | { stale: string } | { corrupt: string };
 
@@ -62,26 +74,43 @@ const isNotable = (o: FileOutcome) => !!o.error || o.invalid > 0 || o.shape === 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/** Section `name` of `columns` as saved (the string table's two sections from `strings`). */
+function sectionOf(columns: EventColumns, name: string, strings?: TextColumn): ArrayBufferView {
+  if (name === 'stringBytes' || name === 'stringEnds') {
+    if (!strings) throw new Error('the string table was not given');
+    return name === 'stringBytes' ? strings.bytes : strings.ends;
+  }
+  if (name.startsWith('col:')) return columns.cols[COLUMNS.indexOf(name.slice(4) as (typeof COLUMNS)[number])];
+  switch (name) {
+    case 'times':
+      return columns.times;
+    case 'readOnly':
+      return columns.readOnly;
+    case 'idUuids':
+      return columns.ids().uuids;
+    case 'idBytes':
+      return columns.ids().other.bytes;
+    case 'idEnds':
+      return columns.ids().other.ends;
+    case 'fileIdx':
+      return columns.later().fileIdx;
+    case 'recIdx':
+      return columns.later().recIdx;
+    case 'resourceBytes':
+      return columns.later().resources.bytes;
+    case 'resourceEnds':
+      return columns.later().resources.ends;
+  }
+  throw new Error(`no section ${name}`);
+}
+
 export async function saveIndex(path: string, signature: string, files: number, { columns, outcomes }: SavedIndex): Promise<void> {
   // Let the caller use the store first: writing a large index takes a moment.
   await new Promise((r) => setImmediate(r));
   const later = columns.later();
   const ids = columns.ids();
   const strings = stringTable(columns.strings);
-  const arrays: [string, ArrayBufferView][] = [
-    ['stringBytes', strings.bytes],
-    ['stringEnds', strings.ends],
-    ['times', columns.times],
-    ...COLUMNS.map((c, i) => [`col:${c}`, columns.cols[i]] as [string, ArrayBufferView]),
-    ['readOnly', columns.readOnly],
-    ['idUuids', ids.uuids],
-    ['idBytes', ids.other.bytes],
-    ['idEnds', ids.other.ends],
-    ['fileIdx', later.fileIdx],
-    ['recIdx', later.recIdx],
-    ['resourceBytes', later.resources.bytes],
-    ['resourceEnds', later.resources.ends],
-  ];
+  const arrays = SECTIONS.map((name) => [name, sectionOf(columns, name, strings)] as [string, ArrayBufferView]);
   const crcs = arrays.map(([, a]) => crc32(bytesOf(a)));
   // Offsets depend on the header's length, which depends on the offsets: lay the sections out after a header
   // sized with placeholder offsets, then pad the real header to that size.
@@ -215,14 +244,14 @@ const unread = new FinalizationRegistry<{ fd?: number }>((h) => {
  * computed partly by a worker) is asked for once the string table's read has started: this thread stats what is
  * left of the list meanwhile.
  */
-export async function loadIndex(path: string, signature: () => Promise<string>, files: number): Promise<LoadedIndex> {
+export async function loadIndex(path: string, signature: () => Promise<string>, files: number, repair?: IndexRepair): Promise<LoadedIndex> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
     return { missing: true };
   }
-  const handle: { fd?: number } = { fd };
+  const handle: Handle = { fd };
   const close = () => {
     if (handle.fd !== undefined) closeSync(handle.fd);
     handle.fd = undefined;
@@ -268,7 +297,8 @@ export async function loadIndex(path: string, signature: () => Promise<string>, 
       const onFirstUse = <T>(names: string[], build: (s: Map<string, Uint8Array>) => T): (() => T) => {
         let value: T | undefined;
         unreadGroups++;
-        return () => (value ??= readGroup(path, header, names, handle, build, () => --unreadGroups === 0 && close()));
+        const read: Reading<T> = { path, header, names, handle, build, strings: () => columns.strings, files, repair };
+        return () => (value ??= readGroup(read, () => --unreadGroups === 0 && close()));
       };
       const perEvent = <T extends { length: number }>(a: T, name: string): T => {
         if (a.length !== n) throw new Error(`section ${name} does not hold one value per event`);
@@ -324,20 +354,93 @@ export async function loadIndex(path: string, signature: () => Promise<string>, 
   }
 }
 
-/** Sections read on first use; a damaged one removes the cache (the next open rebuilds it) and says so. */
-function readGroup<T>(path: string, header: Header, names: string[], handle: { fd?: number }, build: (s: Map<string, Uint8Array>) => T, done: () => void): T {
+/** The open cache file, and a parse made to repair it (kept until every section has been read). */
+interface Handle {
+  fd?: number;
+  fresh?: SavedIndex;
+}
+
+interface Reading<T> {
+  path: string;
+  header: Header;
+  names: string[];
+  handle: Handle;
+  build: (s: Map<string, Uint8Array>) => T;
+  /** The cached string table, which the `col:` sections' ids point into. */
+  strings: () => string[];
+  files: number;
+  repair?: IndexRepair;
+}
+
+/**
+ * Sections read on first use. A damaged one is made again from a parse of the files and used only if it is
+ * byte for byte what was saved (its CRC in the header), then the cache is rewritten; when that cannot be had
+ * (the files changed since the open), the cache is removed and the reason thrown.
+ */
+function readGroup<T>(r: Reading<T>, done: () => void): T {
+  const { path, header, names, handle } = r;
+  let value: T;
   try {
     if (handle.fd === undefined) throw new Error('the file was closed');
     const [from, to] = span(header, names);
-    const value = build(sectionsIn(header, names, readAt(handle.fd, from, to - from), from));
-    queueMicrotask(done);
-    return value;
+    value = r.build(sectionsIn(header, names, readAt(handle.fd, from, to - from), from));
   } catch (err) {
+    const reason = (err as Error).message;
+    let repairError: string | undefined;
+    if (r.repair) {
+      try {
+        handle.fresh ??= r.repair.parse();
+        value = r.build(rebuiltSections(header, names, r.strings(), handle.fresh.columns));
+        const rewritten = saveIndex(path, header.signature, r.files, handle.fresh);
+        r.repair.repaired(`the index cache ${path} is damaged (${reason}); the files were parsed again for it and the cache is being rewritten`, rewritten);
+        queueMicrotask(done);
+        return value;
+      } catch (e) {
+        repairError = (e as Error).message;
+      }
+    }
     try {
       unlinkSync(path);
     } catch {
       // Already replaced or removed.
     }
-    throw new Error(`the index cache ${path} is damaged (${(err as Error).message}); it was removed: reopen the store to parse the files again`, { cause: err });
+    const tried = repairError ? `; parsing the files again did not give the same section (${repairError})` : '';
+    throw new Error(`the index cache ${path} is damaged (${reason})${tried}; it was removed: reopen the store to parse the files again`, { cause: err });
   }
+  queueMicrotask(done);
+  return value;
+}
+
+/**
+ * The named sections made from `fresh` columns, with string ids put in the cached table's numbering (a parse by
+ * several threads numbers strings in the order they were met), each checked against the CRC the header recorded.
+ */
+function rebuiltSections(header: Header, names: readonly string[], cached: string[], fresh: EventColumns): Map<string, Uint8Array> {
+  if (fresh.count !== header.count) throw new Error(`${fresh.count} events now, ${header.count} when it was written`);
+  let remap: Uint32Array | undefined;
+  const out = new Map<string, Uint8Array>();
+  for (const name of names) {
+    let section = sectionOf(fresh, name);
+    if (name.startsWith('col:')) {
+      remap ??= remapStrings(fresh.strings, cached);
+      const ids = section as StringIds;
+      const mine = header.idWidth === 2 ? new Uint16Array(ids.length) : new Uint32Array(ids.length);
+      for (let k = 0; k < ids.length; k++) mine[k] = remap[ids[k]];
+      section = mine;
+    }
+    const bytes = bytesOf(section);
+    if (crc32(bytes) !== header.sections[name].crc) throw new Error(`section ${name} differs`);
+    out.set(name, bytes);
+  }
+  return out;
+}
+
+/** The cached id of each fresh string id. */
+function remapStrings(fresh: string[], cached: string[]): Uint32Array {
+  const ids = new Map(cached.map((s, i) => [s, i]));
+  return Uint32Array.from(fresh, (s) => {
+    const id = ids.get(s);
+    if (id === undefined) throw new Error('a string the cache does not hold');
+    return id;
+  });
 }

@@ -13,7 +13,7 @@ import type { FromWorker, ToWorker } from '../readers/parse-worker.ts';
 import { parserWorkerCode } from '../readers/worker-code.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
 import { listCloudTrailFilesSync } from '../readers/walk.ts';
-import { loadIndex, saveIndex } from '../readers/index-cache.ts';
+import { loadIndex, saveIndex, type IndexRepair } from '../readers/index-cache.ts';
 import { startSignature } from '../readers/signature.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
@@ -61,6 +61,8 @@ export interface LoadStats {
   cached: boolean;
   /** Said when a cached index was there but damaged or out of date, so the files were parsed again (also passed to `onNotice`). */
   cacheNotice?: string;
+  /** Sections of the cached index found damaged after the open and made again from a parse of the files (each also a `cacheNotice`). */
+  cacheRepairs?: number;
   ms: number;
 }
 
@@ -383,7 +385,24 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   const signing = cachePath ? startSignature(files) : undefined;
   let signature: Promise<string> | undefined;
   const signatureOf = () => (signature ??= signing!.finish());
-  const found = cachePath ? await loadIndex(cachePath, signatureOf, files.length) : undefined;
+  // A section found damaged after the open is made again from a parse here, said and counted, and the query goes on.
+  let store: FilesStore | undefined;
+  const notify = opts.onNotice ?? ((m: string) => process.stderr.write(`trailbook: ${m}\n`));
+  const repair: IndexRepair = {
+    parse: () => {
+      const part = parseHere(files, () => undefined);
+      return { columns: mergeParts([part]), outcomes: part.outcomes };
+    },
+    repaired: (notice, rewritten) => {
+      if (store) {
+        store.stats.cacheRepairs = (store.stats.cacheRepairs ?? 0) + 1;
+        store.stats.cacheNotice = notice;
+        store.indexSaved = rewritten.catch(() => undefined);
+      }
+      notify(notice);
+    },
+  };
+  const found = cachePath ? await loadIndex(cachePath, signatureOf, files.length, repair) : undefined;
   const fromCache = found && 'index' in found ? found.index : undefined;
   // Before any file is parsed, so a file that changes during the parse makes the index written after it stale.
   if (cachePath && !fromCache) await signatureOf();
@@ -393,7 +412,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
       'corrupt' in found
         ? `the index cache ${cachePath} was damaged (${found.corrupt}); parsing the files again and rewriting it`
         : `the index cache ${cachePath} is out of date (${found.stale}); parsing the files again and rewriting it`;
-    (opts.onNotice ?? ((m: string) => process.stderr.write(`trailbook: ${m}\n`)))(cacheNotice);
+    notify(cacheNotice);
   }
   const workers = fromCache ? 0 : Math.min(opts.workers ?? (files.length < 32 ? 0 : Math.min(2, availableParallelism())), Math.ceil(files.length / FILES_PER_BATCH));
   let columns: EventColumns;
@@ -469,7 +488,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     ignoredExamples: ignored.slice(0, SKIPPED_EXAMPLES),
   };
   opts.onProgress?.({ phase: 'index', done: n, total: n });
-  const store = new FilesStore(table, dir, errors, warnings, stats, skippedInput);
+  store = new FilesStore(table, dir, errors, warnings, stats, skippedInput);
   // Written after the store is usable; a failed write only costs the next start a re-parse.
   if (cachePath && !fromCache) store.indexSaved = signatureOf().then((sig) => saveIndex(cachePath, sig, files.length, { columns, outcomes })).catch(() => undefined);
   return store;

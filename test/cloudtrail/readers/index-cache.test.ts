@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
+import { loadIndex, saveIndex, type SavedIndex } from '../../../cloudtrail/readers/index-cache.ts';
+import { CompactBuilder } from '../../../cloudtrail/readers/compact.ts';
+import { mergeParts } from '../../../cloudtrail/readers/columns.ts';
+import { listCloudTrailFilesSync } from '../../../cloudtrail/readers/walk.ts';
 import { STRATUS } from '../../fixtures/cloudtrail/index.ts';
 import { fixtureRecords } from '../../mcp/fixture.ts';
 
@@ -173,29 +177,91 @@ describe('files index cache', () => {
     expect(notices[1]).toMatch(/bytes where the header says/);
   });
 
-  it('a damaged column read on first use (the times) fails the query with the reason, and the next open rebuilds', async () => {
-    const cold = await open();
+  // A section is read and checked when first used: a damaged one is made again from the files, so the query that
+  // found it answers as an undamaged cache would, and the cache is rewritten for the next open.
+  const headerOf = () => {
     const bytes = readFileSync(indexFile());
-    const header = JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString()) as { sections: Record<string, { offset: number }> };
-    damage(header.sections.times.offset + 8);
-    const warm = await open();
+    return JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString()) as { sections: Record<string, { offset: number }> };
+  };
+
+  it('a damaged column read on first use (the times) is made again from the files: the query answers, it is said and counted, and the cache is rewritten', async () => {
+    const cold = await open();
+    damage(headerOf().sections.times.offset + 8);
+    const notices: string[] = [];
+    const warm = await open(notices);
     expect(warm.stats.cached).toBe(true);
-    await expect(warm.query({ limit: 5 })).rejects.toThrow(/index cache .* is damaged \(section times fails its checksum\); it was removed/);
-    const rebuilt = await open();
-    expect(rebuilt.stats.cached).toBe(false);
-    expect(await everything(rebuilt)).toBe(await everything(cold));
+    expect(notices).toEqual([]);
+    expect(await everything(warm)).toBe(await everything(cold));
+    expect(warm.stats.cacheRepairs).toBe(1);
+    expect(notices).toEqual([expect.stringMatching(/index cache .* is damaged \(section times fails its checksum\); the files were parsed again for it and the cache is being rewritten/)]);
+    expect(warm.stats.cacheNotice).toBe(notices[0]);
+    await warm.indexSaved;
+    const again = await open();
+    expect(again.stats).toMatchObject({ cached: true });
+    expect(again.stats.cacheRepairs).toBeUndefined();
+    expect(await everything(again)).toBe(await everything(cold));
   });
 
-  it('a damaged section read on first use fails with the reason, removes the cache, and the next open rebuilds it', async () => {
+  it('damaged string-id columns and resources read on first use are made again in the cached string numbering', async () => {
     const cold = await open();
-    // The last section: resources, read only when an event's raw record or resources are asked for.
+    const { sections } = headerOf();
+    damage(sections['col:principal'].offset);
     damage(-16);
-    const warm = await open();
+    const notices: string[] = [];
+    const warm = await open(notices);
     expect(warm.stats.cached).toBe(true);
     const [first] = (await warm.query({ limit: 1 })).events;
-    expect(() => first.resources).toThrow(/index cache .* is damaged \(section resource\w+ fails its checksum\); it was removed/);
+    expect(first.resources).toEqual((await cold.query({ limit: 1 })).events[0].resources);
+    expect(await everything(warm)).toBe(await everything(cold));
+    expect(notices).toHaveLength(2);
+    expect(notices).toEqual(expect.arrayContaining([expect.stringMatching(/section col:\w+ fails its checksum/), expect.stringMatching(/section resource\w+ fails its checksum/)]));
+    expect(warm.stats.cacheRepairs).toBe(2);
+    await warm.indexSaved;
+    expect((await open()).stats.cached).toBe(true);
+  });
+
+  it('a damaged section of files changed since the open is not made from their new content: the query fails with the reason, and the next open rebuilds', async () => {
+    const extra = join(data, 'extra.json');
+    writeFileSync(extra, JSON.stringify({ Records: fixtureRecords(4) }));
+    await open();
+    damage(headerOf().sections.times.offset + 8);
+    const warm = await open();
+    expect(warm.stats.cached).toBe(true);
+    // Edited after the open: a parse now gives other times, which the section's recorded checksum refuses.
+    const records = fixtureRecords(4).map((r) => ({ ...r, eventTime: '2001-01-01T00:00:00Z' }));
+    writeFileSync(extra, JSON.stringify({ Records: records }));
+    await expect(warm.query({ limit: 5 })).rejects.toThrow(/index cache .* is damaged \(section times fails its checksum\); parsing the files again did not give the same section \(section times differs\); it was removed/);
     const rebuilt = await open();
     expect(rebuilt.stats.cached).toBe(false);
-    expect(await everything(rebuilt)).toBe(await everything(cold));
+    expect((await rebuilt.query({ limit: 100_000 })).events.filter((e) => e.time === Date.parse('2001-01-01T00:00:00Z'))).toHaveLength(4);
+  });
+
+  it('a cache whose strings were numbered in another order (parser threads meet them in any order) is repaired in its own numbering', async () => {
+    const { files } = listCloudTrailFilesSync(data);
+    const parse = (): SavedIndex => {
+      const b = new CompactBuilder();
+      files.forEach((f, i) => b.addFile(i, f));
+      const part = b.finish();
+      return { columns: mergeParts([part]), outcomes: part.outcomes };
+    };
+    // The same columns with every string but '' numbered backwards.
+    const { columns, outcomes } = parse();
+    const n = columns.strings.length;
+    const renumber = (id: number) => (id === 0 ? 0 : n - id);
+    const strings = columns.strings.map((_, id) => columns.strings[renumber(id)]);
+    const cols = columns.cols.map((c) => c.map(renumber));
+    const path = join(tmp, 'renumbered.bin');
+    await saveIndex(path, 'sig', files.length, { columns: { ...columns, strings, cols }, outcomes });
+    const bytes = readFileSync(path);
+    const header = JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString()) as { sections: Record<string, { offset: number }> };
+    bytes[header.sections['col:name'].offset] ^= 0xff;
+    writeFileSync(path, bytes);
+    const notices: string[] = [];
+    const found = await loadIndex(path, async () => 'sig', files.length, { parse, repaired: (m) => notices.push(m) });
+    if (!('index' in found)) throw new Error(JSON.stringify(found));
+    const got = found.index.columns;
+    expect(got.strings).toEqual(strings);
+    expect(got.cols.map((c) => [...c])).toEqual(cols.map((c) => [...c]));
+    expect(notices).toEqual([expect.stringMatching(/section col:name fails its checksum/)]);
   });
 });
