@@ -429,6 +429,11 @@ export class BurstModel {
     peerGroups?: Map<string, number>,
     encoded: EncodedEvents = encodeEvents(byPrincipal),
   ): BurstModel {
+    return BurstModel.trainEncoded(encoded, options, peerGroups);
+  }
+
+  /** `train` on each principal's events already encoded (the engine encodes once for all its models). */
+  static trainEncoded(encoded: EncodedEvents, options: Partial<BurstModelOptions> = {}, peerGroups?: Map<string, number>): BurstModel {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     const m = new BurstModel({ ...DEFAULT_BURST_OPTIONS, ...given });
     if (peerGroups) for (const [k, g] of peerGroups) m.groupOf.set(k, g);

@@ -1,8 +1,9 @@
-import type { TrailEvent } from '../cloudtrail/event.ts';
+import { normalisePrincipal, type TrailEvent } from '../cloudtrail/event.ts';
 import type { EventFilter, EventStore } from '../cloudtrail/query.ts';
 import type { CloudTrailSql } from '../cloudtrail/sql/engine.ts';
-import { engineEvents, engineTable } from '../cloudtrail/stores/engine-columns.ts';
+import { EngineEvent, engineEvents, engineTable, SCOL, type EngineTable } from '../cloudtrail/stores/engine-columns.ts';
 import { DUCKDB } from '../cloudtrail/stores/engine.ts';
+import { withColumns, type TrainingColumns } from './columns.ts';
 
 /**
  * Prediction's events read from the local DuckDB table in columns (cloudtrail/stores/engine-columns.ts): just the
@@ -19,7 +20,43 @@ import { DUCKDB } from '../cloudtrail/stores/engine.ts';
  * engine (a scan of the table each time).
  */
 export async function readPredictionEvents(engine: CloudTrailSql, filter: EventFilter = {}): Promise<TrailEvent[]> {
-  return engineEvents(await engineTable(engine, DUCKDB), filter);
+  const table = await engineTable(engine, DUCKDB);
+  const events = engineEvents(table, filter);
+  // Remembered with the columns behind them, so that training from these events reads the columns.
+  const rows = Object.keys(filter).length ? Uint32Array.from(events, (e) => e.k) : table.columns.order;
+  return withColumns(events, events.slice(), engineTrainingColumns(table, rows));
+}
+
+const UNKNOWN = Object.freeze(normalisePrincipal(undefined));
+
+/**
+ * The table's columns as training columns: its ENUM codes per string column, its principals by index (-1: none),
+ * and `rows` (default: every event in (time, id) order) as the events, each made as a view when asked for.
+ */
+export function engineTrainingColumns(table: EngineTable, rows: Uint32Array = table.columns.order): TrainingColumns {
+  const c = table.columns;
+  const coded = (col: number) => ({ codes: c.cols[col], texts: c.values[col] });
+  return {
+    count: rows.length,
+    rows,
+    times: c.times,
+    source: coded(SCOL.source),
+    name: coded(SCOL.name),
+    region: coded(SCOL.region),
+    sourceIp: coded(SCOL.sourceIp),
+    userAgent: coded(SCOL.userAgent),
+    errorCode: coded(SCOL.errorCode),
+    principal: c.principal,
+    principalCodes: c.principals.length,
+    principalOf: (code) => (code < 0 ? UNKNOWN : c.principals[code]),
+    readOnly: c.readOnly,
+    event: (i) => new EngineEvent(table, rows[i]),
+  };
+}
+
+/** Every event of the engine's table as training columns, no event made. */
+export async function readEngineTrainingColumns(engine: CloudTrailSql): Promise<TrainingColumns> {
+  return engineTrainingColumns(await engineTable(engine, DUCKDB));
 }
 
 /** The local engine behind a store, when it is the engine-backed `files` store. */

@@ -1,4 +1,4 @@
-import type { TrailEvent } from '../cloudtrail/event.ts';
+import type { Principal, TrailEvent } from '../cloudtrail/event.ts';
 import { groupByPrincipal, serviceOf } from './corpus.ts';
 import { ActionIds } from './encoded.ts';
 import { DEFAULT_SESSION_GAP_MS } from './sessions.ts';
@@ -64,13 +64,14 @@ let actionCounts = new Int32Array(0);
 /**
  * A tally of consecutive equal values: events in time order mostly repeat the previous event's region, address and
  * agent, so one map update per run instead of one per event (runs reach the map in first-seen order, as before).
+ * Values are strings, or codes of a column read as codes (prediction's columns), turned into strings by `texts`.
  */
-class RunTally {
-  private value = '';
+export class RunTally<V extends string | number = string> {
+  private value: V | undefined;
   private run = 0;
-  constructor(readonly counts = new Map<string, number>()) {}
+  readonly counts = new Map<V, number>();
 
-  add(value: string): void {
+  add(value: V): void {
     if (value === this.value) this.run++;
     else {
       this.flush();
@@ -79,18 +80,120 @@ class RunTally {
     }
   }
 
-  flush(): Map<string, number> {
-    if (this.value) this.counts.set(this.value, (this.counts.get(this.value) ?? 0) + this.run);
-    this.value = '';
+  flush(): Map<V, number> {
+    if (this.value !== undefined) this.counts.set(this.value, (this.counts.get(this.value) ?? 0) + this.run);
+    this.value = undefined;
     this.run = 0;
     return this.counts;
+  }
+
+  /** The counts by text, absent ('') values left out, in the order their first run ended. */
+  texts(textOf: (v: V) => string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [v, c] of this.flush()) {
+      const text = textOf(v);
+      if (text) out.set(text, (out.get(text) ?? 0) + c);
+    }
+    return out;
+  }
+}
+
+const asText = (v: string) => v;
+
+/**
+ * What a profile counts per event in time order, however the events are held (objects, or prediction's columns):
+ * the hour-of-week matrix, active days, sessions, and the action tally by id.
+ */
+export class ProfileCounts {
+  readonly how = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  days = 0;
+  sessions = 0;
+  readOnly = 0;
+  mutating = 0;
+  errors = 0;
+  denied = 0;
+  private lastDay = Number.NaN;
+  private lastTime = Number.NaN;
+  private added = 0;
+  /** Action ids in order of first appearance. */
+  private readonly seen: number[] = [];
+  private readonly counts: Int32Array;
+
+  constructor(
+    private readonly names: readonly string[],
+    private readonly gap: number,
+  ) {
+    if (actionCounts.length < names.length) actionCounts = new Int32Array(Math.max(names.length, 2 * actionCounts.length));
+    this.counts = actionCounts;
+  }
+
+  /** One event, in time order: its time, action id and readOnly (true, false or unknown). */
+  add(time: number, id: number, readOnly: boolean | undefined): void {
+    const day = Math.floor(time / 86_400_000);
+    // 1970-01-01 was a Thursday (day 4 with Sunday = 0).
+    this.how[(((day + 4) % 7) + 7) % 7][Math.floor((time - day * 86_400_000) / 3_600_000)]++;
+    // Events are in time order, so a new day is a day not seen before.
+    if (day !== this.lastDay) (this.days++, (this.lastDay = day));
+    if (this.counts[id]++ === 0) this.seen.push(id);
+    if (readOnly === true) this.readOnly++;
+    else if (readOnly === false) this.mutating++;
+    if (this.added++ === 0 || time - this.lastTime > this.gap) this.sessions++;
+    this.lastTime = time;
+  }
+
+  /** The profile, from the counts and the run tallies of the same events. */
+  finish(
+    principal: string,
+    who: Pick<Principal, 'type' | 'name'>,
+    times: { n: number; first: number; last: number },
+    tallies: { regions: Map<string, number>; sourceIps: Map<string, number>; userAgents: Map<string, number> },
+    topApis = 10,
+  ): ActivityProfile {
+    // Actions (and their services) in order of first appearance, as a per-event tally would have met them.
+    const actions = new Map<string, number>();
+    const services = new Map<string, number>();
+    const { counts, names } = this;
+    for (const a of this.seen) {
+      const c = counts[a];
+      counts[a] = 0;
+      actions.set(names[a], c);
+      const svc = serviceOf(names[a]);
+      if (svc) services.set(svc, (services.get(svc) ?? 0) + c);
+    }
+    const { n, first, last } = times;
+    const { readOnly, mutating, errors, sessions } = this;
+    return {
+      principal,
+      type: who.type,
+      name: who.name,
+      events: n,
+      firstSeen: new Date(first).toISOString(),
+      lastSeen: new Date(last).toISOString(),
+      firstSeenMs: first,
+      lastSeenMs: last,
+      activeDays: this.days,
+      hourOfWeek: this.how,
+      services: ranked(services),
+      topApis: ranked(actions, topApis),
+      regions: ranked(tallies.regions),
+      sourceIps: ranked(tallies.sourceIps),
+      userAgents: ranked(tallies.userAgents),
+      readOnly,
+      mutating,
+      readRatio: readOnly + mutating === 0 ? 0 : readOnly / (readOnly + mutating),
+      errors,
+      errorRate: errors / n,
+      accessDenied: this.denied,
+      sessions,
+      meanSessionEvents: n / sessions,
+      actions: Object.fromEntries(actions),
+    };
   }
 }
 
 /** Builds one profile from a principal's events (any order). */
 export function profileOf(principal: string, events: TrailEvent[], opts: ProfileOptions = {}): ActivityProfile {
   if (events.length === 0) throw new Error(`no events for principal "${principal}"`);
-  const gap = opts.sessionGapMs ?? DEFAULT_SESSION_GAP_MS;
   let sorted = true;
   for (let i = 1; i < events.length && sorted; i++) if (events[i - 1].time > events[i].time) sorted = false;
   const evs = sorted ? events : [...events].sort((a, b) => a.time - b.time);
@@ -100,75 +203,27 @@ export function profileOf(principal: string, events: TrailEvent[], opts: Profile
     ids = Int32Array.from(evs, (e) => own.of(e.source, e.name));
     names = own.names;
   }
-  if (actionCounts.length < names.length) actionCounts = new Int32Array(Math.max(names.length, 2 * actionCounts.length));
-  const counts = actionCounts;
-  /** Action ids in order of first appearance. */
-  const seen: number[] = [];
-  const how = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+  const counts = new ProfileCounts(names, opts.sessionGapMs ?? DEFAULT_SESSION_GAP_MS);
   const regions = new RunTally();
   const ips = new RunTally();
   const agents = new RunTally();
-  let days = 0;
-  let lastDay = Number.NaN;
-  let readOnly = 0;
-  let mutating = 0;
-  let errors = 0;
-  let denied = 0;
-  let sessions = 0;
   for (let i = 0; i < evs.length; i++) {
     const e = evs[i];
-    const day = Math.floor(e.time / 86_400_000);
-    // 1970-01-01 was a Thursday (day 4 with Sunday = 0).
-    how[(((day + 4) % 7) + 7) % 7][Math.floor((e.time - day * 86_400_000) / 3_600_000)]++;
-    // Events are in time order, so a new day is a day not seen before.
-    if (day !== lastDay) (days++, (lastDay = day));
-    if (counts[ids[i]]++ === 0) seen.push(ids[i]);
+    counts.add(e.time, ids[i], e.readOnly);
     regions.add(e.region);
     ips.add(e.sourceIp);
     agents.add(e.userAgent);
-    if (e.readOnly === true) readOnly++;
-    else if (e.readOnly === false) mutating++;
-    if (e.errorCode) errors++;
-    if (isAccessDenied(e)) denied++;
-    if (i === 0 || e.time - evs[i - 1].time > gap) sessions++;
+    if (e.errorCode) counts.errors++;
+    if (isAccessDenied(e)) counts.denied++;
   }
-  // Actions (and their services) in order of first appearance, as a per-event tally would have met them.
-  const actions = new Map<string, number>();
-  const services = new Map<string, number>();
-  for (const a of seen) {
-    const c = counts[a];
-    counts[a] = 0;
-    actions.set(names[a], c);
-    const svc = serviceOf(names[a]);
-    if (svc) services.set(svc, (services.get(svc) ?? 0) + c);
-  }
-  const p = evs[evs.length - 1].principal;
-  return {
+  const n = evs.length;
+  return counts.finish(
     principal,
-    type: p.type,
-    name: p.name,
-    events: evs.length,
-    firstSeen: new Date(evs[0].time).toISOString(),
-    lastSeen: new Date(evs[evs.length - 1].time).toISOString(),
-    firstSeenMs: evs[0].time,
-    lastSeenMs: evs[evs.length - 1].time,
-    activeDays: days,
-    hourOfWeek: how,
-    services: ranked(services),
-    topApis: ranked(actions, opts.topApis ?? 10),
-    regions: ranked(regions.flush()),
-    sourceIps: ranked(ips.flush()),
-    userAgents: ranked(agents.flush()),
-    readOnly,
-    mutating,
-    readRatio: readOnly + mutating === 0 ? 0 : readOnly / (readOnly + mutating),
-    errors,
-    errorRate: errors / evs.length,
-    accessDenied: denied,
-    sessions,
-    meanSessionEvents: evs.length / sessions,
-    actions: Object.fromEntries(actions),
-  };
+    evs[n - 1].principal,
+    { n, first: evs[0].time, last: evs[n - 1].time },
+    { regions: regions.texts(asText), sourceIps: ips.texts(asText), userAgents: agents.texts(asText) },
+    opts.topApis,
+  );
 }
 
 /** Profiles of every principal, most active first. */

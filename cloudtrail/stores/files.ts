@@ -280,6 +280,15 @@ export class FilesStore extends MemoryStore {
     return out;
   }
 
+  /**
+   * The columns and views prediction trains from (predict/from-files.ts): read in place, without a scan. `events`
+   * is the store's own array of views (made on first use): not to be changed.
+   */
+  predictionColumns(): { columns: EventColumns; principalOf: (id: number) => Principal; events: () => readonly TrailEvent[] } {
+    const t = this.#table;
+    return { columns: t.columns, principalOf: (id) => principalOf(t, id), events: () => this.events };
+  }
+
   #status?: StoreStatus;
   /**
    * The base class's answer, from the region column and the times: the base walks every event, which would make
