@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { normalisePrincipal } from '../event.ts';
 import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
 import { inflate, recordsInJson } from './file.ts';
-import { IdentityTable, ScannedRecord, scanDelivery } from './delivery-scan.ts';
-import { eventTime } from './event-time.ts';
+import { ESCAPED, IDENTITY, IdentityTable, NFIELDS, NULL_VALUE, OTHER, SCANNED_FIELDS, STRING, ScannedFile, ScannedRecord, scanDeliveryFields } from './delivery-scan.ts';
+import { ByteInterner } from './byte-intern.ts';
+import { eventTime, eventTimeAt } from './event-time.ts';
 import { IdColumnBuilder, type IdColumn } from './event-ids.ts';
 import { Growing, TextColumnBuilder, type TextColumn } from './text-column.ts';
 import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
@@ -17,6 +18,24 @@ export const NCOL = COLUMNS.length;
 /** Position of each column in an event's cells: `cells[k * NCOL + COL.name]`. */
 export const COL = Object.freeze(Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<(typeof COLUMNS)[number], number>);
 export const PRINCIPAL_COL = COL.principal;
+
+/** Field numbers of SCANNED_FIELDS (slots of a ScannedFile record). */
+const F = Object.freeze(Object.fromEntries(SCANNED_FIELDS.map((f, i) => [f, i])) as Record<(typeof SCANNED_FIELDS)[number], number>);
+/** The string columns in the order the reference path interns them (addRecord), each with the field it comes from. */
+const STRING_FIELDS: [column: number, field: number][] = [
+  [COL.source, F.eventSource],
+  [COL.name, F.eventName],
+  [COL.region, F.awsRegion],
+];
+const LATER_STRING_FIELDS: [column: number, field: number][] = [
+  [COL.sourceIp, F.sourceIPAddress],
+  [COL.userAgent, F.userAgent],
+  [COL.errorCode, F.errorCode],
+  [COL.errorMessage, F.errorMessage],
+];
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface FileOutcome {
   file: number;
@@ -65,6 +84,15 @@ export class CompactBuilder {
   private readonly identities = new IdentityTable();
   /** Principal string id per identity number of `identities`, for scanned records; reset when the table is. */
   private principalsByIdentity: number[] = [];
+  /** String id of each identity's accountId (the account of records without recipientAccountId); reset with it. */
+  private accountsByIdentity: number[] = [];
+  /** Where the fields of the file being built lie: reused from file to file. */
+  private readonly scanned = new ScannedFile();
+  /** String ids by the bytes of values, for scanned files. */
+  private readonly byBytes = new ByteInterner(
+    (_b, start, end) => this.scanned.text(start, end),
+    (s) => this.intern(s),
+  );
   private identityGeneration = 0;
   /** Files read by scanDelivery rather than JSON.parse (the rest fell back). */
   scannedFiles = 0;
@@ -103,11 +131,10 @@ export class CompactBuilder {
     const outcome: FileOutcome = { file: index, events: 0, invalid: 0 };
     try {
       const json = inflate(readFileSync(path), path);
-      const scanned = this.fast ? scanDelivery(json, this.identities) : undefined;
-      if (scanned) {
+      if (this.fast && scanDeliveryFields(json, this.identities, this.scanned)) {
         this.scannedFiles++;
         outcome.shape = 'delivery';
-        this.addRecords(scanned, index, outcome);
+        this.addScanned(this.scanned, index, outcome);
       } else {
         const found = recordsInJson(json, path);
         outcome.shape = found.shape;
@@ -127,19 +154,105 @@ export class CompactBuilder {
     // addRecord writes the columns' arrays directly: room for the whole file first.
     for (const g of [this.times, this.fileIdx, this.recIdx, this.readOnly]) g.reserve(recs.length);
     this.cells.reserve(recs.length * NCOL);
-    for (let i = 0; i < recs.length; i++) {
-      const r = recs[i] as { eventTime?: unknown } | null;
-      const time = typeof r?.eventTime === 'string' ? eventTime(r.eventTime) : NaN;
-      const reason = invalidReason(r, time);
-      if (reason) {
-        outcome.invalid++;
-        outcome.firstInvalid ??= `record ${i}: ${reason}`;
+    for (let i = 0; i < recs.length; i++) this.addOne(recs[i], file, i, outcome);
+  }
+
+  /** Record `i` of a file, checked, as JSON.parse gives it or as a ScannedRecord. */
+  private addOne(parsed: unknown, file: number, i: number, outcome: FileOutcome): void {
+    const r = parsed as { eventTime?: unknown } | null;
+    const time = typeof r?.eventTime === 'string' ? eventTime(r.eventTime) : NaN;
+    const reason = invalidReason(r, time);
+    if (reason) {
+      outcome.invalid++;
+      outcome.firstInvalid ??= `record ${i}: ${reason}`;
+      return;
+    }
+    const record = r as unknown as CloudTrailRecord;
+    this.addRecord(record, file, i, time, r instanceof ScannedRecord ? this.principalOf(r) : this.principalFor(record.userIdentity));
+    outcome.events++;
+  }
+
+  /**
+   * A scanned file's records, built from where their fields lie in the file's bytes: string ids by the values'
+   * bytes (ByteInterner), the event id and time read from their bytes, the principal and the identity's account
+   * once per identity. Exactly what `addOne` gives for each record (the reference), which still builds any record
+   * this does not expect: a field of another type, an escaped or absent event id, a time Date.parse refuses...
+   * Values are interned in addRecord's order, so the string table is the same too.
+   */
+  private addScanned(sf: ScannedFile, file: number, outcome: FileOutcome): void {
+    const n = sf.count;
+    for (const g of [this.times, this.fileIdx, this.recIdx, this.readOnly]) g.reserve(n);
+    this.cells.reserve(n * NCOL);
+    if (sf.identityGeneration !== this.identityGeneration) {
+      this.principalsByIdentity = [];
+      this.accountsByIdentity = [];
+      this.identityGeneration = sf.identityGeneration;
+    }
+    const { kinds, starts, ends, parsed, bytes } = sf;
+    for (let r = 0; r < n; r++) {
+      const at = r * NFIELDS;
+      const time = kinds[at + F.eventTime] === STRING ? eventTimeAt(bytes, starts[at + F.eventTime], ends[at + F.eventTime], () => sf.text(starts[at + F.eventTime], ends[at + F.eventTime])) : NaN;
+      if (!Number.isFinite(time) || !this.expected(sf, at)) {
+        this.addOne(sf.record(r), file, r, outcome);
         continue;
       }
-      const record = r as unknown as CloudTrailRecord;
-      this.addRecord(record, file, i, time, r instanceof ScannedRecord ? this.principalOf(r) : this.principalFor(record.userIdentity));
+      const identityKind = kinds[at + F.userIdentity];
+      const identity = starts[at + F.userIdentity];
+      const values = sf.identities.values;
+      // The reference computes the principal first (an argument of addRecord), then interns the columns in order.
+      const principal =
+        identityKind === IDENTITY
+          ? (this.principalsByIdentity[identity] ??= this.principalFor(values[identity] as CloudTrailRecord['userIdentity']))
+          : this.principalFor(identityKind === NULL_VALUE ? (null as unknown as undefined) : undefined);
+      const k = this.times.length++;
+      this.times.data[k] = time;
+      this.fileIdx.data[this.fileIdx.length++] = file;
+      this.recIdx.data[this.recIdx.length++] = r;
+      const c = this.cells.data;
+      const cell = this.cells.length;
+      this.cells.length += NCOL;
+      for (const [col, f] of STRING_FIELDS) c[cell + col] = this.stringId(sf, at + f);
+      const account = at + F.recipientAccountId;
+      c[cell + COL.account] =
+        kinds[account] === STRING || kinds[account] === ESCAPED
+          ? this.stringId(sf, account)
+          : identityKind === IDENTITY
+            ? (this.accountsByIdentity[identity] ??= this.intern((values[identity] as { accountId?: string }).accountId))
+            : 0;
+      c[cell + COL.principal] = principal;
+      for (const [col, f] of LATER_STRING_FIELDS) c[cell + col] = this.stringId(sf, at + f);
+      this.readOnly.data[this.readOnly.length++] = readOnlyOf(sf, at + F.readOnly);
+      const id = at + F.eventID;
+      if (kinds[id] === STRING) this.eventIds.addBytes(bytes, starts[id], ends[id], () => sf.text(starts[id], ends[id]));
+      else this.eventIds.add(parsed[id] as string);
+      this.resources.add(kinds[at + F.resources] === OTHER ? resourcesText(parsed[at + F.resources] as ResourceList) : '');
       outcome.events++;
     }
+  }
+
+  /** Whether record `at`'s fields are of the types the fast path builds (the rest goes through `addOne`). */
+  private expected(sf: ScannedFile, at: number): boolean {
+    const { kinds, parsed } = sf;
+    const source = kinds[at + F.eventSource];
+    const name = kinds[at + F.eventName];
+    const id = kinds[at + F.eventID];
+    if ((source !== STRING && source !== ESCAPED) || (name !== STRING && name !== ESCAPED) || (id !== STRING && id !== ESCAPED)) return false;
+    const ui = kinds[at + F.userIdentity];
+    if (ui !== IDENTITY && ui !== NULL_VALUE && ui !== 0) return false;
+    for (const f of OPTIONAL_STRINGS) if (kinds[at + f] > NULL_VALUE) return false;
+    const res = kinds[at + F.resources];
+    if (res === OTHER) {
+      const list = parsed[at + F.resources];
+      return Array.isArray(list) && list.every(isObject);
+    }
+    return res === 0 || res === NULL_VALUE;
+  }
+
+  /** String id of a string slot (absent and null: 0). */
+  private stringId(sf: ScannedFile, slot: number): number {
+    const kind = sf.kinds[slot];
+    if (kind === STRING) return this.byBytes.id(sf.bytes, sf.starts[slot], sf.ends[slot]);
+    return kind === ESCAPED ? this.intern(sf.parsed[slot] as string) : 0;
   }
 
   /** The Principal's string id of a scanned record: by the identity's number when it has one. */
@@ -192,12 +305,7 @@ export class CompactBuilder {
     const ro = r.readOnly;
     this.readOnly.data[this.readOnly.length++] = ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2;
     this.eventIds.add(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
-    if (r.resources?.length) {
-      const resources = r.resources.map((x) => withoutAbsentNulls(x, Resource) as typeof x);
-      this.resources.add(JSON.stringify(resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId }))));
-    } else {
-      this.resources.add('');
-    }
+    this.resources.add(r.resources ? resourcesText(r.resources) : '');
   }
 
   finish(): CompactResult {
@@ -214,6 +322,35 @@ export class CompactBuilder {
       outcomes: this.outcomes,
     };
   }
+}
+
+/** The optional string fields (null or absent, else a string): kinds above NULL_VALUE are another type. */
+const OPTIONAL_STRINGS = [F.awsRegion, F.sourceIPAddress, F.userAgent, F.errorCode, F.errorMessage, F.recipientAccountId];
+
+type ResourceList = NonNullable<CloudTrailRecord['resources']>;
+
+/** JSON of an event's resources as the store keeps them; empty when it names none. */
+function resourcesText(list: ResourceList): string {
+  if (!list.length) return '';
+  const resources = list.map((x) => withoutAbsentNulls(x, Resource) as typeof x);
+  return JSON.stringify(resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId })));
+}
+
+/** addRecord's readOnly code (1 true, 0 false, 2 unknown) of a scanned slot: `true`, `false` or their strings. */
+function readOnlyOf(sf: ScannedFile, slot: number): number {
+  const kind = sf.kinds[slot];
+  if (kind === STRING) {
+    const start = sf.starts[slot];
+    const n = sf.ends[slot] - start;
+    if (n === 4 && sf.bytes.compare(TRUE, 0, 4, start, start + 4) === 0) return 1;
+    if (n === 5 && sf.bytes.compare(FALSE, 0, 5, start, start + 5) === 0) return 0;
+    return 2;
+  }
+  if (kind === OTHER || kind === ESCAPED) {
+    const v = sf.parsed[slot];
+    return v === true || v === 'true' ? 1 : v === false || v === 'false' ? 0 : 2;
+  }
+  return 2;
 }
 
 export const transferables = (r: CompactResult): ArrayBuffer[] =>

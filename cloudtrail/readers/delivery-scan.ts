@@ -84,6 +84,90 @@ function set(r: ScannedRecord, f: number, v: unknown): void {
   }
 }
 
+/** How a scanned field was written (ScannedFile.kinds). */
+export const ABSENT = 0;
+/** A string without escapes: its bytes are `[start, end)` inside the quotes. */
+export const STRING = 1;
+/** A string with escapes, `[start, end)` inside the quotes; its value (JSON.parse's) is in `parsed`. */
+export const ESCAPED = 2;
+export const NULL_VALUE = 3;
+/** Any other value (number, true, false, array, object other than a userIdentity), `[start, end)` its text; its value in `parsed`. */
+export const OTHER = 4;
+/** A userIdentity object: `start` is its number in the IdentityTable (of generation `identityGeneration`). */
+export const IDENTITY = 5;
+export const NFIELDS = SCANNED_FIELDS.length;
+
+/**
+ * One delivery file's records as where each scanned field's value lies in the file's bytes (slot `r * NFIELDS + f`
+ * for record r and field f of SCANNED_FIELDS): what the builder makes its columns from without a string or an
+ * object per value (issue #14: making the values and interning them was most of the build). Reused from file to
+ * file; valid until the next scan into it.
+ */
+export class ScannedFile {
+  count = 0;
+  bytes: Buffer = Buffer.alloc(0);
+  encoding: 'latin1' | 'utf8' = 'latin1';
+  identities!: IdentityTable;
+  identityGeneration = 0;
+  kinds = new Uint8Array(64 * NFIELDS);
+  starts = new Int32Array(64 * NFIELDS);
+  ends = new Int32Array(64 * NFIELDS);
+  /** JSON.parse's value of ESCAPED and OTHER slots (stale elsewhere). */
+  parsed: unknown[] = [];
+
+  /** The text of bytes `[start, end)`, decoded as the JSON.parse path decodes the file. */
+  text(start: number, end: number): string {
+    const d = this.bytes as unknown as Decoders;
+    return this.encoding === 'latin1' ? d.latin1Slice(start, end) : d.utf8Slice(start, end);
+  }
+
+  /** Field `f` of record `r` as JSON.parse gives it (undefined when absent). */
+  value(r: number, f: number): unknown {
+    const slot = r * NFIELDS + f;
+    switch (this.kinds[slot]) {
+      case STRING:
+        return this.text(this.starts[slot], this.ends[slot]);
+      case ESCAPED:
+      case OTHER:
+        return this.parsed[slot];
+      case NULL_VALUE:
+        return null;
+      case IDENTITY:
+        return this.identities.values[this.starts[slot]];
+      default:
+        return undefined;
+    }
+  }
+
+  /** Record `r` as a ScannedRecord (the object path: odd records, and `scanDelivery`). */
+  record(r: number): ScannedRecord {
+    const out = new ScannedRecord();
+    for (let f = 0; f < NFIELDS; f++) if (this.kinds[r * NFIELDS + f] !== ABSENT) set(out, f, this.value(r, f));
+    const slot = r * NFIELDS + USER_IDENTITY;
+    if (this.kinds[slot] === IDENTITY) {
+      out.identity = this.starts[slot];
+      out.identityGeneration = this.identityGeneration;
+    }
+    return out;
+  }
+
+  /** Room for record `r`, its slots reset to absent. */
+  open(r: number): void {
+    const need = (r + 1) * NFIELDS;
+    if (need > this.kinds.length) {
+      const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
+        const next = make(Math.max(need, a.length * 2));
+        next.set(a);
+        return next;
+      };
+      this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
+      this.starts = grow(this.starts, (n) => new Int32Array(n));
+      this.ends = grow(this.ends, (n) => new Int32Array(n));
+    }
+    this.kinds.fill(ABSENT, r * NFIELDS, need);
+  }
+}
+
 /** Thrown inside the scan for anything it leaves to JSON.parse; never escapes `scanDelivery`. */
 class NotHandled extends Error {}
 const notHandled = new NotHandled();
@@ -113,6 +197,8 @@ function fieldOf(h: number): number {
 }
 const RECORDS_KEY = Buffer.from('Records', 'latin1');
 const USER_IDENTITY = SCANNED_FIELDS.indexOf('userIdentity');
+const EVENT_TYPE = SCANNED_FIELDS.indexOf('eventType');
+const EVENT_CATEGORY = SCANNED_FIELDS.indexOf('eventCategory');
 
 /** Structural bytes. */
 const QUOTE = 0x22;
@@ -150,62 +236,105 @@ export class IdentityTable {
   /** The bytes of each identity, to recognise it again. */
   readonly keys: Buffer[] = [];
   private readonly numbers = new Map<string, number>();
-  private readonly byHead = new Map<number, number>();
+  private readonly byHead = new Map<number, number[]>();
   /** Numbers are only valid until the table is cleared: a builder keeping them checks the generation. */
   generation = 0;
 
-  /** The number of the identity whose bytes start `b` at `start`, or -1 when it is not the candidate for `head`. */
+  /**
+   * The number of the identity whose bytes start `b` at `start`, or -1 when none of the last few seen with head
+   * hash `head` is there. Several per head: sessions of one role differ only after the first 96 bytes (their
+   * access key), and with one candidate per head a trail alternating between them walked one record in nine.
+   */
   match(b: Buffer, start: number, stop: number, head: number): number {
-    const k = this.byHead.get(head);
-    if (k === undefined) return -1;
-    const key = this.keys[k];
-    const n = key.length;
-    return start + n <= stop && b.compare(key, 0, n, start, start + n) === 0 ? k : -1;
+    const list = this.byHead.get(head);
+    if (list === undefined) return -1;
+    for (let c = 0; c < list.length; c++) {
+      const k = list[c];
+      const key = this.keys[k];
+      const n = key.length;
+      if (start + n <= stop && b.compare(key, 0, n, start, start + n) === 0) {
+        // Most recent first: runs of one identity find it at once.
+        if (c > 0) {
+          list[c] = list[0];
+          list[0] = k;
+        }
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Empties a full table, before a file is scanned (never during one: the file's slots hold numbers until it is
+   * built), so a pathological trail with an identity per record cannot grow it without end.
+   */
+  bound(): void {
+    if (this.values.length < MAX_IDENTITIES) return;
+    this.values.length = this.keys.length = 0;
+    this.numbers.clear();
+    this.byHead.clear();
+    this.generation++;
   }
 
   /** The number of the identity `text` (the bytes `b[start, stop)` decoded), parsed when new. */
   lookup(text: string, b: Buffer, start: number, stop: number, head: number): number {
     let k = this.numbers.get(text);
     if (k === undefined) {
-      if (this.values.length >= MAX_IDENTITIES) {
-        this.values.length = this.keys.length = 0;
-        this.numbers.clear();
-        this.byHead.clear();
-        this.generation++;
-      }
       k = this.values.length;
       this.values.push(JSON.parse(text));
       this.keys.push(Buffer.from(b.subarray(start, stop)));
       this.numbers.set(text, k);
     }
-    this.byHead.set(head, k);
+    const list = this.byHead.get(head);
+    if (!list) this.byHead.set(head, [k]);
+    else if (!list.includes(k)) {
+      if (list.length >= HEAD_CANDIDATES) list.pop();
+      list.unshift(k);
+    }
     return k;
   }
 }
 
-/** Identity table bound: a pathological trail with an identity per record must not grow it without end. */
+/** Identity table bound (IdentityTable.bound). */
 const MAX_IDENTITIES = 50_000;
+/** Identities tried per head hash before walking the bytes. */
+const HEAD_CANDIDATES = 8;
 
 /**
- * Reads the records of one delivery file, or undefined for the JSON.parse path. `identities` is shared by the
- * scans of many files; the caller owns it.
+ * Reads the records of one delivery file into `out` (where each scanned field lies), or answers false for the
+ * JSON.parse path. `identities` is shared by the scans of many files; the caller owns it.
  */
-export function scanDelivery(json: Buffer, identities: IdentityTable): ScannedRecord[] | undefined {
+export function scanDeliveryFields(json: Buffer, identities: IdentityTable, out: ScannedFile): boolean {
   b = json;
   end = json.length;
   // As the JSON.parse path decodes: a latin1 copy is exact for ASCII (split.ts, file.ts).
   encoding = isAscii(json) ? 'latin1' : 'utf8';
   table = identities;
+  sf = out;
+  out.bytes = json;
+  out.encoding = encoding;
+  out.identities = identities;
+  out.count = 0;
+  identities.bound();
+  out.identityGeneration = identities.generation;
   try {
-    return file();
+    file();
+    return true;
   } catch (err) {
     // A stack overflow from absurd nesting is not handled either, nor a value JSON.parse refuses after the walk
     // accepted it (it should not happen; if it does, that file's answer is still JSON.parse's own).
-    if (err === notHandled || err instanceof RangeError || err instanceof SyntaxError) return undefined;
+    if (err === notHandled || err instanceof RangeError || err instanceof SyntaxError) return false;
     throw err;
   } finally {
     b = EMPTY;
   }
+}
+
+/** The records of one delivery file with their scanned fields as values, or undefined for the JSON.parse path. */
+export function scanDelivery(json: Buffer, identities: IdentityTable): ScannedRecord[] | undefined {
+  const out = new ScannedFile();
+  if (!scanDeliveryFields(json, identities, out)) return undefined;
+  return Array.from({ length: out.count }, (_, r) => out.record(r));
 }
 
 // The scan's state, module-level so the hot loops read it without a `this` (measured faster than a class).
@@ -214,6 +343,7 @@ let b: Buffer = EMPTY;
 let end = 0;
 let encoding: 'latin1' | 'utf8' = 'latin1';
 let table: IdentityTable;
+let sf: ScannedFile;
 /** Set by `string()`: whether the string just read had a backslash. */
 let escaped = false;
 
@@ -235,7 +365,7 @@ function expect(i: number, c: number): number {
   return i + 1;
 }
 
-function file(): ScannedRecord[] {
+function file(): void {
   let i = expect(ws(0), OPEN_OBJ);
   // Exactly one key, "Records": other top-level keys are left to the JSON.parse path.
   i = expect(ws(i), QUOTE);
@@ -243,16 +373,15 @@ function file(): ScannedRecord[] {
   i = string(i);
   if (escaped || !sameBytes(RECORDS_KEY, keyStart, i - 1)) throw notHandled;
   i = expect(ws(expect(ws(i), COLON)), OPEN_ARR);
-  const records: ScannedRecord[] = [];
   i = ws(i);
   if (b[i] === CLOSE_ARR) i++;
   else {
-    for (;;) {
+    for (let r = 0; ; r++) {
       i = ws(i);
       if (b[i] !== OPEN_OBJ) throw notHandled;
-      const r = new ScannedRecord();
-      i = ws(record(i, r));
-      records.push(r);
+      sf.open(r);
+      i = ws(record(i, r * NFIELDS));
+      sf.count = r + 1;
       const c = b[i++];
       if (c === CLOSE_ARR) break;
       if (c !== COMMA) throw notHandled;
@@ -260,10 +389,8 @@ function file(): ScannedRecord[] {
   }
   i = ws(expect(ws(i), CLOSE_OBJ));
   if (i !== end) throw notHandled;
-  const first = records[0];
   // Insight deliveries are recognised and skipped by the JSON.parse path (shapes.ts isInsight).
-  if (first && (first.eventType === 'AwsCloudTrailInsight' || first.eventCategory === 'Insight')) throw notHandled;
-  return records;
+  if (sf.count && (sf.value(0, EVENT_TYPE) === 'AwsCloudTrailInsight' || sf.value(0, EVENT_CATEGORY) === 'Insight')) throw notHandled;
 }
 
 function sameBytes(name: Buffer, start: number, stop: number): boolean {
@@ -272,8 +399,8 @@ function sameBytes(name: Buffer, start: number, stop: number): boolean {
   return true;
 }
 
-/** The record object at `i` (its `{`) into `out`: the scanned fields' values, the rest stepped over. */
-function record(i: number, out: ScannedRecord): number {
+/** The record object at `i` (its `{`) into the slots from `at`: where the scanned fields lie, the rest stepped over. */
+function record(i: number, at: number): number {
   i = ws(i + 1);
   if (b[i] === CLOSE_OBJ) return i + 1;
   for (;;) {
@@ -296,23 +423,38 @@ function record(i: number, out: ScannedRecord): number {
     if (field >= 0 && !sameBytes(FIELD_BYTES[field], keyStart, keyEnd)) field = -1;
     const start = i;
     if (field < 0) i = value(i);
-    else if (field === USER_IDENTITY && b[start] === OPEN_OBJ) {
-      const h = headHash(start);
-      let k = table.match(b, start, end, h);
-      if (k >= 0) i = start + table.keys[k].length;
-      else {
+    else {
+      const slot = at + field;
+      const c = b[start];
+      if (c === QUOTE) {
+        i = string(i + 1);
+        sf.starts[slot] = start + 1;
+        sf.ends[slot] = i - 1;
+        if (escaped) {
+          sf.kinds[slot] = ESCAPED;
+          sf.parsed[slot] = JSON.parse(text(start, i));
+        } else sf.kinds[slot] = STRING;
+      } else if (field === USER_IDENTITY && c === OPEN_OBJ) {
+        const h = headHash(start);
+        let k = table.match(b, start, end, h);
+        if (k >= 0) i = start + table.keys[k].length;
+        else {
+          i = value(i);
+          k = table.lookup(text(start, i), b, start, i, h);
+        }
+        sf.kinds[slot] = IDENTITY;
+        sf.starts[slot] = k;
+      } else {
         i = value(i);
-        k = table.lookup(text(start, i), b, start, i, h);
+        sf.starts[slot] = start;
+        sf.ends[slot] = i;
+        if (c === 0x6e) sf.kinds[slot] = NULL_VALUE;
+        else {
+          sf.kinds[slot] = OTHER;
+          // true and false are read by their first byte (value() checked the word); the rest by JSON.parse.
+          sf.parsed[slot] = c === 0x74 ? true : c === 0x66 ? false : JSON.parse(text(start, i));
+        }
       }
-      out.userIdentity = table.values[k];
-      out.identity = k;
-      out.identityGeneration = table.generation;
-    } else if (b[start] === QUOTE) {
-      i = string(i + 1);
-      set(out, field, escaped ? JSON.parse(text(start, i)) : text(start + 1, i - 1));
-    } else {
-      i = value(i);
-      set(out, field, JSON.parse(text(start, i)));
     }
     i = ws(i);
     const c = b[i++];

@@ -40,20 +40,52 @@ function packUuid(id: string, out: Uint8Array, at: number): boolean {
   return any !== 0;
 }
 
+/** `packUuid` of the id written as bytes `[start, start + 36)` of `b` (no string made). */
+function packUuidBytes(b: Uint8Array, start: number, out: Uint8Array, at: number): boolean {
+  let o = 0;
+  let any = 0;
+  for (let i = 0; i < 36; ) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (b[start + i] !== 0x2d) return (out.fill(0, at, at + 16), false);
+      i++;
+      continue;
+    }
+    const hi = nibble(b[start + i]);
+    const lo = nibble(b[start + i + 1]);
+    if (hi < 0 || lo < 0) return (out.fill(0, at, at + 16), false);
+    out[at + o++] = (hi << 4) | lo;
+    any |= hi | lo;
+    i += 2;
+  }
+  return any !== 0;
+}
+
 export class IdColumnBuilder {
   private uuids = new Uint8Array(16 * 1024);
   private count = 0;
   private readonly other = new TextColumnBuilder();
 
   add(id: string): void {
+    this.room();
+    const packed = packUuid(id, this.uuids, 16 * this.count);
+    this.other.add(packed ? '' : id);
+    this.count++;
+  }
+
+  /** `add` of the id written without escapes as bytes `[start, end)` of `b`; `text` decodes them when it is not a UUID. */
+  addBytes(b: Uint8Array, start: number, end: number, text: () => string): void {
+    this.room();
+    const packed = end - start === 36 && packUuidBytes(b, start, this.uuids, 16 * this.count);
+    this.other.add(packed ? '' : text());
+    this.count++;
+  }
+
+  private room(): void {
     if (16 * (this.count + 1) > this.uuids.length) {
       const next = new Uint8Array(this.uuids.length * 2);
       next.set(this.uuids);
       this.uuids = next;
     }
-    const packed = packUuid(id, this.uuids, 16 * this.count);
-    this.other.add(packed ? '' : id);
-    this.count++;
   }
 
   done(): IdColumn {
