@@ -21,7 +21,7 @@ import type { SkippedExample, SkippedInput } from '../skipped.ts';
 import type { CloudTrailSql } from '../sql/engine.ts';
 import type { SqlSource } from '../sql/result.ts';
 import { eventColumns, eventsSql, literal, rowToRecord, whereClause, type SqlDialect, type WhereOptions } from './athena-sql.ts';
-import { EngineEvent, engineEvents, engineTable, loadResources } from './engine-columns.ts';
+import { EngineEvent, engineEvents, engineTable, keptTable, loadResources, positionOf } from './engine-columns.ts';
 
 /**
  * The `files` source answered by the local DuckDB `cloudtrail` table instead of a parse of its own
@@ -177,14 +177,49 @@ FROM (SELECT eventsource, eventname, count(*) AS events, min({t: ${TIME}, id: ${
     return (q.top ? sorted.slice(0, q.top) : sorted).map(({ t: _t, id: _id, ...c }) => c);
   }
 
-  /** The event with this id (the table's eventid, or the id made for a record without one), or undefined. */
+  /**
+   * The event with this id (the table's eventid, or the id made for a record without one), or undefined. Found in
+   * the engine's columns when they have been read (an id index over their UUIDs), else by a query on the id's
+   * columns alone; then its record is fetched by rowid. A filter that fetched every column of the matching row
+   * read the whole table: ~0.5 CPU-s at 1M against milliseconds now (bench/engine-read.ts).
+   */
   async get(id: string): Promise<TrailEvent | undefined> {
-    let found: TrailEvent | undefined;
-    await this.events(`SELECT ${eventColumns(DUCKDB).join(', ')} FROM cloudtrail WHERE ${ID} = ${literal(id)} LIMIT 1`, (e) => {
-      found = e;
-      return false;
+    const read = keptTable(this.engine);
+    let rowid: number | undefined;
+    if (read) {
+      const table = await read;
+      const k = positionOf(table.columns, id);
+      if (k === undefined) return undefined;
+      rowid = table.columns.rowids[k];
+    } else {
+      await this.engine.withConnection(async (conn) => {
+        for await (const chunk of rowsOf(conn, `SELECT rowid::DOUBLE AS r FROM cloudtrail WHERE ${ID} = ${literal(id)} LIMIT 1`)) rowid ??= Number(chunk[0]?.r);
+      });
+      if (rowid === undefined || Number.isNaN(rowid)) return undefined;
+    }
+    return (await this.byRowid([rowid])).get(rowid);
+  }
+
+  /**
+   * The events of these rowids, each read with every column. A range on rowid beside the list lets the engine
+   * skip row groups (the list alone cost ~2.4 CPU-s for 50 events at 1M), and the rows are picked first
+   * (MATERIALIZED), then turned into JSON text: otherwise the engine computes the projection before the filter
+   * (measured at 1M: 0.04-0.16 against 0.08-0.48 CPU-s for 1 to 50 events).
+   */
+  private async byRowid(rowids: number[]): Promise<Map<number, TrailEvent>> {
+    const out = new Map<number, TrailEvent>();
+    if (!rowids.length) return out;
+    const sql = `WITH picked AS MATERIALIZED (SELECT rowid::DOUBLE AS trailbook_rowid, * FROM cloudtrail
+  WHERE rowid BETWEEN ${Math.min(...rowids)} AND ${Math.max(...rowids)} AND rowid IN (${rowids.join(', ')}))
+SELECT trailbook_rowid, ${eventColumns(DUCKDB).join(', ')} FROM picked AS cloudtrail`;
+    await this.engine.withConnection(async (conn) => {
+      for await (const chunk of rowsOf(conn, sql))
+        for (const row of chunk) {
+          const e = this.toEvent(row);
+          if (e) out.set(Number(row.trailbook_rowid), e);
+        }
     });
-    return found;
+    return out;
   }
 
   async status(): Promise<StoreStatus> {
@@ -221,30 +256,17 @@ FROM (SELECT eventsource, eventname, count(*) AS events, min({t: ${TIME}, id: ${
 
   /**
    * Fetches the record and resources of those of `events` that are column views without them (one query by
-   * rowid), so their `raw` and `resources` answer: what a tool returning records does first. A range on rowid
-   * beside the list lets the engine skip row groups (the list alone cost ~2.4 CPU-s for 50 events at 1M).
+   * rowid), so their `raw` and `resources` answer: what a tool returning records does first.
    */
   async withRecords(events: readonly TrailEvent[]): Promise<void> {
     const wanted = new Map<number, EngineEvent>();
     for (const e of events)
       if (e instanceof EngineEvent && !e.table.raws.has(e.k)) wanted.set(e.table.columns.rowids[e.k], e);
-    if (!wanted.size) return;
-    const rowids = [...wanted.keys()];
-    // The rows picked first (MATERIALIZED), then turned into JSON text: otherwise the engine computes the
-    // projection before the filter (measured at 1M: 0.04-0.16 against 0.08-0.48 CPU-s for 1 to 50 events).
-    const sql = `WITH picked AS MATERIALIZED (SELECT rowid::DOUBLE AS trailbook_rowid, * FROM cloudtrail
-  WHERE rowid BETWEEN ${Math.min(...rowids)} AND ${Math.max(...rowids)} AND rowid IN (${rowids.join(', ')}))
-SELECT trailbook_rowid, ${eventColumns(DUCKDB).join(', ')} FROM picked AS cloudtrail`;
-    await this.engine.withConnection(async (conn) => {
-      for await (const chunk of rowsOf(conn, sql))
-        for (const row of chunk) {
-          const view = wanted.get(Number(row.trailbook_rowid));
-          const e = view && this.toEvent(row);
-          if (!view || !e) continue;
-          view.table.raws.set(view.k, e.raw);
-          view.table.resources.set(view.k, e.resources);
-        }
-    });
+    for (const [rowid, e] of await this.byRowid([...wanted.keys()])) {
+      const view = wanted.get(rowid)!;
+      view.table.raws.set(view.k, e.raw);
+      view.table.resources.set(view.k, e.resources);
+    }
   }
 
   /** The engine as the `sql` path's source, shared: closing it leaves the store (and its engine) open. */

@@ -10,6 +10,7 @@ import { CLOUDTRAIL_COLUMNS, type Field } from '../../../cloudtrail/sql/schema.t
 import { loadDataConfig, openStore } from '../../../cloudtrail/config.ts';
 import { openSqlSource, sqlSourceFor } from '../../../cloudtrail/sql/index.ts';
 import { DUCKDB, EngineStore, openEngineStore } from '../../../cloudtrail/stores/engine.ts';
+import { engineTable } from '../../../cloudtrail/stores/engine-columns.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { isKernelVariable } from '../../../kernel/environment.ts';
 import { INVICTUS, STRATUS } from '../../fixtures/cloudtrail/index.ts';
@@ -134,7 +135,49 @@ describe.each([
     expect(fields((await engine.get(want.id))!)).toEqual(fields(want));
     expect(await engine.get('no-such-event')).toBeUndefined();
   });
+
+  it('gets events by id like the files store: by a query on the id alone, then from the columns once read, by rowid only', async () => {
+    // A sample through the trail, every id that is not a canonical UUID, and ids that are in no event.
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const ids = [...new Set([...expected.filter((_, i) => i % Math.ceil(expected.length / 25) === 0), ...expected.filter((e) => !uuid.test(e.id))].map((e) => e.id))];
+    const absent = ['no-such-event', '00000000-0000-4000-8000-000000000000', ids[0].toUpperCase()].filter((id) => !expected.some((e) => e.id === id));
+    const fresh = await openEngineStore(dirOf(), { cacheDir: cache });
+    try {
+      const sent = recordStatements(fresh);
+      const want = ids.map((id) => expected.find((e) => e.id === id));
+      const check = async () => {
+        for (const [i, id] of ids.entries()) expect({ id, got: fields((await fresh.get(id))!) }).toEqual({ id, got: fields(want[i]!) });
+        for (const id of absent) expect(await fresh.get(id)).toBeUndefined();
+      };
+      await check();
+      // The search reads the id's columns and yields a rowid; only the one row found is read whole.
+      expect(sent.filter((sql) => /WHERE CASE WHEN eventid/.test(sql)).every((sql) => sql.startsWith('SELECT rowid::DOUBLE AS r FROM cloudtrail WHERE'))).toBe(true);
+      await engineTable(fresh.engine, DUCKDB);
+      sent.length = 0;
+      await check();
+      expect(sent.length).toBe(ids.length);
+      expect(sent.every((sql) => /WHERE rowid BETWEEN (\d+) AND \1 AND rowid IN \(\d+\)/.test(sql))).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+  }, 120_000);
 });
+
+/** The SQL statements a store sends its engine from now on (the engine still runs them). */
+function recordStatements(store: EngineStore): string[] {
+  const sent: string[] = [];
+  const engine = store.engine;
+  const withConnection = engine.withConnection.bind(engine);
+  engine.withConnection = (read) =>
+    withConnection((conn) => {
+      const stream = conn.stream.bind(conn);
+      const runAndReadAll = conn.runAndReadAll.bind(conn);
+      conn.stream = (sql, ...rest) => (sent.push(sql), stream(sql, ...rest));
+      conn.runAndReadAll = (sql, ...rest) => (sent.push(sql), runAndReadAll(sql, ...rest));
+      return read(conn);
+    });
+  return sent;
+}
 
 describe('the engine store over a directory with files it cannot use', () => {
   it('counts a non-CloudTrail file and a corrupt one as skipped, as the files store does', async () => {
