@@ -35,7 +35,7 @@ async function duckdb(): Promise<typeof import('@duckdb/node-api')> {
 }
 
 /** Bumped when the table or the load changes, so older cached databases are rebuilt. */
-const FORMAT = 'trailbook-sql-4';
+const FORMAT = 'trailbook-sql-5';
 
 /** Memory limits a build that ran out of memory is retried with, in order. */
 const BUILD_MEMORY_RETRIES = ['1GB', '2GB'];

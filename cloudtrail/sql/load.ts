@@ -27,7 +27,7 @@ const FILE_COLUMN = '__trailbook_file';
 
 export interface LoadStats {
   events: number;
-  /** Records missing eventTime, eventSource or eventName (not loaded). */
+  /** Records the files store would leave out too (readers/shapes.ts invalidReason): not loaded. */
   unusableRecords: number;
   skippedFiles: number;
   examples: SkippedExample[];
@@ -44,8 +44,34 @@ const structure = (fields: Field[]): Record<string, unknown> =>
   Object.fromEntries(fields.map((f) => [f.key, f.type === 'string' ? 'VARCHAR' : f.type === 'map' ? 'MAP(VARCHAR, VARCHAR)' : Array.isArray(f.type) ? structure(f.type) : [structure(f.type.array)]]));
 const RECORD = quote(JSON.stringify(structure(CLOUDTRAIL_COLUMNS)));
 
-/** The table's rows that a record without eventTime, eventSource or eventName became. */
-const UNUSABLE_ROW = `eventtime IS NULL OR eventsource IS NULL OR eventname IS NULL`;
+/** The build-only column saying a row's record fails the checks below; dropped when done. */
+const INVALID_COLUMN = '__trailbook_invalid';
+
+/**
+ * The record's fields that the files store checks (readers/shapes.ts `invalidReason`), with the JSON types it
+ * takes: the table holds every value as text, so a number or an object where text belongs is caught here, on the
+ * JSON, or the table would hold events the files store leaves out.
+ */
+const CHECKED: [key: string, types: string][] = [
+  ['eventTime', 'VARCHAR'],
+  ['eventSource', 'VARCHAR'],
+  ['eventName', 'VARCHAR'],
+  ['userIdentity', 'NULL|OBJECT'],
+  ...['eventID', 'awsRegion', 'sourceIPAddress', 'userAgent', 'errorCode', 'errorMessage', 'recipientAccountId'].map((k): [string, string] => [k, 'NULL|VARCHAR']),
+  ['resources', 'NULL|ARRAY'],
+];
+/** The checked fields' JSON types in one parse of the record, as text (`VARCHAR,VARCHAR,...`; an absent field is NULL). */
+const typesOf = (j: string) => `array_to_string(list_transform(json_type(${j}, [${CHECKED.map(([k]) => quote(`$.${k}`)).join(', ')}]), t -> coalesce(t, 'NULL')), ',')`;
+/** Given `types` (typesOf), whether the record fails: a wrong type, or resources that are not all objects (read only then). */
+const invalidSql = (j: string, types: string) => `CASE WHEN NOT regexp_full_match(${types}, ${quote(CHECKED.map(([, t]) => `(${t})`).join(','))}) THEN true
+  WHEN ${types} LIKE '%,ARRAY' THEN NOT coalesce(list_bool_and(list_transform(json_type(${j}, '$.resources[*]'), t -> t = 'OBJECT')), true) ELSE false END`;
+
+/**
+ * The table's rows whose record the files store would leave out: one it could not check as above (not an object
+ * gives a row of NULLs), or an eventTime that is not a date. Date.parse reads a few forms DuckDB's cast does not;
+ * the engine's own time is NULL for those, and such a row could not be ordered or filtered by time anyway.
+ */
+const UNUSABLE_ROW = `${INVALID_COLUMN} OR eventtime IS NULL OR eventsource IS NULL OR eventname IS NULL OR TRY_CAST(eventtime AS TIMESTAMPTZ) IS NULL`;
 
 // Athena's partitions, from the S3 layout .../CloudTrail/<region>/YYYY/MM/DD/...; else from the record itself.
 const PARTITIONS = `coalesce(nullif(regexp_extract(filename, '/CloudTrail/([a-z]{2}(-[a-z]+)+-[0-9]+)/[0-9]{4}/', 1), ''), r."awsRegion") AS region,
@@ -62,8 +88,9 @@ function insertSql(files: string[], lines: boolean, first: number): string {
   const records = lines
     ? `SELECT filename, file_index, json AS j FROM read_json_objects(${list(files)}, format = 'newline_delimited', filename = true)`
     : `SELECT filename, file_index, unnest("Records") AS j FROM read_json(${list(files)}, format = 'unstructured', filename = true, columns = {"Records": 'JSON[]'})`;
-  return `INSERT INTO cloudtrail SELECT ${projection('r')}, ${PARTITIONS}, ${first} + file_index
-FROM (SELECT filename, file_index, json_transform(j, ${RECORD}) AS r FROM (${records}))`;
+  return `INSERT INTO cloudtrail SELECT ${projection('r')}, ${PARTITIONS}, ${first} + file_index, invalid
+FROM (SELECT filename, file_index, json_transform(j, ${RECORD}) AS r, ${invalidSql('j', 'types')} AS invalid
+  FROM (SELECT *, ${typesOf('j')} AS types FROM (${records})))`;
 }
 
 export async function createCloudTrailTable(conn: DuckDBConnection): Promise<void> {
@@ -101,6 +128,7 @@ export async function loadFiles(conn: DuckDBConnection, files: string[], onProgr
   const unreadable = (f: string, err: Error) => outcome.set(f, { file: f, reason: firstLine(err.message) });
   await conn.run('SET preserve_insertion_order = false');
   await conn.run(`ALTER TABLE cloudtrail ADD COLUMN ${FILE_COLUMN} UINTEGER`);
+  await conn.run(`ALTER TABLE cloudtrail ADD COLUMN ${INVALID_COLUMN} BOOLEAN`);
   let rows = 0;
   // file_index numbers a statement's own list: one statement per run of consecutive places.
   const insert = async (load: string[]) => {
@@ -148,10 +176,11 @@ export async function loadFiles(conn: DuckDBConnection, files: string[], onProgr
   for (const [f, { unusable }] of perFile) {
     if (!unusable) continue;
     stats.unusableRecords += unusable;
-    outcome.set(f, { file: f, reason: 'records without eventTime, eventSource or eventName', records: unusable });
+    outcome.set(f, { file: f, reason: 'records that are not valid CloudTrail records (eventTime, eventSource or eventName missing, not text or not a date, or a field of the wrong type)', records: unusable });
   }
   if (stats.unusableRecords) await conn.run(`DELETE FROM cloudtrail WHERE ${UNUSABLE_ROW}`);
   await conn.run(`ALTER TABLE cloudtrail DROP COLUMN ${FILE_COLUMN}`);
+  await conn.run(`ALTER TABLE cloudtrail DROP COLUMN ${INVALID_COLUMN}`);
   stats.events = rows - stats.unusableRecords;
   stats.examples = files.filter((f) => outcome.has(f)).slice(0, SKIPPED_EXAMPLES).map((f) => outcome.get(f)!);
   return stats;

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrailEvent } from '../../../cloudtrail/event.ts';
 import { generate } from '../../../cloudtrail/generator/index.ts';
@@ -35,16 +36,49 @@ function oddRecords(): Record<string, unknown>[] {
   return records;
 }
 
+/**
+ * The MCP fixture's records with some the files store leaves out (readers/shapes.ts invalidReason): a field of the
+ * wrong JSON type (which the table, holding text, would take as its text), an eventTime that is not a date,
+ * resources that are not objects, and list items that are not records at all.
+ */
+function invalidRecords(): unknown[] {
+  const records: Record<string, unknown>[] = fixtureRecords(120);
+  const spoil: ((r: Record<string, unknown>) => unknown)[] = [
+    (r) => (r.eventTime = 1_700_000_000_000),
+    (r) => (r.eventTime = 'yesterday'),
+    (r) => (r.eventSource = 7),
+    (r) => (r.eventName = { name: 'GetObject' }),
+    (r) => (r.eventName = null),
+    (r) => (r.userIdentity = 'root'),
+    (r) => (r.awsRegion = 5),
+    (r) => (r.eventID = 12345),
+    (r) => (r.errorCode = true),
+    (r) => (r.resources = { ARN: 'arn:aws:s3:::bucket' }),
+    (r) => (r.resources = [{ ARN: 'arn:aws:s3:::bucket' }, 'arn:aws:s3:::other']),
+  ];
+  spoil.forEach((f, i) => f(records[7 * i + 3]));
+  // Still valid: null where text may be absent, an empty resources list, an object without fields in it.
+  records[90].errorCode = null;
+  records[91].resources = [];
+  records[92].resources = [{}];
+  return [...records, 'a string', 42, null, ['a list']];
+}
+
 let generated: string;
 let odd: string;
+let invalid: string;
 beforeAll(async () => {
   generated = await mkdtemp(join(tmpdir(), 'trailbook-engine-columns-'));
   generate({ outDir: generated, events: 3000, days: 4, seed: 5 });
   odd = await writeFixtureDir(oddRecords() as never);
+  // One delivery file, as a broken export writes them (the fixture writer files records by their eventTime).
+  invalid = await mkdtemp(join(tmpdir(), 'trailbook-engine-columns-invalid-'));
+  await writeFile(join(invalid, 'export.json.gz'), gzipSync(JSON.stringify({ Records: invalidRecords() })));
 }, 60_000);
 afterAll(async () => {
   await rm(generated, { recursive: true, force: true });
   await rm(odd, { recursive: true, force: true });
+  await rm(invalid, { recursive: true, force: true });
 });
 
 const fields = (e: TrailEvent) => ({ ...eventFields(e), resources: e.resources });
@@ -54,6 +88,7 @@ describe.each([
   ['the stratus detonations', () => STRATUS],
   ['a generated sample', () => generated],
   ['records with odd ids and fields', () => odd],
+  ['records the files store leaves out beside valid ones', () => invalid],
 ])('the engine table read as columns, over %s', (_label, dirOf) => {
   let files: FilesStore;
   let engine: EngineStore;
@@ -76,6 +111,15 @@ describe.each([
     await loadResources(engine.engine, table);
     expect(views.map(fields)).toEqual(expected.map(fields));
     expect(views.some((e) => e.resources.length > 0)).toBe(true);
+  });
+
+  it('leaves out and counts the records the files store does', async () => {
+    expect(engine.skipped.records).toBe(files.skipped.records);
+    expect(engine.skipped.files).toBe(files.skipped.files);
+    expect(engine.skipped.loadedRecords).toBe(files.skipped.loadedRecords);
+    const table = await engineTable(engine.engine, DUCKDB);
+    expect(engineEvents(table).map(eventFields)).toEqual(expected.map(eventFields));
+    if (dirOf() === invalid) expect(files.skipped.records).toBe(15);
   });
 
   it('reads a column with more distinct values than an ENUM should carry as text, to the same events', async () => {
