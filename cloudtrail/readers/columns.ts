@@ -1,6 +1,6 @@
 import { NCOL, type CompactResult } from './compact.ts';
 import type { TextColumn } from './text-column.ts';
-import { gatherUuids, idAt, type IdColumn } from './event-ids.ts';
+import { idAt, type IdColumn } from './event-ids.ts';
 
 /** String ids of one column: 16 bits while the string table has at most 65,536 entries (it does for most trails). */
 export type StringIds = Uint16Array | Uint32Array;
@@ -122,67 +122,167 @@ export function partOrder(part: CompactResult): Uint32Array {
   return timeOrder(part.times, tieSorter([part], partOf, local, byIdText([part], partOf, local)));
 }
 
-/**
- * The parts' events in (time, id) order, as positions in the parts laid end to end: a merge of each part's sorted
- * order (its `order`, or computed here), equal time and id taking the earlier part first. The same order as sorting
- * all the events together, which is stable on the position.
- */
-function mergeOrders(parts: CompactResult[], byId: (a: number, b: number) => number): Uint32Array {
-  const orders = parts.map((p) => p.order ?? partOrder(p));
-  const offsets = parts.map((_, w) => parts.slice(0, w).reduce((s, p) => s + p.count, 0));
-  const n = parts.reduce((s, p) => s + p.count, 0);
-  const out = new Uint32Array(n);
-  const at = new Array<number>(parts.length).fill(0);
-  for (let k = 0; k < n; k++) {
-    let best = -1;
-    let bestG = 0;
-    for (let w = 0; w < parts.length; w++) {
-      if (at[w] >= parts[w].count) continue;
-      const g = offsets[w] + orders[w][at[w]];
-      if (best < 0) {
-        best = w;
-        bestG = g;
-        continue;
-      }
-      const tb = parts[best].times[bestG - offsets[best]];
-      const tg = parts[w].times[g - offsets[w]];
-      // Strictly before only: on a tie of time and id the earlier part (already `best`) stays first.
-      if (tg < tb || (tg === tb && byId(g, bestG) < 0)) {
-        best = w;
-        bestG = g;
-      }
-    }
-    out[k] = bestG;
-    at[best]++;
-  }
-  return out;
-}
-
-/** Copies the values of text columns in `order` (entries are [part, index in part]) into one column. */
-function gatherText(parts: TextColumn[], partOf: Uint8Array, local: Uint32Array, order: Uint32Array): TextColumn {
-  const total = parts.reduce((s, p) => s + p.bytes.length, 0);
-  const bytes = new Uint8Array(total);
+/** Text column values in `order`. */
+function permuteText(col: TextColumn, order: Uint32Array): TextColumn {
+  const bytes = new Uint8Array(col.bytes.length);
   const ends = new Uint32Array(order.length);
   let pos = 0;
   for (let k = 0; k < order.length; k++) {
-    const g = order[k];
-    const p = parts[partOf[g]];
-    const i = local[g];
-    const start = i === 0 ? 0 : p.ends[i - 1];
-    const end = p.ends[i];
+    const i = order[k];
+    const start = i === 0 ? 0 : col.ends[i - 1];
+    const end = col.ends[i];
     // Short values (ids) copy faster byte by byte than through a subarray object each.
-    if (end - start < 64) for (let b = start; b < end; b++) bytes[pos++] = p.bytes[b];
+    if (end - start < 64) for (let b = start; b < end; b++) bytes[pos++] = col.bytes[b];
     else {
-      bytes.set(p.bytes.subarray(start, end), pos);
+      bytes.set(col.bytes.subarray(start, end), pos);
       pos += end - start;
     }
     ends[k] = pos;
   }
-  return { bytes, ends, ascii: parts.every((p) => p.ascii) };
+  return { bytes, ends, ascii: col.ascii };
 }
 
-/** Merges the parser threads' parts (each with its own string table) into sorted columns with one string table. */
-export function mergeParts(parts: CompactResult[]): EventColumns {
+/**
+ * A part with its events put in (time, id) order (its `order`, or partOrder's), ties in the part's order: done by
+ * each parser thread on its own part, in parallel, so the main thread only merges sorted runs (issue #14: the
+ * main thread's gather of every column through a permutation was ~1 s of the load's wall time after the threads
+ * had finished).
+ */
+export function sortPart(part: CompactResult): CompactResult {
+  if (part.sorted) return part;
+  const order = part.order ?? partOrder(part);
+  const n = part.count;
+  const { times, fileIdx, recIdx, readOnly, cells } = part;
+  const uuids = part.ids.uuids;
+  // In place, cycle by cycle: a sorted copy of every column beside the part, in both threads at once, measured
+  // ~50 MB more peak RSS at 1M events.
+  const done = new Uint8Array(n);
+  const cell = new Uint32Array(NCOL);
+  const uuid = new Uint8Array(16);
+  for (let s = 0; s < n; s++) {
+    if (done[s] || order[s] === s) continue;
+    const t = times[s];
+    const f = fileIdx[s];
+    const r = recIdx[s];
+    const ro = readOnly[s];
+    for (let c = 0; c < NCOL; c++) cell[c] = cells[s * NCOL + c];
+    for (let b = 0; b < 16; b++) uuid[b] = uuids[16 * s + b];
+    let k = s;
+    for (;;) {
+      done[k] = 1;
+      const i = order[k];
+      if (i === s) break;
+      times[k] = times[i];
+      fileIdx[k] = fileIdx[i];
+      recIdx[k] = recIdx[i];
+      readOnly[k] = readOnly[i];
+      for (let c = 0; c < NCOL; c++) cells[k * NCOL + c] = cells[i * NCOL + c];
+      for (let b = 0; b < 16; b++) uuids[16 * k + b] = uuids[16 * i + b];
+      k = i;
+    }
+    times[k] = t;
+    fileIdx[k] = f;
+    recIdx[k] = r;
+    readOnly[k] = ro;
+    for (let c = 0; c < NCOL; c++) cells[k * NCOL + c] = cell[c];
+    for (let b = 0; b < 16; b++) uuids[16 * k + b] = uuid[b];
+  }
+  return {
+    ...part,
+    ids: { uuids, other: permuteText(part.ids.other, order) },
+    resources: permuteText(part.resources, order),
+    order: undefined,
+    sorted: true,
+  };
+}
+
+/** Whether event i of part p comes before event j of part q (p < q): time, then id text, then the earlier part. */
+function before(parts: CompactResult[], p: number, i: number, q: number, j: number): boolean {
+  const t = parts[p].times[i];
+  const u = parts[q].times[j];
+  if (t !== u) return t < u;
+  const c = compareIds(parts[p].ids, i, parts[q].ids, j);
+  return c < 0 || (c === 0 && p < q);
+}
+
+/** Id text order of two events without making the text when both are UUIDs (byIdText). */
+function compareIds(a: IdColumn, i: number, b: IdColumn, j: number): number {
+  const x = 16 * i;
+  const y = 16 * j;
+  let anyA = 0;
+  let anyB = 0;
+  let diff = 0;
+  for (let k = 0; k < 16; k++) {
+    const p = a.uuids[x + k];
+    const q = b.uuids[y + k];
+    anyA |= p;
+    anyB |= q;
+    if (diff === 0) diff = p - q;
+  }
+  if (anyA && anyB) return diff;
+  const s = idAt(a, i);
+  const t = idAt(b, j);
+  return s < t ? -1 : s > t ? 1 : 0;
+}
+
+/**
+ * Runs of sorted parts in merged order, as [part, start, length] triples. Parser threads take the files from both
+ * ends of a time-ordered list (stores/files.ts), so their parts overlap only where they met: a few runs.
+ */
+function mergeRuns(parts: CompactResult[]): number[] {
+  const runs: number[] = [];
+  const at = parts.map(() => 0);
+  for (;;) {
+    // The part whose head comes first.
+    let best = -1;
+    for (let w = 0; w < parts.length; w++) if (at[w] < parts[w].count && (best < 0 || before(parts, w, at[w], best, at[best]))) best = w;
+    if (best < 0) return runs;
+    // Its events up to the first one another part's head comes before.
+    const start = at[best];
+    let end = start + 1;
+    const p = parts[best];
+    for (; end < p.count; end++) {
+      let other = false;
+      for (let w = 0; w < parts.length && !other; w++) if (w !== best && at[w] < parts[w].count && before(parts, w, at[w], best, end)) other = true;
+      if (other) break;
+    }
+    runs.push(best, start, end - start);
+    at[best] = end;
+  }
+}
+
+/** Concatenates runs of text columns. */
+function concatText(cols: TextColumn[], runs: number[], n: number): TextColumn {
+  let total = 0;
+  for (let r = 0; r < runs.length; r += 3) {
+    const col = cols[runs[r]];
+    const start = runs[r + 1];
+    total += col.ends[start + runs[r + 2] - 1] - (start === 0 ? 0 : col.ends[start - 1]);
+  }
+  const bytes = new Uint8Array(total);
+  const ends = new Uint32Array(n);
+  let pos = 0;
+  let k = 0;
+  for (let r = 0; r < runs.length; r += 3) {
+    const col = cols[runs[r]];
+    const start = runs[r + 1];
+    const len = runs[r + 2];
+    const from = start === 0 ? 0 : col.ends[start - 1];
+    const to = col.ends[start + len - 1];
+    bytes.set(col.bytes.subarray(from, to), pos);
+    const shift = pos - from;
+    for (let i = start; i < start + len; i++) ends[k++] = col.ends[i] + shift;
+    pos += to - from;
+  }
+  return { bytes, ends, ascii: cols.every((c) => c.ascii) };
+}
+
+/**
+ * Merges the parser threads' parts (each with its own string table) into sorted columns with one string table:
+ * the same order as sorting all the events together by (time, id), stable on the parts laid end to end.
+ */
+export function mergeParts(unsorted: CompactResult[]): EventColumns {
+  const parts = unsorted.map(sortPart);
   const n = parts.reduce((s, r) => s + r.count, 0);
   const ids = new Map<string, number>([['', 0]]);
   const strings: string[] = [''];
@@ -196,63 +296,47 @@ export function mergeParts(parts: CompactResult[]): EventColumns {
       return id;
     }),
   );
+  const runs = mergeRuns(parts);
   const times = new Float64Array(n);
-  const partOf = new Uint8Array(n);
-  const local = new Uint32Array(n);
-  let g = 0;
-  parts.forEach((r, w) => {
-    times.set(r.times, g);
-    partOf.fill(w, g, g + r.count);
-    for (let i = 0; i < r.count; i++) local[g + i] = i;
-    g += r.count;
-  });
-  const byId = byIdText(parts, partOf, local);
-  const order = parts.length === 1 ? (parts[0].order ?? timeOrder(times, tieSorter(parts, partOf, local, byId))) : mergeOrders(parts, byId);
+  const readOnly = new Uint8Array(n);
+  const fileIdx = new Uint32Array(n);
+  const recIdx = new Uint32Array(n);
+  const uuids = new Uint8Array(16 * n);
+  const cols = Array.from({ length: NCOL }, () => stringIds(strings.length, n));
+  let k = 0;
+  for (let r = 0; r < runs.length; r += 3) {
+    const p = parts[runs[r]];
+    const remap = remaps[runs[r]];
+    const start = runs[r + 1];
+    const len = runs[r + 2];
+    times.set(p.times.subarray(start, start + len), k);
+    readOnly.set(p.readOnly.subarray(start, start + len), k);
+    fileIdx.set(p.fileIdx.subarray(start, start + len), k);
+    recIdx.set(p.recIdx.subarray(start, start + len), k);
+    uuids.set(p.ids.uuids.subarray(16 * start, 16 * (start + len)), 16 * k);
+    for (let c = 0; c < NCOL; c++) {
+      const col = cols[c];
+      const cells = p.cells;
+      for (let i = 0; i < len; i++) col[k + i] = remap[cells[(start + i) * NCOL + c]];
+    }
+    k += len;
+  }
   const eventIds: IdColumn = {
-    uuids: gatherUuids(
-      parts.map((p) => p.ids.uuids),
-      partOf,
-      local,
-      order,
-    ),
-    other: gatherText(
+    uuids,
+    other: concatText(
       parts.map((p) => p.ids.other),
-      partOf,
-      local,
-      order,
+      runs,
+      n,
     ),
   };
   const later: LaterColumns = {
-    fileIdx: new Uint32Array(n),
-    recIdx: new Uint32Array(n),
-    resources: gatherText(
+    fileIdx,
+    recIdx,
+    resources: concatText(
       parts.map((p) => p.resources),
-      partOf,
-      local,
-      order,
+      runs,
+      n,
     ),
   };
-  const out: EventColumns = {
-    count: n,
-    strings,
-    times: new Float64Array(n),
-    cols: Array.from({ length: NCOL }, () => stringIds(strings.length, n)),
-    readOnly: new Uint8Array(n),
-    ids: () => eventIds,
-    later: () => later,
-  };
-  const { cols } = out;
-  for (let k = 0; k < n; k++) {
-    const gi = order[k];
-    const w = partOf[gi];
-    const i = local[gi];
-    const r = parts[w];
-    const remap = remaps[w];
-    out.times[k] = times[gi];
-    later.fileIdx[k] = r.fileIdx[i];
-    later.recIdx[k] = r.recIdx[i];
-    out.readOnly[k] = r.readOnly[i];
-    for (let c = 0; c < NCOL; c++) cols[c][k] = remap[r.cells[i * NCOL + c]];
-  }
-  return out;
+  return { count: n, strings, times, cols, readOnly, ids: () => eventIds, later: () => later };
 }

@@ -64,6 +64,8 @@ export interface CompactResult {
   outcomes: FileOutcome[];
   /** The events in (time, id) order (columns.ts partOrder), when the parser thread computed it. */
   order?: Uint32Array;
+  /** The columns are in (time, id) order already (columns.ts sortPart). */
+  sorted?: boolean;
 }
 
 /** Parses files one at a time into compact columns. */

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { CompactBuilder, transferables } from './compact.ts';
-import { partOrder } from './columns.ts';
+import { sortPart } from './columns.ts';
 
 /**
  * Worker side of the files loader: asks for batches of files, parses them into compact columns,
@@ -20,9 +20,8 @@ port.on('message', (msg: ToWorker) => {
     for (const [index, path] of msg.files) events += builder.addFile(index, path).events;
     port.postMessage({ type: 'progress', files: msg.files.length, events } satisfies FromWorker);
   } else {
-    const result = builder.finish();
-    // Sorted here, in parallel with the other threads: the main thread then only merges sorted parts.
-    result.order = partOrder(result);
+    // Sorted here, in parallel with the other threads: the main thread then only merges sorted runs.
+    const result = sortPart(builder.finish());
     port.postMessage({ type: 'result', result } satisfies FromWorker, transferables(result));
   }
 });
