@@ -127,7 +127,8 @@ export class SequenceModel {
     // Encoded ids follow first appearance, as `add` would have assigned them: id + RESERVED.length.
     for (const name of encoded.names) m.vocab.add(name);
     if (m.vocab.size !== RESERVED.length + encoded.names.length) throw new Error('an action name collides with a reserved marker');
-    for (const [principal, { ids, times }] of encoded.byPrincipal) m.countIds(principal, ids, times, RESERVED.length);
+    for (const [principal, { ids, times }] of encoded.byPrincipal) m.countIds(principal, ids, times, RESERVED.length, false);
+    m.mergeLevels();
     return m;
   }
 
@@ -145,8 +146,11 @@ export class SequenceModel {
     );
   }
 
-  /** `add` on vocabulary ids (each id + `shift`), in time order. */
-  private countIds(principal: string, ids: ArrayLike<number>, times: ArrayLike<number>, shift: number): void {
+  /**
+   * `add` on vocabulary ids (each id + `shift`), in time order. `merge` false leaves the peer group's and the
+   * account's tries to `mergeLevels`.
+   */
+  private countIds(principal: string, ids: ArrayLike<number>, times: ArrayLike<number>, shift: number, merge = true): void {
     const N = this.options.order;
     const gap = this.options.sessionGapMs;
     const own = new Node();
@@ -181,6 +185,7 @@ export class SequenceModel {
     const root = this.byPrincipal.get(principal);
     if (root) mergeInto(root, own);
     else this.byPrincipal.set(principal, own);
+    if (!merge) return;
     const g = this.groupOf.get(principal);
     if (g !== undefined) {
       let groupRoot = this.byGroup.get(g);
@@ -188,6 +193,27 @@ export class SequenceModel {
       mergeInto(groupRoot, own);
     }
     mergeInto(this.global, own);
+    this.baseCache.clear();
+  }
+
+  /**
+   * The peer groups' tries from their members', then the account's from the groups' and the ungrouped principals':
+   * the same counts as merging every principal into both, but the account's merge walks a group's trie once instead
+   * of each member's (the members of a group share most of their contexts). Only the order in which a node's
+   * followers were first met differs, and no answer depends on it (sums per action, ranks by probability then id).
+   */
+  private mergeLevels(): void {
+    for (const [principal, root] of this.byPrincipal) {
+      const g = this.groupOf.get(principal);
+      if (g === undefined) {
+        mergeInto(this.global, root);
+        continue;
+      }
+      let groupRoot = this.byGroup.get(g);
+      if (!groupRoot) this.byGroup.set(g, (groupRoot = new Node()));
+      mergeInto(groupRoot, root);
+    }
+    for (const groupRoot of this.byGroup.values()) mergeInto(this.global, groupRoot);
     this.baseCache.clear();
   }
 

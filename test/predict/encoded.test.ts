@@ -27,13 +27,18 @@ describe('encoded events', () => {
     }
   });
 
-  it('train the same sequence model as the action strings do', () => {
-    const fromStrings = SequenceModel.train(toSequences(by));
-    const fromIds = SequenceModel.trainEncoded(encodeEvents(by));
+  it.each([
+    ['without peer groups', undefined],
+    // The encoded model merges groups' tries into the account's at the end, the strings' one principal at a time.
+    ['with peer groups', new Map([['alice', 0], ['bob', 0], ['carol', 1]])],
+  ])('train the same sequence model as the action strings do, %s', (_label, groups) => {
+    const fromStrings = SequenceModel.train(toSequences(by), {}, groups);
+    const fromIds = SequenceModel.trainEncoded(encodeEvents(by), {}, groups);
     expect(fromIds.vocab.names).toEqual(fromStrings.vocab.names);
     for (const principal of ['alice', 'bob', 'carol', 'nobody'])
       for (const recent of [[], ['s3.amazonaws.com:ListBuckets'], ['ec2.amazonaws.com:DescribeInstances', 's3.amazonaws.com:GetObject']]) {
         expect(fromIds.distribution(principal, { recent })).toEqual(fromStrings.distribution(principal, { recent }));
+        expect(fromIds.predict(principal, 5, { recent })).toEqual(fromStrings.predict(principal, 5, { recent }));
         expect(fromIds.count(principal)).toBe(fromStrings.count(principal));
       }
   });
