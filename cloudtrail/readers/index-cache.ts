@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, read, readSync, unlinkSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, unlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { align8, bytesOf, checkedSection, crcsOf, headerBytes, layOut, readAt, readAtAsync, writeSections, type Section } from '../cache/sections.ts';
 import { COLUMNS, type FileOutcome } from './compact.ts';
 import type { EventColumns, LaterColumns, StringIds } from './columns.ts';
 import type { IdColumn } from './event-ids.ts';
@@ -27,12 +28,6 @@ const IDS = ['idUuids', 'idBytes', 'idEnds'];
 const LATER = ['fileIdx', 'recIdx', 'resourceBytes', 'resourceEnds'];
 /** Every section, in file order. */
 const SECTIONS = [...FIRST, ...COLUMN_SECTIONS, ...IDS, ...LATER];
-
-interface Section {
-  offset: number;
-  bytes: number;
-  crc: number;
-}
 
 interface Header {
   format: string;
@@ -71,8 +66,6 @@ export interface IndexRepair {
 export type LoadedIndex = { index: SavedIndex } | { missing: true } | { stale: string } | { corrupt: string };
 
 const isNotable = (o: FileOutcome) => !!o.error || o.invalid > 0 || o.shape === 'digest' || o.shape === 'insight';
-const align8 = (n: number) => Math.ceil(n / 8) * 8;
-const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Section `name` of `columns` as saved (the string table's two sections from `strings`). */
 function sectionOf(columns: EventColumns, name: string, strings?: TextColumn): ArrayBufferView {
@@ -111,16 +104,16 @@ export async function saveIndex(path: string, signature: string, files: number, 
   const ids = columns.ids();
   const strings = stringTable(columns.strings);
   const arrays = SECTIONS.map((name) => [name, sectionOf(columns, name, strings)] as [string, ArrayBufferView]);
-  const crcs = arrays.map(([, a]) => crc32(bytesOf(a)));
   // Offsets depend on the header's length, which depends on the offsets: lay the sections out after a header
-  // sized with placeholder offsets, then pad the real header to that size.
-  const draft = (base: number): Header => {
-    let off = base;
-    const sections: Record<string, Section> = {};
-    arrays.forEach(([name, a], i) => {
-      sections[name] = { offset: off, bytes: a.byteLength, crc: crcs[i] };
-      off = align8(off + a.byteLength);
-    });
+  // sized with the longest offsets and CRCs, then pad the real header to that size.
+  const views = arrays.map(([, a]) => a);
+  const crcs = crcsOf(views);
+  const draft = (first: number): Header => {
+    const { sections, end } = layOut(
+      views.map((v) => v.byteLength),
+      first,
+      crcs,
+    );
     return {
       format: FORMAT,
       signature,
@@ -131,33 +124,21 @@ export async function saveIndex(path: string, signature: string, files: number, 
       idWidth: columns.cols[0].BYTES_PER_ELEMENT as 2 | 4,
       idsAscii: ids.other.ascii,
       resourcesAscii: later.resources.ascii,
-      sections,
-      bytes: off,
+      sections: Object.fromEntries(arrays.map(([name], i) => [name, sections[i]])),
+      bytes: align8(end),
     };
   };
   const placeholder = JSON.stringify(draft(1e15)).replace(/"crc":\d+/g, `"crc":${2 ** 32}`);
-  const base = align8(4 + Buffer.byteLength(placeholder, 'utf8'));
-  const header = Buffer.alloc(base - 4, 0x20);
-  header.write(JSON.stringify(draft(base)), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(header.length);
-  const chunks: Uint8Array[] = [len, header];
-  let off = base;
-  for (const [, a] of arrays) {
-    chunks.push(bytesOf(a));
-    off += a.byteLength;
-    if (align8(off) > off) chunks.push(new Uint8Array(align8(off) - off));
-    off = align8(off);
-  }
+  const first = align8(4 + Buffer.byteLength(placeholder, 'utf8'));
+  const header = draft(first);
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    // Written chunk by chunk: no second copy of the whole index in memory.
-    await writeFile(tmp, chunks);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  await writeSections(
+    path,
+    headerBytes(header, first - 4),
+    views,
+    arrays.map(([name]) => header.sections[name]),
+    header.bytes,
+  );
 }
 
 /**
@@ -184,41 +165,9 @@ function stringsOf(bytes: Uint8Array, ends: Uint32Array, ascii: boolean): string
   return out;
 }
 
-function readAt(fd: number, position: number, length: number): Buffer {
-  // Not from the pool: views need the buffer at offset 0 of its own memory (8-byte aligned).
-  const buf = Buffer.allocUnsafeSlow(length);
-  for (let done = 0; done < length; ) {
-    const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) throw new Error(`the file ends ${length - done} bytes early`);
-    done += n;
-  }
-  return buf;
-}
-
-function readAtAsync(fd: number, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafeSlow(length);
-  const step = (done: number, resolve: (b: Buffer) => void, reject: (e: Error) => void): void => {
-    if (done === length) return resolve(buf);
-    read(fd, buf, done, length - done, position + done, (err, n) => {
-      if (err) reject(err);
-      else if (n === 0) reject(new Error(`the file ends ${length - done} bytes early`));
-      else step(done + n, resolve, reject);
-    });
-  };
-  return new Promise((resolve, reject) => step(0, resolve, reject));
-}
-
-/** Views each named section of `buf` (which starts at file offset `start`), after checking its CRC. */
+/** Views each named section of `buf` (which starts at file offset `start`), after checking its place and CRC. */
 function sectionsIn(header: Header, names: readonly string[], buf: Buffer, start: number): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  for (const name of names) {
-    const s = header.sections[name];
-    if (!s || s.offset % 8 || s.offset < start || s.offset + s.bytes > start + buf.length) throw new Error(`section ${name} is out of place`);
-    const bytes = new Uint8Array(buf.buffer, buf.byteOffset + s.offset - start, s.bytes);
-    if (crc32(bytes) !== s.crc) throw new Error(`section ${name} fails its checksum`);
-    out.set(name, bytes);
-  }
-  return out;
+  return new Map(names.map((name) => [name, checkedSection(buf, start, header.sections[name], name)]));
 }
 
 function span(header: Header, names: readonly string[]): [number, number] {

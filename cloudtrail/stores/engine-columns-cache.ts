@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { checkedSection, crcsOf, headerBytes, headerIn, layOut, writeSections } from '../cache/sections.ts';
 import type { Principal } from '../event.ts';
 import type { EngineColumns } from './engine-columns.ts';
 
@@ -34,54 +34,43 @@ async function identity(db: string): Promise<Header<unknown>['db']> {
   return { name: basename(db), size: s.size, mtimeMs: s.mtimeMs };
 }
 
-const align = (n: number) => Math.ceil(n / 8) * 8;
-const bytesOf = (a: Typed) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
 /** The metadata and arrays kept at `path` for database `db`, or undefined when they belong to another file or are unreadable. */
 async function readKept<M>(path: string, db: string): Promise<{ meta: M; arrays: Typed[] } | undefined> {
   try {
-    const buf = readFileSync(path);
-    const headerLength = buf.readUInt32LE(0);
-    const header = JSON.parse(buf.toString('utf8', 4, 4 + headerLength)) as Header<M>;
+    const read = readFileSync(path);
+    // Each array is a view of the file's buffer, not a copy: its offset within the file is a multiple of 8.
+    const buf = read.byteOffset % 8 === 0 ? read : Buffer.from(read);
+    const { header, end } = headerIn<Header<M>>(buf);
     const now = await identity(db);
     if (header.format !== FORMAT || header.db.name !== now.name || header.db.size !== now.size || header.db.mtimeMs !== now.mtimeMs) return undefined;
-    // Each array starts at a multiple of 8 bytes, so it is a view of the file's buffer, not a copy.
-    const aligned = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
-    let at = align(4 + headerLength);
-    const arrays = header.arrays.map(({ kind, length, crc }) => {
-      const a = new MAKE[kind](aligned.buffer, aligned.byteOffset + at, length);
-      if (crc32(bytesOf(a)) !== crc) throw new Error('a kept array fails its checksum');
-      at = align(at + a.byteLength);
-      return a;
+    // The sections' places follow from the arrays' lengths; their CRCs are in the header.
+    const { sections } = layOut(
+      header.arrays.map(({ kind, length }) => length * MAKE[kind].BYTES_PER_ELEMENT),
+      end,
+      header.arrays.map((a) => a.crc),
+    );
+    const arrays = header.arrays.map(({ kind, length }, i) => {
+      const bytes = checkedSection(buf, 0, sections[i], `${i}`);
+      return new MAKE[kind](bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
     });
     return { meta: header.meta, arrays };
   } catch {
-    // Missing, cut short (a view past the end throws), damaged (a checksum) or not ours: read from the engine instead.
+    // Missing, cut short, damaged (a checksum) or not ours: read from the engine instead.
     return undefined;
   }
 }
 
 /** Writes `meta` and `arrays` for database `db` at `path` (to a temporary name, then renamed); removes kept files of databases that are gone. */
 async function keep(path: string, db: string, meta: unknown, arrays: Typed[]): Promise<void> {
-  const header: Header<unknown> = { format: FORMAT, db: await identity(db), meta, arrays: arrays.map((a) => ({ kind: kindOf(a), length: a.length, crc: crc32(bytesOf(a)) })) };
-  const json = Buffer.from(JSON.stringify(header));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(json.length);
-  const parts: Uint8Array[] = [length, json];
-  let at = 4 + json.length;
-  for (const a of arrays) {
-    parts.push(new Uint8Array(align(at) - at));
-    at = align(at);
-    parts.push(bytesOf(a));
-    at += a.byteLength;
-  }
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, parts);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  const crcs = crcsOf(arrays);
+  const header: Header<unknown> = { format: FORMAT, db: await identity(db), meta, arrays: arrays.map((a, i) => ({ kind: kindOf(a), length: a.length, crc: crcs[i] })) };
+  const head = headerBytes(header);
+  const { sections } = layOut(
+    arrays.map((a) => a.byteLength),
+    head.length,
+    crcs,
+  );
+  await writeSections(path, head, arrays, sections);
   const dir = dirname(db);
   for (const name of await readdir(dir)) {
     const of = /^(.*\.duckdb)\.(columns|resources)$/.exec(name)?.[1];
