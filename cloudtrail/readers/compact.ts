@@ -72,12 +72,12 @@ export interface CompactResult {
 export class CompactBuilder {
   private readonly ids = new Map<string, number>([['', 0]]);
   private readonly strings: string[] = [''];
-  private readonly times = new Growing(new Float64Array(1024), (n) => new Float64Array(n));
-  private readonly fileIdx = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
-  private readonly recIdx = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
-  private readonly cells = new Growing(new Uint32Array(1024 * NCOL), (n) => new Uint32Array(n));
-  private readonly readOnly = new Growing(new Uint8Array(1024), (n) => new Uint8Array(n));
-  private readonly eventIds = new IdColumnBuilder();
+  private readonly times: Growing<Float64Array>;
+  private readonly fileIdx: Growing<Uint32Array>;
+  private readonly recIdx: Growing<Uint32Array>;
+  private readonly cells: Growing<Uint32Array>;
+  private readonly readOnly: Growing<Uint8Array>;
+  private readonly eventIds: IdColumnBuilder;
   private readonly resources = new TextColumnBuilder();
   private outcomes: FileOutcome[] = [];
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
@@ -99,8 +99,21 @@ export class CompactBuilder {
   /** Files read by scanDelivery rather than JSON.parse (the rest fell back). */
   scannedFiles = 0;
 
-  /** `fast: false` reads every file with JSON.parse: the reference the scan is tested against. */
-  constructor(private readonly fast = true) {}
+  /**
+   * `fast: false` reads every file with JSON.parse: the reference the scan is tested against. `capacity`: events
+   * the columns have room for before they grow (room never written costs no memory; growing copies).
+   */
+  constructor(
+    private readonly fast = true,
+    capacity = 1024,
+  ) {
+    this.times = new Growing(new Float64Array(capacity), (n) => new Float64Array(n));
+    this.fileIdx = new Growing(new Uint32Array(capacity), (n) => new Uint32Array(n));
+    this.recIdx = new Growing(new Uint32Array(capacity), (n) => new Uint32Array(n));
+    this.cells = new Growing(new Uint32Array(capacity * NCOL), (n) => new Uint32Array(n));
+    this.readOnly = new Growing(new Uint8Array(capacity), (n) => new Uint8Array(n));
+    this.eventIds = new IdColumnBuilder(capacity);
+  }
 
   /** Absent, null (exports write absent fields as null) and empty are all id 0. */
   private intern(s: string | null | undefined): number {

@@ -61,9 +61,14 @@ function packUuidBytes(b: Uint8Array, start: number, out: Uint8Array, at: number
 }
 
 export class IdColumnBuilder {
-  private uuids = new Uint8Array(16 * 1024);
+  private uuids: Uint8Array;
   private count = 0;
-  private readonly other = new TextColumnBuilder();
+  private readonly other: TextColumnBuilder;
+
+  constructor(capacity = 1024) {
+    this.uuids = new Uint8Array(16 * capacity);
+    this.other = new TextColumnBuilder(capacity);
+  }
 
   add(id: string): void {
     this.room();
@@ -89,7 +94,7 @@ export class IdColumnBuilder {
   }
 
   done(): IdColumn {
-    return { uuids: this.uuids.slice(0, 16 * this.count), other: this.other.done() };
+    return { uuids: this.uuids.subarray(0, 16 * this.count), other: this.other.done() };
   }
 }
 

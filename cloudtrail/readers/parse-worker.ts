@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CompactBuilder, transferables } from './compact.ts';
 import { sortPart } from './columns.ts';
 
@@ -12,8 +12,13 @@ export type FromWorker =
   | { type: 'progress'; files: number; events: number }
   | { type: 'result'; result: import('./compact.ts').CompactResult };
 
+/** What the thread is started with: about how many events it will parse, to size its columns once. */
+export interface ParserData {
+  capacity?: number;
+}
+
 const port = parentPort!;
-const builder = new CompactBuilder();
+const builder = new CompactBuilder(true, (workerData as ParserData | undefined)?.capacity);
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'files') {
     let events = 0;

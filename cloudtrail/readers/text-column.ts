@@ -49,8 +49,12 @@ export class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }
+  /**
+   * The values, without a copy: the rest of the array was never written, so its pages were never touched and
+   * cost no memory, and a copy of every column at the end of a parse was a visible share of it (issue #14).
+   */
   done(): T {
-    return this.data.slice(0, this.length) as T;
+    return this.data.subarray(0, this.length) as T;
   }
 }
 
@@ -58,7 +62,11 @@ export class TextColumnBuilder {
   private bytes = new Uint8Array(1 << 16);
   private view = Buffer.from(this.bytes.buffer);
   private used = 0;
-  private readonly ends = new Growing(new Uint32Array(1024), (n) => new Uint32Array(n));
+  private readonly ends: Growing<Uint32Array>;
+
+  constructor(capacity = 1024) {
+    this.ends = new Growing(new Uint32Array(capacity), (n) => new Uint32Array(n));
+  }
 
   add(s: string): void {
     if (s.length) {
@@ -75,7 +83,7 @@ export class TextColumnBuilder {
   }
 
   done(): TextColumn {
-    const bytes = this.bytes.slice(0, this.used);
+    const bytes = this.bytes.subarray(0, this.used);
     return { bytes, ends: this.ends.done(), ascii: isAscii(bytes) };
   }
 }
