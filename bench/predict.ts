@@ -2,6 +2,7 @@
  * Prediction-engine figures: training time (profiles + peer groups + sequence model + burst model) and the time of one top-5
  * prediction (median, p99) for 100k events from the sample-data generator, and for 1M events (the generated
  * 100k repeated over ten consecutive periods, so the same principals have ten times the history).
+ * The 100k are trained from the events as read, and from the files store's columns (readTrainingColumns).
  * Training is reported in wall and CPU time (the CPU time says more on a loaded machine), prediction for the sequence
  * model alone and for both levels as predict.next answers (next action blended with the burst model, next burst).
  * Also the held-out evaluation on the 100k set (both levels, calibration, burst shapes against the generator's templates).
@@ -13,7 +14,8 @@ import { resolve } from 'node:path';
 import { actionOf, type TrailEvent } from '../cloudtrail/event.ts';
 import { generate, hasDeliveryFiles } from '../cloudtrail/generator/index.ts';
 import { openFilesStore } from '../cloudtrail/stores/files.ts';
-import { trainEngine } from '../predict/engine.ts';
+import type { TrainingColumns } from '../predict/columns.ts';
+import { readTrainingColumns, trainEngine } from '../predict/engine.ts';
 import { evaluate } from '../predict/evaluate.ts';
 import { nextActions } from '../predict/service.ts';
 import { loadTruth } from '../predict/truth.ts';
@@ -37,7 +39,7 @@ function ms(x: number): string {
   return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`;
 }
 
-function measure(label: string, events: TrailEvent[]): void {
+function measure(label: string, events: TrailEvent[] | TrainingColumns): void {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const engine = trainEngine(events);
@@ -76,13 +78,15 @@ function measure(label: string, events: TrailEvent[]): void {
   const both = timed((c) => nextActions(engine, { principal: c.principal, recent: c.recent, k: 5 }));
   const mem = process.memoryUsage().heapUsed / 2 ** 20;
   console.log(
-    `${label}: ${events.length} events, ${engine.profiles.size} principals, ${engine.model.vocab.size - 2} actions | ` +
+    `${label}: ${engine.eventCount} events, ${engine.profiles.size} principals, ${engine.model.vocab.size - 2} actions | ` +
       `train ${ms(trainMs)} (${ms(trainCpuMs)} CPU) | next action, sequence model (200-action context): ${sequence} | ` +
       `both levels (nextActions): ${both} | heap ${mem.toFixed(0)} MB`,
   );
 }
 
 measure('100k', base);
+// The same events from the store's columns (what trainEngineFromStore reads; predict/columns.ts), no event made.
+measure('100k from columns', await readTrainingColumns(store));
 
 // 1M: the same principals over ten consecutive periods of the generated range.
 const span = base[base.length - 1].time - base[0].time + 86_400_000;
