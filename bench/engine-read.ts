@@ -7,7 +7,8 @@
  *
  *   npx tsx bench/engine-read.ts                       # the 1M set of bench/load.ts
  *   npx tsx bench/engine-read.ts --dir DIR --runs 3
- *   npx tsx bench/engine-read.ts --paths columns        # one read path only
+ *   npx tsx bench/engine-read.ts --paths columns        # one read path only; `views` trains from a copy of
+ *                                                      # readEvents' array, event by event (the path before columns)
  * Two read paths, each in its own process: `columns` (readTrainingColumns, what trainEngineFromStore and the MCP
  * prediction tools read: the store's columns, no event made) and `events` (readEvents, what the kernel's `predict`
  * reads: one view per event, an array that trains from the columns behind it).
@@ -66,7 +67,8 @@ async function child(source: string, dir: string, path: string): Promise<void> {
   });
   // columns: what trainEngineFromStore (the MCP tools) reads, no event made; events: readEvents (the kernel's
   // predict), whose array trains from the columns behind it.
-  const [events, read] = await timed(() => (path === 'columns' ? readTrainingColumns(store) : readEvents(store)));
+  // views (for comparison): readEvents' events copied into a new array, which training reads event by event.
+  const [events, read] = await timed(async () => (path === 'columns' ? readTrainingColumns(store) : path === 'views' ? [...(await readEvents(store))] : readEvents(store)));
   const [engine, train] = await timed(() => trainEngine(events));
   const { createToolContext } = await import('../mcp/context.ts');
   const { storeIndex, withRecords } = await import('../mcp/index/for-store.ts');
@@ -98,7 +100,7 @@ function parent(): void {
         const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, '--path', path, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
         const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
         const total = { wall: r.open.wall + r.read.wall + r.train.wall, cpu: r.open.cpu + r.read.cpu + r.train.cpu };
-        rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', path === 'columns' ? 'readTrainingColumns' : 'readEvents', r.cached ? 'warm' : 'cold', r.columns ?? '-', String(r.events), s(r.open), s(r.read), s(r.train), s(total), s(r.index), s(r.lookup), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
+        rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', path === 'columns' ? 'readTrainingColumns' : path === 'views' ? 'views (copy)' : 'readEvents', r.cached ? 'warm' : 'cold', r.columns ?? '-', String(r.events), s(r.open), s(r.read), s(r.train), s(total), s(r.index), s(r.lookup), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
       }
   const head = ['source', 'read by', 'open', 'columns', 'events', 'open s / CPU-s', 'read s / CPU-s', 'train s / CPU-s', 'open+read+train', 'MCP index', '50 with raw', 'peak RSS MB', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
