@@ -21,18 +21,6 @@ export const PRINCIPAL_COL = COL.principal;
 
 /** Field numbers of SCANNED_FIELDS (slots of a ScannedFile record). */
 const F = Object.freeze(Object.fromEntries(SCANNED_FIELDS.map((f, i) => [f, i])) as Record<(typeof SCANNED_FIELDS)[number], number>);
-/** The string columns in the order the reference path interns them (addRecord), each with the field it comes from. */
-const STRING_FIELDS: [column: number, field: number][] = [
-  [COL.source, F.eventSource],
-  [COL.name, F.eventName],
-  [COL.region, F.awsRegion],
-];
-const LATER_STRING_FIELDS: [column: number, field: number][] = [
-  [COL.sourceIp, F.sourceIPAddress],
-  [COL.userAgent, F.userAgent],
-  [COL.errorCode, F.errorCode],
-  [COL.errorMessage, F.errorMessage],
-];
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -214,7 +202,7 @@ export class CompactBuilder {
       const identityKind = kinds[at + F.userIdentity];
       const identity = starts[at + F.userIdentity];
       const values = sf.identities.values;
-      // The reference computes the principal first (an argument of addRecord), then interns the columns in order.
+      // In the reference's order (addRecord): the principal first (an argument of addRecord), then the columns in order.
       const principal =
         identityKind === IDENTITY
           ? (this.principalsByIdentity[identity] ??= this.principalFor(values[identity] as CloudTrailRecord['userIdentity']))
@@ -226,7 +214,9 @@ export class CompactBuilder {
       const c = this.cells.data;
       const cell = this.cells.length;
       this.cells.length += NCOL;
-      for (const [col, f] of STRING_FIELDS) c[cell + col] = this.stringId(sf, at + f);
+      c[cell + COL.source] = this.stringId(sf, at + F.eventSource);
+      c[cell + COL.name] = this.stringId(sf, at + F.eventName);
+      c[cell + COL.region] = this.stringId(sf, at + F.awsRegion);
       const account = at + F.recipientAccountId;
       c[cell + COL.account] =
         kinds[account] === STRING || kinds[account] === ESCAPED
@@ -235,7 +225,10 @@ export class CompactBuilder {
             ? (this.accountsByIdentity[identity] ??= this.intern((values[identity] as { accountId?: string }).accountId))
             : 0;
       c[cell + COL.principal] = principal;
-      for (const [col, f] of LATER_STRING_FIELDS) c[cell + col] = this.stringId(sf, at + f);
+      c[cell + COL.sourceIp] = this.stringId(sf, at + F.sourceIPAddress);
+      c[cell + COL.userAgent] = this.stringId(sf, at + F.userAgent);
+      c[cell + COL.errorCode] = this.stringId(sf, at + F.errorCode);
+      c[cell + COL.errorMessage] = this.stringId(sf, at + F.errorMessage);
       this.readOnly.data[this.readOnly.length++] = readOnlyOf(sf, at + F.readOnly);
       const id = at + F.eventID;
       if (kinds[id] === STRING) this.eventIds.addBytes(bytes, starts[id], ends[id], () => sf.text(starts[id], ends[id]));

@@ -149,6 +149,36 @@ const CASES: [string, string, boolean][] = [
   ],
   ['numbers and literals in skipped values', deliveryText(rec('"x":[0,-0,1.5E-3,1e+5,-12.25e-2,true,false,null,[],{},[[{}]]]')), true],
   ['UTF-8 text', deliveryText(rec('', { errorMessage: 'Zugriff verweigert für Bücher – 拒否 😀', userAgent: 'café', requestParameters: { 'schlüssel': 'wert ü' } })), true],
+  [
+    'one value spelt plainly and escaped, in ASCII and UTF-8 neighbours (ids by bytes)',
+    deliveryText(
+      rec('', { userAgent: 'a/b', sourceIPAddress: 'caf\u00e9' }),
+      rec('"userAgent":"a\\/b","sourceIPAddress":"caf\\u00e9","errorMessage":"caf\u00e9"'),
+      rec('', { userAgent: 'a/b', errorMessage: 'caf\u00e9', awsRegion: 'us-east-1' }),
+    ),
+    true,
+  ],
+  [
+    'values alike in the bytes the interner hashes',
+    deliveryText(
+      ...['aws-cli/2.13.0 Python/3.11.4 Linux', 'aws-cli/2.13.1 Python/3.11.4 Linux', 'aws-cli/2.13.0 Python/3.11.5 Linux', 'aws-cli/2.13.0 Python/3.11.4 Linux'].map((ua, i) =>
+        rec('', { userAgent: ua, eventID: `60a5ea32-b874-412b-9e80-5bd3d613f44${i}` }),
+      ),
+    ),
+    true,
+  ],
+  [
+    'event ids the bytes path must not pack',
+    deliveryText(
+      ...['60A5EA32-B874-412B-9E80-5BD3D613F441', '60a5ea32-b874-412b-9e80-5bd3d613f44g', '60a5ea32xb874-412b-9e80-5bd3d613f441', '00000000-0000-0000-0000-000000000000', '60a5ea32-b874-412b-9e80-5bd3d613f4411', ''].map((id) =>
+        rec('', { eventID: id }),
+      ),
+      rec('"eventID":"60a5ea32-b874-412b-9e80-5bd3d613f\\u0034\\u00341"'),
+    ),
+    true,
+  ],
+  ['readOnly as escaped text', deliveryText(rec('"readOnly":"tru\\u0065"'), rec('"readOnly":"fals\\u0065"'), rec('"readOnly":"True"')), true],
+  ['account from the identity after a null recipient', deliveryText(rec('', { recipientAccountId: null }), rec('', { recipientAccountId: '' }), rec('', { recipientAccountId: undefined, userIdentity: null })), true],
   ['pretty-printed', JSON.stringify({ Records: [JSON.parse(rec()), JSON.parse(rec('', { eventName: 'B' }))] }, null, 2), true],
   ['CR LF and tabs between tokens', ` \r\n{\t"Records" :\r\n[ ${rec()} ,\n\t${rec('', { eventName: 'B' })}\n] }\r\n `, true],
   ['no records', deliveryText(), true],
