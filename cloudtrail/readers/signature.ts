@@ -112,6 +112,9 @@ export function startSignature(files: string[], { threads = 'auto' }: { threads?
   };
 }
 
+/** The signature of `files` from their sizes and modification times found elsewhere (walk.ts listAndStat): the same as `startSignature`'s. */
+export const signatureOf = (files: string[], stats: Float64Array): string => digest(files, stats);
+
 /** The signature of `files`, stat-ed on this thread. */
 export function directorySignatureSync(files: string[]): string {
   const stats = new Float64Array(2 * files.length);

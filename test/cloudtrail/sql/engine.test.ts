@@ -185,6 +185,17 @@ describe('the persisted database', () => {
     }
   }, 60_000);
 
+  it('is the same database whether find or this thread listed and stat-ed the files', async () => {
+    for (const find of [false, true]) {
+      const again = await openCloudTrailSql({ dataDir: dir, cacheDir: cache, find });
+      try {
+        expect({ find, cached: again.opened.cached }).toEqual({ find, cached: true });
+      } finally {
+        await again.close();
+      }
+    }
+  }, 60_000);
+
   it('rebuilds, saying so, when a file is added, removed or renamed', async () => {
     const own = await mkdtemp(join(tmpdir(), 'trailbook-sql-changes-'));
     const data = await writeFixtureDir(records);
