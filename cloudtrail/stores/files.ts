@@ -323,7 +323,8 @@ function withoutLoaders(args: string[]): string[] {
   return out;
 }
 
-async function parseInWorkers(files: string[], workers: number, progress: (files: number, events: number) => void): Promise<CompactResult[]> {
+/** Parses `files` in `workers` threads, which are started at once and given files once `start` settles. */
+async function parseInWorkers(files: string[], workers: number, progress: (files: number, events: number) => void, start?: Promise<unknown>): Promise<CompactResult[]> {
   const dispatch = new FileDispatch(files, workers, FILES_PER_BATCH);
   const code = await parserWorkerCode();
   const entry = code ?? new URL('../readers/worker-entry.mjs', import.meta.url);
@@ -349,7 +350,11 @@ async function parseInWorkers(files: string[], workers: number, progress: (files
           worker.postMessage({ type: 'files', files: batch.map((i): [number, string] => [i, files[i]]) } satisfies ToWorker);
         };
         worker.on('message', (msg: FromWorker) => {
-          if (msg.type === 'ready') send();
+          if (msg.type === 'ready')
+            Promise.resolve(start).then(send, (err: unknown) => {
+              void worker.terminate();
+              reject(err as Error);
+            });
           else if (msg.type === 'progress') {
             progress(msg.files, msg.events);
             send();
@@ -415,8 +420,9 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   };
   const found = cachePath ? await loadIndex(cachePath, signatureOf, files.length, repair) : undefined;
   const fromCache = found && 'index' in found ? found.index : undefined;
-  // Before any file is parsed, so a file that changes during the parse makes the index written after it stale.
-  if (cachePath && !fromCache) await signatureOf();
+  // Taken before any file is parsed, so a file that changes during the parse makes the index written after it
+  // stale. The parser threads start (bundle, compile) meanwhile and are given files once it is taken.
+  const signed = cachePath && !fromCache ? signatureOf() : undefined;
   let cacheNotice: string | undefined;
   if (found && ('corrupt' in found || 'stale' in found)) {
     cacheNotice =
@@ -437,8 +443,9 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     let parts: CompactResult[];
     if (workers > 0) {
       try {
-        parts = await parseInWorkers(files, workers, progress);
+        parts = await parseInWorkers(files, workers, progress, signed);
       } catch (err) {
+        await signed;
         // Threads unavailable (e.g. a bundled deployment without the worker file): parse here instead.
         threadError = (err as Error).message;
         doneFiles = doneEvents = 0;
@@ -446,6 +453,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
         parts = [parseHere(files, progress)];
       }
     } else {
+      await signed;
       parts = [parseHere(files, progress)];
     }
     outcomes = parts.flatMap((r) => r.outcomes);
