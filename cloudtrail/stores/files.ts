@@ -13,9 +13,9 @@ import type { FromWorker, ParserData, ToWorker } from '../readers/parse-worker.t
 import { parserWorkerCode } from '../readers/worker-code.ts';
 import { FileDispatch } from '../readers/dispatch.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
-import { listCloudTrailFilesSync } from '../readers/walk.ts';
+import { listAndStat, listCloudTrailFilesSync } from '../readers/walk.ts';
 import { loadIndex, saveIndex, type IndexRepair } from '../readers/index-cache.ts';
-import { startSignature } from '../readers/signature.ts';
+import { signatureOf as statedSignature, startSignature } from '../readers/signature.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
 import { MemoryStore } from './memory.ts';
@@ -385,7 +385,12 @@ function parseHere(files: string[], progress: (files: number, events: number) =>
  */
 export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}): Promise<FilesStore> {
   const t0 = performance.now();
-  const { files, skipped } = listCloudTrailFilesSync(dir);
+  const cacheRoot = opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
+  const cachePath = cacheRoot === false ? undefined : join(cacheRoot, 'files-index', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.bin`);
+  // With a cache to check, one `find` process lists and stats every file (walk.ts listAndStat), in C and on another
+  // core; without one, or where find cannot run, the walk here and the stats below.
+  const stated = cachePath ? await listAndStat(dir) : undefined;
+  const { files, skipped } = stated ?? listCloudTrailFilesSync(dir);
   let doneFiles = 0;
   let doneEvents = 0;
   const progress = (f: number, e: number) => {
@@ -394,13 +399,11 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     opts.onProgress?.({ phase: 'read', done: doneFiles, total: files.length, detail: `${doneEvents} events` });
   };
   opts.onProgress?.({ phase: 'read', done: 0, total: files.length });
-  const cacheRoot = opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
-  const cachePath = cacheRoot === false ? undefined : join(cacheRoot, 'files-index', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.bin`);
-  // Every file is stat-ed (partly by a worker) while the cache is read and checked: the signature decides whether
+  // Every file is stat-ed (by find, or here while the cache is read and checked): the signature decides whether
   // the cache is used, so a changed file is never answered from it (docs/sql.md, "Change detection").
-  const signing = cachePath ? startSignature(files) : undefined;
+  const signing = cachePath && !stated ? startSignature(files) : undefined;
   let signature: Promise<string> | undefined;
-  const signatureOf = () => (signature ??= signing!.finish());
+  const signatureOf = () => (signature ??= stated ? Promise.resolve(statedSignature(files, stated.stats)) : signing!.finish());
   // A section found damaged after the open is made again from a parse here, said and counted, and the query goes on.
   let store: FilesStore | undefined;
   const notify = opts.onNotice ?? ((m: string) => process.stderr.write(`trailbook: ${m}\n`));
