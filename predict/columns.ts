@@ -209,13 +209,80 @@ export function profileColumns(c: TrainingColumns, g: GroupedColumns, encoded: E
   return profiles;
 }
 
-/** Each principal's events, made from the columns' views when first asked for. */
+/**
+ * Each principal's events, each list made from the columns' views when first read: a prediction for one principal
+ * (the MCP tool's first call) makes that principal's list, not a million views. Iterating makes every list.
+ */
+class LazyLists extends Map<string, TrailEvent[]> {
+  readonly #group = new Map<string, number>();
+
+  constructor(
+    private readonly c: TrainingColumns,
+    private readonly g: GroupedColumns,
+  ) {
+    super();
+    g.keys.forEach((key, k) => this.#group.set(key, k));
+  }
+
+  override get(key: string): TrailEvent[] | undefined {
+    let list = super.get(key);
+    const k = list === undefined ? this.#group.get(key) : undefined;
+    if (k !== undefined && k >= 0) {
+      const { starts, events } = this.g;
+      list = new Array(starts[k + 1] - starts[k]);
+      for (let j = starts[k]; j < starts[k + 1]; j++) list[j - starts[k]] = this.c.event(events[j]);
+      super.set(key, list);
+    }
+    return list;
+  }
+
+  override has(key: string): boolean {
+    return this.#group.has(key);
+  }
+
+  override set(key: string, list: TrailEvent[]): this {
+    super.set(key, list);
+    // A key set here keeps its place after the trained ones, as in a Map (-1: no group to make its list from).
+    if (!this.#group.has(key)) this.#group.set(key, -1);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    super.delete(key);
+    return this.#group.delete(key);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.#group.clear();
+  }
+
+  override get size(): number {
+    return this.#group.size;
+  }
+
+  override *keys(): MapIterator<string> {
+    yield* this.#group.keys();
+  }
+
+  override *values(): MapIterator<TrailEvent[]> {
+    for (const key of this.#group.keys()) yield this.get(key)!;
+  }
+
+  override *entries(): MapIterator<[string, TrailEvent[]]> {
+    for (const key of this.#group.keys()) yield [key, this.get(key)!];
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, TrailEvent[]]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (list: TrailEvent[], key: string, map: Map<string, TrailEvent[]>) => void, self?: unknown): void {
+    for (const [key, list] of this.entries()) fn.call(self, list, key, this);
+  }
+}
+
+/** Each principal's events (groupByPrincipal's map), each list made from the columns' views when first read. */
 export function groupedEvents(c: TrainingColumns, g: GroupedColumns): Map<string, TrailEvent[]> {
-  const by = new Map<string, TrailEvent[]>();
-  g.keys.forEach((key, k) => {
-    const list: TrailEvent[] = new Array(g.starts[k + 1] - g.starts[k]);
-    for (let j = g.starts[k]; j < g.starts[k + 1]; j++) list[j - g.starts[k]] = c.event(g.events[j]);
-    by.set(key, list);
-  });
-  return by;
+  return new LazyLists(c, g);
 }

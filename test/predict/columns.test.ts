@@ -30,6 +30,8 @@ function expectSameEngine(got: Engine, want: Engine): void {
   expect(got.bursts!.fitted).toEqual(want.bursts!.fitted);
   expect(JSON.stringify(got.bursts!.shapes.shapes)).toBe(JSON.stringify(want.bursts!.shapes.shapes));
   expect([...got.events.keys()]).toEqual([...want.events.keys()]);
+  expect([...got.events].map(([k, list]) => [k, list.length])).toEqual([...want.events].map(([k, list]) => [k, list.length]));
+  expect(got.events.size).toBe(want.events.size);
   for (const [principal, list] of want.events) {
     expect(got.events.get(principal)!.map(eventFields)).toEqual(list.map(eventFields));
     expect(got.peers.similar(principal)).toEqual(want.peers.similar(principal));
@@ -101,6 +103,22 @@ describe.each([
       expect(columnsBehind(events)).toBeUndefined();
       expect(trainEngine(events).eventCount).toBe(want.eventCount);
     }
+  });
+
+  it("makes a principal's event list when it is first read, and the lists behave as a Map", async () => {
+    const got = await trainEngineFromStore(engine);
+    const [first, second] = [...want.events.keys()];
+    const list = got.events.get(first)!;
+    expect(got.events.get(first)).toBe(list);
+    expect(list.map(eventFields)).toEqual(want.events.get(first)!.map(eventFields));
+    expect(got.events.has(first) && !got.events.has('nobody') && got.events.get('nobody') === undefined).toBe(true);
+    const seen: string[] = [];
+    got.events.forEach((l, k, map) => (expect(map.get(k)).toBe(l), seen.push(k)));
+    expect(seen).toEqual([...want.events.keys()]);
+    got.events.set('extra', []);
+    expect([...got.events.keys()].at(-1)).toBe('extra');
+    if (second !== undefined) expect(got.events.delete(second) && !got.events.has(second)).toBe(true);
+    expect(got.events.size).toBe(want.events.size + (second === undefined ? 1 : 0));
   });
 
   it('trains from filtered reads as from the same events as plain objects', async () => {
