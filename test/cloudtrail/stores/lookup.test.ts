@@ -271,11 +271,15 @@ describe('lookup rate limit, regions and cache', () => {
 
 describe('lookup windows that end now', () => {
   it('keeps StartTime/EndTime fixed across NextToken pages while the clock moves', async () => {
-    const now = Date.now();
+    // A real, moving clock set to midday UTC: a window of the last two hours then lies in one day's chunk whatever
+    // the time the test runs (near midnight it would span two chunks and make other requests).
+    const started = Date.now();
+    const now = Math.floor(started / DAY) * DAY + DAY / 2;
+    const clock = () => now + (Date.now() - started);
     const recent = Array.from({ length: 12 }, (_, i) => record(500 + i, 'us-east-1', now - 3_600_000 + i * 60_000));
     fake = await startFakeCloudTrail(recent);
     try {
-      const page = await store({ pageSize: 5, ratePerSecond: 20, burst: 1 }).query({ start: now - 2 * 3_600_000 });
+      const page = await store({ pageSize: 5, ratePerSecond: 20, burst: 1, now: clock }).query({ start: now - 2 * 3_600_000 });
       expect(page.events.map((e) => e.id)).toEqual(recent.map((r) => r.eventID));
       const calls = fake.lookups();
       expect(calls).toHaveLength(3);
