@@ -348,7 +348,20 @@ async function readMeta(path: string, signature: string): Promise<Meta | undefin
 async function removeStale(root: string, stem: string, keep: string): Promise<void> {
   for (const name of await readdir(root)) {
     const p = join(root, name);
-    // Another process may be building a .tmp one right now: only finished databases are removed.
+    // Another process may be building a .tmp one right now: only finished databases are removed, and the
+    // leftovers of a build whose process is gone (killed mid-build: hundreds of MB of database, WAL and spill).
     if (name.startsWith(`${stem}-`) && /\.duckdb(\.json|\.wal)?$/.test(name) && p !== keep && p !== `${keep}.json`) await rm(p, { force: true });
+    const tmp = /^.+\.duckdb\.(\d+)\.\d+\.tmp(\.wal|\.spill)?$/.exec(name);
+    if (name.startsWith(`${stem}-`) && tmp && !processAlive(Number(tmp[1]))) await rm(p, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process of this id runs (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

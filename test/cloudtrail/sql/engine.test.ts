@@ -1,4 +1,5 @@
-import { cp, mkdtemp, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,6 +225,36 @@ describe('the persisted database', () => {
       await count({ cached: false, files: files.length, n: records.length });
       expect(said).toHaveLength(3);
       expect(said[0]).toContain(`(${files.length + 1} files now, ${files.length} then)`);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("removes a killed build's leftovers on the next build, not those of a build still running", async () => {
+    const own = await mkdtemp(join(tmpdir(), 'trailbook-sql-leftovers-'));
+    const data = await writeFixtureDir(records);
+    try {
+      const first = await openCloudTrailSql({ dataDir: data, cacheDir: own });
+      await first.close();
+      const built = (await readdir(join(own, 'sql'))).find((n) => n.endsWith('.duckdb'))!;
+      const stem = built.slice(0, built.indexOf('-'));
+      // A process that has exited (its pid is free) and this one (running): a build of each, as a kill leaves it.
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const leftovers = (pid: number) => [`${stem}-0000.duckdb.${pid}.1.tmp`, `${stem}-0000.duckdb.${pid}.1.tmp.wal`, `${stem}-0000.duckdb.${pid}.1.tmp.spill`];
+      for (const name of [...leftovers(gone), ...leftovers(process.pid)]) {
+        if (name.endsWith('.spill')) await mkdir(join(own, 'sql', name), { recursive: true });
+        else await writeFile(join(own, 'sql', name), 'x');
+      }
+      // A file changed: the next open builds again, and tidies the directory after.
+      const file = (await readdir(data, { recursive: true })).find((f) => f.endsWith('.json.gz'))!;
+      await utimes(join(data, file), new Date(), new Date(Date.now() + 5000));
+      const second = await openCloudTrailSql({ dataDir: data, cacheDir: own });
+      await second.close();
+      expect(second.opened.cached).toBe(false);
+      const left = await readdir(join(own, 'sql'));
+      for (const name of leftovers(gone)) expect(left).not.toContain(name);
+      for (const name of leftovers(process.pid)) expect(left).toContain(name);
     } finally {
       await rm(own, { recursive: true, force: true });
       await rm(data, { recursive: true, force: true });
