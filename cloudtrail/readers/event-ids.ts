@@ -15,8 +15,10 @@ export interface IdColumn {
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const DASHES = new Set([8, 13, 18, 23]);
 
-/** Hex digit value of a lowercase hex character code, or -1. */
-const nibble = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x61 + 10 : -1);
+/** Hex digit value of each lowercase hex character code, -1 for every other byte: one load instead of four compares. */
+const NIBBLE = new Int8Array(256).fill(-1);
+for (let c = 0; c < 16; c++) NIBBLE['0123456789abcdef'.charCodeAt(c)] = c;
+const nibble = (c: number) => (c < 256 ? NIBBLE[c] : -1);
 
 /** Writes the UUID's 16 bytes at `out[at]` and returns true, or leaves them zero and returns false when `id` is not a canonical UUID. */
 function packUuid(id: string, out: Uint8Array, at: number): boolean {
@@ -50,8 +52,8 @@ function packUuidBytes(b: Uint8Array, start: number, out: Uint8Array, at: number
       i++;
       continue;
     }
-    const hi = nibble(b[start + i]);
-    const lo = nibble(b[start + i + 1]);
+    const hi = NIBBLE[b[start + i]];
+    const lo = NIBBLE[b[start + i + 1]];
     if (hi < 0 || lo < 0) return (out.fill(0, at, at + 16), false);
     out[at + o++] = (hi << 4) | lo;
     any |= hi | lo;
@@ -109,17 +111,4 @@ export function idAt(col: IdColumn, i: number): string {
     HEX[u[at]] + HEX[u[at + 1]] + HEX[u[at + 2]] + HEX[u[at + 3]] + '-' + HEX[u[at + 4]] + HEX[u[at + 5]] + '-' + HEX[u[at + 6]] + HEX[u[at + 7]] + '-' +
     HEX[u[at + 8]] + HEX[u[at + 9]] + '-' + HEX[u[at + 10]] + HEX[u[at + 11]] + HEX[u[at + 12]] + HEX[u[at + 13]] + HEX[u[at + 14]] + HEX[u[at + 15]]
   );
-}
-
-/** The uuids of `parts` in `order` (entries are [part, index in part], as for text columns). */
-export function gatherUuids(parts: Uint8Array[], partOf: Uint8Array, local: Uint32Array, order: Uint32Array): Uint8Array {
-  const out = new Uint8Array(16 * order.length);
-  for (let k = 0; k < order.length; k++) {
-    const g = order[k];
-    const src = parts[partOf[g]];
-    const from = 16 * local[g];
-    const to = 16 * k;
-    for (let b = 0; b < 16; b++) out[to + b] = src[from + b];
-  }
-  return out;
 }

@@ -42,6 +42,8 @@ export function eventTime(s: string): number {
 
 /** Hour start (ms) by the hour's digits as a number (YYYYMMDDHH), for `eventTimeAt`; NaN when Date.parse disagrees. */
 const hoursByNumber = new Map<number, number>();
+let lastHour = -1;
+let lastHourMs = NaN;
 
 /**
  * `eventTime` of the string written as bytes `[start, end)` of `b` without escapes (`text` decodes them): the
@@ -61,7 +63,8 @@ export function eventTimeAt(b: Uint8Array, start: number, end: number, text: () 
   const minutes = (b[start + 14] - 0x30) * 10 + b[start + 15] - 0x30;
   const seconds = (b[start + 17] - 0x30) * 10 + b[start + 18] - 0x30;
   if (minutes > 59 || seconds > 59) return eventTime(text());
-  let ms = hoursByNumber.get(hour);
+  // A file's records are mostly of one hour: the last hour is kept beside the map.
+  let ms = hour === lastHour ? lastHourMs : hoursByNumber.get(hour);
   if (ms === undefined) {
     const s = text();
     ms = Date.parse(`${s.slice(0, 13)}:00:00Z`);
@@ -69,5 +72,7 @@ export function eventTimeAt(b: Uint8Array, start: number, end: number, text: () 
     if (hoursByNumber.size >= 100_000) hoursByNumber.clear();
     hoursByNumber.set(hour, ms);
   }
+  lastHour = hour;
+  lastHourMs = ms;
   return Number.isNaN(ms) ? eventTime(text()) : ms + minutes * 60_000 + seconds * 1000;
 }
