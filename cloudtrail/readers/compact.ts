@@ -194,7 +194,7 @@ export class CompactBuilder {
     const { kinds, starts, ends, parsed, bytes } = sf;
     for (let r = 0; r < n; r++) {
       const at = r * NFIELDS;
-      const time = kinds[at + F.eventTime] === STRING ? eventTimeAt(bytes, starts[at + F.eventTime], ends[at + F.eventTime], () => sf.text(starts[at + F.eventTime], ends[at + F.eventTime])) : NaN;
+      const time = kinds[at + F.eventTime] === STRING ? eventTimeAt(bytes, starts[at + F.eventTime], ends[at + F.eventTime], sf) : NaN;
       if (!Number.isFinite(time) || !this.expected(sf, at)) {
         this.addOne(sf.record(r), file, r, outcome);
         continue;
@@ -231,7 +231,7 @@ export class CompactBuilder {
       c[cell + COL.errorMessage] = this.stringId(sf, at + F.errorMessage);
       this.readOnly.data[this.readOnly.length++] = readOnlyOf(sf, at + F.readOnly);
       const id = at + F.eventID;
-      if (kinds[id] === STRING) this.eventIds.addBytes(bytes, starts[id], ends[id], () => sf.text(starts[id], ends[id]));
+      if (kinds[id] === STRING) this.eventIds.addBytes(bytes, starts[id], ends[id], sf);
       else this.eventIds.add(parsed[id] as string);
       this.resources.add(kinds[at + F.resources] === OTHER ? resourcesText(parsed[at + F.resources] as ResourceList) : '');
       outcome.events++;

@@ -1,4 +1,5 @@
 import { TextColumnBuilder, textAt, type TextColumn } from './text-column.ts';
+import type { TextDecoder } from './event-time.ts';
 
 /**
  * Event ids as CloudTrail writes them, canonical lowercase UUIDs, kept as their 16 bytes; any other id (upper
@@ -79,11 +80,11 @@ export class IdColumnBuilder {
     this.count++;
   }
 
-  /** `add` of the id written without escapes as bytes `[start, end)` of `b`; `text` decodes them when it is not a UUID. */
-  addBytes(b: Uint8Array, start: number, end: number, text: () => string): void {
+  /** `add` of the id written without escapes as bytes `[start, end)` of `b`; `d` decodes them when it is not a UUID. */
+  addBytes(b: Uint8Array, start: number, end: number, d: TextDecoder): void {
     this.room();
     const packed = end - start === 36 && packUuidBytes(b, start, this.uuids, 16 * this.count);
-    this.other.add(packed ? '' : text());
+    this.other.add(packed ? '' : d.text(start, end));
     this.count++;
   }
 

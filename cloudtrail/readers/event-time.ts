@@ -45,28 +45,33 @@ const hoursByNumber = new Map<number, number>();
 let lastHour = -1;
 let lastHourMs = NaN;
 
+/** Decodes bytes of the file being read into the string JSON.parse would give (a ScannedFile). */
+export interface TextDecoder {
+  text(start: number, end: number): string;
+}
+
 /**
- * `eventTime` of the string written as bytes `[start, end)` of `b` without escapes (`text` decodes them): the
- * CloudTrail form is read from the bytes, so no string is made per event.
+ * `eventTime` of the string written as bytes `[start, end)` of `b` without escapes (`d` decodes them): the
+ * CloudTrail form is read from the bytes, so no string is made per event (nor a closure: `d` is the file's).
  */
-export function eventTimeAt(b: Uint8Array, start: number, end: number, text: () => string): number {
-  if (end - start !== 20 || b[start + 19] !== 0x5a) return eventTime(text());
+export function eventTimeAt(b: Uint8Array, start: number, end: number, d: TextDecoder): number {
+  if (end - start !== 20 || b[start + 19] !== 0x5a) return eventTime(d.text(start, end));
   let hour = 0;
   for (let i = 0; i < 19; i++) {
     const c = b[start + i];
     const want = i === 4 || i === 7 ? 0x2d : i === 10 ? 0x54 : i === 13 || i === 16 ? 0x3a : -1;
     if (want >= 0) {
-      if (c !== want) return eventTime(text());
-    } else if (c < 0x30 || c > 0x39) return eventTime(text());
+      if (c !== want) return eventTime(d.text(start, end));
+    } else if (c < 0x30 || c > 0x39) return eventTime(d.text(start, end));
     else if (i < 13) hour = hour * 10 + c - 0x30;
   }
   const minutes = (b[start + 14] - 0x30) * 10 + b[start + 15] - 0x30;
   const seconds = (b[start + 17] - 0x30) * 10 + b[start + 18] - 0x30;
-  if (minutes > 59 || seconds > 59) return eventTime(text());
+  if (minutes > 59 || seconds > 59) return eventTime(d.text(start, end));
   // A file's records are mostly of one hour: the last hour is kept beside the map.
   let ms = hour === lastHour ? lastHourMs : hoursByNumber.get(hour);
   if (ms === undefined) {
-    const s = text();
+    const s = d.text(start, end);
     ms = Date.parse(`${s.slice(0, 13)}:00:00Z`);
     if (Date.parse(s) !== ms + minutes * 60_000 + seconds * 1000) ms = NaN;
     if (hoursByNumber.size >= 100_000) hoursByNumber.clear();
@@ -74,5 +79,5 @@ export function eventTimeAt(b: Uint8Array, start: number, end: number, text: () 
   }
   lastHour = hour;
   lastHourMs = ms;
-  return Number.isNaN(ms) ? eventTime(text()) : ms + minutes * 60_000 + seconds * 1000;
+  return Number.isNaN(ms) ? eventTime(d.text(start, end)) : ms + minutes * 60_000 + seconds * 1000;
 }

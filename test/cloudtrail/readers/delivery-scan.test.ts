@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompactBuilder, type CompactResult } from '../../../cloudtrail/readers/compact.ts';
 import { IdentityTable, scanDelivery } from '../../../cloudtrail/readers/delivery-scan.ts';
-import { eventTime } from '../../../cloudtrail/readers/event-time.ts';
+import { eventTime, eventTimeAt } from '../../../cloudtrail/readers/event-time.ts';
 import { inflate } from '../../../cloudtrail/readers/file.ts';
 import { generate } from '../../../cloudtrail/generator/index.ts';
 import { listCloudTrailFiles } from '../../../cloudtrail/readers/walk.ts';
@@ -261,6 +261,13 @@ describe('eventTime', () => {
     for (let i = 0; i < 2000; i++) strings.push(new Date(Date.UTC(2020, 0, 1) + i * 7_654_321_987).toISOString().replace(/\.\d+/, ''));
     // Twice: the second pass answers from the hours kept by the first.
     for (let pass = 0; pass < 2; pass++) for (const s of strings) expect(Object.is(eventTime(s), Date.parse(s)), s).toBe(true);
+    // From the bytes, inside a larger buffer, in order and each twice in a row (the kept last hour).
+    for (let pass = 0; pass < 2; pass++)
+      for (const s of pass ? [...strings].reverse() : strings) {
+        const b = Buffer.from(`x"${s}"y`, 'latin1');
+        const d = { text: (start: number, end: number) => b.toString('latin1', start, end) };
+        for (let k = 0; k < 2; k++) expect(Object.is(eventTimeAt(b, 2, b.length - 2, d), Date.parse(s)), s).toBe(true);
+      }
   });
 });
 
