@@ -51,11 +51,22 @@ describe('workbench in Chromium', () => {
     await page.keyboard.insertText(
       'console.log("first line");\nawait new Promise((r) => setTimeout(r, 1500));\nconsole.log("second line");\nPlot.dot([{ x: 1, y: 2 }, { x: 2, y: 3 }], { x: "x", y: "y" }).plot()',
     );
+    // Streamed: the first line shows while the cell is still running, before the second line exists. Watched in the
+    // page as the DOM changes, so a slow test process (a loaded machine) cannot look only after the second line.
+    await page.evaluate(() => {
+      const w = window as unknown as { sawStreamed?: boolean };
+      w.sawStreamed = false;
+      new MutationObserver(() => {
+        const cell = document.querySelector('.cell');
+        const text = cell?.querySelector('.out.stream') ? cell.textContent! : '';
+        if (cell?.classList.contains('running') && text.includes('first line') && !text.includes('second line')) w.sawStreamed = true;
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
     await page.keyboard.press('Shift+Enter');
     const firstCell = page.locator('.cell').first();
-    // Streamed: the first line shows while the cell is still running, before the second line exists.
     await firstCell.locator('.out.stream', { hasText: 'first line' }).waitFor();
-    expect(await firstCell.evaluate((el) => el.classList.contains('running') && !el.textContent!.includes('second line'))).toBe(true);
+    await firstCell.locator('.out.stream', { hasText: 'second line' }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { sawStreamed?: boolean }).sawStreamed)).toBe(true);
     await firstCell.locator('.out svg').waitFor();
     await expect.poll(() => firstCell.locator('.count').innerText()).toBe('[1]');
     expect((await firstCell.locator('.out.stream').innerText()).trim()).toBe('first line\nsecond line');
