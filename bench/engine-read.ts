@@ -9,6 +9,8 @@
  *   npx tsx bench/engine-read.ts --dir DIR --runs 3
  *   npx tsx bench/engine-read.ts --paths columns        # one read path only; `views` trains from a copy of
  *                                                      # readEvents' array, event by event (the path before columns)
+ *   npx tsx bench/engine-read.ts --paths columns,plain  # `plain`: the same events as plain objects, what the models
+ *                                                      # alone cost on this data
  * Two read paths, each in its own process: `columns` (readTrainingColumns, what trainEngineFromStore and the MCP
  * prediction tools read: the store's columns, no event made) and `events` (readEvents, what the kernel's `predict`
  * reads: one view per event, an array that trains from the columns behind it).
@@ -23,6 +25,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../cloudtrail/config.ts';
+import type { TrailEvent } from '../cloudtrail/event.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,6 +62,12 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<[T, Step]> {
   return [out, { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 }];
 }
 
+/** An event's fields as a plain object, as events built in memory are (no getters, no store behind it). */
+function plainEvent(e: TrailEvent): TrailEvent {
+  const { id, time, source, name, region, account, principal, sourceIp, userAgent, errorCode, errorMessage, readOnly } = e;
+  return { id, time, source, name, region, account, principal, sourceIp, userAgent, errorCode, errorMessage, readOnly } as TrailEvent;
+}
+
 async function child(source: string, dir: string, path: string): Promise<void> {
   const { readEvents, readTrainingColumns, trainEngine } = await import('../predict/engine.ts');
   const [store, open] = await timed(async () => {
@@ -68,7 +77,11 @@ async function child(source: string, dir: string, path: string): Promise<void> {
   // columns: what trainEngineFromStore (the MCP tools) reads, no event made; events: readEvents (the kernel's
   // predict), whose array trains from the columns behind it.
   // views (for comparison): readEvents' events copied into a new array, which training reads event by event.
-  const [events, read] = await timed(async () => (path === 'columns' ? readTrainingColumns(store) : path === 'views' ? [...(await readEvents(store))] : readEvents(store)));
+  // plain (for comparison): the fields prediction reads copied into plain objects, as events held in memory are; what
+  // the models cost on this data whatever the store.
+  const [events, read] = await timed(async () =>
+    path === 'columns' ? readTrainingColumns(store) : path === 'views' ? [...(await readEvents(store))] : path === 'plain' ? (await readEvents(store)).map(plainEvent) : readEvents(store),
+  );
   const [engine, train] = await timed(() => trainEngine(events));
   const { createToolContext } = await import('../mcp/context.ts');
   const { storeIndex, withRecords } = await import('../mcp/index/for-store.ts');
@@ -100,7 +113,7 @@ function parent(): void {
         const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, '--path', path, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
         const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
         const total = { wall: r.open.wall + r.read.wall + r.train.wall, cpu: r.open.cpu + r.read.cpu + r.train.cpu };
-        rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', path === 'columns' ? 'readTrainingColumns' : path === 'views' ? 'views (copy)' : 'readEvents', r.cached ? 'warm' : 'cold', r.columns ?? '-', String(r.events), s(r.open), s(r.read), s(r.train), s(total), s(r.index), s(r.lookup), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
+        rows.push([source === 'duckdb' ? 'engine (DuckDB)' : 'files store', path === 'columns' ? 'readTrainingColumns' : path === 'views' ? 'views (copy)' : path === 'plain' ? 'plain objects' : 'readEvents', r.cached ? 'warm' : 'cold', r.columns ?? '-', String(r.events), s(r.open), s(r.read), s(r.train), s(total), s(r.index), s(r.lookup), r.peakRssMb.toFixed(0), `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`]);
       }
   const head = ['source', 'read by', 'open', 'columns', 'events', 'open s / CPU-s', 'read s / CPU-s', 'train s / CPU-s', 'open+read+train', 'MCP index', '50 with raw', 'peak RSS MB', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
