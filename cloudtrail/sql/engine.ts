@@ -357,7 +357,7 @@ async function removeStale(root: string, stem: string, keep: string): Promise<vo
 }
 
 /** Whether a process of this id runs (EPERM: it does, as another user). */
-export function processAlive(pid: number): boolean {
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
