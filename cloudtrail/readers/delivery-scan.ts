@@ -173,26 +173,38 @@ class NotHandled extends Error {}
 const notHandled = new NotHandled();
 
 const FIELD_BYTES = SCANNED_FIELDS.map((f) => Buffer.from(f, 'latin1'));
-const hashOf = (key: Buffer) => {
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key[i]) | 0;
-  return h;
-};
+/**
+ * A key's hash from its length and three of its bytes, not every byte (the keys differ there; a key of another
+ * name with the same hash is told apart by `sameBytes`). The scanned names are 7 to 18 bytes long.
+ */
+const keyHash = (b: Uint8Array, start: number, n: number) => (n << 24) | (b[start + 6] << 16) | (b[start + n - 1] << 8) | b[start + n - 2];
+const MIN_KEY = Math.min(...FIELD_BYTES.map((k) => k.length));
+const MAX_KEY = Math.max(...FIELD_BYTES.map((k) => k.length));
 /** Open-addressed table of the fields' key hashes (slot: hash & SLOTS - 1): a typed-array probe per key instead of a Map lookup. */
 const SLOTS = 256;
 const SLOT_HASH = new Int32Array(SLOTS);
 const SLOT_FIELD = new Int8Array(SLOTS).fill(-1);
 FIELD_BYTES.forEach((k, f) => {
-  const h = hashOf(k);
-  let s = h & (SLOTS - 1);
-  while (SLOT_FIELD[s] >= 0) s = (s + 1) & (SLOTS - 1);
+  const h = keyHash(k, 0, k.length);
+  let s = (h ^ (h >>> 11)) & (SLOTS - 1);
+  while (SLOT_FIELD[s] >= 0) {
+    if (SLOT_HASH[s] === h) throw new Error(`scanned keys ${SCANNED_FIELDS[SLOT_FIELD[s]]} and ${SCANNED_FIELDS[f]} share a hash`);
+    s = (s + 1) & (SLOTS - 1);
+  }
   SLOT_HASH[s] = h;
   SLOT_FIELD[s] = f;
 });
 
-/** The field whose key hash is `h` (then to be confirmed byte by byte), or -1. */
-function fieldOf(h: number): number {
-  for (let s = h & (SLOTS - 1); SLOT_FIELD[s] >= 0; s = (s + 1) & (SLOTS - 1)) if (SLOT_HASH[s] === h) return SLOT_FIELD[s];
+/** The scanned field named by the key bytes `[start, stop)` of `b`, or -1. */
+function fieldOf(b: Uint8Array, start: number, stop: number): number {
+  const n = stop - start;
+  if (n < MIN_KEY || n > MAX_KEY) return -1;
+  const h = keyHash(b, start, n);
+  for (let s = (h ^ (h >>> 11)) & (SLOTS - 1); SLOT_FIELD[s] >= 0; s = (s + 1) & (SLOTS - 1))
+    if (SLOT_HASH[s] === h) {
+      const f = SLOT_FIELD[s];
+      return sameBytes(b, FIELD_BYTES[f], start, stop) ? f : -1;
+    }
   return -1;
 }
 const RECORDS_KEY = Buffer.from('Records', 'latin1');
@@ -219,9 +231,27 @@ for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
 /** Bytes a string holds as they are: not a quote, a backslash or a control character. */
 const PLAIN = new Uint8Array(256).fill(1, 0x20);
 PLAIN[0x22] = PLAIN[0x5c] = 0;
+/**
+ * The first position from `i` whose byte is not PLAIN (past the end: the end). Four bytes at a time while none of
+ * them is a quote, a backslash or a control byte (a byte below 0x20, or equal to 0x22 or 0x5c, sets its high bit
+ * in the expression below, and no other byte does: the classic has-less / has-zero word tests, exact for whether
+ * the word holds one), then byte by byte: strings were most of the walk's time, one table lookup per byte.
+ */
+function plainRun(b: Uint8Array, w: DataView, i: number): number {
+  const last = b.length - 4;
+  while (i <= last) {
+    const x = w.getInt32(i, true);
+    const q = x ^ 0x22222222;
+    const s = x ^ 0x5c5c5c5c;
+    if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) break;
+    i += 4;
+  }
+  while (PLAIN[b[i]]) i++;
+  return i;
+}
 const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39; // undefined (past the end) is not
 
 /**
  * Parsed userIdentity values, numbered (the number is what a builder keys its principals by): a trail has few
@@ -237,6 +267,8 @@ export class IdentityTable {
   readonly keys: Buffer[] = [];
   private readonly numbers = new Map<string, number>();
   private readonly byHead = new Map<number, number[]>();
+  /** The identity matched or added last (matchLast), or -1. */
+  private last = -1;
   /** Numbers are only valid until the table is cleared: a builder keeping them checks the generation. */
   generation = 0;
 
@@ -245,23 +277,37 @@ export class IdentityTable {
    * hash `head` is there. Several per head: sessions of one role differ only after the first 96 bytes (their
    * access key), and with one candidate per head a trail alternating between them walked one record in nine.
    */
-  match(b: Buffer, start: number, stop: number, head: number): number {
+  match(b: Buffer, start: number, head: number): number {
     const list = this.byHead.get(head);
     if (list === undefined) return -1;
     for (let c = 0; c < list.length; c++) {
       const k = list[c];
-      const key = this.keys[k];
-      const n = key.length;
-      if (start + n <= stop && b.compare(key, 0, n, start, start + n) === 0) {
+      if (this.at(b, start, k)) {
         // Most recent first: runs of one identity find it at once.
         if (c > 0) {
           list[c] = list[0];
           list[0] = k;
         }
-        return k;
+        return (this.last = k);
       }
     }
     return -1;
+  }
+
+  /**
+   * The identity matched or added last, when its bytes start `b` at `start`, else -1: half the records of a
+   * delivery file repeat the identity of the one before, and this skips hashing their head.
+   */
+  matchLast(b: Buffer, start: number): number {
+    const k = this.last;
+    return k >= 0 && this.at(b, start, k) ? k : -1;
+  }
+
+  /** Whether identity `k`'s bytes start `b` at `start`. */
+  private at(b: Buffer, start: number, k: number): boolean {
+    const key = this.keys[k];
+    const n = key.length;
+    return start + n <= b.length && b.compare(key, 0, n, start, start + n) === 0;
   }
 
   /**
@@ -271,6 +317,7 @@ export class IdentityTable {
   bound(): void {
     if (this.values.length < MAX_IDENTITIES) return;
     this.values.length = this.keys.length = 0;
+    this.last = -1;
     this.numbers.clear();
     this.byHead.clear();
     this.generation++;
@@ -285,6 +332,7 @@ export class IdentityTable {
       this.keys.push(Buffer.from(b.subarray(start, stop)));
       this.numbers.set(text, k);
     }
+    this.last = k;
     const list = this.byHead.get(head);
     if (!list) this.byHead.set(head, [k]);
     else if (!list.includes(k)) {
@@ -305,8 +353,6 @@ const HEAD_CANDIDATES = 8;
  * JSON.parse path. `identities` is shared by the scans of many files; the caller owns it.
  */
 export function scanDeliveryFields(json: Buffer, identities: IdentityTable, out: ScannedFile): boolean {
-  b = json;
-  end = json.length;
   // As the JSON.parse path decodes: a latin1 copy is exact for ASCII (split.ts, file.ts).
   encoding = isAscii(json) ? 'latin1' : 'utf8';
   table = identities;
@@ -318,15 +364,13 @@ export function scanDeliveryFields(json: Buffer, identities: IdentityTable, out:
   identities.bound();
   out.identityGeneration = identities.generation;
   try {
-    file();
+    file(json, new DataView(json.buffer, json.byteOffset, json.length));
     return true;
   } catch (err) {
     // A stack overflow from absurd nesting is not handled either, nor a value JSON.parse refuses after the walk
     // accepted it (it should not happen; if it does, that file's answer is still JSON.parse's own).
     if (err === notHandled || err instanceof RangeError || err instanceof SyntaxError) return false;
     throw err;
-  } finally {
-    b = EMPTY;
   }
 }
 
@@ -337,14 +381,12 @@ export function scanDelivery(json: Buffer, identities: IdentityTable): ScannedRe
   return Array.from({ length: out.count }, (_, r) => out.record(r));
 }
 
-// The scan's state, module-level so the hot loops read it without a `this` (measured faster than a class).
-const EMPTY = Buffer.alloc(0);
-let b: Buffer = EMPTY;
-let end = 0;
+// The scan's state for the file being read. The hot loops take the bytes as an argument instead (a module-level
+// variable is reloaded, with its typed array's base and length, at every read in a loop).
 let encoding: 'latin1' | 'utf8' = 'latin1';
 let table: IdentityTable;
 let sf: ScannedFile;
-/** Set by `string()`: whether the string just read had a backslash. */
+/** Set by `string()` when the string just read had a backslash (reset by its caller). */
 let escaped = false;
 
 /** Buffer's own decoders, without toString's argument checks (bounds are the scan's). */
@@ -352,120 +394,134 @@ interface Decoders {
   latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
 }
-const text = (start: number, stop: number): string =>
+const text = (b: Buffer, start: number, stop: number): string =>
   encoding === 'latin1' ? (b as unknown as Decoders).latin1Slice(start, stop) : (b as unknown as Decoders).utf8Slice(start, stop);
 
-function ws(i: number): number {
-  while (i < end && WS[b[i]]) i++;
+/** The first position from `i` that is not whitespace (reading past the end gives undefined, never whitespace). */
+function ws(b: Uint8Array, i: number): number {
+  while (WS[b[i]]) i++;
   return i;
 }
 
-function expect(i: number, c: number): number {
+function expect(b: Uint8Array, i: number, c: number): number {
   if (b[i] !== c) throw notHandled;
   return i + 1;
 }
 
-function file(): void {
-  let i = expect(ws(0), OPEN_OBJ);
+function file(b: Buffer, w: DataView): void {
+  const end = b.length;
+  let i = expect(b, ws(b, 0), OPEN_OBJ);
   // Exactly one key, "Records": other top-level keys are left to the JSON.parse path.
-  i = expect(ws(i), QUOTE);
+  i = expect(b, ws(b, i), QUOTE);
   const keyStart = i;
-  i = string(i);
-  if (escaped || !sameBytes(RECORDS_KEY, keyStart, i - 1)) throw notHandled;
-  i = expect(ws(expect(ws(i), COLON)), OPEN_ARR);
-  i = ws(i);
+  escaped = false;
+  i = string(b, w, i);
+  if (escaped || !sameBytes(b, RECORDS_KEY, keyStart, i - 1)) throw notHandled;
+  i = expect(b, ws(b, expect(b, ws(b, i), COLON)), OPEN_ARR);
+  i = ws(b, i);
   if (b[i] === CLOSE_ARR) i++;
   else {
     for (let r = 0; ; r++) {
-      i = ws(i);
+      i = ws(b, i);
       if (b[i] !== OPEN_OBJ) throw notHandled;
       sf.open(r);
-      i = ws(record(i, r * NFIELDS));
+      i = ws(b, record(b, w, i, r * NFIELDS));
       sf.count = r + 1;
       const c = b[i++];
       if (c === CLOSE_ARR) break;
       if (c !== COMMA) throw notHandled;
     }
   }
-  i = ws(expect(ws(i), CLOSE_OBJ));
+  i = ws(b, expect(b, ws(b, i), CLOSE_OBJ));
   if (i !== end) throw notHandled;
   // Insight deliveries are recognised and skipped by the JSON.parse path (shapes.ts isInsight).
   if (sf.count && (sf.value(0, EVENT_TYPE) === 'AwsCloudTrailInsight' || sf.value(0, EVENT_CATEGORY) === 'Insight')) throw notHandled;
 }
 
-function sameBytes(name: Buffer, start: number, stop: number): boolean {
+function sameBytes(b: Uint8Array, name: Uint8Array, start: number, stop: number): boolean {
   if (stop - start !== name.length) return false;
   for (let k = 0; k < name.length; k++) if (b[start + k] !== name[k]) return false;
   return true;
 }
 
-/** The record object at `i` (its `{`) into the slots from `at`: where the scanned fields lie, the rest stepped over. */
-function record(i: number, at: number): number {
-  i = ws(i + 1);
+/**
+ * The record object at `i` (its `{`) into the slots from `at`: where the scanned fields lie, the rest stepped over.
+ * Whitespace is looked for only where a token is not found: delivery files have none between tokens.
+ */
+function record(b: Buffer, w: DataView, i: number, at: number): number {
+  const { kinds, starts, ends } = sf;
+  i++;
+  if (WS[b[i]]) i = ws(b, i);
   if (b[i] === CLOSE_OBJ) return i + 1;
   for (;;) {
-    i = ws(i);
     // The key, and the index of the scanned field it names (or -1).
-    i = expect(i, QUOTE);
+    if (b[i] !== QUOTE) i = expect(b, ws(b, i), QUOTE);
+    else i++;
     const keyStart = i;
-    let h = 0;
-    for (;;) {
-      const c = b[i];
-      if (c === QUOTE) break;
-      // An escaped key could spell a scanned field's name: left to JSON.parse. Raw control bytes are invalid.
-      if (c === BACKSLASH || c < 0x20 || i >= end) throw notHandled;
-      h = (Math.imul(h, 31) + c) | 0;
-      i++;
-    }
-    const keyEnd = i;
-    i = ws(expect(ws(i + 1), COLON));
-    let field = fieldOf(h);
-    if (field >= 0 && !sameBytes(FIELD_BYTES[field], keyStart, keyEnd)) field = -1;
+    i = plainRun(b, w, i);
+    let c = b[i];
+    // An escaped key could spell a scanned field's name: left to JSON.parse. So are raw control bytes and the end.
+    if (c !== QUOTE) throw notHandled;
+    const keyEnd = i++;
+    if (b[i] !== COLON) i = expect(b, ws(b, i), COLON);
+    else i++;
+    if (WS[b[i]]) i = ws(b, i);
+    const field = fieldOf(b, keyStart, keyEnd);
     const start = i;
-    if (field < 0) i = value(i);
+    c = b[i];
+    if (field < 0) i = skip(b, w, i);
     else {
       const slot = at + field;
-      const c = b[start];
       if (c === QUOTE) {
-        i = string(i + 1);
-        sf.starts[slot] = start + 1;
-        sf.ends[slot] = i - 1;
+        escaped = false;
+        i = string(b, w, i + 1);
+        starts[slot] = start + 1;
+        ends[slot] = i - 1;
         if (escaped) {
-          sf.kinds[slot] = ESCAPED;
-          sf.parsed[slot] = JSON.parse(text(start, i));
-        } else sf.kinds[slot] = STRING;
+          kinds[slot] = ESCAPED;
+          sf.parsed[slot] = JSON.parse(text(b, start, i));
+        } else kinds[slot] = STRING;
       } else if (field === USER_IDENTITY && c === OPEN_OBJ) {
-        const h = headHash(start);
-        let k = table.match(b, start, end, h);
-        if (k >= 0) i = start + table.keys[k].length;
-        else {
-          i = value(i);
-          k = table.lookup(text(start, i), b, start, i, h);
+        let k = table.matchLast(b, start);
+        if (k < 0) {
+          const h = headHash(b, start);
+          k = table.match(b, start, h);
+          if (k < 0) {
+            i = skip(b, w, i);
+            k = table.lookup(text(b, start, i), b, start, i, h);
+          }
         }
-        sf.kinds[slot] = IDENTITY;
-        sf.starts[slot] = k;
+        i = start + table.keys[k].length;
+        kinds[slot] = IDENTITY;
+        starts[slot] = k;
       } else {
-        i = value(i);
-        sf.starts[slot] = start;
-        sf.ends[slot] = i;
-        if (c === 0x6e) sf.kinds[slot] = NULL_VALUE;
+        i = skip(b, w, i);
+        starts[slot] = start;
+        ends[slot] = i;
+        if (c === 0x6e) kinds[slot] = NULL_VALUE;
         else {
-          sf.kinds[slot] = OTHER;
-          // true and false are read by their first byte (value() checked the word); the rest by JSON.parse.
-          sf.parsed[slot] = c === 0x74 ? true : c === 0x66 ? false : JSON.parse(text(start, i));
+          kinds[slot] = OTHER;
+          // true and false are read by their first byte (skip() checked the word); the rest by JSON.parse.
+          sf.parsed[slot] = c === 0x74 ? true : c === 0x66 ? false : JSON.parse(text(b, start, i));
         }
       }
     }
-    i = ws(i);
-    const c = b[i++];
+    c = b[i];
+    if (c === COMMA) {
+      i++;
+      continue;
+    }
+    if (c === CLOSE_OBJ) return i + 1;
+    i = ws(b, i);
+    c = b[i++];
     if (c === CLOSE_OBJ) return i;
     if (c !== COMMA) throw notHandled;
   }
 }
 
 /** Hash of the bytes from `start` to the first `}` or 96 bytes, whichever comes first: a function of an identity's own bytes. */
-function headHash(start: number): number {
-  const stop = Math.min(end, start + 96);
+function headHash(b: Buffer, start: number): number {
+  const stop = Math.min(b.length, start + 96);
   let h = 0;
   for (let i = start; i < stop; i++) {
     const c = b[i];
@@ -475,68 +531,98 @@ function headHash(start: number): number {
   return h;
 }
 
-/** The rest of a string whose opening quote is before `i`; the position after its closing quote. */
-function string(i: number): number {
-  escaped = false;
+/** The rest of a string whose opening quote is before `i`; the position after its closing quote. Sets `escaped` on a backslash. */
+function string(b: Uint8Array, w: DataView, i: number): number {
   for (;;) {
-    while (PLAIN[b[i]]) i++;
+    i = plainRun(b, w, i);
     const c = b[i];
     if (c === QUOTE) return i + 1;
-    if (c === BACKSLASH) {
-      escaped = true;
-      const e = b[i + 1];
-      if (ESCAPES[e]) i += 2;
-      else if (e === 0x75 && HEX[b[i + 2]] && HEX[b[i + 3]] && HEX[b[i + 4]] && HEX[b[i + 5]]) i += 6;
-      else throw notHandled;
-      continue;
-    }
-    // JSON strings cannot hold raw control characters; running off the end is the same refusal.
-    if (c < 0x20 || i >= end) throw notHandled;
-    i++;
+    // JSON strings cannot hold raw control characters; running off the end (undefined) is the same refusal.
+    if (c !== BACKSLASH) throw notHandled;
+    escaped = true;
+    const e = b[i + 1];
+    if (ESCAPES[e]) i += 2;
+    else if (e === 0x75 && HEX[b[i + 2]] && HEX[b[i + 3]] && HEX[b[i + 4]] && HEX[b[i + 5]]) i += 6;
+    else throw notHandled;
   }
 }
 
-/** Steps over any JSON value at `i`, checking its grammar; the position after it. */
-function value(i: number): number {
-  const c = b[i];
-  if (c === QUOTE) return string(i + 1);
-  if (c === OPEN_OBJ) {
-    i = ws(i + 1);
-    if (b[i] === CLOSE_OBJ) return i + 1;
+/** Open containers of the value `skip` is in: 1 object, 2 array. */
+const IN_OBJECT = 1;
+const IN_ARRAY = 2;
+/** Deeper values are left to JSON.parse (it nests as deep as it likes). */
+const MAX_DEPTH = 512;
+const open = new Uint8Array(MAX_DEPTH);
+
+/**
+ * Steps over the JSON value at `i`, checking its grammar; the position after it. One loop with its own stack of
+ * open containers, not a call per value: most of a record's bytes are values stepped over this way.
+ */
+function skip(b: Uint8Array, w: DataView, i: number): number {
+  let depth = 0;
+  let c = b[i];
+  for (;;) {
+    // At a value's first byte, `c`.
+    if (c === QUOTE) i = string(b, w, i + 1);
+    else if (c === OPEN_OBJ) {
+      c = b[++i];
+      if (WS[c]) c = b[(i = ws(b, i))];
+      if (c === CLOSE_OBJ) i++;
+      else {
+        if (depth === MAX_DEPTH) throw notHandled;
+        open[depth++] = IN_OBJECT;
+        c = b[(i = member(b, w, i))];
+        continue;
+      }
+    } else if (c === OPEN_ARR) {
+      c = b[++i];
+      if (WS[c]) c = b[(i = ws(b, i))];
+      if (c === CLOSE_ARR) i++;
+      else {
+        if (depth === MAX_DEPTH) throw notHandled;
+        open[depth++] = IN_ARRAY;
+        continue;
+      }
+    } else if (c === 0x6e) {
+      if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) throw notHandled;
+      i += 4;
+    } else if (c === 0x74) {
+      if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) throw notHandled;
+      i += 4;
+    } else if (c === 0x66) {
+      if (b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) throw notHandled;
+      i += 5;
+    } else i = number(b, i);
+    // After a value: close what ends here, up to the next value (or the end of the outermost one).
     for (;;) {
-      i = ws(value(ws(expect(ws(string(expect(ws(i), QUOTE))), COLON))));
-      const d = b[i++];
-      if (d === CLOSE_OBJ) return i;
-      if (d !== COMMA) throw notHandled;
+      if (depth === 0) return i;
+      c = b[i];
+      if (WS[c]) c = b[(i = ws(b, i))];
+      if (c === COMMA) {
+        c = b[++i];
+        if (open[depth - 1] === IN_OBJECT) c = b[(i = member(b, w, i))];
+        else if (WS[c]) c = b[(i = ws(b, i))];
+        break;
+      }
+      if (c !== (open[depth - 1] === IN_OBJECT ? CLOSE_OBJ : CLOSE_ARR)) throw notHandled;
+      i++;
+      depth--;
     }
   }
-  if (c === OPEN_ARR) {
-    i = ws(i + 1);
-    if (b[i] === CLOSE_ARR) return i + 1;
-    for (;;) {
-      i = ws(value(ws(i)));
-      const d = b[i++];
-      if (d === CLOSE_ARR) return i;
-      if (d !== COMMA) throw notHandled;
-    }
-  }
-  if (c === 0x74) return literal(i, TRUE);
-  if (c === 0x66) return literal(i, FALSE);
-  if (c === 0x6e) return literal(i, NULL);
-  return number(i);
 }
 
-const TRUE = Buffer.from('true');
-const FALSE = Buffer.from('false');
-const NULL = Buffer.from('null');
-
-function literal(i: number, word: Buffer): number {
-  for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) throw notHandled;
-  return i + word.length;
+/** An object member's `"key":` (whitespace allowed around it) from `i`; the position of its value. */
+function member(b: Uint8Array, w: DataView, i: number): number {
+  if (b[i] !== QUOTE) i = expect(b, ws(b, i), QUOTE);
+  else i++;
+  i = string(b, w, i);
+  if (b[i] !== COLON) i = expect(b, ws(b, i), COLON);
+  else i++;
+  return WS[b[i]] ? ws(b, i) : i;
 }
 
 /** JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-function number(i: number): number {
+function number(b: Uint8Array, i: number): number {
   if (b[i] === 0x2d) i++;
   if (b[i] === 0x30) i++;
   else if (isDigit(b[i])) while (isDigit(b[i])) i++;

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -230,6 +231,69 @@ describe('delivery scan over adversarial files', () => {
     expect(reference.count).toBeGreaterThan(30);
     expect(reference.outcomes.some((o) => o.invalid > 0)).toBe(true);
     expect(reference.outcomes.some((o) => o.error)).toBe(true);
+  });
+});
+
+describe('the walk four bytes at a time', () => {
+  // Strings are stepped over a word at a time while no byte of it is a quote, a backslash or a control byte: each
+  // such byte, and its harmless neighbours, at every offset of a word and near the end of a string.
+  const bytes = [0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xc3, 0xff];
+  it('accepts and reads strings exactly as JSON.parse does, whatever byte is where', () => {
+    let checked = 0;
+    for (const c of bytes)
+      for (let before = 0; before < 9; before++)
+        for (const after of [0, 1, 3, 4, 7]) {
+          const inner = Buffer.concat([Buffer.from('a'.repeat(before)), Buffer.from([c]), Buffer.from('b'.repeat(after))]);
+          // The byte raw in a kept string, raw in a skipped string, and in a key.
+          for (const [head, tail] of [
+            ['"errorMessage":"', '"'],
+            ['"requestParameters":{"k":"', '"}'],
+            ['"additional', '":1'],
+          ]) {
+            const json = Buffer.concat([Buffer.from(`{"Records":[${rec().slice(0, -1)},${head}`), inner, Buffer.from(`${tail}}]}`)]);
+            let reference: { Records: Record<string, unknown>[] } | undefined;
+            try {
+              reference = JSON.parse(json.toString(isAscii(json) ? 'latin1' : 'utf8'));
+            } catch {
+              reference = undefined;
+            }
+            const scanned = scanDelivery(json, new IdentityTable());
+            // The scan never accepts what JSON.parse refuses, and refuses nothing else but an escaped key.
+            const escapedKey = head === '"additional' && c === 0x5c;
+            expect(scanned !== undefined, `${c} ${before} ${after} ${head}`).toBe(reference !== undefined && !escapedKey);
+            if (scanned && reference) expect(scanned[0].errorMessage).toEqual(reference.Records[0].errorMessage ?? undefined);
+            checked++;
+          }
+        }
+    expect(checked).toBe(bytes.length * 9 * 5 * 3);
+  });
+
+  it('steps over values nested up to its depth and leaves deeper ones to JSON.parse', () => {
+    for (const [depth, scanned] of [
+      [1, true],
+      [511, true],
+      [512, true],
+      [513, false],
+    ] as const) {
+      const nest = (open: string, close: string) => `${open.repeat(depth)}${close.repeat(depth)}`;
+      const mixed = `${'{"a":['.repeat(depth / 2)}1${']}'.repeat(depth / 2)}`;
+      const text = deliveryText(rec(`"x":${nest('[', ']')},"y":${nest('{"k":', '1}'.slice(1)).replace(/:}/g, ':1}')},"z":${depth % 2 ? '0' : mixed}`));
+      expect(JSON.parse(text).Records).toHaveLength(1);
+      expect(scans(text), `depth ${depth}`).toBe(scanned);
+      const f = join(tmp, `depth-${depth}.json`);
+      writeFileSync(f, text);
+      const { scanned: a, reference } = both([f]);
+      expect(a).toEqual(reference);
+      expect(reference.count).toBe(1);
+    }
+  });
+
+  it('finds whitespace wherever JSON allows it inside stepped-over values', () => {
+    const spaced = ' { "a" : [ 1 , { } , [ ] , "s" , true , false , null , -2.5e3 , { "b" : { "c" : [ ] } } ] , "d" : { } } ';
+    const text = deliveryText(rec(`"requestParameters":${spaced},"responseElements":\r\n[ ]\t,"x" :\t"y"`));
+    expect(JSON.parse(text).Records[0].x).toBe('y');
+    expect(scans(text)).toBe(true);
+    for (const bad of [' { "a" : [ 1 , ] } ', ' { "a" 1 } ', ' [ 1 2 ] ', ' { , } ', ' { "a" : 1 , } ']) expect(scans(deliveryText(rec(`"requestParameters":${bad}`))), bad).toBe(false);
   });
 });
 
