@@ -3,6 +3,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { EventStore, QueryOptions } from '../cloudtrail/query.ts';
 import pkg from '../package.json' with { type: 'json' };
+import { knownJson } from './json-once.ts';
 import { describeProgress, type ServerLog } from './logging.ts';
 
 export const SERVER_NAME = 'trailbook-cloudtrail';
@@ -49,9 +50,14 @@ export function createToolContext(options: { store: EventStore; now?: () => numb
   };
 }
 
-/** Result with structured content plus the same JSON as text (the spec's advice for clients without structured output). */
-export function structuredResult<T extends Record<string, unknown>>(data: T): CallToolResult & { structuredContent: T } {
-  return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
+/**
+ * Result with structured content plus the same JSON as text (the spec's advice for clients without structured
+ * output). `text`, when given, must be JSON.stringify(data) made another way (lookup_cloudtrail_events splices
+ * events serialised before); the HTTP transport writes the structured content from it (mcp/json-once.ts).
+ */
+export function structuredResult<T extends Record<string, unknown>>(data: T, text = JSON.stringify(data)): CallToolResult & { structuredContent: T } {
+  knownJson(data, text);
+  return { content: [{ type: 'text', text }], structuredContent: data };
 }
 
 export function errorResult(tool: string, err: unknown): CallToolResult {

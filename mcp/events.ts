@@ -71,3 +71,31 @@ function resource(r: TrailEvent['resources'][number]): CompactEvent['resources']
   if (r.accountId !== undefined) out.accountId = r.accountId;
   return out;
 }
+
+/** Events whose compact JSON is kept: a few pages' worth, so that pages asked again are not serialised again. */
+const KEEP_JSON = 8192;
+const jsonOf = new Map<TrailEvent, string>();
+
+/**
+ * JSON.stringify(compact) where compact[i] is compactEvent(events[i]): each event's JSON joined as an array, keeping each event's text (without the
+ * raw record) for the next page that holds it: the events of local stores are the same objects on every call and
+ * never change. Oldest first out, so remote stores' one-off events only pass through.
+ */
+export function compactEventsJson(events: readonly TrailEvent[], compact: readonly CompactEvent[]): string {
+  const parts = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (compact[i].raw !== undefined) {
+      parts[i] = JSON.stringify(compact[i]); // records are large and asked for rarely: not kept
+      continue;
+    }
+    let json = jsonOf.get(e);
+    if (json === undefined) {
+      json = JSON.stringify(compact[i]);
+      if (jsonOf.size >= KEEP_JSON) jsonOf.delete(jsonOf.keys().next().value!);
+      jsonOf.set(e, json);
+    }
+    parts[i] = json;
+  }
+  return `[${parts.join(',')}]`;
+}

@@ -20,11 +20,82 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A JSON-RPC message as JSON, reusing the text of a result serialised once. */
+/**
+ * Structured content whose JSON a tool has already made (it is the text content beside it), by the first object
+ * among its values. The SDK hands the transport a copy of the structured content (its result check rebuilds
+ * the object) holding the same values, so that value finds the text again; a WeakMap, so nothing is kept
+ * once the result is gone, whatever transport answered it.
+ */
+const structured = new WeakMap<object, { data: Record<string, unknown>; text: string }>();
+
+function firstObjectValue(data: Record<string, unknown>): object | undefined {
+  for (const key in data) {
+    const v = data[key];
+    if (typeof v === 'object' && v !== null) return v;
+  }
+  return undefined;
+}
+
+/** Notes that `text` is JSON.stringify(data), for `messageJson` to write instead of serialising `data` again. */
+export function knownJson(data: Record<string, unknown>, text: string): void {
+  const key = firstObjectValue(data);
+  if (key) structured.set(key, { data, text });
+}
+
+/** True when `copy` has the same keys as `data`, in the same order, with the very same values. */
+function sameShallow(copy: Record<string, unknown>, data: Record<string, unknown>): boolean {
+  const a = Object.keys(copy);
+  const b = Object.keys(data);
+  return a.length === b.length && a.every((k, i) => k === b[i] && copy[k] === data[k]);
+}
+
+const onlyKeys = (o: object, keys: string[]): boolean => {
+  const own = Object.keys(o);
+  return own.length === keys.length && own.every((k, i) => k === keys[i]);
+};
+
+/**
+ * A tools/call answer `{result: {content: [text], structuredContent}}` whose text is the structured content's
+ * JSON (structuredResult): written from that text, once as it is and once as a JSON string, instead of
+ * serialising the events (or rows) a second time and escaping the first. The same characters as
+ * JSON.stringify(message); undefined for any other message.
+ */
+export function splicedResultJson(message: JSONRPCMessage): string | undefined {
+  if (!('result' in message) || !onlyKeys(message, ['result', 'jsonrpc', 'id'])) return undefined;
+  const result = message.result as { content?: unknown; structuredContent?: Record<string, unknown> };
+  const sc = result.structuredContent;
+  if (typeof sc !== 'object' || sc === null || !Array.isArray(result.content) || result.content.length !== 1) return undefined;
+  const key = firstObjectValue(sc);
+  const known = key && structured.get(key);
+  if (!known || !onlyKeys(result, ['content', 'structuredContent'])) return undefined;
+  const content = result.content[0] as { type?: unknown; text?: unknown };
+  if (!onlyKeys(content, ['type', 'text']) || content.type !== 'text' || content.text !== known.text || !sameShallow(sc, known.data)) return undefined;
+  return `{"result":{"content":[{"type":"text","text":${JSON.stringify(known.text)}}],"structuredContent":${known.text}},"jsonrpc":${JSON.stringify(message.jsonrpc)},"id":${JSON.stringify(message.id)}}`;
+}
+
+/**
+ * JSON.stringify(data) where the value of data's first key is written as `json` (its JSON, made beforehand):
+ * the rest of the object serialised around it, in the same key order.
+ */
+export function jsonWithFirstValue(data: Record<string, unknown>, json: string): string {
+  let first: string | undefined;
+  for (const key in data) {
+    first = key;
+    break;
+  }
+  if (first === undefined) throw new Error('jsonWithFirstValue: the object has no key');
+  const name = JSON.stringify(first);
+  const rest = JSON.stringify({ ...data, [first]: 0 }); // {"<first>":0,...}
+  return `{${name}:${json}${rest.slice(name.length + 3)}`;
+}
+
+/** A JSON-RPC message as JSON, reusing the text of a result serialised once or of structured content already made. */
 export function messageJson(message: JSONRPCMessage): string {
   if ('result' in message && typeof message.result === 'object' && message.result !== null) {
     const text = texts.get(message.result);
     if (text !== undefined) return `{"result":${text},"jsonrpc":"2.0","id":${JSON.stringify(message.id)}}`;
+    const spliced = splicedResultJson(message);
+    if (spliced !== undefined) return spliced;
   }
   return JSON.stringify(message);
 }
