@@ -4,6 +4,7 @@ import type { EventStore } from '../cloudtrail/query.ts';
 import { createToolContext, SERVER_NAME, SERVER_VERSION, type ToolContext, type ToolRegistrar } from './context.ts';
 import { registerCompletions } from './completions.ts';
 import { ServerLog } from './logging.ts';
+import { checkOutputsSynchronously } from './output-check.ts';
 import { registerPrompts } from './prompts/index.ts';
 import { serveCachedToolList } from './tool-list.ts';
 import { registrars as defaultRegistrars } from './tools/index.ts';
@@ -29,6 +30,8 @@ export function createCloudTrailMcpServer(options: CloudTrailMcpServerOptions): 
   const context = options.context ?? createToolContext({ store: options.store, now: options.now });
   const tools = options.tools ?? defaultRegistrars;
   const server = build(context, tools);
+  checkOutputsSynchronously(server);
+  // The list comes from a server with the schemas as registered: the output checks above do not show in it.
   serveCachedToolList(server, tools, () => build(context, tools));
   return server;
 }
