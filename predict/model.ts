@@ -1,5 +1,6 @@
 import { BOS, MINUTE, RESERVED, UNK, Vocab, type Sequence } from './corpus.ts';
 import type { EncodedEvents } from './encoded.ts';
+import { Trie } from './trie.ts';
 
 /**
  * Variable-order sequence model over actions (`eventSource:eventName`).
@@ -52,23 +53,6 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   burstWeight: 0.5,
 };
 
-class Node {
-  total = 0;
-  readonly counts = new Map<number, number>();
-  children?: Map<number, Node>;
-
-  child(sym: number): Node | undefined {
-    return this.children?.get(sym);
-  }
-
-  childOrNew(sym: number): Node {
-    if (!this.children) this.children = new Map();
-    let c = this.children.get(sym);
-    if (!c) this.children.set(sym, (c = new Node()));
-    return c;
-  }
-}
-
 export const OOV_BASE = 1 << 24;
 
 export interface Prediction {
@@ -84,14 +68,21 @@ export interface PredictContext {
   gapMs?: number;
 }
 
-type Level = Node | undefined;
+/** One level's trie (its root is node 0), absent when the principal has no peer group or history. */
+type Level = Trie | undefined;
+
+/** Context nodes of a prediction: node `nodes[i]` of trie `tries[i]`. */
+interface ContextNodes {
+  tries: Trie[];
+  nodes: number[];
+}
 
 export class SequenceModel {
   readonly vocab: Vocab;
   readonly options: ModelOptions;
-  private readonly global = new Node();
-  private readonly byPrincipal = new Map<string, Node>();
-  private readonly byGroup = new Map<number, Node>();
+  private global = new Trie();
+  private readonly byPrincipal = new Map<string, Trie>();
+  private readonly byGroup = new Map<number, Trie>();
   private readonly groupOf = new Map<string, number>();
   /**
    * Actions first met after training (in a context) get ids from OOV_BASE up. The trained counts know nothing
@@ -153,13 +144,14 @@ export class SequenceModel {
   private countIds(principal: string, ids: ArrayLike<number>, times: ArrayLike<number>, shift: number, merge = true): void {
     const N = this.options.order;
     const gap = this.options.sessionGapMs;
-    const own = new Node();
-    // Every event counts at the root and in an order-1 node: those two levels are counted in arrays by id (one
-    // lookup each, not two map operations), the root's counts reaching its map at the end in first-seen order.
+    // Sized for what long sessions make (~0.2 nodes and ~0.6 counts an event at 1M): growing rehashes the indexes.
+    const own = new Trie(Math.max(64, ids.length >> 2), Math.max(128, ids.length >> 1));
+    // Every event counts at the root and in an order-1 node: the root is counted in an array by id (its counts
+    // reach the trie at the end in first-seen order), and the order-1 nodes are found by id.
     const V = this.vocab.size;
     const rootCounts = new Int32Array(V);
     const rootSeen: number[] = [];
-    const order1 = new Array<Node | undefined>(V).fill(undefined);
+    const order1 = new Int32Array(V).fill(-1);
     // The last N symbols, most recent at hist[len-1].
     const hist: number[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -168,31 +160,31 @@ export class SequenceModel {
       if (rootCounts[w]++ === 0) rootSeen.push(w);
       if (N >= 1) {
         const sym = hist[hist.length - 1];
-        let node = order1[sym] ?? (order1[sym] = own.childOrNew(sym));
-        bump(node, w);
+        let node = order1[sym];
+        if (node < 0) node = order1[sym] = own.childOrNew(0, sym);
+        own.add(node, w);
         if (sym !== BOS)
           for (let k = 2; k <= N && k <= hist.length; k++) {
-            node = node.childOrNew(hist[hist.length - k]);
-            bump(node, w);
+            node = own.childOrNew(node, hist[hist.length - k]);
+            own.add(node, w);
             if (hist[hist.length - k] === BOS) break;
           }
       }
       hist.push(w);
       if (hist.length > N) hist.shift();
     }
-    own.total += ids.length;
-    for (const w of rootSeen) own.counts.set(w, rootCounts[w]);
+    for (const w of rootSeen) own.add(0, w, rootCounts[w]);
     const root = this.byPrincipal.get(principal);
-    if (root) mergeInto(root, own);
+    if (root) root.merge(own);
     else this.byPrincipal.set(principal, own);
     if (!merge) return;
     const g = this.groupOf.get(principal);
     if (g !== undefined) {
       let groupRoot = this.byGroup.get(g);
-      if (!groupRoot) this.byGroup.set(g, (groupRoot = new Node()));
-      mergeInto(groupRoot, own);
+      if (!groupRoot) this.byGroup.set(g, (groupRoot = new Trie()));
+      groupRoot.merge(own);
     }
-    mergeInto(this.global, own);
+    this.global.merge(own);
     this.baseCache.clear();
   }
 
@@ -203,17 +195,25 @@ export class SequenceModel {
    * followers were first met differs, and no answer depends on it (sums per action, ranks by probability then id).
    */
   private mergeLevels(): void {
+    const members = new Map<number, Trie[]>();
+    for (const [principal, root] of this.byPrincipal) {
+      const g = this.groupOf.get(principal);
+      if (g !== undefined) (members.get(g) ?? members.set(g, []).get(g)!).push(root);
+    }
+    const ungrouped: Trie[] = [];
     for (const [principal, root] of this.byPrincipal) {
       const g = this.groupOf.get(principal);
       if (g === undefined) {
-        mergeInto(this.global, root);
+        ungrouped.push(root);
         continue;
       }
       let groupRoot = this.byGroup.get(g);
-      if (!groupRoot) this.byGroup.set(g, (groupRoot = new Node()));
-      mergeInto(groupRoot, root);
+      if (!groupRoot) this.byGroup.set(g, (groupRoot = sizedFor(members.get(g)!)));
+      groupRoot.merge(root);
     }
-    for (const groupRoot of this.byGroup.values()) mergeInto(this.global, groupRoot);
+    const parts = [...ungrouped, ...this.byGroup.values()];
+    if (this.global.size === 1 && this.global.entries === 0) this.global = sizedFor(parts);
+    for (const part of parts) this.global.merge(part);
     this.baseCache.clear();
   }
 
@@ -249,7 +249,7 @@ export class SequenceModel {
 
   /** Number of training events of a principal (or of the account). */
   count(principal?: string): number {
-    return (principal === undefined ? this.global : this.byPrincipal.get(principal))?.total ?? 0;
+    return (principal === undefined ? this.global : this.byPrincipal.get(principal))?.total[0] ?? 0;
   }
 
   /**
@@ -270,15 +270,17 @@ export class SequenceModel {
   }
 
   /** Context nodes of order >= 1, lowest order first, account before peers before principal. */
-  private contextNodes(levels: Level[], hist: number[]): Node[] {
-    const out: Node[] = [];
-    const cur = levels.slice();
+  private contextNodes(levels: Level[], hist: number[]): ContextNodes {
+    const out: ContextNodes = { tries: [], nodes: [] };
+    // Each level's node for the context so far (-1: the context goes beyond what it has seen).
+    const cur = levels.map((t): number => (t ? 0 : -1));
     for (let k = 1; k <= this.options.order && k <= hist.length; k++) {
       const sym = hist[hist.length - k];
       for (let l = 0; l < cur.length; l++) {
-        const n = cur[l]?.child(sym);
-        cur[l] = n;
-        if (n) out.push(n);
+        if (cur[l] < 0) continue;
+        const t = levels[l]!;
+        const n = (cur[l] = t.child(cur[l], sym));
+        if (n >= 0) (out.tries.push(t), out.nodes.push(n));
       }
       if (sym === BOS) break;
     }
@@ -286,12 +288,12 @@ export class SequenceModel {
   }
 
   /** The share a node passes to the lower-order estimate. */
-  private gamma(n: Node): number {
-    return this.gammaOf(n.total, n.counts.size);
+  private gamma(t: Trie, n: number): number {
+    return this.gammaOf(t.total[n], t.types[n]);
   }
 
-  private mass(n: Node, c: number): number {
-    return this.massOf(n.total, n.counts.size, c);
+  private mass(t: Trie, n: number, c: number): number {
+    return this.massOf(t.total[n], t.types[n], c);
   }
 
   private gammaOf(total: number, types: number): number {
@@ -306,10 +308,10 @@ export class SequenceModel {
   }
 
   /** One interpolation step for a single action; `leaveOut` removes one occurrence of it from the counts first. */
-  private step(n: Node, w: number, lower: number, leaveOut: boolean): number {
-    let total = n.total;
-    let types = n.counts.size;
-    let c = n.counts.get(w) ?? 0;
+  private step(t: Trie, n: number, w: number, lower: number, leaveOut: boolean): number {
+    let total = t.total[n];
+    let types = t.types[n];
+    let c = t.countOf(n, w);
     if (leaveOut && c > 0) {
       total--;
       c--;
@@ -327,7 +329,7 @@ export class SequenceModel {
     const p = new Float64Array(V);
     p.fill(1 / (V - 1));
     p[BOS] = 0;
-    for (const n of this.levels(principal)) if (n && n.total > 0) this.blend(p, n);
+    for (const t of this.levels(principal)) if (t && t.total[0] > 0) this.blend(p, t, 0);
     const sorted = Int32Array.from({ length: V - 2 }, (_, i) => i + 2).sort((a, c) => p[c] - p[a] || a - c);
     b = { p, sorted };
     if (this.baseCache.size > 10_000) this.baseCache.clear();
@@ -335,10 +337,10 @@ export class SequenceModel {
     return b;
   }
 
-  private blend(p: Float64Array, n: Node): void {
-    const g = this.gamma(n);
+  private blend(p: Float64Array, t: Trie, n: number): void {
+    const g = this.gamma(t, n);
     for (let i = 0; i < p.length; i++) p[i] *= g;
-    for (const [w, c] of n.counts) p[w] += this.mass(n, c);
+    for (let e = t.first[n]; e >= 0; e = t.next[e]) p[t.action[e]] += this.mass(t, n, t.count[e]);
   }
 
   /** Full next-action distribution (index = action id; BOS has 0). Sums to 1. */
@@ -348,7 +350,8 @@ export class SequenceModel {
 
   distributionIds(principal: string, hist: number[]): Float64Array {
     const p = Float64Array.from(this.base(principal).p);
-    for (const n of this.contextNodes(this.levels(principal), hist)) this.blend(p, n);
+    const { tries, nodes } = this.contextNodes(this.levels(principal), hist);
+    for (let i = 0; i < nodes.length; i++) this.blend(p, tries[i], nodes[i]);
     const c = this.cache(hist);
     if (c.ln < 1) {
       for (let i = 0; i < p.length; i++) p[i] *= c.ln;
@@ -394,26 +397,26 @@ export class SequenceModel {
    */
   probId(principal: string, hist: number[], w: number, leaveOneOut = false): number {
     const levels = this.levels(principal);
-    const nodes = this.contextNodes(levels, hist);
+    const { tries, nodes } = this.contextNodes(levels, hist);
     let p: number;
     if (!leaveOneOut) p = w >= OOV_BASE ? 0 : this.base(principal).p[w];
     else {
       p = w >= OOV_BASE ? 0 : 1 / (this.vocab.size - 1);
-      for (const n of levels) if (n && n.total > 0) p = this.step(n, w, p, true);
+      for (const t of levels) if (t && t.total[0] > 0) p = this.step(t, 0, w, p, true);
     }
-    for (const n of nodes) p = this.step(n, w, p, leaveOneOut);
+    for (let i = 0; i < nodes.length; i++) p = this.step(tries[i], nodes[i], w, p, leaveOneOut);
     const c = this.cache(hist);
     return c.ln * p + c.lu * (c.uni.get(w) ?? 0) + c.lb * (c.bi.get(w) ?? 0);
   }
 
   /** Probabilities of several action ids after one context (the context nodes and caches are worked out once). */
   probIds(principal: string, hist: number[], ws: readonly number[]): number[] {
-    const nodes = this.contextNodes(this.levels(principal), hist);
+    const { tries, nodes } = this.contextNodes(this.levels(principal), hist);
     const base = this.base(principal).p;
     const c = this.cache(hist);
     return ws.map((w) => {
       let p = w >= OOV_BASE ? 0 : base[w];
-      for (const n of nodes) p = this.step(n, w, p, false);
+      for (let i = 0; i < nodes.length; i++) p = this.step(tries[i], nodes[i], w, p, false);
       return c.ln * p + c.lu * (c.uni.get(w) ?? 0) + c.lb * (c.bi.get(w) ?? 0);
     });
   }
@@ -424,18 +427,19 @@ export class SequenceModel {
 
   /** The k most likely next action ids with probabilities (exact, without scanning the whole vocabulary). */
   topIds(principal: string, hist: number[], k: number): { id: number; p: number }[] {
-    const nodes = this.contextNodes(this.levels(principal), hist);
+    const { tries, nodes } = this.contextNodes(this.levels(principal), hist);
     const base = this.base(principal);
     const c = this.cache(hist);
     let scale = c.ln;
-    for (const n of nodes) scale *= this.gamma(n);
+    for (let i = 0; i < nodes.length; i++) scale *= this.gamma(tries[i], nodes[i]);
     // p(w) = scale * base(w) + sparse(w); actions outside every context node and cache rank by base alone.
     const sparse = new Map<number, number>();
     let s = c.ln;
     for (let i = nodes.length - 1; i >= 0; i--) {
+      const t = tries[i];
       const n = nodes[i];
-      for (const [w, cnt] of n.counts) sparse.set(w, (sparse.get(w) ?? 0) + s * this.mass(n, cnt));
-      s *= this.gamma(n);
+      for (let e = t.first[n]; e >= 0; e = t.next[e]) sparse.set(t.action[e], (sparse.get(t.action[e]) ?? 0) + s * this.mass(t, n, t.count[e]));
+      s *= this.gamma(t, n);
     }
     for (const [w, x] of c.uni) sparse.set(w, (sparse.get(w) ?? 0) + c.lu * x);
     for (const [w, x] of c.bi) sparse.set(w, (sparse.get(w) ?? 0) + c.lb * x);
@@ -470,14 +474,12 @@ export class SequenceModel {
   }
 }
 
-/** Adds the counts of one trie to another, node by node. */
-function mergeInto(into: Node, from: Node): void {
-  into.total += from.total;
-  for (const [w, c] of from.counts) into.counts.set(w, (into.counts.get(w) ?? 0) + c);
-  if (from.children) for (const [sym, child] of from.children) mergeInto(into.childOrNew(sym), child);
-}
-
-function bump(node: Node, w: number): void {
-  node.total++;
-  node.counts.set(w, (node.counts.get(w) ?? 0) + 1);
+/**
+ * An empty trie with room for the merge of `parts`: the parts share most of their contexts, so about half of what
+ * they hold (and at least the largest), which spares most of the growth (each rehashes an index) without zeroing
+ * arrays for the sum.
+ */
+function sizedFor(parts: readonly Trie[]): Trie {
+  const room = (of: (t: Trie) => number) => Math.max(parts.reduce((n, t) => Math.max(n, of(t)), 0), parts.reduce((n, t) => n + of(t), 0) >> 1);
+  return new Trie(room((t) => t.size), room((t) => t.entries));
 }
