@@ -18,6 +18,8 @@ export class ByteInterner {
   private count = 0;
   /** The keys' bytes, end to end. */
   private arena = new Uint8Array(1 << 16);
+  /** The arena as little-endian words, to compare a key four bytes at a time. */
+  private arenaWords = new DataView(this.arena.buffer);
   private used = 0;
 
   constructor(
@@ -26,18 +28,21 @@ export class ByteInterner {
     private readonly intern: (s: string) => number,
   ) {}
 
-  /** The id of the string written as bytes `[start, end)` of `b`. */
-  id(b: Uint8Array, start: number, end: number): number {
+  /** The id of the string written as bytes `[start, end)` of `b`; `w` views `b`'s bytes (a DataView of them). */
+  id(b: Uint8Array, start: number, end: number, w: DataView = new DataView(b.buffer, b.byteOffset, b.byteLength)): number {
     const n = end - start;
     const h = sampleHash(b, start, n);
     const mask = this.slots.length - 1;
     const arena = this.arena;
+    const words = this.arenaWords;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) break;
       if (this.hashes[e] !== h || this.lengths[e] !== n) continue;
       const at = this.starts[e];
+      // Four bytes at a time: a byte loop here was the build's largest line (user agents are ~90 bytes).
       let k = 0;
+      while (k + 4 <= n && words.getInt32(at + k, true) === w.getInt32(start + k, true)) k += 4;
       while (k < n && arena[at + k] === b[start + k]) k++;
       if (k === n) return this.idsOf[e];
     }
@@ -51,7 +56,10 @@ export class ByteInterner {
     // A pathological trail with a new value per event (unique error messages) must not grow the keys without end:
     // past the bound the table starts again, and the string table still answers each string's id.
     if (this.count >= MAX_KEYS || this.used + n > MAX_BYTES) this.clear();
-    if (this.used + n > this.arena.length) this.arena = grown(this.arena, this.used + n);
+    if (this.used + n > this.arena.length) {
+      this.arena = grown(this.arena, this.used + n);
+      this.arenaWords = new DataView(this.arena.buffer);
+    }
     this.arena.set(b.subarray(start, end), this.used);
     if (this.count === this.hashes.length) {
       const m = this.count * 2;

@@ -259,7 +259,7 @@ export class CompactBuilder {
   /** String id of a string slot (absent and null: 0). */
   private stringId(sf: ScannedFile, slot: number): number {
     const kind = sf.kinds[slot];
-    if (kind === STRING) return this.byBytes.id(sf.bytes, sf.starts[slot], sf.ends[slot]);
+    if (kind === STRING) return this.byBytes.id(sf.bytes, sf.starts[slot], sf.ends[slot], sf.words);
     return kind === ESCAPED ? this.intern(sf.parsed[slot] as string) : 0;
   }
 

@@ -106,6 +106,8 @@ export const NFIELDS = SCANNED_FIELDS.length;
 export class ScannedFile {
   count = 0;
   bytes: Buffer = Buffer.alloc(0);
+  /** `bytes` as a DataView, to read four bytes at a time. */
+  words = new DataView(this.bytes.buffer, this.bytes.byteOffset, 0);
   encoding: 'latin1' | 'utf8' = 'latin1';
   identities!: IdentityTable;
   identityGeneration = 0;
@@ -195,15 +197,24 @@ FIELD_BYTES.forEach((k, f) => {
   SLOT_FIELD[s] = f;
 });
 
-/** The scanned field named by the key bytes `[start, stop)` of `b`, or -1. */
-function fieldOf(b: Uint8Array, start: number, stop: number): number {
+/** Each name's bytes as little-endian 32-bit words (the tail of 0-3 bytes compared on its own). */
+const FIELD_WORDS = FIELD_BYTES.map((k) => Int32Array.from({ length: k.length >> 2 }, (_, j) => k.readInt32LE(4 * j)));
+
+/** The scanned field named by the key bytes `[start, stop)` of `b` (`w` a view of them), or -1. */
+function fieldOf(b: Uint8Array, w: DataView, start: number, stop: number): number {
   const n = stop - start;
   if (n < MIN_KEY || n > MAX_KEY) return -1;
   const h = keyHash(b, start, n);
   for (let s = (h ^ (h >>> 11)) & (SLOTS - 1); SLOT_FIELD[s] >= 0; s = (s + 1) & (SLOTS - 1))
     if (SLOT_HASH[s] === h) {
       const f = SLOT_FIELD[s];
-      return sameBytes(b, FIELD_BYTES[f], start, stop) ? f : -1;
+      const name = FIELD_BYTES[f];
+      if (name.length !== n) return -1;
+      // A word at a time: a byte loop over every scanned key was a tenth of the walk.
+      const words = FIELD_WORDS[f];
+      for (let j = 0; j < words.length; j++) if (w.getInt32(start + 4 * j, true) !== words[j]) return -1;
+      for (let k = words.length * 4; k < n; k++) if (b[start + k] !== name[k]) return -1;
+      return f;
     }
   return -1;
 }
@@ -364,7 +375,8 @@ export function scanDeliveryFields(json: Buffer, identities: IdentityTable, out:
   identities.bound();
   out.identityGeneration = identities.generation;
   try {
-    file(json, new DataView(json.buffer, json.byteOffset, json.length));
+    out.words = new DataView(json.buffer, json.byteOffset, json.length);
+    file(json, out.words);
     return true;
   } catch (err) {
     // A stack overflow from absurd nesting is not handled either, nor a value JSON.parse refuses after the walk
@@ -466,7 +478,7 @@ function record(b: Buffer, w: DataView, i: number, at: number): number {
     if (b[i] !== COLON) i = expect(b, ws(b, i), COLON);
     else i++;
     if (WS[b[i]]) i = ws(b, i);
-    const field = fieldOf(b, keyStart, keyEnd);
+    const field = fieldOf(b, w, keyStart, keyEnd);
     const start = i;
     c = b[i];
     if (field < 0) i = skip(b, w, i);

@@ -50,6 +50,11 @@ describe('ByteInterner', () => {
     const ids = variants.map((v) => t.id(v));
     expect(new Set(ids).size).toBe(variants.length);
     expect(variants.map((v) => t.strings[t.id(v)])).toEqual(variants);
+    // Short values too, where the bytes are compared four at a time and then one by one.
+    const short = Array.from({ length: 9 }, (_, n) => Array.from({ length: n + 1 }, (_, i) => 'a'.repeat(i) + 'b' + 'a'.repeat(n - i))).flat();
+    const shortIds = short.map((v) => t.id(v));
+    expect(new Set([...shortIds, ...ids]).size).toBe(short.length + variants.length);
+    expect(short.map((v) => t.strings[t.id(v)])).toEqual(short);
     expect(t.id('')).toBe(0);
   });
 
