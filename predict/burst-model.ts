@@ -1,7 +1,7 @@
 import type { TrailEvent } from '../cloudtrail/event.ts';
 import { burstsOf } from './bursts.ts';
 import { MINUTE, Vocab } from './corpus.ts';
-import { Counts } from './counts.ts';
+import { Counts, CountsBudget, type CountsView, type DenseCounts } from './counts.ts';
 import { encodeEvents, type EncodedEvents, type EncodedSequence } from './encoded.ts';
 import { ShapeBook, type IdSet, type Shape, type ShapeOptions } from './shapes.ts';
 
@@ -168,10 +168,10 @@ interface IdContext {
   newSession: boolean;
 }
 
-/** What one burst's successors looked like, for the actions of a burst. */
-interface Followers {
+/** What one burst's successors looked like, for the actions of a burst (or for a shape). */
+interface Followers<C extends CountsView = CountsView> {
   n: number;
-  next: Counts;
+  next: C;
   strong?: number[];
   strongAt: number;
 }
@@ -181,12 +181,18 @@ const TOP = 12;
 /** Counts at one level of evidence: one principal, one peer group or the whole account. */
 class Level {
   bursts = 0;
-  readonly freq = new Counts();
+  readonly freq: Counts | DenseCounts;
   starts = 0;
-  readonly startFreq = new Counts();
-  readonly followers = new Map<number, Followers>();
-  readonly shapeNext = new Map<number, Followers>();
+  readonly startFreq: Counts | DenseCounts;
+  readonly followers = new Map<number, Followers<Counts | DenseCounts>>();
+  readonly shapeNext = new Map<number, Followers<Counts>>();
   private top?: { at: number; ids: number[]; startAt: number; startIds: number[] };
+
+  /** `tables`: where the counts by action id are kept (dense rows while the model's budget lasts). */
+  constructor(private readonly tables: CountsBudget) {
+    this.freq = tables.table();
+    this.startFreq = tables.table();
+  }
 
   addBurst(ids: IdSet, newSession: boolean): void {
     this.bursts++;
@@ -201,7 +207,7 @@ class Level {
     for (let i = 0; i < prev.length; i++) {
       const x = prev[i];
       let f = this.followers.get(x);
-      if (!f) this.followers.set(x, (f = { n: 0, next: new Counts(), strongAt: 0 }));
+      if (!f) this.followers.set(x, (f = { n: 0, next: this.tables.table(), strongAt: 0 }));
       f.n++;
       for (let j = 0; j < next.length; j++) f.next.add(next[j]);
     }
@@ -219,7 +225,7 @@ class Level {
     const t = this.top;
     const stale = (at: number, now: number) => now > at * 1.25 + 8;
     if (!t || stale(t.at, this.bursts) || stale(t.startAt, this.starts)) {
-      const rank = (m: Counts) => m.entries().sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP).map(([id]) => id);
+      const rank = (m: CountsView) => m.entries().sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP).map(([id]) => id);
       this.top = { at: this.bursts, ids: rank(this.freq), startAt: this.starts, startIds: rank(this.startFreq) };
     }
     return this.top!;
@@ -397,7 +403,9 @@ export class BurstModel {
   shapes!: ShapeBook;
   /** Training bursts the weights were fitted on, and rows (candidate actions) scored. */
   fitted = { bursts: 0, rows: 0 };
-  private readonly all = new Level();
+  /** Counts by action id: dense rows of the trained vocabulary's size, within a budget. */
+  private readonly tables: CountsBudget;
+  private readonly all: Level;
   private readonly byPrincipal = new Map<string, Level>();
   private readonly byGroup = new Map<number, Level>();
   private readonly groupOf = new Map<string, number>();
@@ -415,8 +423,10 @@ export class BurstModel {
   private shapeBursts?: number;
   trainedBursts = 0;
 
-  private constructor(options: BurstModelOptions) {
+  private constructor(options: BurstModelOptions, actions: number) {
     this.options = options;
+    this.tables = new CountsBudget(actions);
+    this.all = new Level(this.tables);
   }
 
   /**
@@ -435,7 +445,7 @@ export class BurstModel {
   /** `train` on each principal's events already encoded (the engine encodes once for all its models). */
   static trainEncoded(encoded: EncodedEvents, options: Partial<BurstModelOptions> = {}, peerGroups?: Map<string, number>): BurstModel {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    const m = new BurstModel({ ...DEFAULT_BURST_OPTIONS, ...given });
+    const m = new BurstModel({ ...DEFAULT_BURST_OPTIONS, ...given }, encoded.names.length);
     if (peerGroups) for (const [k, g] of peerGroups) m.groupOf.set(k, g);
     const seqs: BurstSeq[] = [];
     let total = 0;
@@ -513,12 +523,12 @@ export class BurstModel {
 
   private observe(principal: string, ids: IdSet[], j: number, newSession: boolean): void {
     let p = this.byPrincipal.get(principal);
-    if (!p) this.byPrincipal.set(principal, (p = new Level()));
+    if (!p) this.byPrincipal.set(principal, (p = new Level(this.tables)));
     const g = this.groupOf.get(principal);
     let group: Level | undefined;
     if (g !== undefined) {
       group = this.byGroup.get(g);
-      if (!group) this.byGroup.set(g, (group = new Level()));
+      if (!group) this.byGroup.set(g, (group = new Level(this.tables)));
     }
     p.addBurst(ids[j], newSession);
     group?.addBurst(ids[j], newSession);

@@ -101,3 +101,69 @@ export class Counts {
     for (let i = 0; i < this.size; i++) this.place(this.data[i], i);
   }
 }
+
+/** What reading a Counts needs: entries in first-insertion order, and a count by key. */
+export interface CountsView {
+  readonly size: number;
+  keyAt(i: number): number;
+  countAt(i: number): number;
+  get(key: number): number;
+  entries(): [number, number][];
+}
+
+/**
+ * Counts by key below a known bound (action ids of a trained vocabulary) in a dense row: an increment is one array
+ * write, no hashing. The burst model counts millions of (action, follower) pairs, where the hashed table's probe, key
+ * compare and count were each a cache miss. Same reading as Counts: keys in first-insertion order.
+ */
+export class DenseCounts implements CountsView {
+  size = 0;
+  private readonly keys: number[] = [];
+  private readonly counts: Int32Array;
+
+  constructor(bound: number) {
+    this.counts = new Int32Array(bound);
+  }
+
+  keyAt(i: number): number {
+    return this.keys[i];
+  }
+
+  countAt(i: number): number {
+    return this.counts[this.keys[i]];
+  }
+
+  /** The count of `key`, 0 when absent (any key: one at or above the bound was never added). */
+  get(key: number): number {
+    return key >= 0 && key < this.counts.length ? this.counts[key] : 0;
+  }
+
+  entries(): [number, number][] {
+    return this.keys.map((k) => [k, this.counts[k]]);
+  }
+
+  /** Adds `by` (at least 1) to the count of `key`, which must be below the bound and not negative. */
+  add(key: number, by = 1): void {
+    if (this.counts[key] === 0) this.keys[this.size++] = key;
+    this.counts[key] += by;
+  }
+}
+
+/**
+ * Where the counts of one model's many small tables go: dense rows while they fit in a byte budget (each row costs its
+ * bound in 4-byte counts, whatever it holds), hashed tables after, so a large vocabulary cannot make memory explode.
+ */
+export class CountsBudget {
+  constructor(
+    /** Keys are below this (0 until known: hashed tables only). */
+    public bound = 0,
+    private left = 64 * 2 ** 20,
+  ) {}
+
+  table(): Counts | DenseCounts {
+    const cost = 4 * this.bound;
+    if (this.bound === 0 || cost > this.left) return new Counts();
+    this.left -= cost;
+    return new DenseCounts(this.bound);
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Counts } from '../../predict/counts.ts';
+import { Counts, CountsBudget, DenseCounts } from '../../predict/counts.ts';
 import { Rng } from './rng.ts';
 
 describe('Counts', () => {
@@ -33,5 +33,29 @@ describe('Counts', () => {
     table.add(9);
     table.add(7);
     expect(table.entries()).toEqual([[9, 1], [7, 1]]);
+  });
+});
+
+describe('DenseCounts', () => {
+  it('reads as Counts does over keys below its bound: counts, first-insertion order, absent and out-of-range keys', () => {
+    const rng = new Rng(16);
+    const dense = new DenseCounts(500);
+    const table = new Counts();
+    for (let i = 0; i < 20_000; i++) {
+      const key = Math.floor(rng.next() * rng.next() * 500);
+      const by = rng.next() < 0.1 ? 3 : 1;
+      dense.add(key, by);
+      table.add(key, by);
+    }
+    expect(dense.size).toBe(table.size);
+    expect(dense.entries()).toEqual(table.entries());
+    expect(Array.from({ length: dense.size }, (_, i) => [dense.keyAt(i), dense.countAt(i)])).toEqual(table.entries());
+    for (const key of [0, 250, 499, 500, 1 << 24, -1]) expect(dense.get(key)).toBe(table.get(key));
+  });
+
+  it('is handed out while the budget lasts, then hashed tables', () => {
+    const budget = new CountsBudget(100, 4 * 100 * 2);
+    expect([budget.table(), budget.table(), budget.table()].map((t) => t.constructor.name)).toEqual(['DenseCounts', 'DenseCounts', 'Counts']);
+    expect(new CountsBudget().table()).toBeInstanceOf(Counts);
   });
 });
