@@ -21,12 +21,14 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Structured content whose JSON a tool has already made (it is the text content beside it), by the first object
- * among its values. The SDK hands the transport a copy of the structured content (its result check rebuilds
- * the object) holding the same values, so that value finds the text again; a WeakMap, so nothing is kept
- * once the result is gone, whatever transport answered it.
+ * Structured content whose JSON a tool has already made (it is the text content beside it) is marked on the first
+ * object among its values: the SDK hands the transport a copy of the structured content (its result check
+ * rebuilds the object) holding the same values, so that value finds the text again. A property, not a WeakMap:
+ * a WeakMap entry whose value holds its key kept every page alive through young-generation collections (V8
+ * collects such ephemerons only in full collections), and the heap grew with each request. Not enumerable and
+ * keyed by a symbol, so JSON, Object.keys, spreads and equality checks do not see it.
  */
-const structured = new WeakMap<object, { data: Record<string, unknown>; text: string }>();
+const MADE = Symbol('trailbook.madeJson');
 
 function firstObjectValue(data: Record<string, unknown>): object | undefined {
   for (const key in data) {
@@ -36,10 +38,12 @@ function firstObjectValue(data: Record<string, unknown>): object | undefined {
   return undefined;
 }
 
+type Marked = { [MADE]?: { data: Record<string, unknown>; text: string } };
+
 /** Notes that `text` is JSON.stringify(data), for `messageJson` to write instead of serialising `data` again. */
 export function knownJson(data: Record<string, unknown>, text: string): void {
-  const key = firstObjectValue(data);
-  if (key) structured.set(key, { data, text });
+  const key = firstObjectValue(data) as Marked | undefined;
+  if (key && Object.isExtensible(key)) Object.defineProperty(key, MADE, { value: { data, text }, configurable: true, writable: true });
 }
 
 /** True when `copy` has the same keys as `data`, in the same order, with the very same values. */
@@ -65,8 +69,7 @@ export function splicedResultJson(message: JSONRPCMessage): string | undefined {
   const result = message.result as { content?: unknown; structuredContent?: Record<string, unknown> };
   const sc = result.structuredContent;
   if (typeof sc !== 'object' || sc === null || !Array.isArray(result.content) || result.content.length !== 1) return undefined;
-  const key = firstObjectValue(sc);
-  const known = key && structured.get(key);
+  const known = (firstObjectValue(sc) as Marked | undefined)?.[MADE];
   if (!known || !onlyKeys(result, ['content', 'structuredContent'])) return undefined;
   const content = result.content[0] as { type?: unknown; text?: unknown };
   if (!onlyKeys(content, ['type', 'text']) || content.type !== 'text' || content.text !== known.text || !sameShallow(sc, known.data)) return undefined;

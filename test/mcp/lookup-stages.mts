@@ -32,6 +32,7 @@ const { values } = parseArgs({
     args: { type: 'string', default: '{"max_results":50}' },
     client: { type: 'string' },
     profile: { type: 'string' },
+    alloc: { type: 'string' },
   },
 });
 const calls = Number(values.calls);
@@ -100,7 +101,7 @@ if (values.client) {
 const stamps = new WeakMap<object, Record<string, number>>(); // by transport, server and response
 const rows: Record<string, number>[] = [];
 let current: Record<string, number> | undefined;
-const endCpu: [number, number][] = []; // the request whose tool is running (one at a time here)
+ // the request whose tool is running (one at a time here)
 
 function wrap<T extends object>(target: T, name: keyof T & string, before: (self: any, args: any[]) => void, after?: (self: any, result: unknown) => void): void {
   const original = target[name] as unknown as (...a: unknown[]) => unknown;
@@ -158,11 +159,8 @@ http.server.prependListener('request', (req: IncomingMessage, res: ServerRespons
   const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
   (res as { end: unknown }).end = (...a: unknown[]) => {
     t['serialised, end()'] ??= performance.now();
-    const c0 = process.cpuUsage();
     const r = end(...a);
     t['end() returned'] ??= performance.now();
-    const c = process.cpuUsage(c0);
-    endCpu.push([c.user / 1000, c.system / 1000]);
     return r;
   };
   res.once('finish', () => {
@@ -177,16 +175,20 @@ const session = values.profile ? new Session() : undefined;
 session?.connect();
 await session?.post('Profiler.enable');
 await session?.post('Profiler.start');
+// --alloc FILE: a sampling heap profile of what the calls allocate (bytes by function; .heapprofile for DevTools).
+const allocSession = values.alloc ? new Session() : undefined;
+allocSession?.connect();
+await allocSession?.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 const cpu0 = process.cpuUsage();
 const client = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--calls', String(calls), '--tool', values.tool!, '--args', values.args!, ...(values.profile ? ['--profile', values.profile] : []), '--client', JSON.stringify({ url: http.url, token: http.token })], { stdio: 'inherit' });
 await new Promise((done) => client.once('exit', done));
 const cpu = process.cpuUsage(cpu0);
 if (session) writeFileSync(values.profile!, JSON.stringify((await session.post('Profiler.stop')).profile));
+if (allocSession) writeFileSync(values.alloc!, JSON.stringify((await allocSession.post('HeapProfiler.stopSampling')).profile));
 table(
   'server',
   ['received', 'acquire', 'connected', 'handleRequest', 'body read', 'parsed, dispatched', 'tool start', 'tool end', 'output check start', 'output checked', 'send', 'serialised, end()', 'end() returned', 'finish'],
   rows,
   cpuMs(cpu) / calls,
 );
-console.log('end() CPU user/sys median', median(endCpu.map((c) => c[0])), median(endCpu.map((c) => c[1])));
 await http.close();
