@@ -55,12 +55,17 @@ function invalidRecords(): unknown[] {
     (r) => (r.errorCode = true),
     (r) => (r.resources = { ARN: 'arn:aws:s3:::bucket' }),
     (r) => (r.resources = [{ ARN: 'arn:aws:s3:::bucket' }, 'arn:aws:s3:::other']),
+    (r) => (r.resources = [null]),
+    (r) => (r.userIdentity = [{ type: 'Root' }]),
   ];
   spoil.forEach((f, i) => f(records[7 * i + 3]));
-  // Still valid: null where text may be absent, an empty resources list, an object without fields in it.
+  // Still valid: null where text, an identity or resources may be absent, an empty resources list, an object
+  // without fields in it (the load reads a JSON null's type as 'NULL', an absent field's as NULL).
   records[90].errorCode = null;
   records[91].resources = [];
   records[92].resources = [{}];
+  records[93].userIdentity = null;
+  records[94].resources = null;
   return [...records, 'a string', 42, null, ['a list']];
 }
 
@@ -119,7 +124,7 @@ describe.each([
     expect(engine.skipped.loadedRecords).toBe(files.skipped.loadedRecords);
     const table = await engineTable(engine.engine, DUCKDB);
     expect(engineEvents(table).map(eventFields)).toEqual(expected.map(eventFields));
-    if (dirOf() === invalid) expect(files.skipped.records).toBe(15);
+    if (dirOf() === invalid) expect(files.skipped.records).toBe(17);
   });
 
   it('reads a column with more distinct values than an ENUM should carry as text, to the same events', async () => {
