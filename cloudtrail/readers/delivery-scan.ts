@@ -153,7 +153,7 @@ export class ScannedFile {
     return out;
   }
 
-  /** Room for record `r`, its slots reset to absent. */
+  /** Room for record `r` (its slots are absent: `reset` cleared those the last file used). */
   open(r: number): void {
     const need = (r + 1) * NFIELDS;
     if (need > this.kinds.length) {
@@ -166,7 +166,12 @@ export class ScannedFile {
       this.starts = grow(this.starts, (n) => new Int32Array(n));
       this.ends = grow(this.ends, (n) => new Int32Array(n));
     }
-    this.kinds.fill(ABSENT, r * NFIELDS, need);
+  }
+
+  /** Every slot absent again, before the next file: one fill per file rather than one per record. */
+  reset(): void {
+    this.kinds.fill(ABSENT, 0, this.count * NFIELDS);
+    this.count = 0;
   }
 }
 
@@ -371,7 +376,7 @@ export function scanDeliveryFields(json: Buffer, identities: IdentityTable, out:
   out.bytes = json;
   out.encoding = encoding;
   out.identities = identities;
-  out.count = 0;
+  out.reset();
   identities.bound();
   out.identityGeneration = identities.generation;
   try {
@@ -437,8 +442,9 @@ function file(b: Buffer, w: DataView): void {
       i = ws(b, i);
       if (b[i] !== OPEN_OBJ) throw notHandled;
       sf.open(r);
-      i = ws(b, record(b, w, i, r * NFIELDS));
+      // Counted before it is read, so that a record left half read is cleared by the next `reset` too.
       sf.count = r + 1;
+      i = ws(b, record(b, w, i, r * NFIELDS));
       const c = b[i++];
       if (c === CLOSE_ARR) break;
       if (c !== COMMA) throw notHandled;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompactBuilder, type CompactResult } from '../../../cloudtrail/readers/compact.ts';
-import { IdentityTable, scanDelivery } from '../../../cloudtrail/readers/delivery-scan.ts';
+import { IdentityTable, SCANNED_FIELDS, ScannedFile, scanDelivery, scanDeliveryFields } from '../../../cloudtrail/readers/delivery-scan.ts';
 import { eventTime, eventTimeAt } from '../../../cloudtrail/readers/event-time.ts';
 import { inflate } from '../../../cloudtrail/readers/file.ts';
 import { generate } from '../../../cloudtrail/generator/index.ts';
@@ -234,7 +234,7 @@ describe('delivery scan over adversarial files', () => {
   });
 });
 
-describe('the walk four bytes at a time', () => {
+describe('the walk and its reused slots', () => {
   // Strings are stepped over a word at a time while no byte of it is a quote, a backslash or a control byte: each
   // such byte, and its harmless neighbours, at every offset of a word and near the end of a string.
   const bytes = [0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xc3, 0xff];
@@ -266,6 +266,26 @@ describe('the walk four bytes at a time', () => {
           }
         }
     expect(checked).toBe(bytes.length * 9 * 5 * 3);
+  });
+
+  it('reads a file into a ScannedFile that a longer file, and a file refused half-way, used before', () => {
+    const ids = new IdentityTable();
+    const reused = new ScannedFile();
+    const one = JSON.stringify({ eventTime: '2026-10-27T04:15:23Z', eventSource: 'a.amazonaws.com', eventName: 'A' });
+    const sparse = deliveryText(one, one);
+    const fresh = () => {
+      const out = new ScannedFile();
+      expect(scanDeliveryFields(Buffer.from(sparse), new IdentityTable(), out)).toBe(true);
+      return out;
+    };
+    expect(scanDeliveryFields(Buffer.from(deliveryText(rec(), rec(), rec())), ids, reused)).toBe(true);
+    expect(reused.count).toBe(3);
+    // Refused inside its second record, after that record's first fields were written.
+    expect(scanDeliveryFields(Buffer.from(deliveryText(rec(), rec('"x":"a\u0001b"'))), ids, reused)).toBe(false);
+    expect(scanDeliveryFields(Buffer.from(sparse), ids, reused)).toBe(true);
+    const want = fresh();
+    expect(reused.count).toBe(2);
+    for (let r = 0; r < 2; r++) for (let f = 0; f < SCANNED_FIELDS.length; f++) expect(reused.value(r, f), SCANNED_FIELDS[f]).toEqual(want.value(r, f));
   });
 
   it('steps over values nested up to its depth and leaves deeper ones to JSON.parse', () => {
