@@ -59,10 +59,11 @@ export const BURST_FEATURES = [
 const F = BURST_FEATURES.length;
 const [BIAS, IN_LAST, RECENT, FOL_P, FOL_G, FOL_A, FREQ_P, FREQ_A, FOL_RECENT, START, NEW_SESSION] = BURST_FEATURES.map((_, i) => i);
 
-/** One principal's training bursts: sorted action-id sets and the time of each. */
+/** One principal's training bursts: sorted action-id sets, their numbers in BurstSets, and the time of each. */
 interface BurstSeq {
   principal: string;
   ids: IdSet[];
+  sets: number[];
   times: number[];
 }
 
@@ -72,18 +73,19 @@ interface BurstSeq {
  * burst's array through the young generation, which cost more than the encoding itself. Sets are never mutated.
  */
 class BurstSets {
-  private readonly byHash = new Map<number, IdSet[]>();
+  /** Each distinct set, by number. */
+  readonly list: IdSet[] = [];
+  private readonly byHash = new Map<number, number[]>();
 
-  /** The shared copy of a set (sorted ids; a new set is copied, so the caller may reuse its array). */
-  of(ids: readonly number[]): IdSet {
+  /** The number of a set's shared copy (sorted ids; a new set is copied, so the caller may reuse its array). */
+  of(ids: readonly number[]): number {
     let h = ids.length;
     for (let i = 0; i < ids.length; i++) h = (Math.imul(h, 31) + ids[i]) | 0;
     let bucket = this.byHash.get(h);
     if (!bucket) this.byHash.set(h, (bucket = []));
-    for (const b of bucket) if (sameSet(b, ids)) return b;
-    const copy = ids.slice();
-    bucket.push(copy);
-    return copy;
+    for (const b of bucket) if (sameSet(this.list[b], ids)) return b;
+    bucket.push(this.list.length);
+    return this.list.push(ids.slice()) - 1;
   }
 }
 
@@ -95,7 +97,8 @@ function sameSet(a: IdSet, b: IdSet): boolean {
 
 /** A principal's encoded events as bursts (sorted action-id sets), one pass, no per-burst arrays but new sets. */
 function encodeBursts(principal: string, events: EncodedSequence, sets: BurstSets): BurstSeq {
-  const out: BurstSeq = { principal, ids: [], times: [] };
+  const out: BurstSeq = { principal, ids: [], sets: [], times: [] };
+  const add = (set: number) => (out.ids.push(sets.list[set]), out.sets.push(set));
   // The burst in progress: its distinct ids, kept sorted as they come.
   const current: number[] = [];
   let second = Number.NaN;
@@ -104,7 +107,7 @@ function encodeBursts(principal: string, events: EncodedSequence, sets: BurstSet
     const s = Math.floor(times[i] / 1000);
     const id = ids[i];
     if (s !== second) {
-      if (current.length) out.ids.push(sets.of(current));
+      if (current.length) add(sets.of(current));
       current.length = 0;
       current.push(id);
       second = s;
@@ -116,48 +119,27 @@ function encodeBursts(principal: string, events: EncodedSequence, sets: BurstSet
     if (j > 0 && current[j - 1] === id) continue;
     current.splice(j, 0, id);
   }
-  if (current.length) out.ids.push(sets.of(current));
+  if (current.length) add(sets.of(current));
   return out;
 }
 
 /** Every burst of every principal in time order (ties: principal order): flat pairs (sequence, index). */
 function mergeByTime(seqs: BurstSeq[], total: number): Int32Array {
+  // A burst as one number, its second times the number of sequences plus its sequence: exact (below 2^53 for any
+  // second of this era and millions of sequences), distinct (a sequence has one burst a second, in ascending
+  // seconds), and in ascending order they come as a merge by (time, sequence) takes them. One typed-array sort
+  // instead of a heap whose every step called comparison closures.
+  const S = seqs.length;
+  const keys = new Float64Array(total);
+  let k = 0;
+  for (let s = 0; s < S; s++) for (const t of seqs[s].times) keys[k++] = (t / 1000) * S + s;
+  keys.sort();
   const order = new Int32Array(total * 2);
-  const next = new Int32Array(seqs.length);
-  // A binary heap of sequence numbers keyed by the time of their next burst.
-  const heap: number[] = [];
-  const key = (s: number) => seqs[s].times[next[s]];
-  const less = (a: number, b: number) => key(a) < key(b) || (key(a) === key(b) && a < b);
-  const up = (i: number) => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && less(heap[l], heap[m])) m = l;
-      if (r < heap.length && less(heap[r], heap[m])) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
-      i = m;
-    }
-  };
-  for (let s = 0; s < seqs.length; s++) if (seqs[s].ids.length) (heap.push(s), up(heap.length - 1));
-  for (let o = 0; heap.length; o += 2) {
-    const s = heap[0];
-    order[o] = s;
-    order[o + 1] = next[s]++;
-    if (next[s] === seqs[s].ids.length) {
-      heap[0] = heap[heap.length - 1];
-      heap.pop();
-    }
-    if (heap.length) down(0);
+  const next = new Int32Array(S);
+  for (let i = 0; i < total; i++) {
+    const s = ((keys[i] % S) + S) % S;
+    order[2 * i] = s;
+    order[2 * i + 1] = next[s]++;
   }
   return order;
 }
@@ -487,7 +469,7 @@ export class BurstModel {
       m.observe(principal, ids, j, newSession);
     }
     m.fit(rows.subarray(0, n * F), labels.subarray(0, n));
-    m.learnShapes(seqs);
+    m.learnShapes(seqs, sets);
     return m;
   }
 
@@ -706,19 +688,17 @@ export class BurstModel {
     }
   }
 
-  private learnShapes(seqs: BurstSeq[]): void {
-    const { book, assigned } = ShapeBook.learn(
-      seqs.flatMap((s) => s.ids),
-      (id) => this.vocab.names[id],
-      this.options.shapes,
-    );
+  /** Shapes of the training bursts, learnt once per distinct set (`sets`) with how many bursts had it. */
+  private learnShapes(seqs: BurstSeq[], sets: BurstSets): void {
+    const bursts = new Int32Array(sets.list.length);
+    for (const seq of seqs) for (const set of seq.sets) bursts[set]++;
+    const { book, shapes } = ShapeBook.learnSets(sets.list, bursts, (id) => this.vocab.names[id], this.options.shapes);
     this.shapes = book;
-    let b = 0;
-    for (const { principal, ids, times } of seqs) {
+    for (const { principal, sets, times } of seqs) {
       const [lp, lg, la] = this.levels(principal);
       let prev = OTHER_SHAPE;
-      for (let j = 0; j < ids.length; j++) {
-        const s = assigned[b++];
+      for (let j = 0; j < sets.length; j++) {
+        const s = shapes[sets[j]];
         const from = j === 0 || times[j] - times[j - 1] > this.options.sessionGapMs ? START_SHAPE : prev;
         lp?.addShapeTransition(from, s);
         lg?.addShapeTransition(from, s);

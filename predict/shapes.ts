@@ -66,7 +66,6 @@ export class ShapeBook {
    * the book and each burst's shape (-1: other).
    */
   static learn(bursts: readonly IdSet[], nameOf: (id: number) => string, options: Partial<ShapeOptions> = {}): { book: ShapeBook; assigned: Int32Array } {
-    const book = new ShapeBook({ ...DEFAULT_SHAPE_OPTIONS, ...options });
     // One-action bursts (the commonest) are keyed by the id itself: no string to build per burst.
     const counts = new Map<string | number, Signature>();
     // A set passed again as the same array (the burst model shares one array per distinct set) is keyed once.
@@ -86,7 +85,26 @@ export class ShapeBook {
       else counts.set(key, (c = { ids, n: 1, shape: -1 }));
       signatures[b] = c;
     }
-    const ordered = [...counts.values()].map((c) => [signatureOf(c.ids), c] as const).sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1));
+    const distinct = [...counts.values()];
+    const { book, shapes } = ShapeBook.learnSets(
+      distinct.map((c) => c.ids),
+      distinct.map((c) => c.n),
+      nameOf,
+      options,
+    );
+    distinct.forEach((c, i) => (c.shape = shapes[i]));
+    const assigned = Int32Array.from(signatures, (c) => c.shape);
+    return { book, assigned };
+  }
+
+  /**
+   * `learn` over distinct sets (each a different set of actions) and how many bursts had each: what the burst model
+   * hands over, having kept one array per distinct set. Returns each set's shape (-1: other).
+   */
+  static learnSets(sets: readonly IdSet[], bursts: ArrayLike<number>, nameOf: (id: number) => string, options: Partial<ShapeOptions> = {}): { book: ShapeBook; shapes: Int32Array } {
+    const book = new ShapeBook({ ...DEFAULT_SHAPE_OPTIONS, ...options });
+    const shapes = new Int32Array(sets.length).fill(-1);
+    const ordered = sets.map((ids, i) => [signatureOf(ids), { ids, n: bursts[i], set: i }] as const).sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1));
     const inclusion: Map<number, number>[] = [];
     const sizes: number[] = [];
     for (const [sig, c] of ordered) {
@@ -101,7 +119,7 @@ export class ShapeBook {
         for (const id of ids) (book.byAction.get(id) ?? book.byAction.set(id, []).get(id)!).push(s);
       }
       book.bySignature.set(sig, s);
-      c.shape = s;
+      shapes[c.set] = s;
       sizes[s] += n;
       for (const id of ids) inclusion[s].set(id, (inclusion[s].get(id) ?? 0) + n);
     }
@@ -116,8 +134,7 @@ export class ShapeBook {
       if (seen > 0) name = `${name} #${seen + 1}`;
       book.shapes.push({ id: s, name, bursts: sizes[s], actions });
     }
-    const assigned = Int32Array.from(signatures, (c) => c.shape);
-    return { book, assigned };
+    return { book, shapes };
   }
 
   /** The most similar shape (at or above the similarity threshold), or -1. */
