@@ -116,7 +116,11 @@ function wrap<T extends object>(target: T, name: keyof T & string, before: (self
   };
 }
 
-wrap(ServerPool.prototype, 'acquire', () => (current!.acquire = performance.now()), (_, server) => {
+let built = 0; // servers the pool had to build (none idle)
+wrap(ServerPool.prototype, 'acquire', (pool) => {
+  current!.acquire = performance.now();
+  if ((pool as unknown as { idle: unknown[] }).idle.length === 0) built++;
+}, (_, server) => {
   const s = server as unknown as { __stageWrapped?: boolean; _registeredTools: Record<string, { handler: (...a: unknown[]) => unknown }> };
   stamps.set(s, current!);
   if (s.__stageWrapped) return;
@@ -191,4 +195,5 @@ table(
   rows,
   cpuMs(cpu) / calls,
 );
+console.log(`  servers built by the pool: ${built} for ${calls} calls`);
 await http.close();
