@@ -341,17 +341,21 @@ async function parseInWorkers(files: string[], workers: number, progress: (files
           // --input-type (from `node -e`) is refused by a worker started from a file; the bundle needs no loader.
           execArgv: code === undefined ? process.execArgv.filter((a) => !a.startsWith('--input-type')) : withoutLoaders(process.execArgv),
         });
+        let done = false;
         const send = () => {
+          if (done) return;
           const batch = dispatch.next(thread);
           if (!batch.length) {
+            done = true;
             worker.postMessage({ type: 'done' } satisfies ToWorker);
             return;
           }
           worker.postMessage({ type: 'files', files: batch.map((i): [number, string] => [i, files[i]]) } satisfies ToWorker);
         };
         worker.on('message', (msg: FromWorker) => {
+          // Two batches in flight: the thread starts its next one without waiting for this thread's answer.
           if (msg.type === 'ready')
-            Promise.resolve(start).then(send, (err: unknown) => {
+            Promise.resolve(start).then(() => (send(), send()), (err: unknown) => {
               void worker.terminate();
               reject(err as Error);
             });

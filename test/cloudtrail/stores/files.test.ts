@@ -1,8 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalise, type TrailEvent } from '../../../cloudtrail/event.ts';
 import { matches, type EventFilter } from '../../../cloudtrail/query.ts';
+import { generate } from '../../../cloudtrail/generator/index.ts';
 import { openFilesStore, type FilesStore } from '../../../cloudtrail/stores/files.ts';
 import { MemoryStore } from '../../../cloudtrail/stores/memory.ts';
 import { INVICTUS, rawRecords, STRATUS } from '../../fixtures/cloudtrail/index.ts';
@@ -205,4 +207,22 @@ describe('files store index cache', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+});
+
+describe('parser threads over many batches', () => {
+  it('give the events one thread gives, each thread taking batches of its own share and then of the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailbook-batches-'));
+    try {
+      generate({ outDir: dir, events: 6000, days: 2, seed: 5, accounts: 2 });
+      const here = await openFilesStore(dir, { workers: 0, cacheDir: false });
+      const threads = await openFilesStore(dir, { workers: 2, cacheDir: false });
+      // Several batches of 64 files per thread, two in flight at a time.
+      expect(here.stats.files).toBeGreaterThan(4 * 64);
+      expect(threads.stats.threads).toBe(2);
+      expect(threads.stats.events).toBe(here.stats.events);
+      expect((await all(threads)).map((e) => e.id)).toEqual((await all(here)).map((e) => e.id));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
