@@ -11,6 +11,8 @@
  *                                                      # readEvents' array, event by event (the path before columns)
  *   npx tsx bench/engine-read.ts --paths columns,plain  # `plain`: the same events as plain objects, what the models
  *                                                      # alone cost on this data
+ *   npx tsx bench/engine-read.ts --sources files        # one source only (`duckdb`, `files`): an A/B against a
+ *                                                      # worktree of another commit needs no DuckDB build there
  * Two read paths, each in its own process: `columns` (readTrainingColumns, what trainEngineFromStore and the MCP
  * prediction tools read: the store's columns, no event made) and `events` (readEvents, what the kernel's `predict`
  * reads: one view per event, an array that trains from the columns behind it).
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     child: { type: 'string' },
     path: { type: 'string' },
     paths: { type: 'string', default: 'columns,events' },
+    sources: { type: 'string', default: 'duckdb,files' },
   },
 });
 
@@ -107,7 +110,7 @@ function parent(): void {
   const rows: string[][] = [];
   const s = (x: Step) => `${x.wall.toFixed(2)} / ${x.cpu.toFixed(2)}`;
   for (let run = 0; run < Number(values.runs); run++)
-    for (const source of ['duckdb', 'files'])
+    for (const source of values.sources.split(','))
       for (const path of values.paths.split(',')) {
         const load = loadavg()[0];
         const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, '--path', path, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
