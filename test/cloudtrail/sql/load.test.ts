@@ -102,6 +102,11 @@ describe('loading delivery files into the cloudtrail table', () => {
     ]);
   });
 
+  it('serves with the allocator setting DuckDB starts with, not the one the build sets', async () => {
+    const r = await sql.query("SELECT current_setting('allocator_bulk_deallocation_flush_threshold') AS v");
+    expect(r.rows).toEqual([{ v: '512.0 MiB' }]);
+  });
+
   it('counts what it left out: records without eventName or eventTime, in deliveries and NDJSON', () => {
     expect(sql.opened.events).toBe(5);
     expect(sql.skipped).toMatchObject({ files: 0, records: 2, loadedRecords: 5, candidateFiles: 3 });
