@@ -168,8 +168,10 @@ describe('notebook size limit', () => {
     const entry = (await small.list()).find((e) => e.name === 'huge.ipynb');
     expect(entry?.error).toBe('too large to open (2 MB, limit 1 MB)');
     expect(entry?.size).toBe(2 * 1024 * 1024);
-    for (const attempt of [small.open('huge.ipynb'), small.openBody('huge.ipynb'), small.ensureId('huge.ipynb'), small.duplicate('huge.ipynb')]) {
-      const err = await attempt.catch((e) => e);
+    // Started one at a time: a promise created before its catch is attached can reject unhandled.
+    const attempts = [() => small.open('huge.ipynb'), () => small.openBody('huge.ipynb'), () => small.ensureId('huge.ipynb'), () => small.duplicate('huge.ipynb')];
+    for (const attempt of attempts) {
+      const err = await attempt().catch((e) => e);
       expect(err).toBeInstanceOf(NotebookError);
       expect([err.status, err.message]).toEqual([413, 'Notebook "huge.ipynb" is too large to open (2 MB, limit 1 MB)']);
     }
