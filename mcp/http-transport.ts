@@ -32,6 +32,15 @@ const SSE_HEADERS = {
  * this answers the same way (the same status codes and messages for bad requests, an SSE stream per POST
  * carrying the request's notifications and then its response) without those conversions, and ends the
  * response with the last answer so that a one-request POST goes out in one write.
+ *
+ * One exception to the stream: a POST holding one request (not a batch) whose answer is the first thing to
+ * send gets that answer as an `application/json` body, which the spec allows ("Sending Messages to the
+ * Server": either content type, clients must support both). A client reads JSON with one `response.json()`;
+ * an SSE body goes through a text decoder and an event parser, which in the SDK's client cost more than the
+ * server spends on a lookup by id. Nothing is written before the first send, so the choice is made there: a
+ * progress or log notification sent before the answer starts the stream as before. None can follow the
+ * answer: the SDK's server sends a request's notifications synchronously from its handler, before the
+ * handler's result becomes the response, and the response ends the request.
  * Only what stateless mode needs: no sessions, no GET stream, no resumability. Host, Origin and the token are
  * checked before (mcp/http-guard.ts).
  */
@@ -43,6 +52,8 @@ export class StatelessHttpTransport implements Transport {
   /** Requests of this POST not yet answered; the stream ends when none is left. */
   private readonly open = new Set<RequestId>();
   private res?: ServerResponse;
+  /** The POST is one request (no batch): its answer may go as a JSON body if nothing is streamed before it. */
+  private single = false;
   private used = false;
   private closed = false;
 
@@ -91,6 +102,7 @@ export class StatelessHttpTransport implements Transport {
     if (this.closed) return; // the client went away while the body was read
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers }, authInfo: (req as { auth?: MessageExtraInfo['authInfo'] }).auth };
     for (const m of messages) if (isJSONRPCRequest(m)) this.open.add(m.id);
+    this.single = !Array.isArray(raw) && this.open.size === 1;
     // Only notifications or responses: accepted, nothing to answer.
     if (this.open.size === 0) res.writeHead(202).end();
     for (const m of messages) this.onmessage?.(m, extra);
@@ -107,6 +119,13 @@ export class StatelessHttpTransport implements Transport {
     }
     const res = this.res!;
     if (this.closed || res.writableEnded) return;
+    if (answer && this.single && !res.headersSent) {
+      // The one request's answer, nothing streamed before it: a plain JSON body, in one write.
+      this.open.delete(id);
+      const json = messageJson(message);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
+      return;
+    }
     const event = `event: message\ndata: ${messageJson(message)}\n\n`;
     if (!res.headersSent) res.writeHead(200, SSE_HEADERS);
     if (!answer) {

@@ -3,7 +3,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { normalise, type TrailEvent } from '../../cloudtrail/event.ts';
 import { CloudTrailRecord } from '../../cloudtrail/record.ts';
-import type { EventStore } from '../../cloudtrail/query.ts';
+import type { EventFilter, EventStore, QueryOptions } from '../../cloudtrail/query.ts';
 import { MemoryStore } from '../../cloudtrail/stores/memory.ts';
 import { createCloudTrailMcpServer } from '../../mcp/server.ts';
 import { FIXTURE_END, fixtureRecords } from './fixture.ts';
@@ -47,4 +47,27 @@ export async function pageAll(client: Client, args: Record<string, unknown>): Pr
     pages++;
   } while (cursor && pages < 10_000);
   return { ids, pages };
+}
+
+/** A store that pages slowly like a remote source: reports progress per page and stops when aborted. */
+export function slowStore(events: TrailEvent[], seen: { signal?: AbortSignal; pages: number }): EventStore {
+  const inner = new MemoryStore(events);
+  return {
+    kind: 'lookup',
+    query: (q) => inner.query(q),
+    eventNames: (q) => inner.eventNames(q),
+    status: () => inner.status(),
+    async *scan(filter: EventFilter = {}, opts: QueryOptions = {}) {
+      seen.signal = opts.signal;
+      const all: TrailEvent[] = [];
+      for await (const e of inner.scan(filter)) all.push(e);
+      for (let i = 0; i < all.length; i += 50) {
+        opts.signal?.throwIfAborted();
+        await new Promise((r) => setTimeout(r, 20));
+        seen.pages++;
+        opts.onProgress?.({ phase: 'lookup', done: seen.pages, total: Math.ceil(all.length / 50), detail: `${i + 50} events` });
+        yield* all.slice(i, i + 50);
+      }
+    },
+  };
 }

@@ -13,7 +13,8 @@ import { createCloudTrailMcpServer } from '../../mcp/server.ts';
 import { ServerPool } from '../../mcp/server-pool.ts';
 import { registrars } from '../../mcp/tools/index.ts';
 import { FIXTURE_END } from './fixture.ts';
-import { fixtureEvents } from './helpers.ts';
+import { answerMessages } from './answer-body.ts';
+import { fixtureEvents, slowStore } from './helpers.ts';
 
 // Trailbook's stateless HTTP transport (mcp/http-transport.ts) against the SDK's StreamableHTTPServerTransport,
 // which it replaces: both serve the same store over node:http on 127.0.0.1, and every request below goes to both.
@@ -52,6 +53,7 @@ afterAll(async () => {
 interface Answer {
   status: number;
   contentType?: string;
+  contentLength?: string;
   body: string;
 }
 
@@ -63,7 +65,9 @@ function post(server: Server, body: string | Buffer, headers: Record<string, str
     const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, contentType: res.headers['content-type'], contentLength: res.headers['content-length'], body: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     // A server may answer (413) before it has read a large body, and close the connection under it.
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
@@ -71,8 +75,8 @@ function post(server: Server, body: string | Buffer, headers: Record<string, str
   });
 }
 
-/** The JSON-RPC messages of an SSE answer, in order. */
-const events = (a: Answer) => a.body.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+/** The JSON-RPC messages of an answer, in order: a JSON body or an SSE stream, by its content type. */
+const events = (a: Answer) => answerMessages(a.contentType, a.body);
 
 const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0' as const, id, method, params });
 const initialize = (id: number) => rpc(id, 'initialize', { protocolVersion: '2025-06-18', capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } });
@@ -97,13 +101,61 @@ describe('bad requests', () => {
 });
 
 describe('requests', () => {
-  it('answers initialize, tools/list and a tool call with the messages the SDK transport sends, on an SSE stream', async () => {
-    for (const message of [initialize(1), rpc(2, 'tools/list'), rpc(3, 'tools/call', { name: 'lookup_cloudtrail_events', arguments: { max_results: 3 } })]) {
+  it('answers one request with nothing to stream as a JSON body: the message the SDK transport streams', async () => {
+    const messages = [
+      initialize(1),
+      rpc(2, 'tools/list'),
+      rpc(3, 'tools/call', { name: 'lookup_cloudtrail_events', arguments: { max_results: 3 } }),
+      rpc(4, 'tools/call', { name: 'get_cloudtrail_event', arguments: { event_id: fixtureEvents()[0].id } }),
+      rpc(5, 'no/such/method'),
+    ];
+    for (const message of messages) {
       const [mine, theirs] = await Promise.all([post(ours, JSON.stringify(message)), post(sdks, JSON.stringify(message))]);
-      expect(mine.status).toBe(200);
-      expect(mine.contentType).toBe('text/event-stream');
-      expect(events(mine)).toEqual(events(theirs));
-      expect(events(mine)).toHaveLength(1);
+      expect([mine.status, mine.contentType]).toEqual([200, 'application/json']);
+      expect(mine.contentLength).toBe(String(Buffer.byteLength(mine.body)));
+      // One JSON object, not an array and not an event: what a client's response.json() gives it.
+      expect(JSON.parse(mine.body)).toEqual(events(theirs)[0]);
+      expect(theirs.contentType).toBe('text/event-stream');
+      expect(events(theirs)).toHaveLength(1);
+    }
+    const error = JSON.parse((await post(ours, JSON.stringify(rpc(5, 'no/such/method')))).body);
+    expect(error).toMatchObject({ id: 5, error: { code: -32601 } });
+  });
+
+  it('streams a request that sends notifications before its answer: progress and log messages first, the answer last', async () => {
+    const seen = { pages: 0 };
+    const handle = createMcpRequestHandler({ store: slowStore(fixtureEvents(), seen), now, log: () => undefined });
+    const server = await listen((req, res) => void handle(req, res));
+    try {
+      const call = (id: number, meta?: Record<string, unknown>) => post(server, JSON.stringify(rpc(id, 'tools/call', { name: 'list_cloudtrail_principals', arguments: {}, ...(meta && { _meta: meta }) })));
+      const withProgress = await call(1, { progressToken: 'p1' });
+      expect([withProgress.status, withProgress.contentType]).toEqual([200, 'text/event-stream']);
+      const streamed = events(withProgress);
+      expect(streamed.at(-1)).toMatchObject({ id: 1, result: { structuredContent: expect.any(Object) } });
+      const notes = streamed.slice(0, -1);
+      expect(notes.every((m) => m.method !== undefined && m.id === undefined)).toBe(true);
+      const progress = notes.filter((m) => m.method === 'notifications/progress').map((m) => m.params);
+      expect(progress.map((p) => p.progress)).toEqual([1, 2, 3, 4, 5]);
+      expect(progress.every((p) => p.progressToken === 'p1')).toBe(true);
+      expect(notes.filter((m) => m.method === 'notifications/message').map((m) => m.params.data)).toContain('lookup 1/5: 50 events');
+
+      // No progress token: the store's progress still goes out as log messages, so the answer is streamed after them.
+      const logged = await call(2);
+      expect(logged.contentType).toBe('text/event-stream');
+      const loggedMessages = events(logged);
+      expect(loggedMessages.slice(0, -1).map((m) => m.method)).toEqual(expect.arrayContaining(['notifications/message']));
+      expect(loggedMessages.slice(0, -1).every((m) => m.method === 'notifications/message')).toBe(true);
+      expect(loggedMessages.at(-1)).toMatchObject({ id: 2, result: expect.any(Object) });
+      expect(JSON.parse(JSON.stringify(loggedMessages.at(-1).result))).toEqual(JSON.parse(JSON.stringify(streamed.at(-1).result)));
+
+      // The client raised the level above info in this request (a batch: stateless, the level lasts one POST):
+      // nothing to stream, yet a batch is always a stream.
+      const quiet = await post(server, JSON.stringify([rpc(3, 'logging/setLevel', { level: 'warning' }), rpc(4, 'ping')]));
+      expect(quiet.contentType).toBe('text/event-stream');
+      expect(events(quiet).map((m) => m.id).sort()).toEqual([3, 4]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 
@@ -111,9 +163,16 @@ describe('requests', () => {
     const batch = JSON.stringify([rpc(7, 'ping'), rpc(8, 'tools/call', { name: 'get_cloudtrail_event_names', arguments: { top: 2 } }), { jsonrpc: '2.0', method: 'notifications/initialized' }]);
     const [mine, theirs] = await Promise.all([post(ours, batch), post(sdks, batch)]);
     expect(mine.status).toBe(200);
+    expect(mine.contentType).toBe('text/event-stream');
     const byId = (a: Answer) => Object.fromEntries(events(a).map((m) => [m.id, m]));
     expect(Object.keys(byId(mine)).sort()).toEqual(['7', '8']);
     expect(byId(mine)).toEqual(byId(theirs));
+  });
+
+  it('streams a batch of one request too: a JSON body would have to be an array, which the stream spares the client', async () => {
+    const mine = await post(ours, JSON.stringify([rpc(9, 'ping')]));
+    expect([mine.status, mine.contentType]).toEqual([200, 'text/event-stream']);
+    expect(events(mine)).toEqual([{ jsonrpc: '2.0', id: 9, result: {} }]);
   });
 
   it('accepts notifications alone with 202 and no body', async () => {

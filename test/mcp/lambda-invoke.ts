@@ -8,6 +8,7 @@ import {
   type LambdaResponseStream,
   type StreamingHandler,
 } from '../../mcp/lambda-runtime-shim.ts';
+import { answerMessages } from './answer-body.ts';
 
 /**
  * What the Lambda Node.js runtime does for one invocation of a streaming handler: hand it a response stream
@@ -74,13 +75,7 @@ export async function invokeStreaming<E>(handler: StreamingHandler<E>, event: E)
 /** JSON-RPC messages in a response body, whether it is plain JSON or an SSE stream of `data:` lines. */
 export function jsonRpcMessages(body: string): any[] {
   const t = body.trim();
-  if (t.startsWith('{') || t.startsWith('[')) return [JSON.parse(t)].flat();
-  return t
-    .split('\n')
-    .filter((l) => l.startsWith('data:'))
-    .map((l) => l.slice(5).trim())
-    .filter(Boolean)
-    .map((d) => JSON.parse(d));
+  return answerMessages(t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/event-stream', t);
 }
 
 /**

@@ -23,6 +23,7 @@ import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { startMcpHttpServer } from '../../mcp/http.ts';
 import { StatelessHttpTransport } from '../../mcp/http-transport.ts';
 import { ServerPool } from '../../mcp/server-pool.ts';
+import { answerMessages } from './answer-body.ts';
 
 const { values } = parseArgs({
   options: {
@@ -74,7 +75,7 @@ if (values.client) {
           const text = Buffer.concat(chunks).toString('utf8');
           bytes = text.length;
           // As measure.mts reads it: SSE data lines, or a JSON body.
-          const messages = res.headers['content-type'] === 'application/json' ? [JSON.parse(text)] : text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+          const messages = answerMessages(res.headers['content-type'], text);
           const answer = messages.find((m) => m.id === id);
           t.parsed = performance.now();
           if (!answer?.result || answer.result.isError) reject(new Error(`no result: ${text.slice(0, 300)}`));

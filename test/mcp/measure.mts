@@ -21,6 +21,7 @@ import { createToolContext } from '../../mcp/context.ts';
 import { startMcpHttpServer } from '../../mcp/http.ts';
 import { storeIndex } from '../../mcp/index/for-store.ts';
 import { createCloudTrailMcpServer } from '../../mcp/server.ts';
+import { answerMessages } from './answer-body.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, reps: { type: 'string', default: '7' }, client: { type: 'string' } } });
 const n = Number(values.events);
@@ -57,8 +58,8 @@ function httpRpc(url: string, token: string): Rpc & { label?: string } {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          // An SSE body: the answer is the data line with our id (log notifications may come before it).
-          const messages = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+          // A JSON body, or an SSE one whose data line with our id is the answer (log notifications may come before it).
+          const messages = res.statusCode === 200 ? answerMessages(res.headers['content-type'], text) : [];
           resolve(messages.find((m) => m.id === id) ?? { error: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` });
         });
         res.on('error', reject);

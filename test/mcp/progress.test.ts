@@ -1,31 +1,5 @@
 import { expect, it } from 'vitest';
-import type { TrailEvent } from '../../cloudtrail/event.ts';
-import type { EventFilter, EventStore, QueryOptions } from '../../cloudtrail/query.ts';
-import { MemoryStore } from '../../cloudtrail/stores/memory.ts';
-import { connectInProcess, fixtureEvents } from './helpers.ts';
-
-/** A store that pages slowly like a remote source: reports progress per page and stops when aborted. */
-function slowStore(events: TrailEvent[], seen: { signal?: AbortSignal; pages: number }): EventStore {
-  const inner = new MemoryStore(events);
-  return {
-    kind: 'lookup',
-    query: (q) => inner.query(q),
-    eventNames: (q) => inner.eventNames(q),
-    status: () => inner.status(),
-    async *scan(filter: EventFilter = {}, opts: QueryOptions = {}) {
-      seen.signal = opts.signal;
-      const all: TrailEvent[] = [];
-      for await (const e of inner.scan(filter)) all.push(e);
-      for (let i = 0; i < all.length; i += 50) {
-        opts.signal?.throwIfAborted();
-        await new Promise((r) => setTimeout(r, 20));
-        seen.pages++;
-        opts.onProgress?.({ phase: 'lookup', done: seen.pages, total: Math.ceil(all.length / 50), detail: `${i + 50} events` });
-        yield* all.slice(i, i + 50);
-      }
-    },
-  };
-}
+import { connectInProcess, fixtureEvents, slowStore } from './helpers.ts';
 
 it('reports store progress as MCP progress notifications', async () => {
   const seen = { pages: 0 } as { signal?: AbortSignal; pages: number };

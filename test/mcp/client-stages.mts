@@ -1,0 +1,185 @@
+// Where the time of one tool call made through the SDK's own Client (StreamableHTTPClientTransport on fetch)
+// goes, on the client's side: timestamps per stage inside each call, the server in this process, the client in
+// a process of its own (as measure.mts runs them). Then the same answer read three ways with fetch alone, to
+// price the body's shape: as text, as JSON (`response.json()`, what the SDK does with an application/json
+// answer) and through the SDK's SSE pipeline (TextDecoderStream + EventSourceParserStream).
+//
+//   npx tsx test/mcp/client-stages.mts                       # 1,000,000 events, event by id, 201 calls
+//   npx tsx test/mcp/client-stages.mts --events 20000 --calls 101 --tool get_cloudtrail_event_names --args '{"top":10}'
+//
+// Reuses the dataset measure.mts generates (os.tmpdir()/trailbook-mcp-measure-<events>).
+import { spawn } from 'node:child_process';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { generate, hasDeliveryFiles } from '../../cloudtrail/generator/index.ts';
+import { openFilesStore } from '../../cloudtrail/stores/files.ts';
+import { startMcpHttpServer } from '../../mcp/http.ts';
+import { storeIndex } from '../../mcp/index/for-store.ts';
+import { createToolContext } from '../../mcp/context.ts';
+import { answerMessages } from './answer-body.ts';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    calls: { type: 'string', default: '201' },
+    tool: { type: 'string', default: 'get_cloudtrail_event' },
+    args: { type: 'string' },
+    client: { type: 'string' },
+  },
+});
+const calls = Number(values.calls);
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function table(title: string, stages: string[], rows: Record<string, number>[], cpuPerCall: number): void {
+  const kept = rows.slice(5).filter((r) => stages.every((s) => r[s] !== undefined));
+  console.log(`${title}: medians of ${kept.length} calls (ms from the previous mark); load average ${load()}`);
+  for (let i = 1; i < stages.length; i++) {
+    console.log(`  ${`${stages[i - 1]} -> ${stages[i]}`.padEnd(52)} ${median(kept.map((r) => r[stages[i]] - r[stages[i - 1]])).toFixed(3).padStart(8)}`);
+  }
+  console.log(`  ${'whole'.padEnd(52)} ${median(kept.map((r) => r[stages.at(-1)!] - r[stages[0]])).toFixed(3).padStart(8)}`);
+  console.log(`  ${'CPU of this process per call'.padEnd(52)} ${cpuPerCall.toFixed(3).padStart(8)}`);
+}
+
+async function probe(url: string, token: string, args: Record<string, unknown>[], shape: string): Promise<void> {
+  const argsFor = (i: number) => args[i % args.length];
+  let t: Record<string, number> = {};
+  const rows: Record<string, number>[] = [];
+  const timedFetch: typeof fetch = async (input, init) => {
+    t['fetch called'] = performance.now();
+    const res = await fetch(input, init);
+    t.headers = performance.now();
+    return res;
+  };
+  const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: timedFetch, requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const client = new Client({ name: 'client-stages', version: '1' });
+  await client.connect(transport);
+  await client.listTools();
+  // The transport hands each parsed message to the client here (after the body is read and parsed).
+  const onmessage = transport.onmessage!;
+  transport.onmessage = (m) => {
+    t['message parsed'] = performance.now();
+    onmessage(m);
+  };
+  // The output-schema validator the client compiled from tools/list; the result schema's parse runs before it.
+  const validators = (client as unknown as { _cachedToolOutputValidators: Map<string, (v: unknown) => unknown> })._cachedToolOutputValidators;
+  for (const [name, validate] of validators) {
+    validators.set(name, (v) => {
+      t['result parsed'] = performance.now();
+      const r = validate(v);
+      t['output validated'] = performance.now();
+      return r;
+    });
+  }
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    t = { start: performance.now() };
+    const r = await client.callTool({ name: values.tool!, arguments: argsFor(i) });
+    t.returned = performance.now();
+    if (r.isError) throw new Error(JSON.stringify(r.content));
+    rows.push(t);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  table(`SDK Client.callTool(${values.tool}), ${shape}`, ['start', 'fetch called', 'headers', 'message parsed', 'result parsed', 'output validated', 'returned'], rows, (cpu.user + cpu.system) / 1000 / calls);
+  await client.close();
+
+  // The same request with fetch alone, its answer read three ways.
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+  let id = 1_000_000;
+  const post = (i: number) => fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'tools/call', params: { name: values.tool, arguments: argsFor(i) } }) });
+  const ways: Record<string, (res: Response) => Promise<unknown>> = {
+    'text(), then split and JSON.parse': async (res) => answerMessages(res.headers.get('content-type'), await res.text()),
+    'json() (the SDK on application/json)': async (res) =>
+      res.headers.get('content-type')?.startsWith('application/json') ? [JSONRPCMessageSchema.parse(await res.json())] : answerMessages(res.headers.get('content-type'), await res.text()).map((m) => JSONRPCMessageSchema.parse(m)),
+    'SSE pipeline (the SDK on text/event-stream)': async (res) => {
+      if (!res.headers.get('content-type')?.startsWith('text/event-stream')) return [JSONRPCMessageSchema.parse(await res.json())];
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+      const out: unknown[] = [];
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return out;
+        out.push(JSONRPCMessageSchema.parse(JSON.parse(value.data)));
+      }
+    },
+  };
+  let contentType = '';
+  for (const [name, read] of Object.entries(ways)) {
+    const ms: number[] = [];
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < calls; i++) {
+      const s = performance.now();
+      const res = await post(i);
+      contentType = res.headers.get('content-type') ?? '';
+      const messages = (await read(res)) as unknown[];
+      ms.push(performance.now() - s);
+      if (messages.length !== 1) throw new Error(`${name}: ${messages.length} messages`);
+    }
+    const c = process.cpuUsage(c0);
+    console.log(`  fetch + ${name.padEnd(44)} ${median(ms.slice(5)).toFixed(3).padStart(8)} ms, ${((c.user + c.system) / 1000 / calls).toFixed(3)} CPU-ms a call`);
+  }
+  console.log(`  (the server answered ${contentType})`);
+}
+
+if (values.client) {
+  const { urls, token, args } = JSON.parse(values.client) as { urls: Record<string, string>; token: string; args: Record<string, unknown>[] };
+  for (const [shape, url] of Object.entries(urls)) await probe(url, token, args, shape);
+  process.exit(0);
+}
+
+/**
+ * A proxy in front of the server that turns an SSE answer carrying one message into an application/json answer,
+ * so that both shapes can be priced on the client whatever the server sends (the proxy's cost is the server's).
+ */
+async function jsonProxy(target: string): Promise<{ url: string; close(): void }> {
+  const agent = new Agent({ keepAlive: true });
+  const server = createServer((req, res) => {
+    const up = request(target, { method: req.method, headers: req.headers, agent }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const messages = answer.headers['content-type'] === 'text/event-stream' ? answerMessages('text/event-stream', text) : [];
+        if (messages.length === 1) {
+          res.writeHead(answer.statusCode!, { 'content-type': 'application/json' }).end(JSON.stringify(messages[0]));
+        } else {
+          res.writeHead(answer.statusCode!, answer.headers).end(text);
+        }
+      });
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}${new URL(target).pathname}`, close: () => (server.closeAllConnections(), server.close()) };
+}
+
+const n = Number(values.events);
+const dir = join(tmpdir(), `trailbook-mcp-measure-${n}`);
+if (!hasDeliveryFiles(dir)) generate({ outDir: dir, events: n, days: 30, seed: 42 });
+const store = await openFilesStore(dir);
+const status = await store.status();
+const http = await startMcpHttpServer({ store, port: 0, now: () => (status.end ?? Date.now()) + 60_000 });
+// Arguments: given, or (for event by id) ids spread over the data, another one each call.
+let args: Record<string, unknown>[] = [JSON.parse(values.args ?? '{}')];
+if (values.args === undefined && values.tool === 'get_cloudtrail_event') {
+  const index = await storeIndex(createToolContext({ store }));
+  args = Array.from({ length: 64 }, (_, r) => ({ event_id: index.events[Math.floor(((r + 0.5) / 64) * index.size)].id, include_raw: false }));
+}
+console.log(`store: ${status.count} events; load average ${load()}`);
+const proxy = await jsonProxy(http.url);
+const urls = { 'as the server answers': http.url, 'single answers turned into application/json by a proxy': proxy.url };
+const cpu0 = process.cpuUsage();
+const client = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--calls', String(calls), '--tool', values.tool!, '--client', JSON.stringify({ urls, token: http.token, args })], { stdio: 'inherit' });
+await new Promise((done) => client.once('exit', done));
+const cpu = process.cpuUsage(cpu0);
+console.log(`server process (with the proxy): ${((cpu.user + cpu.system) / 1000 / (calls * 8)).toFixed(3)} CPU-ms a request on average`);
+proxy.close();
+await http.close();
