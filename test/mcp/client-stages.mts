@@ -11,20 +11,18 @@
 import { spawn } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { generate, hasDeliveryFiles } from '../../cloudtrail/generator/index.ts';
-import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { startMcpHttpServer } from '../../mcp/http.ts';
 import { storeIndex } from '../../mcp/index/for-store.ts';
 import { createToolContext } from '../../mcp/context.ts';
 import { answerMessages } from './answer-body.ts';
+import { openMeasureStore } from './measure-data.ts';
+import { load, median, stageTable } from './stage-table.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,18 +34,6 @@ const { values } = parseArgs({
   },
 });
 const calls = Number(values.calls);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function table(title: string, stages: string[], rows: Record<string, number>[], cpuPerCall: number): void {
-  const kept = rows.slice(5).filter((r) => stages.every((s) => r[s] !== undefined));
-  console.log(`${title}: medians of ${kept.length} calls (ms from the previous mark); load average ${load()}`);
-  for (let i = 1; i < stages.length; i++) {
-    console.log(`  ${`${stages[i - 1]} -> ${stages[i]}`.padEnd(52)} ${median(kept.map((r) => r[stages[i]] - r[stages[i - 1]])).toFixed(3).padStart(8)}`);
-  }
-  console.log(`  ${'whole'.padEnd(52)} ${median(kept.map((r) => r[stages.at(-1)!] - r[stages[0]])).toFixed(3).padStart(8)}`);
-  console.log(`  ${'CPU of this process per call'.padEnd(52)} ${cpuPerCall.toFixed(3).padStart(8)}`);
-}
 
 async function probe(url: string, token: string, args: Record<string, unknown>[], shape: string): Promise<void> {
   const argsFor = (i: number) => args[i % args.length];
@@ -88,7 +74,7 @@ async function probe(url: string, token: string, args: Record<string, unknown>[]
     rows.push(t);
   }
   const cpu = process.cpuUsage(cpu0);
-  table(`SDK Client.callTool(${values.tool}), ${shape}`, ['start', 'fetch called', 'headers', 'message parsed', 'result parsed', 'output validated', 'returned'], rows, (cpu.user + cpu.system) / 1000 / calls);
+  stageTable(`SDK Client.callTool(${values.tool}), ${shape}`, ['start', 'fetch called', 'headers', 'message parsed', 'result parsed', 'output validated', 'returned'], rows, (cpu.user + cpu.system) / 1000 / calls, 52);
   await client.close();
 
   // The same request with fetch alone, its answer read three ways.
@@ -161,12 +147,8 @@ async function jsonProxy(target: string): Promise<{ url: string; close(): void }
   return { url: `http://127.0.0.1:${port}${new URL(target).pathname}`, close: () => (server.closeAllConnections(), server.close()) };
 }
 
-const n = Number(values.events);
-const dir = join(tmpdir(), `trailbook-mcp-measure-${n}`);
-if (!hasDeliveryFiles(dir)) generate({ outDir: dir, events: n, days: 30, seed: 42 });
-const store = await openFilesStore(dir);
-const status = await store.status();
-const http = await startMcpHttpServer({ store, port: 0, now: () => (status.end ?? Date.now()) + 60_000 });
+const { store, status, now } = await openMeasureStore(Number(values.events));
+const http = await startMcpHttpServer({ store, port: 0, now });
 // Arguments: given, or (for event by id) ids spread over the data, another one each call.
 let args: Record<string, unknown>[] = [JSON.parse(values.args ?? '{}')];
 if (values.args === undefined && values.tool === 'get_cloudtrail_event') {

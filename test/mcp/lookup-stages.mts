@@ -13,17 +13,15 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { generate, hasDeliveryFiles } from '../../cloudtrail/generator/index.ts';
-import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { startMcpHttpServer } from '../../mcp/http.ts';
 import { StatelessHttpTransport } from '../../mcp/http-transport.ts';
 import { ServerPool } from '../../mcp/server-pool.ts';
 import { answerMessages } from './answer-body.ts';
+import { openMeasureStore } from './measure-data.ts';
+import { load, median, stageTable } from './stage-table.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,20 +35,7 @@ const { values } = parseArgs({
   },
 });
 const calls = Number(values.calls);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-
-/** Prints, per stage, the median time from the previous stage's mark (and the whole), over the calls after the first few. */
-function table(title: string, stages: string[], rows: Record<string, number>[], cpuPerCall: number): void {
-  const kept = rows.slice(5).filter((r) => stages.every((s) => r[s] !== undefined));
-  console.log(`${title}: medians of ${kept.length} calls (ms from the previous mark); load average ${load()}`);
-  for (let i = 1; i < stages.length; i++) {
-    console.log(`  ${`${stages[i - 1]} -> ${stages[i]}`.padEnd(44)} ${median(kept.map((r) => r[stages[i]] - r[stages[i - 1]])).toFixed(3).padStart(8)}`);
-  }
-  console.log(`  ${'whole'.padEnd(44)} ${median(kept.map((r) => r[stages.at(-1)!] - r[stages[0]])).toFixed(3).padStart(8)}`);
-  console.log(`  ${'CPU of this process per call'.padEnd(44)} ${cpuPerCall.toFixed(3).padStart(8)}`);
-}
 
 if (values.client) {
   const { url, token } = JSON.parse(values.client) as { url: string; token: string };
@@ -94,7 +79,7 @@ if (values.client) {
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < calls; i++) await call(i + 1);
   if (session) writeFileSync(`${values.profile}.client`, JSON.stringify((await session.post('Profiler.stop')).profile));
-  table(`client (${bytes} characters a response)`, ['start', 'request written', 'headers', 'first body byte', 'body end', 'parsed'], rows, cpuMs(process.cpuUsage(cpu0)) / calls);
+  stageTable(`client (${bytes} characters a response)`, ['start', 'request written', 'headers', 'first body byte', 'body end', 'parsed'], rows, cpuMs(process.cpuUsage(cpu0)) / calls);
   process.exit(0);
 }
 
@@ -152,12 +137,8 @@ wrap(StatelessHttpTransport.prototype, 'handleRequest', (self: StatelessHttpTran
 wrap(McpServer.prototype, 'validateToolOutput' as keyof McpServer & string, (self) => (stamps.get(self)!['output check start'] = performance.now()), (self) => (stamps.get(self)!['output checked'] = performance.now()));
 wrap(StatelessHttpTransport.prototype, 'send', (self) => (stamps.get(self)!['send'] ??= performance.now()));
 
-const n = Number(values.events);
-const dir = join(tmpdir(), `trailbook-mcp-measure-${n}`);
-if (!hasDeliveryFiles(dir)) generate({ outDir: dir, events: n, days: 30, seed: 42 });
-const store = await openFilesStore(dir);
-const status = await store.status();
-const http = await startMcpHttpServer({ store, port: 0, now: () => (status.end ?? Date.now()) + 60_000 });
+const { store, status, now } = await openMeasureStore(Number(values.events));
+const http = await startMcpHttpServer({ store, port: 0, now });
 http.server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
   const t: Record<string, number> = { received: performance.now() };
   current = t;
@@ -190,7 +171,7 @@ await new Promise((done) => client.once('exit', done));
 const cpu = process.cpuUsage(cpu0);
 if (session) writeFileSync(values.profile!, JSON.stringify((await session.post('Profiler.stop')).profile));
 if (allocSession) writeFileSync(values.alloc!, JSON.stringify((await allocSession.post('HeapProfiler.stopSampling')).profile));
-table(
+stageTable(
   'server',
   ['received', 'acquire', 'connected', 'handleRequest', 'body read', 'parsed, dispatched', 'tool start', 'tool end', 'output check start', 'output checked', 'send', 'serialised, end()', 'end() returned', 'finish'],
   rows,
