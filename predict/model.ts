@@ -151,28 +151,7 @@ export class SequenceModel {
     const V = this.vocab.size;
     const rootCounts = new Int32Array(V);
     const rootSeen: number[] = [];
-    const order1 = new Int32Array(V).fill(-1);
-    // The last N symbols, most recent at hist[len-1].
-    const hist: number[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      if (i === 0 || times[i] - times[i - 1] > gap) hist.length = 0, hist.push(BOS);
-      const w = ids[i] + shift;
-      if (rootCounts[w]++ === 0) rootSeen.push(w);
-      if (N >= 1) {
-        const sym = hist[hist.length - 1];
-        let node = order1[sym];
-        if (node < 0) node = order1[sym] = own.childOrNew(0, sym);
-        own.add(node, w);
-        if (sym !== BOS)
-          for (let k = 2; k <= N && k <= hist.length; k++) {
-            node = own.childOrNew(node, hist[hist.length - k]);
-            own.add(node, w);
-            if (hist[hist.length - k] === BOS) break;
-          }
-      }
-      hist.push(w);
-      if (hist.length > N) hist.shift();
-    }
+    countSequence(own, ids, times, shift, N, gap, rootCounts, rootSeen);
     for (const w of rootSeen) own.add(0, w, rootCounts[w]);
     const root = this.byPrincipal.get(principal);
     if (root) root.merge(own);
@@ -470,6 +449,42 @@ export class SequenceModel {
       yield { i, hist, w };
       hist.push(w);
       if (hist.length > 2 * keep) hist.splice(0, hist.length - keep);
+    }
+  }
+}
+
+/**
+ * The counting loop of `countIds`: each event at its order-1..N context nodes in `own`, and at the root in `rootCounts`
+ * (ids in first-seen order in `rootSeen`). A function of its own because V8 compiles a long loop while it runs (on-stack
+ * replacement) with only what it has met so far: code after the loop in the same function was compiled unseen, and
+ * deoptimised once per principal when each loop ended.
+ */
+function countSequence(own: Trie, ids: ArrayLike<number>, times: ArrayLike<number>, shift: number, N: number, gap: number, rootCounts: Int32Array, rootSeen: number[]): void {
+  const order1 = new Int32Array(rootCounts.length).fill(-1);
+  // The last N symbols (at least one), most recent at hist[len - 1].
+  const hist = new Int32Array(N + 2);
+  let len = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (i === 0 || times[i] - times[i - 1] > gap) (len = 0), (hist[len++] = BOS);
+    const w = ids[i] + shift;
+    if (rootCounts[w]++ === 0) rootSeen.push(w);
+    if (N >= 1) {
+      const sym = hist[len - 1];
+      let node = order1[sym];
+      if (node < 0) node = order1[sym] = own.childOrNew(0, sym);
+      own.add(node, w);
+      if (sym !== BOS)
+        for (let k = 2; k <= N && k <= len; k++) {
+          const back = hist[len - k];
+          node = own.childOrNew(node, back);
+          own.add(node, w);
+          if (back === BOS) break;
+        }
+    }
+    hist[len++] = w;
+    if (len > N) {
+      for (let j = 1; j < len; j++) hist[j - 1] = hist[j];
+      len--;
     }
   }
 }

@@ -75,7 +75,7 @@ export class Trie {
     this.parent[c] = node;
     this.first[c] = this.last[c] = -1;
     if (2 * this.size <= index.length) index[h] = c + 1;
-    else this.children = reindex(2 * index.length, 1, this.size, (i, m) => slot(this.parent[i], this.sym[i], m));
+    else this.reindexChildren();
     return c;
   }
 
@@ -111,7 +111,7 @@ export class Trie {
     this.last[node] = e;
     this.types[node]++;
     if (2 * this.entries <= index.length) index[h] = e + 1;
-    else this.counts = reindex(2 * index.length, 0, this.entries, (i, m) => slot(this.owner[i], this.action[i], m));
+    else this.reindexCounts();
   }
 
   /** Adds every count of `from` to this trie, node by node (its nodes made here where missing). */
@@ -138,6 +138,33 @@ export class Trie {
       if (e < 0) return -1;
       if (this.owner[e] === node && this.action[e] === w) return e;
     }
+  }
+
+  // The two reindexes are apart (no shared helper taking a slot function): a closure per call made the shared loop's
+  // call site polymorphic, and V8 deoptimised it each time the other index grew.
+
+  /** The children index at twice its size, every node but the root placed again. */
+  private reindexChildren(): void {
+    const index = new Int32Array(2 * this.children.length);
+    const mask = index.length - 1;
+    for (let c = 1; c < this.size; c++) {
+      let h = slot(this.parent[c], this.sym[c], mask);
+      while (index[h] !== 0) h = (h + 1) & mask;
+      index[h] = c + 1;
+    }
+    this.children = index;
+  }
+
+  /** The counts index at twice its size, every entry placed again. */
+  private reindexCounts(): void {
+    const index = new Int32Array(2 * this.counts.length);
+    const mask = index.length - 1;
+    for (let e = 0; e < this.entries; e++) {
+      let h = slot(this.owner[e], this.action[e], mask);
+      while (index[h] !== 0) h = (h + 1) & mask;
+      index[h] = e + 1;
+    }
+    this.counts = index;
   }
 
   private growNodes(): void {
@@ -169,20 +196,28 @@ function slot(node: number, key: number, mask: number): number {
   return (h ^ (h >>> 13)) & mask;
 }
 
-/** An index of `size` slots over items from..count-1. */
-function reindex(size: number, from: number, count: number, slotOf: (i: number, mask: number) => number): Int32Array {
-  const index = new Int32Array(size);
-  const mask = size - 1;
-  for (let i = from; i < count; i++) {
-    let h = slotOf(i, mask);
-    while (index[h] !== 0) h = (h + 1) & mask;
-    index[h] = i + 1;
-  }
-  return index;
-}
-
 function grown(a: Int32Array, n: number): Int32Array {
   const b = new Int32Array(n);
   b.set(a);
   return b;
 }
+
+/**
+ * Every branch of the hot methods taken once, at load, on a throwaway trie that starts with room for one node and one
+ * count. V8 compiles a long counting loop (one principal's events) with the branches seen so far; a branch first taken
+ * after that (a trie growing, an index doubling) deoptimises the loop, whose rest then runs unoptimised until it is
+ * compiled again. On the load bench's 1M events that happened a dozen times in the first training of a process (and
+ * never in the next one): part of why the first cost about twice a later one.
+ */
+function takeEveryBranch(): void {
+  const t = new Trie(1, 1);
+  for (let i = 0; i < 8; i++) for (let j = 0; j < 4; j++) t.add(t.childOrNew(t.childOrNew(0, j), i), i, 1 + j);
+  const into = new Trie(1, 1);
+  into.merge(t);
+  into.merge(t);
+  into.countOf(into.child(0, 0), 0);
+  into.countOf(0, 99);
+  into.child(0, 99);
+}
+// V8 records what a function meets only once it has run a little (lazy feedback allocation): a few rounds.
+for (let round = 0; round < 16; round++) takeEveryBranch();
