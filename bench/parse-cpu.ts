@@ -1,10 +1,11 @@
 /**
  * Where one parser thread's CPU goes, phase by phase, over a directory of delivery files (default: bench/load.ts's
- * 1M org-shape set): read, gunzip (plain and sized from the gzip trailer), the JSON.parse path (records split and
- * parsed), CompactBuilder's work on the parsed records, the fast extractor, and the main thread's merge. Single
- * thread, CPU seconds (wall time on a shared machine mostly measures the wait for a core).
+ * 1M org-shape set): read, gunzip (plain and sized from the gzip trailer), both into buffers reused from file to
+ * file, the JSON.parse path (records split and parsed), CompactBuilder's work on the parsed records, the fast
+ * extractor, and the main thread's merge. Single thread, CPU seconds (wall time on a shared machine mostly
+ * measures the wait for a core).
  *
- *   npx tsx bench/parse-cpu.ts [--dir DIR] [--limit N]
+ *   npx tsx bench/parse-cpu.ts [--dir DIR] [--limit N] [--json-parse false]   # false: without the JSON.parse path's phases
  *   npx tsx bench/parse-cpu.ts --limit 3000 --scan-passes 4   # only the delivery scan, N passes over the files inflated in memory
  * Add `--cpu-prof` before the script (node --cpu-prof --import tsx bench/parse-cpu.ts) for a profile.
  */
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../cloudtrail/config.ts';
 import { listCloudTrailFiles } from '../cloudtrail/readers/walk.ts';
 import { inflate } from '../cloudtrail/readers/file.ts';
+import { FileBytes } from '../cloudtrail/readers/file-bytes.ts';
 import { splitDeliveryRecords } from '../cloudtrail/readers/split.ts';
 import { CompactBuilder, type CompactResult } from '../cloudtrail/readers/compact.ts';
 import { IdentityTable, ScannedFile, scanDeliveryFields } from '../cloudtrail/readers/delivery-scan.ts';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: join(PROJECT_ROOT, '.cache', 'bench', 'load-1000000-accounts2') },
     limit: { type: 'string' },
     'scan-passes': { type: 'string' },
+    'json-parse': { type: 'string', default: 'true' },
   },
 });
 
@@ -35,6 +38,7 @@ const cpu = () => {
 };
 const { files: all } = await listCloudTrailFiles(values.dir!);
 const files = values.limit ? all.slice(0, Number(values.limit)) : all;
+const jsonParse = values['json-parse'] !== 'false';
 
 if (values['scan-passes']) {
   // The walk alone: the first pass also meets each identity and warms the compiler.
@@ -71,22 +75,25 @@ const time = <T>(name: string, fn: () => T): T => {
 let bytes = 0;
 const identities = new IdentityTable();
 const scannedFile = new ScannedFile();
+const reused = new FileBytes();
 for (const f of files) {
   const raw = time('read', () => readFileSync(f));
   time('gunzip (gunzipSync, 16 KB chunks)', () => gunzipSync(raw));
   const json = time('gunzip (inflate: one chunk sized from the trailer)', () => inflate(raw, f));
+  time('read+gunzip into buffers reused from file to file (FileBytes, what the builder does)', () => reused.read(f));
   bytes += json.length;
-  time('JSON.parse path: records of the file (split.ts pieces, or whole)', () => splitDeliveryRecords(json) ?? JSON.parse(json.toString('latin1')));
+  if (jsonParse) time('JSON.parse path: records of the file (split.ts pieces, or whole)', () => splitDeliveryRecords(json) ?? JSON.parse(json.toString('latin1')));
   time('scanDeliveryFields: where the kept fields of the records lie', () => scanDeliveryFields(json, identities, scannedFile));
 }
 for (const [name, s] of spent) rows.push([name, s]);
 const mb = bytes / 1e6;
 let parts: CompactResult[] = [];
-phase('CompactBuilder.addFile, JSON.parse path (read+gunzip+parse+build, all files)', () => {
-  const b = new CompactBuilder(false);
-  files.forEach((f, i) => b.addFile(i, f));
-  parts = [b.finish()];
-});
+if (jsonParse)
+  phase('CompactBuilder.addFile, JSON.parse path (read+gunzip+parse+build, all files)', () => {
+    const b = new CompactBuilder(false);
+    files.forEach((f, i) => b.addFile(i, f));
+    parts = [b.finish()];
+  });
 let scanned = 0;
 phase('CompactBuilder.addFile, delivery scan (read+gunzip+scan+build from the bytes, all files)', () => {
   const b = new CompactBuilder();

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { normalisePrincipal } from '../event.ts';
 import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
-import { inflate, recordsInJson } from './file.ts';
+import { recordsInJson } from './file.ts';
+import { FileBytes } from './file-bytes.ts';
 import { ESCAPED, IDENTITY, IdentityTable, NFIELDS, NULL_VALUE, OTHER, SCANNED_FIELDS, STRING, ScannedFile, ScannedRecord, scanDeliveryFields } from './delivery-scan.ts';
 import { ByteInterner } from './byte-intern.ts';
 import { eventTime, eventTimeAt } from './event-time.ts';
@@ -84,6 +84,8 @@ export class CompactBuilder {
     (s) => this.intern(s),
   );
   private identityGeneration = 0;
+  /** Each file's bytes, in buffers reused from file to file: nothing built keeps a view of them. */
+  private readonly bytes = new FileBytes();
   /** Files read by scanDelivery rather than JSON.parse (the rest fell back). */
   scannedFiles = 0;
 
@@ -133,7 +135,7 @@ export class CompactBuilder {
   addFile(index: number, path: string): FileOutcome {
     const outcome: FileOutcome = { file: index, events: 0, invalid: 0 };
     try {
-      const json = inflate(readFileSync(path), path);
+      const json = this.bytes.read(path);
       if (this.fast && scanDeliveryFields(json, this.identities, this.scanned)) {
         this.scannedFiles++;
         outcome.shape = 'delivery';
