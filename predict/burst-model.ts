@@ -98,16 +98,20 @@ function sameSet(a: IdSet, b: IdSet): boolean {
 /** A principal's encoded events as bursts (sorted action-id sets), one pass, no per-burst arrays but new sets. */
 function encodeBursts(principal: string, events: EncodedSequence, sets: BurstSets): BurstSeq {
   const out: BurstSeq = { principal, ids: [], sets: [], times: [] };
-  const add = (set: number) => (out.ids.push(sets.list[set]), out.sets.push(set));
   // The burst in progress: its distinct ids, kept sorted as they come.
   const current: number[] = [];
   let second = Number.NaN;
   const { ids, times } = events;
+  // No closure to add a burst: one made per principal was a new call target each time, and V8 deoptimised the loop.
   for (let i = 0; i < ids.length; i++) {
     const s = Math.floor(times[i] / 1000);
     const id = ids[i];
     if (s !== second) {
-      if (current.length) add(sets.of(current));
+      if (current.length) {
+        const set = sets.of(current);
+        out.ids.push(sets.list[set]);
+        out.sets.push(set);
+      }
       current.length = 0;
       current.push(id);
       second = s;
@@ -119,7 +123,11 @@ function encodeBursts(principal: string, events: EncodedSequence, sets: BurstSet
     if (j > 0 && current[j - 1] === id) continue;
     current.splice(j, 0, id);
   }
-  if (current.length) add(sets.of(current));
+  if (current.length) {
+    const set = sets.of(current);
+    out.ids.push(sets.list[set]);
+    out.sets.push(set);
+  }
   return out;
 }
 
@@ -130,9 +138,7 @@ function mergeByTime(seqs: BurstSeq[], total: number): Int32Array {
   // seconds), and in ascending order they come as a merge by (time, sequence) takes them. One typed-array sort
   // instead of a heap whose every step called comparison closures.
   const S = seqs.length;
-  const keys = new Float64Array(total);
-  let k = 0;
-  for (let s = 0; s < S; s++) for (const t of seqs[s].times) keys[k++] = (t / 1000) * S + s;
+  const keys = burstKeys(seqs, total);
   keys.sort();
   const order = new Int32Array(total * 2);
   const next = new Int32Array(S);
@@ -142,6 +148,21 @@ function mergeByTime(seqs: BurstSeq[], total: number): Int32Array {
     order[2 * i + 1] = next[s]++;
   }
   return order;
+}
+
+/**
+ * mergeByTime's keys. A function of its own, as each long loop here: V8 compiles a loop while it runs (on-stack
+ * replacement) with what it has met so far, and code after it in the same function, not yet run, deoptimises it.
+ */
+function burstKeys(seqs: BurstSeq[], total: number): Float64Array {
+  const S = seqs.length;
+  const keys = new Float64Array(total);
+  let k = 0;
+  for (let s = 0; s < S; s++) {
+    const { times } = seqs[s];
+    for (let j = 0; j < times.length; j++) keys[k++] = (times[j] / 1000) * S + s;
+  }
+  return keys;
 }
 
 /** A burst context: the principal's recent bursts (action ids, sorted), oldest first. */
@@ -440,37 +461,41 @@ export class BurstModel {
     }
     m.trainedBursts = total;
     // Every burst in time order across principals, so the account level only ever holds the past.
-    const order = mergeByTime(seqs, total);
-    const stride = Math.max(1, Math.floor(total / m.options.fitBursts));
-    let rows = new Float64Array(m.options.fitBursts * m.options.candidates * F);
-    let labels = new Uint8Array(m.options.fitBursts * m.options.candidates);
+    const { rows, labels } = m.replay(seqs, mergeByTime(seqs, total));
+    m.fit(rows, labels);
+    m.learnShapes(seqs, sets);
+    return m;
+  }
+
+  /**
+   * Every burst in time order (`order`, mergeByTime's pairs): counted, and every `stride`-th one first scored with the
+   * counts of the bursts before it, which gives the logistic fit's rows and labels. A method of its own so that the
+   * loop, compiled while it runs, is not followed by code V8 has not seen yet (fit, shapes), which deoptimised it.
+   */
+  private replay(seqs: BurstSeq[], order: Int32Array): { rows: Float64Array; labels: Uint8Array } {
+    const total = order.length >> 1;
+    const stride = Math.max(1, Math.floor(total / this.options.fitBursts));
+    // Room for every scored burst (one in `stride`), each with at most `candidates` rows: the arrays never grow.
+    const most = Math.ceil(total / stride) * this.options.candidates;
+    const rows = new Float64Array(most * F);
+    const labels = new Uint8Array(most);
     let n = 0;
     for (let r = 0; r < total; r++) {
       const { principal, ids, times } = seqs[order[2 * r]];
       const j = order[2 * r + 1];
-      const newSession = j === 0 || times[j] - times[j - 1] > m.options.sessionGapMs;
+      const newSession = j === 0 || times[j] - times[j - 1] > this.options.sessionGapMs;
       if (j > 0 && r % stride === 0) {
-        const ctx: IdContext = { bursts: ids.slice(Math.max(0, j - m.options.window), j), newSession };
+        const ctx: IdContext = { bursts: ids.slice(Math.max(0, j - this.options.window), j), newSession };
         const target = new Set(ids[j]);
-        const c = m.features(principal, ctx);
-        if ((n + c.ids.length) * F > rows.length) {
-          const more = new Float64Array(rows.length * 2);
-          more.set(rows);
-          rows = more;
-          const moreLabels = new Uint8Array(labels.length * 2);
-          moreLabels.set(labels);
-          labels = moreLabels;
-        }
+        const c = this.features(principal, ctx);
         rows.set(c.x.subarray(0, c.ids.length * F), n * F);
         for (let i = 0; i < c.ids.length; i++) labels[n + i] = target.has(c.ids[i]) ? 1 : 0;
         n += c.ids.length;
-        m.fitted.bursts++;
+        this.fitted.bursts++;
       }
-      m.observe(principal, ids, j, newSession);
+      this.observe(principal, ids, j, newSession);
     }
-    m.fit(rows.subarray(0, n * F), labels.subarray(0, n));
-    m.learnShapes(seqs, sets);
-    return m;
+    return { rows: rows.subarray(0, n * F), labels: labels.subarray(0, n) };
   }
 
   private encode(actions: readonly string[], add: boolean): number[] {
@@ -624,8 +649,8 @@ export class BurstModel {
       for (let k = 0; k < F; k++) if (rows[off + k] !== 0) nz[off + c++] = k;
       nzCount[i] = c;
     }
-    /** Penalised negative log-likelihood of weights `v`. */
-    const loss = (v: Float64Array) => {
+    /** Penalised negative log-likelihood of weights `v`; each row's z (its linear score) is kept in `zs`. */
+    const loss = (v: Float64Array, zs: Float64Array) => {
       let l = 0;
       for (let i = 0, off = 0; i < n; i++, off += F) {
         let z = 0;
@@ -633,6 +658,7 @@ export class BurstModel {
           const k = nz[off + j];
           z += v[k] * rows[off + k];
         }
+        zs[i] = z;
         // log(1 + e^z) - y z, computed without overflow
         l += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - labels[i] * z;
       }
@@ -640,18 +666,17 @@ export class BurstModel {
       for (let k = 0; k < F; k++) r += v[k] * v[k];
       return l + 0.5 * RIDGE * r;
     };
-    let current = loss(w);
+    // The rows' z at the current weights: the loss that accepted them computed each one, in the same order of terms
+    // as a pass here would, so the step reads them instead of computing them again (the same values, bit for bit).
+    let zs = new Float64Array(n);
+    let tried = new Float64Array(n);
+    let current = loss(w, zs);
     for (let iter = 0; iter < this.options.iterations; iter++) {
       grad.fill(0);
       hess.fill(0);
       for (let i = 0, off = 0; i < n; i++, off += F) {
         const end = off + nzCount[i];
-        let z = 0;
-        for (let j = off; j < end; j++) {
-          const k = nz[j];
-          z += w[k] * rows[off + k];
-        }
-        const p = sigmoid(z);
+        const p = sigmoid(zs[i]);
         const g = labels[i] - p;
         const v = p * (1 - p);
         for (let ja = off; ja < end; ja++) {
@@ -677,11 +702,14 @@ export class BurstModel {
       let value = Infinity;
       for (let tries = 0; tries < 20; tries++, scale /= 2) {
         for (let k = 0; k < F; k++) next[k] = w[k] + scale * step[k];
-        value = loss(next);
+        value = loss(next, tried);
         if (value <= current) break;
       }
       if (!(value <= current)) break;
       w.set(next);
+      const accepted = tried;
+      tried = zs;
+      zs = accepted;
       const gain = current - value;
       current = value;
       if (gain < 1e-6 * (1 + current)) break;
