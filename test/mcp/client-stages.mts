@@ -1,8 +1,9 @@
 // Where the time of one tool call made through the SDK's own Client (StreamableHTTPClientTransport on fetch)
 // goes, on the client's side: timestamps per stage inside each call, the server in this process, the client in
-// a process of its own (as measure.mts runs them). Then the same answer read three ways with fetch alone, to
-// price the body's shape: as text, as JSON (`response.json()`, what the SDK does with an application/json
-// answer) and through the SDK's SSE pipeline (TextDecoderStream + EventSourceParserStream).
+// a process of its own (as measure.mts runs them), once as the server answers and once through a proxy that turns
+// a one-message SSE answer into application/json. Then the same request with fetch and text() alone (the client's
+// floor), and the answer parsed from memory both ways the SDK reads one: `response.json()` for application/json,
+// TextDecoderStream + EventSourceParserStream for text/event-stream.
 //
 //   npx tsx test/mcp/client-stages.mts                       # 1,000,000 events, event by id, 201 calls
 //   npx tsx test/mcp/client-stages.mts --events 20000 --calls 101 --tool get_cloudtrail_event_names --args '{"top":10}'
@@ -81,37 +82,36 @@ async function probe(url: string, token: string, args: Record<string, unknown>[]
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
   let id = 1_000_000;
   const post = (i: number) => fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'tools/call', params: { name: values.tool, arguments: argsFor(i) } }) });
-  const ways: Record<string, (res: Response) => Promise<unknown>> = {
-    'text(), then split and JSON.parse': async (res) => answerMessages(res.headers.get('content-type'), await res.text()),
-    'json() (the SDK on application/json)': async (res) =>
-      res.headers.get('content-type')?.startsWith('application/json') ? [JSONRPCMessageSchema.parse(await res.json())] : answerMessages(res.headers.get('content-type'), await res.text()).map((m) => JSONRPCMessageSchema.parse(m)),
-    'SSE pipeline (the SDK on text/event-stream)': async (res) => {
-      if (!res.headers.get('content-type')?.startsWith('text/event-stream')) return [JSONRPCMessageSchema.parse(await res.json())];
-      const reader = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
-      const out: unknown[] = [];
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return out;
-        out.push(JSONRPCMessageSchema.parse(JSON.parse(value.data)));
-      }
+  const ms: number[] = [];
+  let answer = { contentType: '', body: '' };
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    const s = performance.now();
+    const res = await post(i);
+    answer = { contentType: res.headers.get('content-type') ?? '', body: await res.text() };
+    ms.push(performance.now() - s);
+  }
+  const c = process.cpuUsage(c0);
+  console.log(`  fetch + text() alone (${answer.contentType}): ${median(ms.slice(5)).toFixed(3)} ms, ${((c.user + c.system) / 1000 / calls).toFixed(3)} CPU-ms a call`);
+
+  // The last answer parsed from memory, no network, the two ways the SDK's client reads an answer to a POST.
+  const json = JSON.stringify(answerMessages(answer.contentType, answer.body)[0]);
+  const parsers: Record<string, () => Promise<unknown>> = {
+    'application/json: response.json()': async () => JSONRPCMessageSchema.parse(await new Response(json).json()),
+    'text/event-stream: TextDecoderStream + EventSourceParserStream': async () => {
+      const reader = new Response(`event: message\ndata: ${json}\n\n`).body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) JSONRPCMessageSchema.parse(JSON.parse(r.value.data));
     },
   };
-  let contentType = '';
-  for (const [name, read] of Object.entries(ways)) {
-    const ms: number[] = [];
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) {
-      const s = performance.now();
-      const res = await post(i);
-      contentType = res.headers.get('content-type') ?? '';
-      const messages = (await read(res)) as unknown[];
-      ms.push(performance.now() - s);
-      if (messages.length !== 1) throw new Error(`${name}: ${messages.length} messages`);
-    }
-    const c = process.cpuUsage(c0);
-    console.log(`  fetch + ${name.padEnd(44)} ${median(ms.slice(5)).toFixed(3).padStart(8)} ms, ${((c.user + c.system) / 1000 / calls).toFixed(3)} CPU-ms a call`);
+  const times = calls * 10;
+  for (const [name, parse] of Object.entries(parsers)) {
+    for (let i = 0; i < 500; i++) await parse();
+    const t0 = performance.now();
+    const p0 = process.cpuUsage();
+    for (let i = 0; i < times; i++) await parse();
+    const p = process.cpuUsage(p0);
+    console.log(`  ${name.padEnd(64)} ${(((performance.now() - t0) * 1000) / times).toFixed(0).padStart(5)} µs, ${((p.user + p.system) / times).toFixed(0).padStart(5)} CPU-µs an answer of ${json.length} characters`);
   }
-  console.log(`  (the server answered ${contentType})`);
 }
 
 if (values.client) {
