@@ -65,7 +65,8 @@ export interface IndexRepair {
 /** The result of looking for a cached index: `corrupt` says why an index that was there could not be used. */
 export type LoadedIndex = { index: SavedIndex } | { missing: true } | { stale: string } | { corrupt: string };
 
-const isNotable = (o: FileOutcome) => !!o.error || o.invalid > 0 || o.shape === 'digest' || o.shape === 'insight';
+/** An outcome worth reporting (and keeping in the index): the rest are files that loaded cleanly. */
+export const isNotable = (o: FileOutcome) => !!o.error || o.invalid > 0 || o.shape === 'digest' || o.shape === 'insight';
 
 /** Section `name` of `columns` as saved (the string table's two sections from `strings`). */
 function sectionOf(columns: EventColumns, name: string, strings?: TextColumn): ArrayBufferView {

@@ -14,7 +14,7 @@ import { parserWorkerCode } from '../readers/worker-code.ts';
 import { FileDispatch } from '../readers/dispatch.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
 import { listAndStat, listCloudTrailFilesSync } from '../readers/walk.ts';
-import { loadIndex, saveIndex, type IndexRepair } from '../readers/index-cache.ts';
+import { isNotable, loadIndex, saveIndex, type IndexRepair } from '../readers/index-cache.ts';
 import { signatureOf as statedSignature, startSignature } from '../readers/signature.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
@@ -475,7 +475,10 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   const nameOf = (path: string) => relative(dir, path) || path;
   const ignored: SkippedExample[] = skipped.map((s) => ({ file: nameOf(s.path), reason: s.reason }));
   let invalidRecords = 0;
-  for (const o of [...outcomes].sort((a, b) => a.file - b.file)) {
+  // Only the outcomes with something to say are named: a path made relative for each of 22,528 clean files was
+  // ~0.2 s of the load's serial tail at 1M events (issue #14).
+  const notable = outcomes.filter(isNotable);
+  for (const o of notable.sort((a, b) => a.file - b.file)) {
     const name = nameOf(files[o.file]);
     if (o.shape === 'digest' || o.shape === 'insight') ignored.push({ file: name, reason: `CloudTrail ${o.shape} file (no events)` });
     if (!o.error && !o.invalid) continue;
