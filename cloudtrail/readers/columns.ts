@@ -237,15 +237,28 @@ function mergeRuns(parts: CompactResult[]): number[] {
     let best = -1;
     for (let w = 0; w < parts.length; w++) if (at[w] < parts[w].count && (best < 0 || before(parts, w, at[w], best, at[best]))) best = w;
     if (best < 0) return runs;
-    // Its events up to the first one another part's head comes before.
+    // Its events up to the first one another part's head comes before: found by galloping then halving, since
+    // the part is sorted (an event-by-event walk compared a million events at 1M).
     const start = at[best];
-    let end = start + 1;
-    const p = parts[best];
-    for (; end < p.count; end++) {
-      let other = false;
-      for (let w = 0; w < parts.length && !other; w++) if (w !== best && at[w] < parts[w].count && before(parts, w, at[w], best, end)) other = true;
-      if (other) break;
+    const count = parts[best].count;
+    const cut = (j: number) => {
+      for (let w = 0; w < parts.length; w++) if (w !== best && at[w] < parts[w].count && before(parts, w, at[w], best, j)) return true;
+      return false;
+    };
+    let lo = start;
+    let step = 1;
+    let hi = start + 1;
+    while (hi < count && !cut(hi)) {
+      lo = hi;
+      hi = Math.min(count, hi + (step *= 2));
     }
+    // The first cut is in (lo, hi]; hi === count means none before the end.
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (cut(mid)) hi = mid;
+      else lo = mid;
+    }
+    const end = hi;
     runs.push(best, start, end - start);
     at[best] = end;
   }
@@ -277,66 +290,112 @@ function concatText(cols: TextColumn[], runs: number[], n: number): TextColumn {
   return { bytes, ends, ascii: cols.every((c) => c.ascii) };
 }
 
+/** A part as a parser thread hands it over: sorted, with its string ids column by column (`withColumns`). */
+export interface PartWithColumns extends CompactResult {
+  /** One array per entry of COLUMNS, in the part's own string numbering; `cells` is then empty. */
+  byColumn?: StringIds[];
+}
+
+/** A part's string ids column by column: `cols[COL.name][k]` is event k's eventName id in the part's string table. */
+function partColumns(part: CompactResult): StringIds[] {
+  const n = part.count;
+  const cells = part.cells;
+  const cols = Array.from({ length: NCOL }, () => stringIds(part.strings.length, n));
+  for (let c = 0; c < NCOL; c++) {
+    const col = cols[c];
+    for (let k = 0, at = c; k < n; k++, at += NCOL) col[k] = cells[at];
+  }
+  return cols;
+}
+
 /**
- * Merges the parser threads' parts (each with its own string table) into sorted columns with one string table:
- * the same order as sorting all the events together by (time, id), stable on the parts laid end to end.
+ * A sorted part with its string ids column by column instead of row by row: done by each parser thread on its own
+ * part, in parallel, so that the main thread's merge copies or remaps each column in order (nine strided passes
+ * over the row-major cells there were ~0.5 s of the load's serial tail at 1M events, issue #14).
  */
-export function mergeParts(unsorted: CompactResult[]): EventColumns {
-  const parts = unsorted.map(sortPart);
-  const n = parts.reduce((s, r) => s + r.count, 0);
+export function withColumns(part: CompactResult): PartWithColumns {
+  if (!part.sorted) throw new Error('withColumns takes a sorted part (sortPart)');
+  return { ...part, byColumn: partColumns(part), cells: new Uint32Array(0) };
+}
+
+/** Buffers of a part to transfer to another thread beside `transferables`' own. */
+export const columnBuffers = (part: PartWithColumns): ArrayBuffer[] => (part.byColumn ?? []).map((a) => a.buffer as ArrayBuffer);
+
+/**
+ * The merged string table, and each part's string ids in it. The first part's strings come first, in its order,
+ * so its remap is the identity (`undefined`): its columns are copied, not remapped.
+ */
+function mergeStrings(parts: CompactResult[]): { strings: string[]; remaps: (Uint32Array | undefined)[] } {
   const ids = new Map<string, number>([['', 0]]);
   const strings: string[] = [''];
-  const remaps = parts.map((r) =>
-    Uint32Array.from(r.strings, (s) => {
+  const remaps = parts.map((r) => {
+    let identity = true;
+    const remap = Uint32Array.from(r.strings, (s, i) => {
       let id = ids.get(s);
       if (id === undefined) {
         ids.set(s, (id = strings.length));
         strings.push(s);
       }
+      if (id !== i) identity = false;
       return id;
-    }),
-  );
+    });
+    return identity ? undefined : remap;
+  });
+  return { strings, remaps };
+}
+
+/**
+ * Merges the parser threads' parts (each with its own string table) into sorted columns with one string table:
+ * the same order as sorting all the events together by (time, id), stable on the parts laid end to end.
+ * Event ids and the later columns are put together on first use (`ids()`, `later()`): a query needs the ids only
+ * for its cursor, and the resources (23 MB at 1M events) were ~0.2 s of the load's serial tail (issue #14).
+ */
+export function mergeParts(unsorted: PartWithColumns[]): EventColumns {
+  const parts = unsorted.map(sortPart) as PartWithColumns[];
+  const n = parts.reduce((s, r) => s + r.count, 0);
+  const { strings, remaps } = mergeStrings(parts);
+  const partCols = parts.map((p) => p.byColumn ?? partColumns(p));
   const runs = mergeRuns(parts);
   const times = new Float64Array(n);
   const readOnly = new Uint8Array(n);
-  const fileIdx = new Uint32Array(n);
-  const recIdx = new Uint32Array(n);
-  const uuids = new Uint8Array(16 * n);
   const cols = Array.from({ length: NCOL }, () => stringIds(strings.length, n));
-  let k = 0;
-  for (let r = 0; r < runs.length; r += 3) {
+  for (let r = 0, k = 0; r < runs.length; r += 3) {
     const p = parts[runs[r]];
-    const remap = remaps[runs[r]];
     const start = runs[r + 1];
     const len = runs[r + 2];
     times.set(p.times.subarray(start, start + len), k);
     readOnly.set(p.readOnly.subarray(start, start + len), k);
-    fileIdx.set(p.fileIdx.subarray(start, start + len), k);
-    recIdx.set(p.recIdx.subarray(start, start + len), k);
-    uuids.set(p.ids.uuids.subarray(16 * start, 16 * (start + len)), 16 * k);
+    const remap = remaps[runs[r]];
     for (let c = 0; c < NCOL; c++) {
+      const from = partCols[runs[r]][c];
       const col = cols[c];
-      const cells = p.cells;
-      for (let i = 0; i < len; i++) col[k + i] = remap[cells[(start + i) * NCOL + c]];
+      if (!remap) col.set(from.subarray(start, start + len), k);
+      else for (let i = 0; i < len; i++) col[k + i] = remap[from[start + i]];
     }
     k += len;
   }
-  const eventIds: IdColumn = {
-    uuids,
-    other: concatText(
-      parts.map((p) => p.ids.other),
-      runs,
-      n,
-    ),
-  };
-  const later: LaterColumns = {
-    fileIdx,
-    recIdx,
-    resources: concatText(
-      parts.map((p) => p.resources),
-      runs,
-      n,
-    ),
-  };
-  return { count: n, strings, times, cols, readOnly, ids: () => eventIds, later: () => later };
+  // Only what the deferred columns need is kept, not the parts.
+  const idParts = parts.map((p) => p.ids);
+  const laterParts = parts.map(({ fileIdx, recIdx, resources }) => ({ fileIdx, recIdx, resources }));
+  let eventIds: IdColumn | undefined;
+  let later: LaterColumns | undefined;
+  const ids = () => (eventIds ??= { uuids: concatFixed(idParts.map((p) => p.uuids), runs, 16, new Uint8Array(16 * n)), other: concatText(idParts.map((p) => p.other), runs, n) });
+  const laterColumns = () =>
+    (later ??= {
+      fileIdx: concatFixed(laterParts.map((p) => p.fileIdx), runs, 1, new Uint32Array(n)),
+      recIdx: concatFixed(laterParts.map((p) => p.recIdx), runs, 1, new Uint32Array(n)),
+      resources: concatText(laterParts.map((p) => p.resources), runs, n),
+    });
+  return { count: n, strings, times, cols, readOnly, ids, later: laterColumns };
+}
+
+/** Concatenates runs of columns of `width` values per event into `out`. */
+function concatFixed<T extends Uint8Array | Uint32Array>(cols: T[], runs: number[], width: number, out: T): T {
+  for (let r = 0, k = 0; r < runs.length; r += 3) {
+    const start = runs[r + 1];
+    const len = runs[r + 2];
+    out.set(cols[runs[r]].subarray(width * start, width * (start + len)), width * k);
+    k += len;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CompactBuilder, transferables } from './compact.ts';
-import { sortPart } from './columns.ts';
+import { columnBuffers, sortPart, withColumns, type PartWithColumns } from './columns.ts';
 
 /**
  * Worker side of the files loader: asks for batches of files, parses them into compact columns,
@@ -10,7 +10,7 @@ export type ToWorker = { type: 'files'; files: [number, string][] } | { type: 'd
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; files: number; events: number }
-  | { type: 'result'; result: import('./compact.ts').CompactResult };
+  | { type: 'result'; result: PartWithColumns };
 
 /** What the thread is started with: about how many events it will parse, to size its columns once. */
 export interface ParserData {
@@ -25,9 +25,10 @@ port.on('message', (msg: ToWorker) => {
     for (const [index, path] of msg.files) events += builder.addFile(index, path).events;
     port.postMessage({ type: 'progress', files: msg.files.length, events } satisfies FromWorker);
   } else {
-    // Sorted here, in parallel with the other threads: the main thread then only merges sorted runs.
-    const result = sortPart(builder.finish());
-    port.postMessage({ type: 'result', result } satisfies FromWorker, transferables(result));
+    // Sorted and laid out column by column here, in parallel with the other threads: the main thread then only
+    // copies or remaps sorted runs of each column.
+    const result = withColumns(sortPart(builder.finish()));
+    port.postMessage({ type: 'result', result } satisfies FromWorker, [...transferables(result), ...columnBuffers(result)]);
   }
 });
 port.postMessage({ type: 'ready' } satisfies FromWorker);

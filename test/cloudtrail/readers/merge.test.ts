@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompactBuilder, type CompactResult } from '../../../cloudtrail/readers/compact.ts';
-import { mergeParts, partOrder } from '../../../cloudtrail/readers/columns.ts';
+import { mergeParts, partOrder, sortPart, withColumns, type EventColumns } from '../../../cloudtrail/readers/columns.ts';
+import { COLUMNS, NCOL } from '../../../cloudtrail/readers/compact.ts';
 import { idAt } from '../../../cloudtrail/readers/event-ids.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trailbook-merge-'));
@@ -56,6 +57,57 @@ describe('mergeParts', () => {
       const got = Array.from({ length: c.count }, (_, k) => [c.times[k], idAt(c.ids(), k), c.later().fileIdx[k], c.later().recIdx[k]]);
       expect(got).toEqual(want);
       expect(new Set(want.map((e) => e[1])).size).toBeLessThan(want.length);
+    }
+  });
+
+  /** Each event's (time, id, file, record) and the text of each of its string columns, in merged order. */
+  const rows = (c: EventColumns) =>
+    Array.from({ length: c.count }, (_, k) => [c.times[k], idAt(c.ids(), k), c.later().fileIdx[k], c.later().recIdx[k], c.readOnly[k], ...c.cols.map((col) => c.strings[col[k]])]);
+
+  it('gives the same columns from parts laid out column by column (as parser threads hand them over) as from row-major parts', () => {
+    const split = [[0, 1, 2, 6, 7, 8, 12], [3, 4, 5, 9, 10, 11]];
+    const plain = mergeParts(build(split));
+    const byColumn = mergeParts(build(split).map((p) => withColumns(sortPart(p))));
+    expect(byColumn.strings).toEqual(plain.strings);
+    expect(rows(byColumn)).toEqual(rows(plain));
+    // The first part's numbering is kept, the second's is remapped into it.
+    const parts = build(split);
+    const merged = mergeParts(parts);
+    const text = (p: (typeof parts)[number], k: number) => COLUMNS.map((_, c) => p.strings[p.cells[k * NCOL + c]]);
+    const want = parts.flatMap((p) => Array.from({ length: p.count }, (_, k) => [p.fileIdx[k], p.recIdx[k], ...text(p, k)].join('|'))).sort();
+    const got = Array.from({ length: merged.count }, (_, k) => [merged.later().fileIdx[k], merged.later().recIdx[k], ...merged.cols.map((col) => merged.strings[col[k]])].join('|')).sort();
+    expect(got).toEqual(want);
+    expect(merged.strings.slice(0, parts[0].strings.length)).toEqual(parts[0].strings);
+  });
+
+  it('widens string ids to 32 bits when the merged table outgrows 16, from parts that each fit in 16', () => {
+    // Two synthetic sorted parts of 40,000 distinct strings each: 80,001 strings merged.
+    const part = (tag: string, t0: number) => {
+      const n = 40_000;
+      const strings = ['', ...Array.from({ length: n - 1 }, (_, i) => `${tag}${i}`)];
+      const cells = new Uint32Array(n * NCOL);
+      for (let k = 0; k < n; k++) for (let c = 0; c < NCOL; c++) cells[k * NCOL + c] = (k + c) % n;
+      const times = Float64Array.from({ length: n }, (_, k) => t0 + k);
+      const uuids = new Uint8Array(16 * n);
+      for (let k = 0; k < n; k++) uuids[16 * k] = 1 + (k % 200);
+      const empty = { bytes: new Uint8Array(0), ends: new Uint32Array(n), ascii: true };
+      return { count: n, strings, times, fileIdx: new Uint32Array(n), recIdx: Uint32Array.from({ length: n }, (_, k) => k), cells, readOnly: new Uint8Array(n), ids: { uuids, other: empty }, resources: empty, outcomes: [], sorted: true } satisfies CompactResult;
+    };
+    const parts = () => [part('a', 0), part('b', 100_000)];
+    for (const given of [parts(), parts().map(withColumns)]) {
+      const merged = mergeParts(given);
+      expect(merged.strings.length).toBe(2 * 40_000 - 1);
+      expect(merged.cols[0]).toBeInstanceOf(Uint32Array);
+      // b's events all come after a's.
+      for (const k of [0, 1, 39_999, 40_000, 40_001, 65_535, 65_536, 79_999]) {
+        const from = k < 40_000 ? 'a' : 'b';
+        const i = k % 40_000;
+        expect(merged.later().recIdx[k]).toBe(i);
+        for (let c = 0; c < NCOL; c++) {
+          const id = (i + c) % 40_000;
+          expect(merged.strings[merged.cols[c][k]]).toBe(id === 0 ? '' : `${from}${id - 1}`);
+        }
+      }
     }
   });
 });
