@@ -115,6 +115,27 @@ export function startSignature(files: string[], { threads = 'auto' }: { threads?
 /** The signature of `files` from their sizes and modification times found elsewhere (walk.ts listAndStat): the same as `startSignature`'s. */
 export const signatureOf = (files: string[], stats: Float64Array): string => digest(files, stats);
 
+/**
+ * A hash of find's raw listing of `dir` (walk.ts findListing: every entry's type, size, mtime and path, in
+ * directory order), which tells an unchanged directory without sorting the listing or digesting each file (at
+ * 22,528 files ~5 CPU ms against ~0.25 CPU-s for those, issue #14). Equal listings of the same `dir` text give equal
+ * signatures (the signature is made from these bytes and `dir` alone), so a cache may keep this beside the signature
+ * it verified and trust it next time; any change to a file's size, mtime or name, or to any other entry (a
+ * directory's mtime, a hidden or ignored file, the order readdir gives), only sends the caller back to the
+ * signature. Undefined when an entry is anything but a plain file or a directory: a link's target can change while
+ * the link, which is all find printed, does not.
+ */
+export function listingSignature(dir: string, found: Buffer): string | undefined {
+  for (let at = 0; at < found.length; ) {
+    const type = found[at];
+    if (type !== 102 /* f */ && type !== 100 /* d */) return undefined;
+    const end = found.indexOf(0, at);
+    if (end < 0) return undefined;
+    at = end + 1;
+  }
+  return createHash('sha256').update(`trailbook-listing-1\0${dir}\0`).update(found).digest('hex');
+}
+
 /** The signature of `files`, stat-ed on this thread. */
 export function directorySignatureSync(files: string[]): string {
   const stats = new Float64Array(2 * files.length);

@@ -5,8 +5,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { DEFAULT_CACHE_DIR } from '../config.ts';
-import { signatureOf, startSignature } from '../readers/signature.ts';
-import { listAndStat, listCloudTrailFilesSync } from '../readers/walk.ts';
+import { listingSignature, signatureOf, startSignature } from '../readers/signature.ts';
+import { findListing, listCloudTrailFilesSync, statedListingOf } from '../readers/walk.ts';
 import { SKIPPED_EXAMPLES, type SkippedInput } from '../skipped.ts';
 import { requireSelect } from './guard.ts';
 import { createCloudTrailTable, loadFiles, outOfMemory, type LoadStats } from './load.ts';
@@ -60,6 +60,12 @@ export interface OpenedFrom {
   path: string;
   /** Whether the table was read from an existing database (no file was parsed). */
   cached: boolean;
+  /**
+   * How an existing database was found to match the files: `listing`, find's output as it was when the database's
+   * file list was last verified (nothing sorted or digested); `signature`, the sorted file list's paths, sizes and
+   * mtimes. Absent when the table was built.
+   */
+  matchedBy?: 'listing' | 'signature';
   events: number;
   files: number;
   ms: number;
@@ -181,6 +187,8 @@ async function seal(instance: DuckDBInstance): Promise<void> {
 interface Meta {
   format: string;
   signature: string;
+  /** signature.ts listingSignature of the find output the signature was last verified against, when there was one. */
+  listing?: string;
   stats: LoadStats;
   candidateFiles: number;
   ignored: SkippedInput['ignoredExamples'];
@@ -208,35 +216,57 @@ export function sqlCacheRoot(cacheDir: string | false | undefined): string | fal
 export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSql> {
   const t0 = performance.now();
   o.onProgress?.({ phase: 'list', done: 0 });
-  // A `find` process lists and stats the files (walk.ts listAndStat) on another core while this thread loads
-  // DuckDB's native module (~0.15-0.2 s of synchronous require), then the last database opens in DuckDB's own
-  // threads: on an unchanged directory, listing, stats and open are done by the time the signature is compared.
+  // A `find` process lists and stats the files (walk.ts findListing) on another core, the last database starts
+  // opening in DuckDB's own threads, and this thread loads DuckDB's API (~0.15-0.3 CPU-s of synchronous require)
+  // meanwhile: on an unchanged directory, listing, stats and open are done by the time find's listing is compared.
   // Without `find`, the files are listed and stat-ed here while the database opens (~0.4 CPU-s at 22,528 files).
-  const finding = o.find === false ? Promise.resolve(undefined) : listAndStat(o.dataDir);
-  const engine = duckdb();
-  engine.catch(() => undefined);
+  const finding = o.find === false ? Promise.resolve(undefined) : findListing(o.dataDir);
   const root = sqlCacheRoot(o.cacheDir);
   const stem = createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 16);
-  // The database of the last file list, opened (in DuckDB's own thread) while the files are stat-ed: when they have
-  // not changed, that open is what a reopen waits for, and it is already done.
-  const early = root === false ? Promise.resolve(undefined) : openNewest(root, stem, engine);
+  // The database of the last file list, opened (in DuckDB's own thread) while the API loads and the files are
+  // stat-ed: when they have not changed, that open is what a reopen waits for, and it is already done.
+  const opening = root === false ? undefined : openNewest(root, stem);
+  const engine = duckdb();
+  engine.catch(() => undefined);
+  const early = (async (): Promise<Opened | undefined> => {
+    const newest = await opening;
+    if (!newest) return undefined;
+    const { DuckDBInstance } = await engine;
+    return { path: newest.path, meta: newest.meta, instance: new DuckDBInstance(await newest.db) };
+  })();
   early.catch(() => undefined);
-  const found = await finding;
+  const raw = await finding;
+  const listing = raw && listingSignature(o.dataDir, raw);
+  const reopen = async (guess: Opened, matchedBy: 'listing' | 'signature') => {
+    const { StatementType } = await engine;
+    o.onProgress?.({ phase: 'open', done: 1, total: 1 });
+    await seal(guess.instance);
+    return new CloudTrailSql(guess.instance, StatementType.SELECT, skippedOf(guess.meta), { path: guess.path, cached: true, matchedBy, events: guess.meta.stats.events, files: guess.meta.candidateFiles, ms: performance.now() - t0 });
+  };
+  // find printed what it printed when the database's files were last verified: nothing has changed (listing
+  // signature: no link, same directory), so the listing is neither sorted nor digested file by file (~0.25 CPU-s of
+  // this thread at 22,528 files, most of what a reopen did here).
+  if (listing) {
+    const guess = await early.catch(() => undefined);
+    if (guess && guess.meta.format === FORMAT && guess.meta.listing === listing) return reopen(guess, 'listing');
+  }
+  const found = raw && statedListingOf(o.dataDir, raw);
   const { files, skipped: ignored } = found ?? listCloudTrailFilesSync(o.dataDir);
   const { DuckDBInstance, StatementType } = await engine;
   const fileSignature = found ? signatureOf(files, found.stats) : await startSignature(files).finish();
   const signature = createHash('sha256').update(`${FORMAT}\0${fileSignature}`).digest('hex');
   const guess = await early.catch(() => undefined);
   if (guess && guess.meta.format === FORMAT && guess.meta.signature === signature) {
-    o.onProgress?.({ phase: 'open', done: 1, total: 1 });
-    await seal(guess.instance);
-    return new CloudTrailSql(guess.instance, StatementType.SELECT, skippedOf(guess.meta), { path: guess.path, cached: true, events: guess.meta.stats.events, files: files.length, ms: performance.now() - t0 });
+    // The same files, listed otherwise (an ignored or hidden entry, a directory's mtime, readdir's order): the next
+    // reopen can tell them by this listing.
+    if (listing && listing !== guess.meta.listing) await writeMeta(`${guess.path}.json`, { ...guess.meta, listing }).catch(() => undefined);
+    return reopen(guess, 'signature');
   }
   guess?.instance.closeSync();
   // Said, not silent: the table is rebuilt because the files are not the ones it was built from.
   if (guess && guess.meta.format === FORMAT) o.onProgress?.({ phase: 'list', done: files.length, total: files.length, detail: `the files changed since the table was built (${files.length} files now, ${guess.meta.candidateFiles} then): building it again` });
   const SELECT = StatementType.SELECT;
-  const metaBase = { format: FORMAT, signature, candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
+  const metaBase = { format: FORMAT, signature, ...(listing && found ? { listing } : {}), candidateFiles: files.length, ignored: ignored.slice(0, SKIPPED_EXAMPLES).map((i) => ({ file: i.path, reason: i.reason })), ignoredCount: ignored.length };
   const build = async (path: string, memoryLimit: string): Promise<Meta> => {
     const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit, temp_directory: `${path}.spill` });
     const conn = await instance.connect();
@@ -294,7 +324,7 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
         }
       }
       await rename(tmp, path);
-      await writeFile(metaPath, JSON.stringify(meta));
+      await writeMeta(metaPath, meta);
     } finally {
       await clean();
     }
@@ -306,12 +336,36 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
   return new CloudTrailSql(instance, SELECT, skippedOf(meta), { path, cached, events: meta.stats.events, files: files.length, ms: performance.now() - t0 });
 }
 
+interface Opened {
+  path: string;
+  meta: Meta;
+  instance: DuckDBInstance;
+}
+
+/** What of `@duckdb/node-bindings` (the native module under `@duckdb/node-api`) opens a database. */
+interface NativeBindings {
+  create_config(): unknown;
+  set_config(config: unknown, name: string, value: string): void;
+  open(path: string, config: unknown): Promise<ConstructorParameters<typeof DuckDBInstance>[0]>;
+}
+
 /**
- * The most recently written finished database of `stem` with its meta, opened read-only; undefined when there is none.
- * Synchronous up to DuckDB's open (a few small files), so that the open is under way in DuckDB's threads before the
- * caller's next synchronous work (the files' `stat`s) starts.
+ * The native module alone (~0.05 CPU-s: the `.node` file and two small ones), resolved from `@duckdb/node-api` as
+ * that package resolves it, so it is the very module the API then uses (its require of it is a cache hit).
  */
-async function openNewest(root: string, stem: string, engine: ReturnType<typeof duckdb>): Promise<{ path: string; meta: Meta; instance: DuckDBInstance } | undefined> {
+function nativeBindings(): NativeBindings {
+  const require = createRequire(import.meta.url);
+  return createRequire(require.resolve('@duckdb/node-api'))('@duckdb/node-bindings') as NativeBindings;
+}
+
+/**
+ * The most recently written finished database of `stem` with its meta, opening read-only; undefined when there is none.
+ * Synchronous up to DuckDB's open (a few small files and the native module, not the API), so that the open is under
+ * way in DuckDB's threads before the caller's next synchronous work starts: the API's require (~0.15-0.3 CPU-s of
+ * JavaScript on this thread) then runs while DuckDB opens, where it used to come first (the open waited for it).
+ * The open is what `DuckDBInstance.create` does (its config names the API, as the API's does).
+ */
+async function openNewest(root: string, stem: string): Promise<{ path: string; meta: Meta; db: ReturnType<NativeBindings['open']> } | undefined> {
   let newest: { metaPath: string; mtime: number } | undefined;
   let names: string[] = [];
   try {
@@ -329,8 +383,24 @@ async function openNewest(root: string, stem: string, engine: ReturnType<typeof 
   const meta = JSON.parse(readFileSync(newest.metaPath, 'utf8')) as Meta;
   if (meta.format !== FORMAT) return undefined;
   const path = newest.metaPath.replace(/\.json$/, '');
-  const { DuckDBInstance } = await engine;
-  return { path, meta, instance: await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }) };
+  const native = nativeBindings();
+  const config = native.create_config();
+  native.set_config(config, 'duckdb_api', 'node-neo-api');
+  native.set_config(config, 'access_mode', 'READ_ONLY');
+  const db = native.open(path, config);
+  db.catch(() => undefined);
+  return { path, meta, db };
+}
+
+/** Replaces a meta file whole (written beside it, then renamed), so a reader never sees half of one. */
+async function writeMeta(path: string, meta: Meta): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(meta));
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 async function readMeta(path: string, signature: string): Promise<Meta | undefined> {
@@ -351,7 +421,7 @@ async function removeStale(root: string, stem: string, keep: string): Promise<vo
     // Another process may be building a .tmp one right now: only finished databases are removed, and the
     // leftovers of a build whose process is gone (killed mid-build: hundreds of MB of database, WAL and spill).
     if (name.startsWith(`${stem}-`) && /\.duckdb(\.json|\.wal)?$/.test(name) && p !== keep && p !== `${keep}.json`) await rm(p, { force: true });
-    const tmp = /^.+\.duckdb\.(\d+)\.\d+\.tmp(\.wal|\.spill)?$/.exec(name);
+    const tmp = /^.+\.duckdb(?:\.json)?\.(\d+)\.\d+\.tmp(\.wal|\.spill)?$/.exec(name);
     if (name.startsWith(`${stem}-`) && tmp && !processAlive(Number(tmp[1]))) await rm(p, { recursive: true, force: true });
   }
 }

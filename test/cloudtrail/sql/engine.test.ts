@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,6 +228,68 @@ describe('the persisted database', () => {
     } finally {
       await rm(own, { recursive: true, force: true });
       await rm(data, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("knows an unchanged directory by find's listing alone, and anything else by the signature", async () => {
+    const own = await mkdtemp(join(tmpdir(), 'trailbook-sql-listing-'));
+    const data = await writeFixtureDir(records);
+    const open = async () => {
+      const s = await openCloudTrailSql({ dataDir: data, cacheDir: own });
+      try {
+        return { cached: s.opened.cached, matchedBy: s.opened.matchedBy, files: s.opened.files, n: (await s.query('SELECT count(*) AS n FROM cloudtrail')).rows[0].n };
+      } finally {
+        await s.close();
+      }
+    };
+    try {
+      const files = (await readdir(data, { recursive: true })).filter((f) => f.endsWith('.json.gz')).sort();
+      const built = { cached: false, matchedBy: undefined, files: files.length, n: records.length };
+      expect(await open()).toEqual(built);
+      const byListing = { ...built, cached: true, matchedBy: 'listing' };
+      expect(await open()).toEqual(byListing);
+      // A file the table does not read: the listing changed, the files did not. Recognised by the signature once,
+      // then by the listing again.
+      await writeFile(join(data, 'README.md'), 'notes');
+      expect(await open()).toEqual({ ...byListing, matchedBy: 'signature' });
+      expect(await open()).toEqual(byListing);
+      // An edit in place (same size, new mtime) is a changed file.
+      const first = join(data, files[0]);
+      const size = (await readFile(first)).length;
+      await writeFile(first, await readFile(first));
+      await utimes(first, new Date(), new Date(Date.now() + 90_000));
+      expect((await readFile(first)).length).toBe(size);
+      expect(await open()).toEqual(built);
+      expect(await open()).toEqual(byListing);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('checks every file by the signature when the directory holds a link, and sees its target change', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'trailbook-sql-link-'));
+    const data = await writeFixtureDir(records);
+    const outside = await mkdtemp(join(tmpdir(), 'trailbook-sql-link-target-'));
+    const open = async () => {
+      const s = await openCloudTrailSql({ dataDir: data, cacheDir: own });
+      await s.close();
+      return { cached: s.opened.cached, matchedBy: s.opened.matchedBy };
+    };
+    try {
+      const file = (await readdir(data, { recursive: true })).find((f) => f.endsWith('.json.gz'))!;
+      const target = join(outside, 'linked.json.gz');
+      await cp(join(data, file), target);
+      await symlink(target, join(data, 'linked.json.gz'));
+      expect(await open()).toEqual({ cached: false, matchedBy: undefined });
+      expect(await open()).toEqual({ cached: true, matchedBy: 'signature' });
+      // Only the target changes: find's line for the link is the same, the file behind it is not.
+      await utimes(target, new Date(), new Date(Date.now() + 90_000));
+      expect(await open()).toEqual({ cached: false, matchedBy: undefined });
+    } finally {
+      await rm(own, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
     }
   }, 120_000);
 
