@@ -187,7 +187,8 @@ class Level {
   readonly freq: Counts | DenseCounts;
   starts = 0;
   readonly startFreq: Counts | DenseCounts;
-  readonly followers = new Map<number, Followers<Counts | DenseCounts>>();
+  /** What followed bursts with each action, by action id (an array: a `Map` lookup per action of every burst cost more). */
+  private readonly followers: (Followers<Counts | DenseCounts> | undefined)[];
   readonly shapeNext = new Map<number, Followers<Counts>>();
   private top?: { at: number; ids: number[]; startAt: number; startIds: number[] };
 
@@ -195,6 +196,8 @@ class Level {
   constructor(private readonly tables: CountsBudget) {
     this.freq = tables.table();
     this.startFreq = tables.table();
+    // One slot per trained action, filled: written out of order, a short array turns into a dictionary.
+    this.followers = new Array<undefined>(tables.bound).fill(undefined);
   }
 
   addBurst(ids: IdSet, newSession: boolean): void {
@@ -209,11 +212,16 @@ class Level {
   addTransition(prev: IdSet, next: IdSet): void {
     for (let i = 0; i < prev.length; i++) {
       const x = prev[i];
-      let f = this.followers.get(x);
-      if (!f) this.followers.set(x, (f = { n: 0, next: this.tables.table(), strongAt: 0 }));
+      let f = this.followers[x];
+      if (!f) this.followers[x] = f = { n: 0, next: this.tables.table(), strongAt: 0 };
       f.n++;
       for (let j = 0; j < next.length; j++) f.next.add(next[j]);
     }
+  }
+
+  /** What followed bursts with action `x` (an id of the trained vocabulary, or any other: none). */
+  followersOf(x: number): Followers<Counts | DenseCounts> | undefined {
+    return x < this.followers.length ? this.followers[x] : undefined;
   }
 
   addShapeTransition(from: number, to: number): void {
@@ -480,8 +488,11 @@ export class BurstModel {
     const rows = new Float64Array(most * F);
     const labels = new Uint8Array(most);
     let n = 0;
+    // Each sequence's levels once found (three map lookups a burst were a tenth of this loop).
+    const levels: ([Level, Level | undefined] | undefined)[] = new Array<undefined>(seqs.length).fill(undefined);
     for (let r = 0; r < total; r++) {
-      const { principal, ids, times } = seqs[order[2 * r]];
+      const s = order[2 * r];
+      const { principal, ids, times } = seqs[s];
       const j = order[2 * r + 1];
       const newSession = j === 0 || times[j] - times[j - 1] > this.options.sessionGapMs;
       if (j > 0 && r % stride === 0) {
@@ -493,7 +504,8 @@ export class BurstModel {
         n += c.ids.length;
         this.fitted.bursts++;
       }
-      this.observe(principal, ids, j, newSession);
+      const at = (levels[s] ??= this.levelsFor(principal));
+      this.observe(at[0], at[1], ids, j, newSession);
     }
     return { rows: rows.subarray(0, n * F), labels: labels.subarray(0, n) };
   }
@@ -528,7 +540,8 @@ export class BurstModel {
     return [this.byPrincipal.get(principal), g === undefined ? undefined : this.byGroup.get(g), this.all];
   }
 
-  private observe(principal: string, ids: IdSet[], j: number, newSession: boolean): void {
+  /** A principal's level and its peer group's, made on its first burst. */
+  private levelsFor(principal: string): [Level, Level | undefined] {
     let p = this.byPrincipal.get(principal);
     if (!p) this.byPrincipal.set(principal, (p = new Level(this.tables)));
     const g = this.groupOf.get(principal);
@@ -537,6 +550,11 @@ export class BurstModel {
       group = this.byGroup.get(g);
       if (!group) this.byGroup.set(g, (group = new Level(this.tables)));
     }
+    return [p, group];
+  }
+
+  /** Counts burst `j` of `ids` at the principal's level `p`, its group's and the account's. */
+  private observe(p: Level, group: Level | undefined, ids: IdSet[], j: number, newSession: boolean): void {
     p.addBurst(ids[j], newSession);
     group?.addBurst(ids[j], newSession);
     this.all.addBurst(ids[j], newSession);
@@ -546,6 +564,7 @@ export class BurstModel {
       this.all.addTransition(ids[j - 1], ids[j]);
     }
   }
+
 
   /** Evidence features of the most promising candidate actions for the next burst: ids, and their rows of F features. */
   private features(principal: string, ctx: IdContext): { ids: number[]; x: Float64Array } {
@@ -579,7 +598,7 @@ export class BurstModel {
         const follow = (level: Level | undefined, slot: number) => {
           if (!level) return;
           for (const y of last) {
-            const f = level.followers.get(y);
+            const f = level.followersOf(y);
             if (!f) continue;
             const scale = 1 / (f.n + 1);
             const next = f.next;
