@@ -46,8 +46,23 @@ function ms(x: number): string {
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-function measure(label: string, events: TrailEvent[] | TrainingColumns): void {
+/**
+ * A full collection, then a wait until the process is idle. The collection finds the garbage; V8's helper threads then
+ * sweep and release it, and after the 1M (~650 MB dropped) that went on during the next step: about 1 CPU-s of helper
+ * threads counted in the 100k-from-columns training (process CPU 2.3-2.8 s against 1.3-1.7 s on the main thread).
+ */
+async function settle(): Promise<void> {
   collectGarbage();
+  for (let quiet = 0, waits = 0; quiet < 2 && waits < 100; waits++) {
+    const c0 = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const c = process.cpuUsage(c0);
+    quiet = c.user + c.system < 5_000 ? quiet + 1 : 0;
+  }
+}
+
+async function measure(label: string, events: TrailEvent[] | TrainingColumns): Promise<void> {
+  await settle();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const engine = trainEngine(events);
@@ -92,7 +107,7 @@ function measure(label: string, events: TrailEvent[] | TrainingColumns): void {
   );
 }
 
-measure('100k', base);
+await measure('100k', base);
 
 // 1M: the same principals over ten consecutive periods of the generated range.
 const span = base[base.length - 1].time - base[0].time + 86_400_000;
@@ -117,11 +132,11 @@ function shifted(of: TrailEvent, r: number): TrailEvent {
 }
 const million: TrailEvent[] = [];
 for (let r = 0; r < 10; r++) for (const e of base) million.push(r === 0 ? e : shifted(e, r));
-measure('1M', million);
+await measure('1M', million);
 million.length = 0;
 // The same 100k from the store's columns (what trainEngineFromStore reads; predict/columns.ts), no event made. After
 // the 1M: the columns it reads stay in the heap and would slow the 1M's collections (1M 1.5-1.8 s -> 2.9 s).
-measure('100k from columns', await readTrainingColumns(store));
+await measure('100k from columns', await readTrainingColumns(store));
 
 t = performance.now();
 const report = evaluate(base, { truth: loadTruth(dir) });
