@@ -95,6 +95,12 @@ export const NULL_VALUE = 3;
 export const OTHER = 4;
 /** A userIdentity object: `start` is its number in the IdentityTable (of generation `identityGeneration`). */
 export const IDENTITY = 5;
+/**
+ * A resources array as CloudTrail writes it: `[]`, or objects whose members are all strings without escapes or
+ * null, with no whitespace; `[start, end)` its text. Not parsed by the scan (`value` parses it when asked): the
+ * builder writes its JSON from the bytes (resources-text.ts).
+ */
+export const PLAIN_OBJECTS = 6;
 export const NFIELDS = SCANNED_FIELDS.length;
 
 /**
@@ -132,6 +138,8 @@ export class ScannedFile {
       case ESCAPED:
       case OTHER:
         return this.parsed[slot];
+      case PLAIN_OBJECTS:
+        return JSON.parse(this.text(this.starts[slot], this.ends[slot]));
       case NULL_VALUE:
         return null;
       case IDENTITY:
@@ -225,6 +233,7 @@ function fieldOf(b: Uint8Array, w: DataView, start: number, stop: number): numbe
 }
 const RECORDS_KEY = Buffer.from('Records', 'latin1');
 const USER_IDENTITY = SCANNED_FIELDS.indexOf('userIdentity');
+const RESOURCES = SCANNED_FIELDS.indexOf('resources');
 const EVENT_TYPE = SCANNED_FIELDS.indexOf('eventType');
 const EVENT_CATEGORY = SCANNED_FIELDS.indexOf('eventCategory');
 
@@ -468,6 +477,7 @@ function sameBytes(b: Uint8Array, name: Uint8Array, start: number, stop: number)
  */
 function record(b: Buffer, w: DataView, i: number, at: number): number {
   const { kinds, starts, ends } = sf;
+  let end = 0;
   i++;
   if (WS[b[i]]) i = ws(b, i);
   if (b[i] === CLOSE_OBJ) return i + 1;
@@ -512,6 +522,12 @@ function record(b: Buffer, w: DataView, i: number, at: number): number {
         i = start + table.keys[k].length;
         kinds[slot] = IDENTITY;
         starts[slot] = k;
+      } else if (field === RESOURCES && c === OPEN_ARR && (end = plainObjects(b, w, i)) > 0) {
+        // Neither walked as any value nor parsed: the builder writes the resources' JSON from these bytes.
+        i = end;
+        starts[slot] = start;
+        ends[slot] = i;
+        kinds[slot] = PLAIN_OBJECTS;
       } else {
         i = skip(b, w, i);
         starts[slot] = start;
@@ -534,6 +550,42 @@ function record(b: Buffer, w: DataView, i: number, at: number): number {
     c = b[i++];
     if (c === CLOSE_OBJ) return i;
     if (c !== COMMA) throw notHandled;
+  }
+}
+
+/**
+ * The position after the array at `i` (its `[`) when it is PLAIN_OBJECTS' shape, else -1 (the caller then walks it
+ * as any value). What it accepts is valid JSON: strings are plain runs between quotes, and every other byte is
+ * checked here.
+ */
+function plainObjects(b: Uint8Array, w: DataView, i: number): number {
+  i++;
+  if (b[i] === CLOSE_ARR) return i + 1;
+  for (;;) {
+    if (b[i] !== OPEN_OBJ) return -1;
+    i++;
+    if (b[i] === CLOSE_OBJ) i++;
+    else
+      for (;;) {
+        // A key, then a string or null.
+        if (b[i] !== QUOTE) return -1;
+        i = plainRun(b, w, i + 1);
+        if (b[i] !== QUOTE || b[i + 1] !== COLON) return -1;
+        i += 2;
+        const c = b[i];
+        if (c === QUOTE) {
+          i = plainRun(b, w, i + 1);
+          if (b[i] !== QUOTE) return -1;
+          i++;
+        } else if (c === 0x6e && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c) i += 4;
+        else return -1;
+        const d = b[i++];
+        if (d === CLOSE_OBJ) break;
+        if (d !== COMMA) return -1;
+      }
+    const e = b[i++];
+    if (e === CLOSE_ARR) return i;
+    if (e !== COMMA) return -1;
   }
 }
 

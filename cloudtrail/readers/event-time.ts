@@ -68,16 +68,21 @@ export function eventTimeAt(b: Uint8Array, start: number, end: number, d: TextDe
   const minutes = (b[start + 14] - 0x30) * 10 + b[start + 15] - 0x30;
   const seconds = (b[start + 17] - 0x30) * 10 + b[start + 18] - 0x30;
   if (minutes > 59 || seconds > 59) return eventTime(d.text(start, end));
-  // A file's records are mostly of one hour: the last hour is kept beside the map.
-  let ms = hour === lastHour ? lastHourMs : hoursByNumber.get(hour);
-  if (ms === undefined) {
-    const s = d.text(start, end);
-    ms = Date.parse(`${s.slice(0, 13)}:00:00Z`);
-    if (Date.parse(s) !== ms + minutes * 60_000 + seconds * 1000) ms = NaN;
-    if (hoursByNumber.size >= 100_000) hoursByNumber.clear();
-    hoursByNumber.set(hour, ms);
+  // A file's records are mostly of one hour: the last hour is kept beside the map, and written only when it
+  // changes (module variables hold numbers this large boxed: a write per event was an allocation per event).
+  let ms: number | undefined;
+  if (hour === lastHour) ms = lastHourMs;
+  else {
+    ms = hoursByNumber.get(hour);
+    if (ms === undefined) {
+      const s = d.text(start, end);
+      ms = Date.parse(`${s.slice(0, 13)}:00:00Z`);
+      if (Date.parse(s) !== ms + minutes * 60_000 + seconds * 1000) ms = NaN;
+      if (hoursByNumber.size >= 100_000) hoursByNumber.clear();
+      hoursByNumber.set(hour, ms);
+    }
+    lastHour = hour;
+    lastHourMs = ms;
   }
-  lastHour = hour;
-  lastHourMs = ms;
   return Number.isNaN(ms) ? eventTime(d.text(start, end)) : ms + minutes * 60_000 + seconds * 1000;
 }

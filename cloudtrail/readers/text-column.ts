@@ -82,6 +82,22 @@ export class TextColumnBuilder {
     this.ends.push(this.used);
   }
 
+  /** `add` of the value whose UTF-8 bytes are `[start, end)` of `b`. */
+  addBytes(b: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.used + n > this.bytes.length) {
+      const next = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
+      next.set(this.bytes.subarray(0, this.used));
+      this.bytes = next;
+      this.view = Buffer.from(next.buffer);
+    }
+    const out = this.bytes;
+    let at = this.used;
+    for (let k = start; k < end; k++) out[at++] = b[k];
+    this.used = at;
+    this.ends.push(at);
+  }
+
   done(): TextColumn {
     const bytes = this.bytes.subarray(0, this.used);
     return { bytes, ends: this.ends.done(), ascii: isAscii(bytes) };
