@@ -75,7 +75,7 @@ export class Trie {
     this.parent[c] = node;
     this.first[c] = this.last[c] = -1;
     if (2 * this.size <= index.length) index[h] = c + 1;
-    else this.reindexChildren();
+    else this.children = reindex(2 * index.length, 1, this.size, this.parent, this.sym);
     return c;
   }
 
@@ -111,7 +111,7 @@ export class Trie {
     this.last[node] = e;
     this.types[node]++;
     if (2 * this.entries <= index.length) index[h] = e + 1;
-    else this.reindexCounts();
+    else this.counts = reindex(2 * index.length, 0, this.entries, this.owner, this.action);
   }
 
   /** Adds every count of `from` to this trie, node by node (its nodes made here where missing). */
@@ -138,33 +138,6 @@ export class Trie {
       if (e < 0) return -1;
       if (this.owner[e] === node && this.action[e] === w) return e;
     }
-  }
-
-  // The two reindexes are apart (no shared helper taking a slot function): a closure per call made the shared loop's
-  // call site polymorphic, and V8 deoptimised it each time the other index grew.
-
-  /** The children index at twice its size, every node but the root placed again. */
-  private reindexChildren(): void {
-    const index = new Int32Array(2 * this.children.length);
-    const mask = index.length - 1;
-    for (let c = 1; c < this.size; c++) {
-      let h = slot(this.parent[c], this.sym[c], mask);
-      while (index[h] !== 0) h = (h + 1) & mask;
-      index[h] = c + 1;
-    }
-    this.children = index;
-  }
-
-  /** The counts index at twice its size, every entry placed again. */
-  private reindexCounts(): void {
-    const index = new Int32Array(2 * this.counts.length);
-    const mask = index.length - 1;
-    for (let e = 0; e < this.entries; e++) {
-      let h = slot(this.owner[e], this.action[e], mask);
-      while (index[h] !== 0) h = (h + 1) & mask;
-      index[h] = e + 1;
-    }
-    this.counts = index;
   }
 
   private growNodes(): void {
@@ -194,6 +167,22 @@ function slot(node: number, key: number, mask: number): number {
   let h = Math.imul(node, 0x9e3779b1) ^ key;
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
   return (h ^ (h >>> 13)) & mask;
+}
+
+/**
+ * An index of `size` slots over items from..count-1, item i keyed by (nodes[i], keys[i]). The keys are passed as
+ * arrays, not as a function computing a slot: a closure per call made the loop's call site polymorphic, and V8
+ * deoptimised it each time the other index grew.
+ */
+function reindex(size: number, from: number, count: number, nodes: Int32Array, keys: Int32Array): Int32Array {
+  const index = new Int32Array(size);
+  const mask = size - 1;
+  for (let i = from; i < count; i++) {
+    let h = slot(nodes[i], keys[i], mask);
+    while (index[h] !== 0) h = (h + 1) & mask;
+    index[h] = i + 1;
+  }
+  return index;
 }
 
 function grown(a: Int32Array, n: number): Int32Array {
