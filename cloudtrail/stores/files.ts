@@ -214,18 +214,29 @@ class ColumnEvent implements TrailEvent {
 }
 
 /**
- * One view per event, made when a query first needs the events: making a million of them was most of a reopen's
- * time (~0.1 s, and GC promoting them). A plain array, not a proxy making each view on first read: scans and
- * training read every event, and a proxy's keyed reads doubled their cost (bench/engine-read.ts).
+ * Every event's view, made when something first needs them all (scans and training): making a million of them was
+ * most of a reopen's time (~0.1 s, and GC promoting them). Views a query made before (`eventAt`) are kept, so an
+ * event is always the same object. A plain array, not a proxy making each view on first read: scans and training
+ * read every event, and a proxy's keyed reads doubled their cost (bench/engine-read.ts).
  */
-function viewsOf(table: EventTable): () => TrailEvent[] {
+function viewsOf(table: EventTable, views: Views): () => TrailEvent[] {
   return () => {
     const n = table.columns.count;
-    const views: TrailEvent[] = new Array(n);
-    for (let k = 0; k < n; k++) views[k] = new ColumnEvent(table, k);
-    return views;
+    const all: TrailEvent[] = new Array(n);
+    for (let k = 0; k < n; k++) all[k] = views.some.get(k) ?? new ColumnEvent(table, k);
+    views.some.clear();
+    return (views.all = all);
   };
 }
+
+/** Views made one by one as queries visit events, until every event's view is made at once (`viewsOf`). */
+interface Views {
+  some: Map<number, TrailEvent>;
+  all?: TrailEvent[];
+}
+
+/** Views made one by one beyond this many: every view is made at once instead (a scan of every event). */
+const SOME_VIEWS = 1 << 16;
 
 /** The store's version in its status: what the MCP index and prediction key their caches on. */
 const versionOf = (stats: LoadStats) => `${stats.files}:${stats.events}`;
@@ -237,6 +248,7 @@ export class FilesStore extends MemoryStore {
   #byName?: Map<string, Uint32Array>;
   #byPrincipal?: Map<number, Uint32Array>;
   readonly #principalCache = new Map<string, Uint32Array>();
+  readonly #views: Views;
 
   constructor(
     table: EventTable,
@@ -246,8 +258,26 @@ export class FilesStore extends MemoryStore {
     readonly stats: LoadStats,
     skipped: SkippedInput,
   ) {
-    super(viewsOf(table), { kind: 'files', location: dir, sorted: true, version: versionOf(stats), skipped });
+    const views: Views = { some: new Map() };
+    super(viewsOf(table, views), { kind: 'files', location: dir, sorted: true, version: versionOf(stats), skipped });
     this.#table = table;
+    this.#views = views;
+  }
+
+  override get size(): number {
+    return this.#table.columns.count;
+  }
+
+  /** One view, made when a query first visits the event: a first query by principal visits a few, not a million. */
+  protected override eventAt(k: number): TrailEvent {
+    const views = this.#views;
+    if (views.all) return views.all[k];
+    let view = views.some.get(k);
+    if (!view) {
+      if (views.some.size >= SOME_VIEWS) return this.events[k];
+      views.some.set(k, (view = new ColumnEvent(this.#table, k)));
+    }
+    return view;
   }
 
   /** Same positions as the base class finds, from the eventName column instead of a million event objects. */

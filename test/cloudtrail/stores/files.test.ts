@@ -179,6 +179,32 @@ describe('files store queries', () => {
   });
 });
 
+describe('files store views made as queries visit events', () => {
+  it('answers a fresh store like one whose every view was made, and an event is the same object whichever way it is reached', async () => {
+    const made = await openFilesStore(INVICTUS, { cacheDir: false });
+    const everything = made.predictionColumns().events();
+    const fresh = await openFilesStore(INVICTUS, { cacheDir: false });
+    const mid = everything[1400].time;
+    const filters: EventFilter[] = [{ principal: 'bert-jan' }, { start: mid, end: mid + 600_000 }, { eventName: 'ListBuckets' }];
+    const reached = new Map<string, TrailEvent>();
+    for (const f of filters) {
+      const first = await fresh.query({ ...f, limit: 30 });
+      const next = first.nextCursor ? await fresh.query({ ...f, limit: 30, cursor: first.nextCursor }) : { events: [] };
+      const want = everything.filter((e) => matches(e, f));
+      expect(JSON.stringify([...first.events, ...next.events])).toBe(JSON.stringify(want.slice(0, 60)));
+      for (const e of [...first.events, ...next.events]) reached.set(e.id, e);
+    }
+    expect(reached.size).toBeGreaterThan(60);
+    // Every view made at once keeps the ones queries made before; later queries answer with the same objects.
+    const all = fresh.predictionColumns().events();
+    expect(all).toHaveLength(2900);
+    for (const e of all) if (reached.has(e.id)) expect(e).toBe(reached.get(e.id));
+    const again = await fresh.query({ principal: 'bert-jan', limit: 30 });
+    for (const e of again.events) expect(e).toBe(reached.get(e.id));
+    expect(JSON.stringify(all)).toBe(JSON.stringify(everything));
+  });
+});
+
 describe('files store index cache', () => {
   it('reuses the parsed index for unchanged files and re-parses when a file changes', async () => {
     const { mkdtempSync, cpSync, rmSync, readFileSync, writeFileSync } = await import('node:fs');
