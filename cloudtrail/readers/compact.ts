@@ -65,7 +65,7 @@ export class CompactBuilder {
   private readonly cells: Growing<Uint32Array>;
   private readonly readOnly: Growing<Uint8Array>;
   private readonly eventIds: IdColumnBuilder;
-  private readonly resources = new TextColumnBuilder();
+  private readonly resources: TextColumnBuilder;
   private outcomes: FileOutcome[] = [];
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
   private readonly principals = new Map<string, number>();
@@ -104,6 +104,8 @@ export class CompactBuilder {
     this.cells = new Growing(new Uint32Array(capacity * NCOL), (n) => new Uint32Array(n));
     this.readOnly = new Growing(new Uint8Array(capacity), (n) => new Uint8Array(n));
     this.eventIds = new IdColumnBuilder(capacity);
+    // About one event in ten names resources, ~120 bytes of JSON each.
+    this.resources = new TextColumnBuilder(capacity, Math.max(1 << 16, capacity * 16));
   }
 
   /** Absent, null (exports write absent fields as null) and empty are all id 0. */

@@ -59,13 +59,20 @@ export class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
 }
 
 export class TextColumnBuilder {
-  private bytes = new Uint8Array(1 << 16);
-  private view = Buffer.from(this.bytes.buffer);
+  private bytes: Uint8Array;
+  private view: Buffer;
   private used = 0;
   private readonly ends: Growing<Uint32Array>;
 
-  constructor(capacity = 1024) {
+  /**
+   * `capacity` values and `byteCapacity` bytes before growing: room never written costs no memory, while growing
+   * by doubling copies every byte again into fresh pages, a page fault each (issue #14: page faults were a large
+   * share of a cold load's system time).
+   */
+  constructor(capacity = 1024, byteCapacity = 1 << 16) {
     this.ends = new Growing(new Uint32Array(capacity), (n) => new Uint32Array(n));
+    this.bytes = new Uint8Array(byteCapacity);
+    this.view = Buffer.from(this.bytes.buffer);
   }
 
   add(s: string): void {
