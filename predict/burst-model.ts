@@ -171,7 +171,10 @@ interface IdContext {
   newSession: boolean;
 }
 
-/** What one burst's successors looked like, for the actions of a burst (or for a shape). */
+/**
+ * What one burst's successors looked like, for the actions of a burst (or for a shape). Made with every field, `strong`
+ * too: added later, it changed the objects' hidden class and V8 threw away the code compiled for the old one.
+ */
 interface Followers<C extends CountsView = CountsView> {
   n: number;
   next: C;
@@ -213,7 +216,7 @@ class Level {
     for (let i = 0; i < prev.length; i++) {
       const x = prev[i];
       let f = this.followers[x];
-      if (!f) this.followers[x] = f = { n: 0, next: this.tables.table(), strongAt: 0 };
+      if (!f) this.followers[x] = f = { n: 0, next: this.tables.table(), strongAt: 0, strong: undefined };
       f.n++;
       for (let j = 0; j < next.length; j++) f.next.add(next[j]);
     }
@@ -226,7 +229,7 @@ class Level {
 
   addShapeTransition(from: number, to: number): void {
     let f = this.shapeNext.get(from);
-    if (!f) this.shapeNext.set(from, (f = { n: 0, next: new Counts(), strongAt: 0 }));
+    if (!f) this.shapeNext.set(from, (f = { n: 0, next: new Counts(), strongAt: 0, strong: undefined }));
     f.n++;
     f.next.add(to);
   }
