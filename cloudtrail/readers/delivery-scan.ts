@@ -238,14 +238,14 @@ const EVENT_TYPE = SCANNED_FIELDS.indexOf('eventType');
 const EVENT_CATEGORY = SCANNED_FIELDS.indexOf('eventCategory');
 
 /** Structural bytes. */
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
+export const COMMA = 0x2c;
 const COLON = 0x3a;
-const OPEN_OBJ = 0x7b;
-const CLOSE_OBJ = 0x7d;
-const OPEN_ARR = 0x5b;
-const CLOSE_ARR = 0x5d;
+export const OPEN_OBJ = 0x7b;
+export const CLOSE_OBJ = 0x7d;
+export const OPEN_ARR = 0x5b;
+export const CLOSE_ARR = 0x5d;
 
 /** JSON's whitespace: space, tab, line feed, carriage return. */
 const WS = new Uint8Array(256);

@@ -1,3 +1,4 @@
+import { CLOSE_ARR, CLOSE_OBJ, COMMA, OPEN_ARR, OPEN_OBJ, QUOTE } from './delivery-scan.ts';
 import type { TextColumnBuilder } from './text-column.ts';
 
 /**
@@ -97,13 +98,6 @@ export class PlainResourcesWriter {
     this.n = n;
   }
 }
-
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const OPEN_OBJ = 0x7b;
-const CLOSE_OBJ = 0x7d;
-const OPEN_ARR = 0x5b;
-const CLOSE_ARR = 0x5d;
 
 /** The position of the next quote from `i` (strings of a PLAIN_OBJECTS array hold none escaped). */
 function quote(b: Uint8Array, i: number): number {
