@@ -12,7 +12,8 @@ import { inflate, inflatedSize, isGzip } from './file.ts';
 export class FileBytes {
   private input = Buffer.allocUnsafeSlow(INITIAL_INPUT);
   private output = Buffer.allocUnsafeSlow(INITIAL_OUTPUT);
-  private engine: Engine | undefined;
+  /** undefined: not made yet; null: this Node's zlib has no handle to reuse. */
+  private engine: Engine | null | undefined;
   /** The message zlib reported during the last write, if any. */
   private failed: string | undefined;
 
@@ -56,7 +57,9 @@ export class FileBytes {
     if (this.output.length > MAX_KEPT) this.output = Buffer.allocUnsafeSlow(INITIAL_OUTPUT);
     if (this.output.length < need) this.output = Buffer.allocUnsafeSlow(Math.max(need, this.output.length * 2));
     const out = this.output;
-    const engine = (this.engine ??= this.newEngine());
+    const engine = this.engine === undefined ? (this.engine = this.newEngine()) : this.engine;
+    // A Node whose zlib stream has no such handle: every file through the public path.
+    if (engine === null) return inflate(gz, file);
     this.failed = undefined;
     engine.handle.writeSync(zlibConstants.Z_FINISH, gz, 0, gz.length, out, 0, out.length);
     const room = engine.state[0];
@@ -71,10 +74,14 @@ export class FileBytes {
     return out.subarray(0, out.length - room);
   }
 
-  private newEngine(): Engine {
+  private newEngine(): Engine | null {
     const gunzip = createGunzip();
-    const stream = gunzip as unknown as { _handle: ZlibHandle; _writeState: Uint32Array };
+    const stream = gunzip as unknown as { _handle?: ZlibHandle; _writeState?: unknown };
     const handle = stream._handle;
+    if (typeof handle?.writeSync !== 'function' || typeof handle.reset !== 'function' || !(stream._writeState instanceof Uint32Array)) {
+      gunzip.close();
+      return null;
+    }
     // Node's own handler would destroy the stream and emit 'error' on the next tick; the failure is told apart
     // here and the file handed to `inflate`, which reports it.
     handle.onerror = (message: string) => {
