@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CompactBuilder, transferables } from './compact.ts';
-import { columnBuffers, sortPart, withColumns, type PartWithColumns } from './columns.ts';
+import { columnBuffers, withColumns, type PartWithColumns } from './columns.ts';
 
 /**
  * Worker side of the files loader: asks for batches of files, parses them into compact columns,
@@ -25,9 +25,9 @@ port.on('message', (msg: ToWorker) => {
     for (const [index, path] of msg.files) events += builder.addFile(index, path).events;
     port.postMessage({ type: 'progress', files: msg.files.length, events } satisfies FromWorker);
   } else {
-    // Sorted and laid out column by column here, in parallel with the other threads: the main thread then only
-    // copies or remaps sorted runs of each column.
-    const result = withColumns(sortPart(builder.finish()));
+    // Sorted and laid out column by column here (one gather), in parallel with the other threads: the main thread
+    // then only copies or remaps sorted runs of each column.
+    const result = withColumns(builder.finish());
     port.postMessage({ type: 'result', result } satisfies FromWorker, [...transferables(result), ...columnBuffers(result)]);
   }
 });

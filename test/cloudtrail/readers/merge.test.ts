@@ -6,11 +6,12 @@ import { CompactBuilder, type CompactResult } from '../../../cloudtrail/readers/
 import { mergeParts, partOrder, sortPart, withColumns, type EventColumns } from '../../../cloudtrail/readers/columns.ts';
 import { COLUMNS, NCOL } from '../../../cloudtrail/readers/compact.ts';
 import { idAt } from '../../../cloudtrail/readers/event-ids.ts';
+import { textAt } from '../../../cloudtrail/readers/text-column.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trailbook-merge-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Files whose events tie on time often, with canonical UUIDs, other ids and events repeated in other files. */
+/** Files whose events tie on time often, with canonical UUIDs, other ids, resources on some, and events repeated in other files. */
 function files(): string[] {
   mkdirSync(tmp, { recursive: true });
   const out: string[] = [];
@@ -18,7 +19,7 @@ function files(): string[] {
     const records = Array.from({ length: 40 }, (_, i) => {
       const n = (f * 7 + i * 13) % 50;
       const id = n % 5 === 0 ? `OTHER-${n % 3}` : n % 7 === 0 ? undefined : `${(n * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}-0000-4000-8000-${String(n % 4).padStart(12, '0')}`;
-      return { eventTime: `2026-10-27T04:00:0${n % 4}Z`, eventSource: 's.amazonaws.com', eventName: `N${n % 6}`, ...(id ? { eventID: id } : {}), requestID: `r${n % 2}` };
+      return { eventTime: `2026-10-27T04:00:0${n % 4}Z`, eventSource: 's.amazonaws.com', eventName: `N${n % 6}`, ...(id ? { eventID: id } : {}), requestID: `r${n % 2}`, ...(n % 3 === 0 ? { resources: [{ ARN: `arn:aws:s3:::bucket-${n}`, type: 'AWS::S3::Bucket' }] } : {}) };
     });
     const file = join(tmp, `f${f}.json`);
     writeFileSync(file, JSON.stringify({ Records: records }));
@@ -48,12 +49,16 @@ describe('mergeParts', () => {
     ['one part', [list.map((_, i) => i)]],
     ['two parts in batches', [[0, 1, 2, 6, 7, 8, 12], [3, 4, 5, 9, 10, 11]]],
     ['three parts', [[0, 3, 6, 9, 12], [1, 4, 7, 10], [2, 5, 8, 11]]],
-  ])('%s: events in (time, id) order, ties in file-list order, with or without the threads\' own orders', (_, split) => {
-    for (const sorted of [false, true]) {
+    // One file per part: runs of tied times of ~10 events (the insertion sort), where whole parts have runs of ~50 (the builtin sort).
+    ['one file per part', list.map((_, i) => [i])],
+    // A part whose later files came in in reverse, as a thread's batches taken from the end of another thread's share.
+    ['a part with files in reverse', [[0, 1, 12, 11, 10, 9], [2, 3, 4, 5, 6, 7, 8]]],
+  ])('%s: events in (time, id) order, ties in file-list order, with or without the threads\' own orders, and gathered column by column', (_, split) => {
+    for (const given of ['plain', 'ordered', 'gathered'] as const) {
       const parts = build(split as number[][]);
-      if (sorted) for (const p of parts) p.order = partOrder(p);
+      if (given === 'ordered') for (const p of parts) p.order = partOrder(p);
       const want = expected(parts);
-      const c = mergeParts(parts);
+      const c = mergeParts(given === 'gathered' ? parts.map(withColumns) : parts);
       const got = Array.from({ length: c.count }, (_, k) => [c.times[k], idAt(c.ids(), k), c.later().fileIdx[k], c.later().recIdx[k]]);
       expect(got).toEqual(want);
       expect(new Set(want.map((e) => e[1])).size).toBeLessThan(want.length);
@@ -67,9 +72,12 @@ describe('mergeParts', () => {
   it('gives the same columns from parts laid out column by column (as parser threads hand them over) as from row-major parts', () => {
     const split = [[0, 1, 2, 6, 7, 8, 12], [3, 4, 5, 9, 10, 11]];
     const plain = mergeParts(build(split));
-    const byColumn = mergeParts(build(split).map((p) => withColumns(sortPart(p))));
-    expect(byColumn.strings).toEqual(plain.strings);
-    expect(rows(byColumn)).toEqual(rows(plain));
+    // Sorted in place then laid out, or gathered in order straight into columns (what the threads do).
+    for (const byColumn of [mergeParts(build(split).map((p) => withColumns(sortPart(p)))), mergeParts(build(split).map(withColumns))]) {
+      expect(byColumn.strings).toEqual(plain.strings);
+      expect(rows(byColumn)).toEqual(rows(plain));
+      expect(Array.from({ length: byColumn.count }, (_, k) => [textAt(byColumn.later().resources, k), idAt(byColumn.ids(), k)])).toEqual(Array.from({ length: plain.count }, (_, k) => [textAt(plain.later().resources, k), idAt(plain.ids(), k)]));
+    }
     // The first part's numbering is kept, the second's is remapped into it.
     const parts = build(split);
     const merged = mergeParts(parts);
@@ -78,6 +86,21 @@ describe('mergeParts', () => {
     const got = Array.from({ length: merged.count }, (_, k) => [merged.later().fileIdx[k], merged.later().recIdx[k], ...merged.cols.map((col) => merged.strings[col[k]])].join('|')).sort();
     expect(got).toEqual(want);
     expect(merged.strings.slice(0, parts[0].strings.length)).toEqual(parts[0].strings);
+  });
+
+  it('puts a part in (time, id) order with events of equal time and id in part order, in short runs of tied times and long ones', () => {
+    // Times drawn from few seconds or many (runs of ~40 or ~3 events), UUIDs from a pool of 4 so that ids repeat.
+    for (const seconds of [5, 60]) {
+      const n = 200;
+      const times = Float64Array.from({ length: n }, (_, k) => 1_700_000_000_000 + ((k * 37) % seconds) * 1000);
+      const uuids = new Uint8Array(16 * n);
+      for (let k = 0; k < n; k++) for (let b = 0; b < 16; b++) uuids[16 * k + b] = b === 15 ? 1 + ((k * 7) % 4) : 0x20;
+      const empty = { bytes: new Uint8Array(0), ends: new Uint32Array(n), ascii: true };
+      const part = { count: n, strings: [''], times, fileIdx: new Uint32Array(n), recIdx: Uint32Array.from({ length: n }, (_, k) => k), cells: new Uint32Array(n * NCOL), readOnly: new Uint8Array(n), ids: { uuids, other: empty }, resources: empty, outcomes: [] } satisfies CompactResult;
+      const want = Array.from({ length: n }, (_, k) => k).sort((a, b) => times[a] - times[b] || uuids[16 * a + 15] - uuids[16 * b + 15] || a - b);
+      expect(Array.from(partOrder(part))).toEqual(want);
+      expect(Array.from(withColumns(part).recIdx)).toEqual(want);
+    }
   });
 
   it('widens string ids to 32 bits when the merged table outgrows 16, from parts that each fit in 16', () => {
