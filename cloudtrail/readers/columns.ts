@@ -341,7 +341,8 @@ function partColumns(part: CompactResult): StringIds[] {
  * part, in parallel, so that the main thread's merge copies or remaps each column in order (nine strided passes
  * over the row-major cells there were ~0.5 s of the load's serial tail at 1M events, issue #14).
  */
-export function withColumns(part: CompactResult): PartWithColumns {
+export function withColumns(part: PartWithColumns): PartWithColumns {
+  if (part.byColumn) return part;
   if (!part.sorted) return gatherColumns(part, part.order ?? partOrder(part));
   return { ...part, byColumn: partColumns(part), cells: new Uint32Array(0) };
 }
@@ -424,10 +425,11 @@ function mergeStrings(parts: CompactResult[]): { strings: string[]; remaps: (Uin
  * for its cursor, and the resources (23 MB at 1M events) were ~0.2 s of the load's serial tail (issue #14).
  */
 export function mergeParts(unsorted: PartWithColumns[]): EventColumns {
-  const parts = unsorted.map(sortPart) as PartWithColumns[];
+  // One way to put a part in order, the parser threads' gather, here too (a part parsed on this thread comes unsorted).
+  const parts = unsorted.map(withColumns);
   const n = parts.reduce((s, r) => s + r.count, 0);
   const { strings, remaps } = mergeStrings(parts);
-  const partCols = parts.map((p) => p.byColumn ?? partColumns(p));
+  const partCols = parts.map((p) => p.byColumn!);
   const runs = mergeRuns(parts);
   const times = new Float64Array(n);
   const readOnly = new Uint8Array(n);
