@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dropNulls, type NullRule } from './record-nulls.ts';
 
 /**
  * The CloudTrail record as AWS documents it. Every documented top-level field is described;
@@ -8,43 +9,11 @@ import { z } from 'zod';
  * CloudTrail Lake, Athena and SIEM exports write an absent optional field as `null` (`"errorCode": null`,
  * `"sessionContext": null`). For a described field whose type has no null, null means absent: the key is
  * dropped before validation, so such records read exactly like S3 deliveries. Fields typed `unknown`
- * (`requestParameters`, `responseElements`, ...) keep their null, which CloudTrail itself writes.
+ * (`requestParameters`, `responseElements`, ...) keep their null, which CloudTrail itself writes. The readers
+ * apply the same rules without zod (record-nulls.ts), which the parser threads load instead of this module.
  */
 
-/** Per object level: the keys whose null means absent, and the nested objects (or arrays of objects) to visit. */
-interface NullRule {
-  nullable: Set<string>;
-  nested: [key: string, rule: NullRule, array: boolean][];
-}
-
 const rules = new WeakMap<z.ZodType, NullRule>();
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `v` without the null-valued keys of `rule` (and, when `deep`, of its nested levels); `v` itself when nothing changes. */
-function dropNulls(v: unknown, rule: NullRule, deep: boolean): unknown {
-  if (!isObject(v)) return v;
-  let out = v;
-  const copy = () => (out === v ? (out = { ...v }) : out);
-  // for-in over the record's own keys: about twice as fast as probing each described key on a million records.
-  for (const k in v) if (v[k] === null && rule.nullable.has(k)) delete copy()[k];
-  if (!deep) return out;
-  for (const [k, inner, array] of rule.nested) {
-    const child = out[k];
-    if (array) {
-      if (!Array.isArray(child)) continue;
-      let items: unknown[] | undefined;
-      child.forEach((item, i) => {
-        const d = dropNulls(item, inner, true);
-        if (d !== item) (items ??= [...child])[i] = d;
-      });
-      if (items) copy()[k] = items;
-    } else {
-      const d = dropNulls(child, inner, true);
-      if (d !== child) copy()[k] = d;
-    }
-  }
-  return out;
-}
 
 const unwrapOptional = (s: z.ZodType): z.ZodType => (s instanceof z.ZodOptional ? (s.unwrap() as z.ZodType) : s);
 
@@ -165,7 +134,12 @@ export type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
  * a copy only when a null was dropped. For reader paths that check records structurally instead of through the schema.
  */
 export function withoutAbsentNulls(value: unknown, schema: z.ZodType = CloudTrailRecord): unknown {
+  return dropNulls(value, nullRuleOf(schema), true);
+}
+
+/** The null-as-absent rule derived from one of the record schemas above (record-nulls.ts holds the same, zod-free). */
+export function nullRuleOf(schema: z.ZodType): NullRule {
   const rule = rules.get(schema);
   if (!rule) throw new Error('withoutAbsentNulls: not a CloudTrail record schema');
-  return dropNulls(value, rule, true);
+  return rule;
 }

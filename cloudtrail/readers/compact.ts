@@ -1,5 +1,6 @@
 import { normalisePrincipal } from '../event.ts';
-import { Resource, UserIdentity, withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
+import type { CloudTrailRecord } from '../record.ts';
+import { RESOURCE_NULLS, USER_IDENTITY_NULLS, withoutAbsentNulls } from '../record-nulls.ts';
 import { recordsInJson } from './file.ts';
 import { FileBytes } from './file-bytes.ts';
 import { ESCAPED, IDENTITY, IdentityTable, NFIELDS, NULL_VALUE, OTHER, PLAIN_OBJECTS, SCANNED_FIELDS, STRING, ScannedFile, ScannedRecord, scanDeliveryFields } from './delivery-scan.ts';
@@ -288,7 +289,7 @@ export class CompactBuilder {
       : '';
     let principal = this.principals.get(pkey);
     if (principal === undefined) {
-      principal = this.intern(JSON.stringify(normalisePrincipal(withoutAbsentNulls(ui, UserIdentity) as typeof ui)));
+      principal = this.intern(JSON.stringify(normalisePrincipal(withoutAbsentNulls(ui, USER_IDENTITY_NULLS) as typeof ui)));
       this.principals.set(pkey, principal);
     }
     return principal;
@@ -348,7 +349,7 @@ type ResourceList = NonNullable<CloudTrailRecord['resources']>;
 /** JSON of an event's resources as the store keeps them; empty when it names none. */
 function resourcesText(list: ResourceList): string {
   if (!list.length) return '';
-  const resources = list.map((x) => withoutAbsentNulls(x, Resource) as typeof x);
+  const resources = list.map((x) => withoutAbsentNulls(x, RESOURCE_NULLS) as typeof x);
   return JSON.stringify(resources.map((x) => ({ arn: x.ARN ?? x.arn, type: x.type, accountId: x.accountId })));
 }
 

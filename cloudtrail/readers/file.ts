@@ -2,7 +2,8 @@ import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { withoutAbsentNulls, type CloudTrailRecord } from '../record.ts';
+import type { CloudTrailRecord } from '../record.ts';
+import { withoutAbsentNulls } from '../record-nulls.ts';
 import { CloudTrailFileError, extractRecords, invalidReason, isInsight, type Extracted, type Shape, type SkippedShape } from './shapes.ts';
 import { splitDeliveryRecords } from './split.ts';
 
