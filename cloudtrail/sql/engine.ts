@@ -272,8 +272,7 @@ export async function openCloudTrailSql(o: OpenSqlOptions): Promise<CloudTrailSq
     const conn = await instance.connect();
     try {
       await createCloudTrailTable(conn);
-      const stats = await loadFiles(conn, files, (done, events) => o.onProgress?.({ phase: 'load', done, total: files.length, detail: `${events} events` }));
-      if (path !== ':memory:') await conn.run('CHECKPOINT');
+      const stats = await loadFiles(conn, files, (done, events) => o.onProgress?.({ phase: 'load', done, total: files.length, detail: `${events} events` }), { checkpoint: path !== ':memory:' });
       return { ...metaBase, stats };
     } finally {
       conn.closeSync();

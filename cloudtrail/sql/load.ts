@@ -23,10 +23,12 @@ import { CLOUDTRAIL_COLUMNS, createTableSql, projection, type Field } from './sc
 const FILES_PER_BATCH = 10_000;
 
 /**
- * While loading, DuckDB returns freed memory to the system (malloc_trim, jemalloc's purge) after each release of
- * this much at once, instead of 512 MB (its default, which a build never frees at once). At a build's peak most of
- * the memory beyond DuckDB's own ~250 MB is memory it has freed and the allocator kept (docs/sql.md): at 1M events
- * in the org shape, peak RSS 422-490 MB in four runs with it against 442-630 MB in seven without.
+ * While loading, and through the closing CHECKPOINT, DuckDB returns freed memory to the system (malloc_trim, jemalloc's
+ * purge) after each release of this much at once, instead of 512 MB (its default, which a build never frees at once).
+ * At a build's peak most of the memory beyond DuckDB's own ~250 MB is memory it has freed and the allocator kept
+ * (docs/sql.md): at 1M events in the org shape, peak RSS 422-490 MB in four runs with it against 442-630 MB in seven
+ * without. The CHECKPOINT is where the single shape peaked (it reads back and rewrites what the INSERTs left in
+ * memory or spilled, ~340 MB at 1M): run after this was reset, it added up to 250 MB of RSS (388 -> 639 MB).
  */
 const BUILD_FLUSH_THRESHOLD = '16MB';
 
@@ -133,7 +135,11 @@ async function census(conn: DuckDBConnection, files: string[], lines: boolean, u
   return found;
 }
 
-export async function loadFiles(conn: DuckDBConnection, files: string[], onProgress?: (done: number, events: number) => void): Promise<LoadStats> {
+/**
+ * `checkpoint`: write the table to the database file before returning (a file-backed build), while the build's
+ * allocator setting still holds.
+ */
+export async function loadFiles(conn: DuckDBConnection, files: string[], onProgress?: (done: number, events: number) => void, { checkpoint = false } = {}): Promise<LoadStats> {
   // Deliveries first, then NDJSON (a different reader): a row's file number is its file's place in this order.
   const order = [...files.filter((f) => !isLines(f)), ...files.filter(isLines)];
   const place = new Map(order.map((f, i) => [f, i]));
@@ -196,6 +202,7 @@ export async function loadFiles(conn: DuckDBConnection, files: string[], onProgr
   if (stats.unusableRecords) await conn.run(`DELETE FROM cloudtrail WHERE ${UNUSABLE_ROW}`);
   await conn.run(`ALTER TABLE cloudtrail DROP COLUMN ${FILE_COLUMN}`);
   await conn.run(`ALTER TABLE cloudtrail DROP COLUMN ${INVALID_COLUMN}`);
+  if (checkpoint) await conn.run('CHECKPOINT');
   await conn.run('RESET allocator_bulk_deallocation_flush_threshold');
   stats.events = rows - stats.unusableRecords;
   stats.examples = files.filter((f) => outcome.has(f)).slice(0, SKIPPED_EXAMPLES).map((f) => outcome.get(f)!);
