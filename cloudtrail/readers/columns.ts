@@ -1,6 +1,7 @@
 import { NCOL, type CompactResult } from './compact.ts';
 import type { TextColumn } from './text-column.ts';
-import { idAt, type IdColumn } from './event-ids.ts';
+import type { IdColumn } from './event-ids.ts';
+import { compareIds, rangeOrder } from './run-order.ts';
 
 /** String ids of one column: 16 bits while the string table has at most 65,536 entries (it does for most trails). */
 export type StringIds = Uint16Array | Uint32Array;
@@ -35,119 +36,11 @@ export interface EventColumns {
 
 export const stringIds = (strings: number, n: number): StringIds => (strings <= 0x10000 ? new Uint16Array(n) : new Uint32Array(n));
 
-/**
- * Permutation of event numbers in time order, using a native numeric sort of time * 2^k + position when that fits
- * in a double (it does for a trail's milliseconds); each run of equal times is then put in id order by `sortTies`
- * (in place), so keyset cursors are stable (matches `byTime`).
- */
-export function timeOrder(times: Float64Array, sortTies: (run: Uint32Array) => void): Uint32Array {
-  const n = times.length;
-  let min = Infinity;
-  let max = -Infinity;
-  let integers = true;
-  for (let i = 0; i < n; i++) {
-    const t = times[i];
-    if (t < min) min = t;
-    if (t > max) max = t;
-    if (integers && !Number.isInteger(t)) integers = false;
-  }
-  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const order = new Uint32Array(n);
-  if (n > 0 && Number.isFinite(min) && (max - min + 1) * scale < 2 ** 53 && integers) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = (times[i] - min) * scale + i;
-    keys.sort();
-    // The position is the key's low bits: exact, as the key is an integer below 2^53 and scale a power of 2, and
-    // cheaper than `%` on doubles.
-    for (let i = 0; i < n; i++) {
-      const key = keys[i];
-      order[i] = key - Math.floor(key / scale) * scale;
-    }
-  } else {
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => times[a] - times[b] || (Number.isNaN(times[a]) ? 1 : 0) - (Number.isNaN(times[b]) ? 1 : 0));
-  }
-  for (let s = 0; s < n; ) {
-    let e = s + 1;
-    while (e < n && times[order[e]] === times[order[s]]) e++;
-    if (e - s > 1) sortTies(order.subarray(s, e));
-    s = e;
-  }
-  return order;
-}
+export { timeOrder } from './run-order.ts';
 
-/**
- * Orders tied events by id text without making the text: two canonical UUIDs compare as their 16 bytes (lowercase
- * hex with dashes at fixed places orders as the bytes it spells); any other id is compared as text. Making each
- * tied id's text was most of the merge's time at 1M events.
- */
-function byIdText(parts: CompactResult[], partOf: Uint8Array, local: Uint32Array): (a: number, b: number) => number {
-  return (a, b) => {
-    const ua = parts[partOf[a]].ids.uuids;
-    const ub = parts[partOf[b]].ids.uuids;
-    const x = 16 * local[a];
-    const y = 16 * local[b];
-    let anyA = 0;
-    let anyB = 0;
-    let diff = 0;
-    for (let k = 0; k < 16; k++) {
-      const p = ua[x + k];
-      const q = ub[y + k];
-      anyA |= p;
-      anyB |= q;
-      if (diff === 0) diff = p - q;
-    }
-    if (anyA && anyB) return diff;
-    const s = idAt(parts[partOf[a]].ids, local[a]);
-    const t = idAt(parts[partOf[b]].ids, local[b]);
-    return s < t ? -1 : s > t ? 1 : 0;
-  };
-}
-
-/** Sorts runs of tied events of one part by id text: `byIdText`, with the first 6 bytes of each UUID (-1 for other ids) as a number, which settles almost every comparison. */
-function tieSorter(part: CompactResult, byId: (a: number, b: number) => number): (run: Uint32Array) => void {
-  const head = uuidHeads(part.ids.uuids, part.count);
-  const cmp = (a: number, b: number) => (head[a] >= 0 && head[b] >= 0 && head[a] - head[b]) || byId(a, b);
-  return (run) => {
-    // Most runs of tied seconds are a few events (~166,000 runs of 5.7 on average at 1M): an insertion sort,
-    // stable as run.sort is, spares the builtin's set-up per run.
-    if (run.length > 16) {
-      run.sort(cmp);
-      return;
-    }
-    for (let i = 1; i < run.length; i++) {
-      const x = run[i];
-      let j = i - 1;
-      while (j >= 0 && cmp(run[j], x) > 0) {
-        run[j + 1] = run[j];
-        j--;
-      }
-      run[j + 1] = x;
-    }
-  };
-}
-
-/** tieSorter's numbers: each event's first 6 UUID bytes, -1 when its id is not a UUID (all 16 bytes zero). */
-function uuidHeads(u: Uint8Array, n: number): Float64Array {
-  const head = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const at = 16 * i;
-    const any = u[at] | u[at + 1] | u[at + 2] | u[at + 3] | u[at + 4] | u[at + 5] | u[at + 6] | u[at + 7] | u[at + 8] | u[at + 9] | u[at + 10] | u[at + 11] | u[at + 12] | u[at + 13] | u[at + 14] | u[at + 15];
-    head[i] = any ? u[at] * 2 ** 40 + u[at + 1] * 2 ** 32 + u[at + 2] * 2 ** 24 + u[at + 3] * 2 ** 16 + u[at + 4] * 2 ** 8 + u[at + 5] : -1;
-  }
-  return head;
-}
-
-/**
- * A part's events in (time, id) order, ties of time and id in file order: computed by each parser thread on its
- * own part, so that the main thread only merges sorted runs (sorting a million events there was most of the merge).
- */
+/** A part's events in (time, id) order, ties of time and id in build order. */
 export function partOrder(part: CompactResult): Uint32Array {
-  const n = part.count;
-  const partOf = new Uint8Array(n);
-  const local = new Uint32Array(n);
-  for (let i = 0; i < n; i++) local[i] = i;
-  return timeOrder(part.times, tieSorter(part, byIdText([part], partOf, local)));
+  return rangeOrder(part.times, part.ids, 0, part.count);
 }
 
 /** Text column values in `order`. */
@@ -224,72 +117,92 @@ export function sortPart(part: CompactResult): CompactResult {
   };
 }
 
-/** Whether event i of part p comes before event j of part q (p < q): time, then id text, then the earlier part. */
+/**
+ * Whether event i of part p comes before event j of part q: time, then id text, then the earlier part, then the
+ * earlier position (the runs of one part are sorted with ties in build order, so position order is build order).
+ */
 function before(parts: CompactResult[], p: number, i: number, q: number, j: number): boolean {
   const t = parts[p].times[i];
   const u = parts[q].times[j];
   if (t !== u) return t < u;
   const c = compareIds(parts[p].ids, i, parts[q].ids, j);
-  return c < 0 || (c === 0 && p < q);
+  return c < 0 || (c === 0 && (p < q || (p === q && i < j)));
 }
 
-/** Id text order of two events without making the text when both are UUIDs (byIdText). */
-function compareIds(a: IdColumn, i: number, b: IdColumn, j: number): number {
-  const x = 16 * i;
-  const y = 16 * j;
-  let anyA = 0;
-  let anyB = 0;
-  let diff = 0;
-  for (let k = 0; k < 16; k++) {
-    const p = a.uuids[x + k];
-    const q = b.uuids[y + k];
-    anyA |= p;
-    anyB |= q;
-    if (diff === 0) diff = p - q;
-  }
-  if (anyA && anyB) return diff;
-  const s = idAt(a, i);
-  const t = idAt(b, j);
-  return s < t ? -1 : s > t ? 1 : 0;
-}
+/** The sorted runs of a part, as the ends of each: the builder's, or one for a part in order. */
+const runsOf = (part: CompactResult): ArrayLike<number> => (part.sorted ? [part.count] : part.runs!);
 
 /**
- * Runs of sorted parts in merged order, as [part, start, length] triples. Parser threads take the files from both
- * ends of a time-ordered list (stores/files.ts), so their parts overlap only where they met: a few runs.
+ * Stretches of the parts' sorted runs in merged order, as [part, start, length] triples, stretches of one part that
+ * follow each other joined. A heap holds each run by its first event left; the run on top gives up to the first of
+ * its events that the next run's head comes before, found by galloping then halving. A parser thread's files come
+ * in time order, and so do the runs it sorts and the parts (readers/dispatch.ts): they overlap only where they
+ * meet, and a million events are a few thousand stretches.
  */
 function mergeRuns(parts: CompactResult[]): number[] {
-  const runs: number[] = [];
-  const at = parts.map(() => 0);
-  for (;;) {
-    // The part whose head comes first.
-    let best = -1;
-    for (let w = 0; w < parts.length; w++) if (at[w] < parts[w].count && (best < 0 || before(parts, w, at[w], best, at[best]))) best = w;
-    if (best < 0) return runs;
-    // Its events up to the first one another part's head comes before: found by galloping then halving, since
-    // the part is sorted (an event-by-event walk compared a million events at 1M).
-    const start = at[best];
-    const count = parts[best].count;
-    const cut = (j: number) => {
-      for (let w = 0; w < parts.length; w++) if (w !== best && at[w] < parts[w].count && before(parts, w, at[w], best, j)) return true;
-      return false;
-    };
-    let lo = start;
-    let step = 1;
-    let hi = start + 1;
-    while (hi < count && !cut(hi)) {
-      lo = hi;
-      hi = Math.min(count, hi + (step *= 2));
+  const part: number[] = [];
+  const at: number[] = [];
+  const end: number[] = [];
+  parts.forEach((p, w) => {
+    const runs = runsOf(p);
+    for (let r = 0, start = 0; r < runs.length; start = runs[r++]) {
+      if (runs[r] > start) {
+        part.push(w);
+        at.push(start);
+        end.push(runs[r]);
+      }
     }
-    // The first cut is in (lo, hi]; hi === count means none before the end.
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (cut(mid)) hi = mid;
-      else lo = mid;
+  });
+  const less = (a: number, b: number) => before(parts, part[a], at[a], part[b], at[b]);
+  const heap = part.map((_, r) => r);
+  const down = (h: number) => {
+    for (;;) {
+      const l = 2 * h + 1;
+      if (l >= heap.length) return;
+      const c = l + 1 < heap.length && less(heap[l + 1], heap[l]) ? l + 1 : l;
+      if (!less(heap[c], heap[h])) return;
+      [heap[h], heap[c]] = [heap[c], heap[h]];
+      h = c;
     }
-    const end = hi;
-    runs.push(best, start, end - start);
-    at[best] = end;
+  };
+  for (let h = (heap.length >> 1) - 1; h >= 0; h--) down(h);
+  const out: number[] = [];
+  while (heap.length) {
+    const r = heap[0];
+    const w = part[r];
+    const start = at[r];
+    let stop = end[r];
+    if (heap.length > 1) {
+      // The next head: the smaller child of the top.
+      const c = heap.length > 2 && less(heap[2], heap[1]) ? heap[2] : heap[1];
+      const q = part[c];
+      const j = at[c];
+      const cut = (i: number) => before(parts, q, j, w, i);
+      let lo = start;
+      let step = 1;
+      let hi = start + 1;
+      while (hi < stop && !cut(hi)) {
+        lo = hi;
+        hi = Math.min(stop, hi + (step *= 2));
+      }
+      // The first cut is in (lo, hi]; hi === stop means none before the run's end.
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >>> 1;
+        if (cut(mid)) hi = mid;
+        else lo = mid;
+      }
+      stop = hi;
+    }
+    const last = out.length - 3;
+    if (last >= 0 && out[last] === w && out[last + 1] + out[last + 2] === start) out[last + 2] += stop - start;
+    else out.push(w, start, stop - start);
+    if (stop === end[r]) {
+      heap[0] = heap[heap.length - 1];
+      heap.pop();
+    } else at[r] = stop;
+    down(0);
   }
+  return out;
 }
 
 /** Concatenates runs of text columns. */
@@ -343,7 +256,8 @@ function partColumns(part: CompactResult): StringIds[] {
  */
 export function withColumns(part: PartWithColumns): PartWithColumns {
   if (part.byColumn) return part;
-  if (!part.sorted) return gatherColumns(part, part.order ?? partOrder(part));
+  // A part the builder sorted run by run is merged as it is (mergeRuns); a part built otherwise is put in order here.
+  if (!part.sorted && !part.runs) return gatherColumns(part, part.order ?? partOrder(part));
   return { ...part, byColumn: partColumns(part), cells: new Uint32Array(0) };
 }
 
@@ -474,3 +388,4 @@ function concatFixed<T extends Uint8Array | Uint32Array>(cols: T[], runs: number
   }
   return out;
 }
+

@@ -8,7 +8,8 @@ import { PlainResourcesWriter } from './resources-text.ts';
 import { ByteInterner } from './byte-intern.ts';
 import { eventTime, eventTimeAt } from './event-time.ts';
 import { IdColumnBuilder, type IdColumn } from './event-ids.ts';
-import { Growing, TextColumnBuilder, type TextColumn } from './text-column.ts';
+import { Growing, TextColumnBuilder, permuteRange, type TextColumn } from './text-column.ts';
+import { rangeOrder } from './run-order.ts';
 import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
 
 /**
@@ -54,7 +55,20 @@ export interface CompactResult {
   order?: Uint32Array;
   /** The columns are in (time, id) order already (columns.ts sortPart). */
   sorted?: boolean;
+  /**
+   * Where each run the builder sorted ends: events `[runs[r - 1], runs[r])` are in (time, id) order, ties in the order
+   * they were built, so the part is in order once its runs are merged (columns.ts mergeParts).
+   */
+  runs?: Uint32Array;
 }
+
+/**
+ * Events per run the builder sorts as it goes (at the end of a file): a parser thread's files come in time order, so
+ * its runs barely overlap, and the closing is a merge of long stretches instead of a sort of the whole part, the
+ * serial tail of the load after the last file is read (issue #14). Sorted while the runs' ~3 MB of columns are in
+ * the cache.
+ */
+const RUN_EVENTS = 8192;
 
 /** Parses files one at a time into compact columns. */
 export class CompactBuilder {
@@ -68,6 +82,11 @@ export class CompactBuilder {
   private readonly eventIds: IdColumnBuilder;
   private readonly resources: TextColumnBuilder;
   private outcomes: FileOutcome[] = [];
+  /** Ends of the runs sorted so far, and the start of the one being built. */
+  private readonly runEnds = new Growing(new Uint32Array(64), (n) => new Uint32Array(n));
+  private runStart = 0;
+  /** Room to sort a run in: its widest column, the cells. */
+  private scratch = new ArrayBuffer(0);
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
   private readonly principals = new Map<string, number>();
   /** Parsed userIdentity objects by their bytes, shared by the scans of all files. */
@@ -98,6 +117,8 @@ export class CompactBuilder {
   constructor(
     private readonly fast = true,
     capacity = 1024,
+    /** Events per sorted run (RUN_EVENTS); tests make it small. */
+    private readonly runEvents = RUN_EVENTS,
   ) {
     this.times = new Growing(new Float64Array(capacity), (n) => new Float64Array(n));
     this.fileIdx = new Growing(new Uint32Array(capacity), (n) => new Uint32Array(n));
@@ -155,7 +176,32 @@ export class CompactBuilder {
       outcome.error = err instanceof CloudTrailFileError ? err.reason : (err as Error).message;
     }
     this.outcomes.push(outcome);
+    if (this.times.length - this.runStart >= this.runEvents) this.sortRun();
     return outcome;
+  }
+
+  /** Puts the events built since the last run in (time, id) order, ties in build order, in every column. */
+  private sortRun(): void {
+    const start = this.runStart;
+    const end = this.times.length;
+    if (end === start) return;
+    const order = rangeOrder(this.times.data, this.eventIds.current(), start, end);
+    let moved = false;
+    for (let k = 0; k < order.length && !moved; k++) moved = order[k] !== k;
+    if (moved) {
+      const m = order.length;
+      if (this.scratch.byteLength < m * NCOL * 4) this.scratch = new ArrayBuffer(m * NCOL * 4);
+      const words = new Uint32Array(this.scratch, 0, m * NCOL);
+      permuteRange(this.times.data, start, order, 1, new Float64Array(this.scratch, 0, m));
+      permuteRange(this.fileIdx.data, start, order, 1, words);
+      permuteRange(this.recIdx.data, start, order, 1, words);
+      permuteRange(this.readOnly.data, start, order, 1, new Uint8Array(this.scratch, 0, m));
+      permuteRange(this.cells.data, start, order, NCOL, words);
+      this.eventIds.permuteTail(start, order, words);
+      this.resources.permuteTail(start, order);
+    }
+    this.runEnds.push(end);
+    this.runStart = end;
   }
 
   /** Records as JSON.parse gives them, or as scanDelivery gives their scanned fields: the same checks and fields either way. */
@@ -326,6 +372,7 @@ export class CompactBuilder {
   }
 
   finish(): CompactResult {
+    this.sortRun();
     return {
       count: this.times.length,
       strings: this.strings,
@@ -337,6 +384,7 @@ export class CompactBuilder {
       ids: this.eventIds.done(),
       resources: this.resources.done(),
       outcomes: this.outcomes,
+      runs: this.runEnds.done(),
     };
   }
 }
@@ -373,6 +421,6 @@ function readOnlyOf(sf: ScannedFile, slot: number): number {
 }
 
 export const transferables = (r: CompactResult): ArrayBuffer[] =>
-  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.uuids, r.ids.other.bytes, r.ids.other.ends, r.resources.bytes, r.resources.ends, ...(r.order ? [r.order] : [])].map(
+  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.uuids, r.ids.other.bytes, r.ids.other.ends, r.resources.bytes, r.resources.ends, ...(r.order ? [r.order] : []), ...(r.runs ? [r.runs] : [])].map(
     (a) => a.buffer as ArrayBuffer,
   );

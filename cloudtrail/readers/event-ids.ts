@@ -1,4 +1,4 @@
-import { TextColumnBuilder, textAt, type TextColumn } from './text-column.ts';
+import { TextColumnBuilder, permuteRange, textAt, type TextColumn } from './text-column.ts';
 import type { TextDecoder } from './event-time.ts';
 
 /**
@@ -94,6 +94,18 @@ export class IdColumnBuilder {
       next.set(this.uuids);
       this.uuids = next;
     }
+  }
+
+  /** The ids so far, to read while building. */
+  current(): IdColumn {
+    return { uuids: this.uuids, other: this.other.current() };
+  }
+
+  /** Ids `from` to the last rewritten in `order` (positions relative to `from`); `scratch` holds 4 words per id. */
+  permuteTail(from: number, order: Uint32Array, scratch: Uint32Array): void {
+    // Four bytes at a time: the array is made here, at offset 0.
+    permuteRange(new Uint32Array(this.uuids.buffer, 0, this.uuids.length >>> 2), from, order, 4, scratch);
+    this.other.permuteTail(from, order);
   }
 
   done(): IdColumn {

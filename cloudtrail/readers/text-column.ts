@@ -109,5 +109,48 @@ export class TextColumnBuilder {
     const bytes = this.bytes.subarray(0, this.used);
     return { bytes, ends: this.ends.done(), ascii: isAscii(bytes) };
   }
+
+  /** The values so far, to read while building (`ascii` unknown: read as UTF-8, which ASCII also is). */
+  current(): TextColumn {
+    return { bytes: this.bytes, ends: this.ends.data, ascii: false };
+  }
+
+  /** Values `from` to the last rewritten in `order` (positions relative to `from`): a run sorted as it is built. */
+  permuteTail(from: number, order: Uint32Array): void {
+    const ends = this.ends.data;
+    const base = from === 0 ? 0 : ends[from - 1];
+    // Every value of the run empty (the ids of UUIDs, most resources): nothing moves.
+    if (base === this.used) return;
+    const bytes = this.bytes.slice(base, this.used);
+    const was = ends.slice(from, from + order.length);
+    const out = this.bytes;
+    let pos = base;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k];
+      const start = (i === 0 ? base : was[i - 1]) - base;
+      const end = was[i] - base;
+      if (end - start < 64) for (let b = start; b < end; b++) out[pos++] = bytes[b];
+      else {
+        out.set(bytes.subarray(start, end), pos);
+        pos += end - start;
+      }
+      ends[from + k] = pos;
+    }
+  }
+}
+
+/**
+ * Values `[start, start + order.length)` of `a`, `width` numbers per event, rewritten in `order` (positions relative
+ * to `start`); `scratch` has room for them.
+ */
+export function permuteRange<T extends Float64Array | Uint32Array | Uint8Array>(a: T, start: number, order: Uint32Array, width: number, scratch: T): void {
+  const m = order.length;
+  const base = start * width;
+  scratch.set(a.subarray(base, base + m * width));
+  if (width === 1) for (let k = 0; k < m; k++) a[base + k] = scratch[order[k]];
+  else
+    for (let k = 0, to = base; k < m; k++) {
+      for (let w = 0, from = order[k] * width; w < width; w++) a[to++] = scratch[from + w];
+    }
 }
 

@@ -36,12 +36,32 @@ function expected(parts: CompactResult[]): [number, string, number, number][] {
   return all.map((e, g) => [e, g] as const).sort(([a, g], [b, h]) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || g - h).map(([e]) => e);
 }
 
+/**
+ * Files in time order as a parser thread gets them, each overlapping its neighbours: file f's events fall in seconds
+ * [3f, 3f + 8), a few per second, so runs of files overlap where they meet; ids repeat across files now and then.
+ */
+function timedFiles(): string[] {
+  const dir = join(tmp, 'timed');
+  mkdirSync(dir, { recursive: true });
+  return Array.from({ length: 30 }, (_, f) => {
+    const records = Array.from({ length: 25 }, (_, i) => {
+      const n = (f * 11 + i * 17) % 97;
+      const second = 3 * f + ((i * 5) % 8);
+      const id = n % 9 === 0 ? `other-${n % 4}` : `${(n * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}-0000-4000-8000-${String(n % 3).padStart(12, '0')}`;
+      return { eventTime: new Date(Date.UTC(2026, 9, 27, 4, 0, second)).toISOString().replace('.000', ''), eventSource: 's.amazonaws.com', eventName: `N${n % 5}`, eventID: id, awsRegion: `r${f % 3}`, readOnly: n % 3 === 0, ...(n % 4 === 0 ? { resources: [{ ARN: `arn:aws:s3:::b-${n}`, type: 'AWS::S3::Bucket' }] } : {}) };
+    });
+    const file = join(dir, `t${f}.json`);
+    writeFileSync(file, JSON.stringify({ Records: records }));
+    return file;
+  });
+}
+
 describe('mergeParts', () => {
   const list = files();
-  const build = (split: number[][]) =>
+  const build = (split: number[][], runEvents?: number, from = list) =>
     split.map((indexes) => {
-      const b = new CompactBuilder();
-      for (const i of indexes) b.addFile(i, list[i]);
+      const b = new CompactBuilder(true, undefined, runEvents);
+      for (const i of indexes) b.addFile(i, from[i]);
       return b.finish();
     });
 
@@ -68,6 +88,13 @@ describe('mergeParts', () => {
   /** Each event's (time, id, file, record) and the text of each of its string columns, in merged order. */
   const rows = (c: EventColumns) =>
     Array.from({ length: c.count }, (_, k) => [c.times[k], idAt(c.ids(), k), c.later().fileIdx[k], c.later().recIdx[k], c.readOnly[k], ...c.cols.map((col) => c.strings[col[k]])]);
+  /** The resources and id text of each event, in merged order. */
+  const texts = (c: EventColumns) => Array.from({ length: c.count }, (_, k) => [textAt(c.later().resources, k), idAt(c.ids(), k)]);
+  /** readOnly and the string columns of the event of file f, record r. */
+  const rowsOf = (c: EventColumns, f: number, r: number) => {
+    const k = Array.from({ length: c.count }, (_, k) => k).find((k) => c.later().fileIdx[k] === f && c.later().recIdx[k] === r)!;
+    return [c.readOnly[k], ...c.cols.map((col) => c.strings[col[k]])];
+  };
 
   it('gives the same columns from parts laid out column by column (as parser threads hand them over) as from row-major parts', () => {
     const split = [[0, 1, 2, 6, 7, 8, 12], [3, 4, 5, 9, 10, 11]];
@@ -100,6 +127,46 @@ describe('mergeParts', () => {
       const want = Array.from({ length: n }, (_, k) => k).sort((a, b) => times[a] - times[b] || uuids[16 * a + 15] - uuids[16 * b + 15] || a - b);
       expect(Array.from(partOrder(part))).toEqual(want);
       expect(Array.from(withColumns(part).recIdx)).toEqual(want);
+    }
+  });
+
+  const timed = timedFiles();
+  const all = timed.map((_, i) => i);
+  it.each([
+    ['one part', [all]],
+    ['two parts, each a stretch of time', [all.slice(0, 15), all.slice(15)]],
+    ['a part that took the other\'s last files, latest first', [[...all.slice(0, 12), 29, 28, 27, 26, 25], all.slice(12, 25)]],
+    ['batches dealt in turn', [all.filter((i) => i % 4 < 2), all.filter((i) => i % 4 >= 2)]],
+    ['a file twice in one part, in two runs, and once in the other', [[...all.slice(0, 10), 4], all.slice(10)]],
+    ['an empty part first and last', [[], all, []]],
+    ['every part empty', [[], []]],
+  ])('%s: parts sorted run by run as they are built merge into the order of the whole (time, id, build order)', (_, split) => {
+    // Whole parts sorted at the end (one run each) are the reference, and sortPart's order agrees with it.
+    const reference = mergeParts(build(split as number[][], Infinity, timed));
+    expect(rows(mergeParts(build(split as number[][], Infinity, timed).map((p) => withColumns(sortPart(p)))))).toEqual(rows(reference));
+    expect(rows(reference)).toEqual(expected(build(split as number[][], Infinity, timed)).map(([t, id, f, r]) => [t, id, f, r, ...rowsOf(reference, f, r)]));
+    // Runs of one event (every event its own run), of a file or less, of about a batch, overlapping or not.
+    for (const runEvents of [1, 7, 25, 60, 200]) {
+      const parts = build(split as number[][], runEvents, timed);
+      if (reference.count > 0) expect(Math.max(...parts.map((p) => p.runs!.length))).toBeGreaterThan(1);
+      for (const given of [parts, parts.map(withColumns)]) {
+        const merged = mergeParts(given);
+        expect(merged.strings).toEqual(reference.strings);
+        expect(rows(merged)).toEqual(rows(reference));
+        expect(texts(merged)).toEqual(texts(reference));
+      }
+    }
+  });
+
+  it('merges runs whose events all tie on time, ids repeated across runs and parts, as the whole part sorted at once', () => {
+    // `files()` has four distinct seconds: every run overlaps every other, so the merge takes a few events at a time.
+    for (const split of [[list.map((_, i) => i)], [[0, 1, 2, 6, 7, 8, 12], [3, 4, 5, 9, 10, 11]], [[0, 1, 12, 11, 10, 9], [2, 3, 4, 5, 6, 7, 8]]]) {
+      const reference = mergeParts(build(split, Infinity));
+      for (const runEvents of [1, 3, 40, 100]) {
+        const merged = mergeParts(build(split, runEvents).map(withColumns));
+        expect(rows(merged)).toEqual(rows(reference));
+        expect(texts(merged)).toEqual(texts(reference));
+      }
     }
   });
 
