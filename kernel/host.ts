@@ -440,7 +440,8 @@ class Kernel implements KernelHandle {
     const r = this.running;
     const child = this.child;
     if (!r || !child) return { stateLost: false };
-    child.process.kill('SIGINT');
+    // No SIGINT from here: the child raises it itself, only while the cell's synchronous part runs
+    // (kernel/child/sync-part.ts: a SIGINT that misses that window stops the next cell or ends the kernel).
     const id = Buffer.alloc(4);
     id.writeInt32LE(r.exec);
     (child.process.stdio[4] as NodeJS.WritableStream | null)?.write(id);

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { runInThisContext } from 'node:vm';
+import { Script } from 'node:vm';
 import { inspect } from 'node:util';
 import { transform } from 'esbuild';
 import { OutputBudget } from '../output-budget.ts';
@@ -14,6 +14,7 @@ import { executionContext, getRunning, InterruptError, setRunning, type Executio
 import { captureStdio, flushStreams, send, sendOutput, writeStream } from './output.ts';
 import { clearInterrupt, markInterrupted, startInterruptPipe } from './interrupt-pipe.ts';
 import { installRuntime } from './runtime.ts';
+import { runSynchronousPart } from './sync-part.ts';
 
 /**
  * The kernel child process: receives cells over IPC, runs them one at a time in this process's
@@ -84,14 +85,15 @@ function interrupt(exec: number) {
   markInterrupted(exec);
   running.abort();
 }
-// The pipe's worker thread is only needed for loops that keep the main thread busy after an await;
-// booting it costs tens of ms of CPU, so it starts just after the cold-start window. (Until then
-// such a loop is stopped by kill and restart, with little state to lose in a fresh kernel.)
-setTimeout(() => startInterruptPipe(interrupt), 250).unref();
+// Only the pipe's worker thread can stop a cell that keeps the main thread busy. Booting it costs
+// tens of ms of CPU, so it starts just after the cold-start window, or with the first cell if sooner
+// (an interrupt written to the pipe before it reads waits there).
+const startPipe = () => startInterruptPipe(interrupt);
+setTimeout(startPipe, 250).unref();
 
-// SIGINT stops the synchronous part of a cell (breakOnSigint). Outside it, the interrupt pipe says
-// which cell to stop; a SIGINT handled here may be late (the cell already stopped), so it is ignored
-// rather than aborting whatever runs next. The handler also keeps SIGINT from ending the kernel.
+// SIGINT stops the synchronous part of a cell (breakOnSigint), and the interrupt worker raises it only
+// while that part runs (sync-part.ts). One from outside (a terminal's Ctrl+C) arriving between cells
+// is ignored here rather than ending the kernel.
 process.on('SIGINT', () => {});
 
 // Errors from background work must not kill the kernel: show them under the cell that started it.
@@ -132,12 +134,14 @@ async function execute(msg: Extract<HostToChild, { type: 'execute' }>) {
     abort: () => controller.abort(new Error('Execution interrupted')),
   };
   setRunning(execution);
+  startPipe();
   let status: 'ok' | 'error' | 'aborted' = 'ok';
   try {
     const cell = await compileCell(msg.code, `<cell ${msg.count}>`);
     rememberCell(cell);
     await Promise.race([loadGlobals(cell.identifiers), aborted]);
-    const result = executionContext.run(execution, () => runInThisContext(cell.script, { filename: cell.filename, breakOnSigint: true }) as Promise<unknown>);
+    const script = new Script(cell.script, { filename: cell.filename });
+    const result = executionContext.run(execution, () => runSynchronousPart(script, msg.exec) as Promise<unknown>);
     const value = await Promise.race([result, aborted]);
     if (value !== undefined) {
       const data = await toMimeBundle(value);

@@ -15,11 +15,18 @@ afterAll(() => close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a cell and resolves once it has printed its first line, so an interrupt cannot land before it starts. */
+/**
+ * What a cell prints once it is in the state a test interrupts. Printed first, it would leave the
+ * rest of the synchronous part to run after it: on a loaded machine the interrupt can land there,
+ * before the loop (or the variable it counts in) exists.
+ */
+const STARTED = 'console.log("started")';
+
+/** Runs a cell and resolves once it has printed STARTED (and run 100 ms more). */
 function startCell(code: string) {
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
-  const reply = kernel.execute({ code: `console.log("started");\n${code}`, onOutput: (o) => o.output_type === 'stream' && started() });
+  const reply = kernel.execute({ code, onOutput: (o) => o.output_type === 'stream' && started() });
   return { reply, started: running.then(() => sleep(100)) };
 }
 const value = async (code: string) => resultOf((await kernel.execute({ code })).outputs)?.['text/plain'];
@@ -34,7 +41,7 @@ describe('kernel interrupt, restart and death', () => {
 
   it('interrupts a synchronous infinite loop and keeps state', async () => {
     await kernel.execute({ code: 'const kept = "still here"; let spins = 0;' });
-    const { reply: running, started } = startCell('while (true) { spins++ }');
+    const { reply: running, started } = startCell(`while (true) { if (spins++ === 0) ${STARTED} }`);
     await started;
     const t0 = Date.now();
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
@@ -47,7 +54,7 @@ describe('kernel interrupt, restart and death', () => {
   });
 
   it('interrupts an async loop and keeps state', async () => {
-    const { reply: running, started } = startCell('let ticks = 0; while (true) { ticks++; await new Promise((r) => setTimeout(r, 1)); }');
+    const { reply: running, started } = startCell(`let ticks = 0; while (true) { ticks++; if (ticks === 2) ${STARTED}; await new Promise((r) => setTimeout(r, 1)); }`);
     await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     const reply = await running;
@@ -60,8 +67,23 @@ describe('kernel interrupt, restart and death', () => {
     expect(await value('kept')).toBe("'still here'");
   });
 
+  it('sends no SIGINT to a cell past its synchronous part, where one would stop the next cell or end the kernel', async () => {
+    await kernel.execute({ code: 'let sigints = 0; const countSigint = () => sigints++; process.on("SIGINT", countSigint)' });
+    try {
+      const { reply: running, started } = startCell(`let waits = 0; while (true) { if (++waits === 2) ${STARTED}; await new Promise((r) => setTimeout(r, 1)); }`);
+      await started;
+      expect(await kernel.interrupt()).toEqual({ stateLost: false });
+      expect((await running).status).toBe('aborted');
+      await sleep(200); // a signal reaches listeners on a later turn of the kernel's event loop
+      expect(await value('sigints')).toBe('0');
+      expect(Number(await value('waits'))).toBeGreaterThan(1);
+    } finally {
+      await kernel.execute({ code: 'process.off("SIGINT", countSigint)' });
+    }
+  });
+
   it('interrupts a cell waiting on a promise that never settles', async () => {
-    const { reply: running, started } = startCell('await new Promise(() => {})');
+    const { reply: running, started } = startCell(`await null; ${STARTED}; await new Promise(() => {})`);
     await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     expect((await running).status).toBe('aborted');
@@ -69,7 +91,7 @@ describe('kernel interrupt, restart and death', () => {
   });
 
   it('interrupts a synchronous loop that runs after an await, keeping state', async () => {
-    const { reply: running, started } = startCell('await null; let laps = 0; while (true) { laps++ }');
+    const { reply: running, started } = startCell(`await null; let laps = 0; while (true) { if (laps++ === 0) ${STARTED} }`);
     await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     expect((await running).status).toBe('aborted');
@@ -79,7 +101,7 @@ describe('kernel interrupt, restart and death', () => {
 
   it('interrupts a loop in a function defined in an earlier cell', async () => {
     await kernel.execute({ code: 'function spin() { let k = 0; for (;;) k++ }' });
-    const { reply: running, started } = startCell('await null; spin()');
+    const { reply: running, started } = startCell(`await null; ${STARTED}; spin()`);
     await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: false });
     expect((await running).status).toBe('aborted');
@@ -88,7 +110,7 @@ describe('kernel interrupt, restart and death', () => {
 
   it('kills and restarts a kernel that ignores the interrupt, saying state was lost', async () => {
     // Blocked in native code after an await: neither breakOnSigint nor a loop check can reach it.
-    const { reply: running, started } = startCell('await null; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)');
+    const { reply: running, started } = startCell(`await null; ${STARTED}; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)`);
     await started;
     expect(await kernel.interrupt()).toEqual({ stateLost: true });
     const reply = await running;
@@ -116,7 +138,7 @@ describe('kernel interrupt, restart and death', () => {
   });
 
   it('survives the kernel process being killed while a cell runs', async () => {
-    const { reply: running, started } = startCell('await new Promise((r) => setTimeout(r, 5000))');
+    const { reply: running, started } = startCell(`${STARTED}; await new Promise((r) => setTimeout(r, 5000))`);
     await started;
     process.kill(kernel.pid!, 'SIGKILL');
     const reply = await running;
