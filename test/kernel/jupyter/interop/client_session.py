@@ -22,15 +22,9 @@ def shell_reply(kc, msg_id):
 
 
 def value(kc, code):
-    # A cell right after an interrupt is now and then interrupted itself (a race in the runtime,
-    # see protocol.test.ts): one retry, so a real loss of state still fails.
-    for attempt in (1, 2):
-        content, outputs = run(kc, code)
-        results = [c["data"]["text/plain"] for t, c in outputs if t == "execute_result"]
-        if results:
-            return results[0]
-        if attempt == 2 or content.get("ename") != "KeyboardInterrupt":
-            return content
+    content, outputs = run(kc, code)
+    results = [c["data"]["text/plain"] for t, c in outputs if t == "execute_result"]
+    return results[0] if results else content
 
 
 km = KernelManager(kernel_name="trailbook-typescript")
