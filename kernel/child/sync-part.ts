@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { interruptFlag, SIGNALLED, SYNC_PART } from './interrupt-pipe.ts';
+import { InterruptError } from './execution.ts';
+import { interruptFlag, isInterrupted, SIGNALLED, SYNC_PART } from './interrupt-pipe.ts';
 
 /**
  * Runs a cell's synchronous part (its script, up to the first await) under vm's breakOnSigint: the
@@ -23,25 +24,25 @@ import { interruptFlag, SIGNALLED, SYNC_PART } from './interrupt-pipe.ts';
 const LEAVE_WAIT_MS = 5000;
 const ENTRY = '__trailbook_sync_part';
 
-let body: (() => void) | undefined;
-Object.defineProperty(globalThis, ENTRY, { value: () => body?.(), enumerable: false, configurable: false, writable: false });
 // Named after this file, so a stack trace through it is dropped with the kernel's own frames (errors.ts).
 const bracket = new Script(`${ENTRY}()`, { filename: fileURLToPath(import.meta.url) });
 
 export function runSynchronousPart(script: Script, exec: number): unknown {
   let value: unknown;
-  body = () => {
+  const body = () => {
     Atomics.store(interruptFlag, SYNC_PART, exec);
     try {
+      // An interrupt the worker read before this part started found nothing to signal: it stops the part here.
+      if (isInterrupted(exec)) throw new InterruptError();
       value = script.runInThisContext();
     } finally {
       leave(exec);
     }
   };
+  Object.defineProperty(globalThis, ENTRY, { value: body, enumerable: false, configurable: true, writable: true });
   try {
     bracket.runInThisContext({ breakOnSigint: true });
   } finally {
-    body = undefined;
     Atomics.store(interruptFlag, SYNC_PART, 0);
   }
   return value;
