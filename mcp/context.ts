@@ -53,10 +53,11 @@ export function createToolContext(options: { store: EventStore; now?: () => numb
 /**
  * Result with structured content plus the same JSON as text (the spec's advice for clients without structured
  * output). `text`, when given, must be JSON.stringify(data) made another way (lookup_cloudtrail_events splices
- * events serialised before); the HTTP transport writes the structured content from it (mcp/json-once.ts).
+ * events serialised before); the HTTP transport writes the structured content from it (mcp/json-once.ts), and the
+ * text content from `quoted()` (JSON.stringify(text) made another way) when given.
  */
-export function structuredResult<T extends Record<string, unknown>>(data: T, text = JSON.stringify(data)): CallToolResult & { structuredContent: T } {
-  knownJson(data, text);
+export function structuredResult<T extends Record<string, unknown>>(data: T, text = JSON.stringify(data), quoted?: () => string): CallToolResult & { structuredContent: T } {
+  knownJson(data, text, quoted);
   return { content: [{ type: 'text', text }], structuredContent: data };
 }
 

@@ -74,7 +74,28 @@ function resource(r: TrailEvent['resources'][number]): CompactEvent['resources']
 
 /** Events whose compact JSON is kept: a few pages' worth, so that pages asked again are not serialised again. */
 const KEEP_JSON = 8192;
-const jsonOf = new Map<TrailEvent, string>();
+
+/** An event's compact JSON, and that JSON as the inside of a JSON string (made when an answer is first written as text). */
+interface Kept {
+  json: string;
+  quoted?: string;
+}
+const jsonOf = new Map<TrailEvent, Kept>();
+
+/** JSON.stringify(json) without its quotes: how the text content carries the JSON. */
+export const quotedInside = (json: string): string => JSON.stringify(json).slice(1, -1);
+
+/** The kept entry of events[i] (made and kept when missing), or undefined when it carries its record (large, asked for rarely: not kept). */
+function kept(e: TrailEvent, compact: CompactEvent): Kept | undefined {
+  if (compact.raw !== undefined) return undefined;
+  let k = jsonOf.get(e);
+  if (k === undefined) {
+    k = { json: JSON.stringify(compact) };
+    if (jsonOf.size >= KEEP_JSON) jsonOf.delete(jsonOf.keys().next().value!);
+    jsonOf.set(e, k);
+  }
+  return k;
+}
 
 /**
  * JSON.stringify(compact) where compact[i] is compactEvent(events[i]): each event's JSON joined as an array, keeping each event's text (without the
@@ -83,19 +104,21 @@ const jsonOf = new Map<TrailEvent, string>();
  */
 export function compactEventsJson(events: readonly TrailEvent[], compact: readonly CompactEvent[]): string {
   const parts = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) parts[i] = kept(events[i], compact[i])?.json ?? JSON.stringify(compact[i]);
+  return `[${parts.join(',')}]`;
+}
+
+/**
+ * quotedInside(compactEventsJson(events, compact)), from each event's kept text: escaping JSON text is
+ * character by character (it has no lone surrogates or control characters), so the array's is its parts' joined.
+ * The HTTP transport writes a lookup page's text content with it instead of escaping the whole page (~35 KB for
+ * 50 events) on every request; the first request of an event escapes and keeps it.
+ */
+export function compactEventsQuoted(events: readonly TrailEvent[], compact: readonly CompactEvent[]): string {
+  const parts = new Array<string>(events.length);
   for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    if (compact[i].raw !== undefined) {
-      parts[i] = JSON.stringify(compact[i]); // records are large and asked for rarely: not kept
-      continue;
-    }
-    let json = jsonOf.get(e);
-    if (json === undefined) {
-      json = JSON.stringify(compact[i]);
-      if (jsonOf.size >= KEEP_JSON) jsonOf.delete(jsonOf.keys().next().value!);
-      jsonOf.set(e, json);
-    }
-    parts[i] = json;
+    const k = kept(events[i], compact[i]);
+    parts[i] = k ? (k.quoted ??= quotedInside(k.json)) : quotedInside(JSON.stringify(compact[i]));
   }
   return `[${parts.join(',')}]`;
 }

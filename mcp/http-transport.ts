@@ -93,7 +93,9 @@ export class StatelessHttpTransport implements Transport {
     } catch {
       return refuse(400, -32700, 'Parse error: Invalid JSON-RPC message');
     }
-    const initializing = messages.some(isInitializeRequest);
+    // The SDK's check parses the message against the initialize schema, and a failed parse builds an error (~20 µs
+    // a request): only an initialize is checked.
+    const initializing = messages.some((m) => 'method' in m && m.method === 'initialize' && isInitializeRequest(m));
     if (initializing && messages.length > 1) return refuse(400, -32600, 'Invalid Request: Only one initialization request is allowed');
     const version = req.headers['mcp-protocol-version'];
     if (!initializing && typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
@@ -109,7 +111,8 @@ export class StatelessHttpTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const answer = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+    // Each schema needs its key: no failed parse (and its error) for the messages that cannot match.
+    const answer = ('result' in message && isJSONRPCResultResponse(message)) || ('error' in message && isJSONRPCErrorResponse(message));
     const id = answer ? message.id : options?.relatedRequestId;
     // A notification not tied to a request would go on the session's GET stream, which stateless mode does not have.
     if (id === undefined) return;

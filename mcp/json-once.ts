@@ -38,12 +38,15 @@ function firstObjectValue(data: Record<string, unknown>): object | undefined {
   return undefined;
 }
 
-type Marked = { [MADE]?: { data: Record<string, unknown>; text: string } };
+type Marked = { [MADE]?: { data: Record<string, unknown>; text: string; quoted?: () => string } };
 
-/** Notes that `text` is JSON.stringify(data), for `messageJson` to write instead of serialising `data` again. */
-export function knownJson(data: Record<string, unknown>, text: string): void {
+/**
+ * Notes that `text` is JSON.stringify(data), for `messageJson` to write instead of serialising `data` again;
+ * `quoted`, when given, makes JSON.stringify(text) another way (from parts escaped before), when it is written.
+ */
+export function knownJson(data: Record<string, unknown>, text: string, quoted?: () => string): void {
   const key = firstObjectValue(data) as Marked | undefined;
-  if (key && Object.isExtensible(key)) Object.defineProperty(key, MADE, { value: { data, text }, configurable: true, writable: true });
+  if (key && Object.isExtensible(key)) Object.defineProperty(key, MADE, { value: { data, text, quoted }, configurable: true, writable: true });
 }
 
 /** True when `copy` has the same keys as `data`, in the same order, with the very same values. */
@@ -73,7 +76,8 @@ export function splicedResultJson(message: JSONRPCMessage): string | undefined {
   if (!known || !onlyKeys(result, ['content', 'structuredContent'])) return undefined;
   const content = result.content[0] as { type?: unknown; text?: unknown };
   if (!onlyKeys(content, ['type', 'text']) || content.type !== 'text' || content.text !== known.text || !sameShallow(sc, known.data)) return undefined;
-  return `{"result":{"content":[{"type":"text","text":${JSON.stringify(known.text)}}],"structuredContent":${known.text}},"jsonrpc":${JSON.stringify(message.jsonrpc)},"id":${JSON.stringify(message.id)}}`;
+  const quoted = known.quoted ? known.quoted() : JSON.stringify(known.text);
+  return `{"result":{"content":[{"type":"text","text":${quoted}}],"structuredContent":${known.text}},"jsonrpc":${JSON.stringify(message.jsonrpc)},"id":${JSON.stringify(message.id)}}`;
 }
 
 /**
@@ -81,6 +85,22 @@ export function splicedResultJson(message: JSONRPCMessage): string | undefined {
  * the rest of the object serialised around it, in the same key order.
  */
 export function jsonWithFirstValue(data: Record<string, unknown>, json: string): string {
+  const [head, tail] = aroundFirstValue(data);
+  return head + json + tail;
+}
+
+/**
+ * JSON.stringify(JSON.stringify(data)) where the value of data's first key is written as `quoted`, the inside of
+ * the JSON string of its JSON (made beforehand): escaping JSON text is character by character, so the parts'
+ * escapes joined are the whole's.
+ */
+export function quotedWithFirstValue(data: Record<string, unknown>, quoted: string): string {
+  const [head, tail] = aroundFirstValue(data);
+  return `${JSON.stringify(head).slice(0, -1)}${quoted}${JSON.stringify(tail).slice(1)}`;
+}
+
+/** The JSON of `data` before and after the value of its first key. */
+function aroundFirstValue(data: Record<string, unknown>): [string, string] {
   let first: string | undefined;
   for (const key in data) {
     first = key;
@@ -89,7 +109,7 @@ export function jsonWithFirstValue(data: Record<string, unknown>, json: string):
   if (first === undefined) throw new Error('jsonWithFirstValue: the object has no key');
   const name = JSON.stringify(first);
   const rest = JSON.stringify({ ...data, [first]: 0 }); // {"<first>":0,...}
-  return `{${name}:${json}${rest.slice(name.length + 3)}`;
+  return [`{${name}:`, rest.slice(name.length + 3)];
 }
 
 /** A JSON-RPC message as JSON, reusing the text of a result serialised once or of structured content already made. */

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { cursorCodec } from '../../cloudtrail/cursor.ts';
 import type { EventPage, EventQuery, QueryOptions, ResolvedEventQuery } from '../../cloudtrail/query.ts';
 import { guarded, storeOptions, structuredResult, type ToolContext, type ToolRegistrar } from '../context.ts';
-import { CompactEvent, compactEvent, compactEventsJson } from '../events.ts';
-import { jsonWithFirstValue } from '../json-once.ts';
+import { CompactEvent, compactEvent, compactEventsJson, compactEventsQuoted } from '../events.ts';
+import { jsonWithFirstValue, quotedWithFirstValue } from '../json-once.ts';
 import { indexedInMemory, storeIndex, withRecords } from '../index/for-store.ts';
 import { indexPage } from '../index/lookup.ts';
 import { ArgumentError, iso, resolveWindow } from '../time.ts';
@@ -83,8 +83,10 @@ export const registerLookupEvents: ToolRegistrar = (server, ctx) => {
         if (page.nextCursor) {
           result.next_cursor = pageCursor.encode({ store: page.nextCursor, start, end, f });
         }
-        // The events' JSON is kept per event (compactEventsJson): a page asked again is not serialised again.
-        return structuredResult(result, jsonWithFirstValue(result, compactEventsJson(page.events, events)));
+        // The events' JSON is kept per event (compactEventsJson): a page asked again is not serialised again, nor
+        // escaped again for the text content when an HTTP answer is written (compactEventsQuoted).
+        const quoted = () => quotedWithFirstValue(result, compactEventsQuoted(page.events, events));
+        return structuredResult(result, jsonWithFirstValue(result, compactEventsJson(page.events, events)), quoted);
       }),
   );
 };

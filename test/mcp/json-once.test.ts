@@ -2,8 +2,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../cloudtrail/stores/memory.ts';
-import { compactEvent, compactEventsJson } from '../../mcp/events.ts';
-import { jsonWithFirstValue, messageJson, splicedResultJson } from '../../mcp/json-once.ts';
+import { compactEvent, compactEventsJson, compactEventsQuoted } from '../../mcp/events.ts';
+import { jsonWithFirstValue, messageJson, quotedWithFirstValue, splicedResultJson } from '../../mcp/json-once.ts';
 import { createCloudTrailMcpServer } from '../../mcp/server.ts';
 import { FIXTURE_END } from './fixture.ts';
 import { fixtureEvents } from './helpers.ts';
@@ -89,5 +89,18 @@ describe('JSON made in parts', () => {
       expect(compactEventsJson(some, compact)).toBe(JSON.stringify(compact));
     }
     expect(compactEventsJson([], [])).toBe('[]');
+  });
+
+  it('the quoted forms are JSON.stringify of that JSON, kept or not, with quotes, backslashes, controls, separators and lone surrogates', () => {
+    const odd = ['a "quoted" \\ path', 'tab\tnew\nline\u0001', 'sep\u2028\u2029 ümlaut 漢字 😀', `lone ${String.fromCharCode(0xd800)} high`, `lone ${String.fromCharCode(0xdc00)} low`];
+    const tricky = events.slice(0, odd.length).map((e, i) => ({ ...e, userAgent: odd[i], errorMessage: odd[(i + 1) % odd.length], principal: { ...e.principal, name: odd[(i + 2) % odd.length] } }));
+    for (const raw of [false, false, true]) {
+      const compact = tricky.map((e) => compactEvent(e, raw));
+      const json = compactEventsJson(tricky, compact);
+      expect(json).toBe(JSON.stringify(compact));
+      expect(compactEventsQuoted(tricky, compact)).toBe(JSON.stringify(json).slice(1, -1));
+      const data = { events: compact, count: compact.length, order: 'desc', next_cursor: odd[0] };
+      expect(quotedWithFirstValue(data, compactEventsQuoted(tricky, compact))).toBe(JSON.stringify(JSON.stringify(data)));
+    }
   });
 });
