@@ -64,57 +64,11 @@ function permuteText(col: TextColumn, order: Uint32Array): TextColumn {
 }
 
 /**
- * A part with its events put in (time, id) order (its `order`, or partOrder's), ties in the part's order: done by
- * each parser thread on its own part, in parallel, so the main thread only merges sorted runs (issue #14: the
- * main thread's gather of every column through a permutation was ~1 s of the load's wall time after the threads
- * had finished).
+ * A part with its events put in (time, id) order (its `order`, or partOrder's), ties in build order, by a gather
+ * of every column: the reference the builder's runs and their merge are tested against.
  */
 export function sortPart(part: CompactResult): CompactResult {
-  if (part.sorted) return part;
-  const order = part.order ?? partOrder(part);
-  const n = part.count;
-  const { times, fileIdx, recIdx, readOnly, cells } = part;
-  const uuids = part.ids.uuids;
-  // In place, cycle by cycle: a sorted copy of every column beside the part, in both threads at once, measured
-  // ~50 MB more peak RSS at 1M events.
-  const done = new Uint8Array(n);
-  const cell = new Uint32Array(NCOL);
-  const uuid = new Uint8Array(16);
-  for (let s = 0; s < n; s++) {
-    if (done[s] || order[s] === s) continue;
-    const t = times[s];
-    const f = fileIdx[s];
-    const r = recIdx[s];
-    const ro = readOnly[s];
-    for (let c = 0; c < NCOL; c++) cell[c] = cells[s * NCOL + c];
-    for (let b = 0; b < 16; b++) uuid[b] = uuids[16 * s + b];
-    let k = s;
-    for (;;) {
-      done[k] = 1;
-      const i = order[k];
-      if (i === s) break;
-      times[k] = times[i];
-      fileIdx[k] = fileIdx[i];
-      recIdx[k] = recIdx[i];
-      readOnly[k] = readOnly[i];
-      for (let c = 0; c < NCOL; c++) cells[k * NCOL + c] = cells[i * NCOL + c];
-      for (let b = 0; b < 16; b++) uuids[16 * k + b] = uuids[16 * i + b];
-      k = i;
-    }
-    times[k] = t;
-    fileIdx[k] = f;
-    recIdx[k] = r;
-    readOnly[k] = ro;
-    for (let c = 0; c < NCOL; c++) cells[k * NCOL + c] = cell[c];
-    for (let b = 0; b < 16; b++) uuids[16 * k + b] = uuid[b];
-  }
-  return {
-    ...part,
-    ids: { uuids, other: permuteText(part.ids.other, order) },
-    resources: permuteText(part.resources, order),
-    order: undefined,
-    sorted: true,
-  };
+  return part.sorted ? part : gatherColumns(part, part.order ?? partOrder(part));
 }
 
 /**
@@ -231,65 +185,38 @@ function concatText(cols: TextColumn[], runs: number[], n: number): TextColumn {
   return { bytes, ends, ascii: cols.every((c) => c.ascii) };
 }
 
-/** A part as a parser thread hands it over: sorted, with its string ids column by column (`withColumns`). */
-export interface PartWithColumns extends CompactResult {
-  /** One array per entry of COLUMNS, in the part's own string numbering; `cells` is then empty. */
-  byColumn?: StringIds[];
-}
-
-/** A part's string ids column by column: `cols[COL.name][k]` is event k's eventName id in the part's string table. */
-function partColumns(part: CompactResult): StringIds[] {
-  const n = part.count;
-  const cells = part.cells;
-  const cols = Array.from({ length: NCOL }, () => stringIds(part.strings.length, n));
-  for (let c = 0; c < NCOL; c++) {
-    const col = cols[c];
-    for (let k = 0, at = c; k < n; k++, at += NCOL) col[k] = cells[at];
-  }
-  return cols;
-}
+/** A part as a parser thread hands it over (the builder's, its runs sorted). */
+export type PartWithColumns = CompactResult;
 
 /**
- * A sorted part with its string ids column by column instead of row by row: done by each parser thread on its own
- * part, in parallel, so that the main thread's merge copies or remaps each column in order (nine strided passes
- * over the row-major cells there were ~0.5 s of the load's serial tail at 1M events, issue #14).
+ * A part ready to merge: the builder's parts are (their runs are sorted as they are built, and merged by mergeRuns);
+ * a part without runs is put in order here. Called by each parser thread on its own part.
  */
-export function withColumns(part: PartWithColumns): PartWithColumns {
-  if (part.byColumn) return part;
-  // A part the builder sorted run by run is merged as it is (mergeRuns); a part built otherwise is put in order here.
-  if (!part.sorted && !part.runs) return gatherColumns(part, part.order ?? partOrder(part));
-  return { ...part, byColumn: partColumns(part), cells: new Uint32Array(0) };
+export function withColumns(part: CompactResult): CompactResult {
+  return part.sorted || part.runs ? part : gatherColumns(part, part.order ?? partOrder(part));
 }
 
-/**
- * An unsorted part's events in `order`, string ids column by column: a gather into fresh arrays, reading the part's
- * rows in `order` and writing every column in sequence. It replaced sortPart's in-place cycles (random reads and
- * writes of each row's cells, ids and times) followed by a transposition of the sorted cells, which was most of each
- * parser thread's closing sort (issue #14). The fresh columns sit beside the part's until it returns (the cells,
- * the widest, are read straight into byColumn, which was made anyway): peak RSS 444-471 MB against 409-417 at 1M.
- */
-function gatherColumns(part: CompactResult, order: Uint32Array): PartWithColumns {
+/** An unsorted part's events in `order`: a gather into fresh arrays, reading the part's events in `order` and writing every column in sequence. */
+function gatherColumns(part: CompactResult, order: Uint32Array): CompactResult {
   const n = part.count;
-  const { cells } = part;
   const times = new Float64Array(n);
   const fileIdx = new Uint32Array(n);
   const recIdx = new Uint32Array(n);
   const readOnly = new Uint8Array(n);
   const uuids = new Uint8Array(16 * n);
-  const byColumn = Array.from({ length: NCOL }, () => stringIds(part.strings.length, n));
+  const cols = part.cols.map((col) => {
+    const out = stringIds(part.strings.length, n);
+    for (let k = 0; k < n; k++) out[k] = col[order[k]];
+    return out;
+  });
   const from = part.ids.uuids;
-  // Ids four bytes at a time when the part's bytes are aligned for it (they are as the builder makes them).
-  const words = from.byteOffset % 4 === 0 ? new Uint32Array(from.buffer, from.byteOffset, 4 * n) : undefined;
-  const wordsOut = new Uint32Array(uuids.buffer);
   for (let k = 0; k < n; k++) {
     const i = order[k];
     times[k] = part.times[i];
     fileIdx[k] = part.fileIdx[i];
     recIdx[k] = part.recIdx[i];
     readOnly[k] = part.readOnly[i];
-    for (let c = 0, at = i * NCOL; c < NCOL; c++) byColumn[c][k] = cells[at + c];
-    if (words) for (let w = 0; w < 4; w++) wordsOut[4 * k + w] = words[4 * i + w];
-    else for (let b = 0; b < 16; b++) uuids[16 * k + b] = from[16 * i + b];
+    for (let b = 0; b < 16; b++) uuids[16 * k + b] = from[16 * i + b];
   }
   return {
     ...part,
@@ -297,17 +224,17 @@ function gatherColumns(part: CompactResult, order: Uint32Array): PartWithColumns
     fileIdx,
     recIdx,
     readOnly,
+    cols,
     ids: { uuids, other: permuteText(part.ids.other, order) },
     resources: permuteText(part.resources, order),
-    cells: new Uint32Array(0),
-    byColumn,
     order: undefined,
+    runs: undefined,
     sorted: true,
   };
 }
 
 /** Buffers of a part to transfer to another thread beside `transferables`' own. */
-export const columnBuffers = (part: PartWithColumns): ArrayBuffer[] => (part.byColumn ?? []).map((a) => a.buffer as ArrayBuffer);
+export const columnBuffers = (part: CompactResult): ArrayBuffer[] => part.cols.map((a) => a.buffer as ArrayBuffer);
 
 /**
  * The merged string table, and each part's string ids in it. The first part's strings come first, in its order,
@@ -343,7 +270,7 @@ export function mergeParts(unsorted: PartWithColumns[]): EventColumns {
   const parts = unsorted.map(withColumns);
   const n = parts.reduce((s, r) => s + r.count, 0);
   const { strings, remaps } = mergeStrings(parts);
-  const partCols = parts.map((p) => p.byColumn!);
+  const partCols = parts.map((p) => p.cols);
   const runs = mergeRuns(parts);
   const times = new Float64Array(n);
   const readOnly = new Uint8Array(n);

@@ -10,6 +10,7 @@ import { eventTime, eventTimeAt } from './event-time.ts';
 import { IdColumnBuilder, type IdColumn } from './event-ids.ts';
 import { Growing, TextColumnBuilder, permuteRange, type TextColumn } from './text-column.ts';
 import { rangeOrder } from './run-order.ts';
+import type { StringIds } from './columns.ts';
 import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } from './shapes.ts';
 
 /**
@@ -18,7 +19,7 @@ import { CloudTrailFileError, invalidReason, type Shape, type SkippedShape } fro
  */
 export const COLUMNS = ['source', 'name', 'region', 'account', 'principal', 'sourceIp', 'userAgent', 'errorCode', 'errorMessage'] as const;
 export const NCOL = COLUMNS.length;
-/** Position of each column in an event's cells: `cells[k * NCOL + COL.name]`. */
+/** Position of each column in a part's string-id columns: `cols[COL.name][k]`. */
 export const COL = Object.freeze(Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<(typeof COLUMNS)[number], number>);
 export const PRINCIPAL_COL = COL.principal;
 
@@ -37,14 +38,14 @@ export interface FileOutcome {
 
 export interface CompactResult {
   count: number;
-  /** String table; index 0 means "absent". Principal cells hold JSON of a Principal. */
+  /** String table; index 0 means "absent". Principal ids point at JSON of a Principal. */
   strings: string[];
   times: Float64Array;
   /** Index of the event's file in the caller's file list, and of the record inside that file. */
   fileIdx: Uint32Array;
   recIdx: Uint32Array;
-  /** NCOL string ids per event, row-major. */
-  cells: Uint32Array;
+  /** One array of string ids per entry of COLUMNS: `cols[COL.name][k]` is event k's eventName id. */
+  cols: StringIds[];
   /** 0 false, 1 true, 2 unknown. */
   readOnly: Uint8Array;
   ids: IdColumn;
@@ -77,7 +78,10 @@ export class CompactBuilder {
   private readonly times: Growing<Float64Array>;
   private readonly fileIdx: Growing<Uint32Array>;
   private readonly recIdx: Growing<Uint32Array>;
-  private readonly cells: Growing<Uint32Array>;
+  /** String ids column by column: 16 bits until the table passes 65,536 strings (`widen`). */
+  private cols: Growing<StringIds>[];
+  /** Each column's array, for the loops that write them (refreshed when one grows). */
+  private colData: StringIds[] = [];
   private readonly readOnly: Growing<Uint8Array>;
   private readonly eventIds: IdColumnBuilder;
   private readonly resources: TextColumnBuilder;
@@ -85,7 +89,7 @@ export class CompactBuilder {
   /** Ends of the runs sorted so far, and the start of the one being built. */
   private readonly runEnds = new Growing(new Uint32Array(64), (n) => new Uint32Array(n));
   private runStart = 0;
-  /** Room to sort a run in: its widest column, the cells. */
+  /** Room to sort a run in: its widest column, the ids' 16 bytes per event. */
   private scratch = new ArrayBuffer(0);
   /** Principal string id per identity signature (the fields normalisePrincipal reads). */
   private readonly principals = new Map<string, number>();
@@ -123,7 +127,8 @@ export class CompactBuilder {
     this.times = new Growing(new Float64Array(capacity), (n) => new Float64Array(n));
     this.fileIdx = new Growing(new Uint32Array(capacity), (n) => new Uint32Array(n));
     this.recIdx = new Growing(new Uint32Array(capacity), (n) => new Uint32Array(n));
-    this.cells = new Growing(new Uint32Array(capacity * NCOL), (n) => new Uint32Array(n));
+    this.cols = Array.from({ length: NCOL }, () => new Growing<StringIds>(new Uint16Array(capacity), (n) => new Uint16Array(n)));
+    this.colData = this.cols.map((g) => g.data);
     this.readOnly = new Growing(new Uint8Array(capacity), (n) => new Uint8Array(n));
     this.eventIds = new IdColumnBuilder(capacity);
     // About one event in ten names resources, ~120 bytes of JSON each.
@@ -138,6 +143,7 @@ export class CompactBuilder {
       id = this.strings.length;
       this.strings.push(s);
       this.ids.set(s, id);
+      if (id === 0x10000) this.widen();
     }
     return id;
   }
@@ -180,6 +186,28 @@ export class CompactBuilder {
     return outcome;
   }
 
+  /** The string-id columns as 32-bit arrays, once an id no longer fits in 16 bits (rare: a trail's strings are a few thousand). */
+  private widen(): void {
+    this.cols = this.cols.map((g) => {
+      const wide = new Growing<StringIds>(new Uint32Array(g.data.length), (n) => new Uint32Array(n));
+      wide.data.set(g.data);
+      wide.length = this.times.length;
+      return wide;
+    });
+    this.colData = this.cols.map((g) => g.data);
+  }
+
+  /** Room for `n` more events in every column, so the loops may write `data[length++]` directly (a file's records at once). */
+  private reserve(n: number): void {
+    for (const g of [this.times, this.fileIdx, this.recIdx, this.readOnly]) g.reserve(n);
+    // The columns' lengths are the times' (writeIds writes by index, not by push).
+    for (const g of this.cols) {
+      g.length = this.times.length;
+      g.reserve(n);
+    }
+    this.colData = this.cols.map((g) => g.data);
+  }
+
   /** Puts the events built since the last run in (time, id) order, ties in build order, in every column. */
   private sortRun(): void {
     const start = this.runStart;
@@ -190,13 +218,16 @@ export class CompactBuilder {
     for (let k = 0; k < order.length && !moved; k++) moved = order[k] !== k;
     if (moved) {
       const m = order.length;
-      if (this.scratch.byteLength < m * NCOL * 4) this.scratch = new ArrayBuffer(m * NCOL * 4);
-      const words = new Uint32Array(this.scratch, 0, m * NCOL);
+      if (this.scratch.byteLength < m * 16) this.scratch = new ArrayBuffer(m * 16);
+      const words = new Uint32Array(this.scratch, 0, m * 4);
       permuteRange(this.times.data, start, order, 1, new Float64Array(this.scratch, 0, m));
       permuteRange(this.fileIdx.data, start, order, 1, words);
       permuteRange(this.recIdx.data, start, order, 1, words);
       permuteRange(this.readOnly.data, start, order, 1, new Uint8Array(this.scratch, 0, m));
-      permuteRange(this.cells.data, start, order, NCOL, words);
+      for (const col of this.colData) {
+        if (col instanceof Uint16Array) permuteRange(col, start, order, 1, new Uint16Array(this.scratch, 0, m));
+        else permuteRange(col, start, order, 1, words);
+      }
       this.eventIds.permuteTail(start, order, words);
       this.resources.permuteTail(start, order);
     }
@@ -207,8 +238,7 @@ export class CompactBuilder {
   /** Records as JSON.parse gives them, or as scanDelivery gives their scanned fields: the same checks and fields either way. */
   private addRecords(recs: unknown[], file: number, outcome: FileOutcome): void {
     // addRecord writes the columns' arrays directly: room for the whole file first.
-    for (const g of [this.times, this.fileIdx, this.recIdx, this.readOnly]) g.reserve(recs.length);
-    this.cells.reserve(recs.length * NCOL);
+    this.reserve(recs.length);
     for (let i = 0; i < recs.length; i++) this.addOne(recs[i], file, i, outcome);
   }
 
@@ -236,8 +266,7 @@ export class CompactBuilder {
    */
   private addScanned(sf: ScannedFile, file: number, outcome: FileOutcome): void {
     const n = sf.count;
-    for (const g of [this.times, this.fileIdx, this.recIdx, this.readOnly]) g.reserve(n);
-    this.cells.reserve(n * NCOL);
+    this.reserve(n);
     if (sf.identityGeneration !== this.identityGeneration) {
       this.principalsByIdentity = [];
       this.accountsByIdentity = [];
@@ -263,24 +292,22 @@ export class CompactBuilder {
       this.times.data[k] = time;
       this.fileIdx.data[this.fileIdx.length++] = file;
       this.recIdx.data[this.recIdx.length++] = r;
-      const c = this.cells.data;
-      const cell = this.cells.length;
-      this.cells.length += NCOL;
-      c[cell + COL.source] = this.stringId(sf, at + F.eventSource);
-      c[cell + COL.name] = this.stringId(sf, at + F.eventName);
-      c[cell + COL.region] = this.stringId(sf, at + F.awsRegion);
+      // Every id before any is written: interning a new string may widen the columns (`widen`).
+      const source = this.stringId(sf, at + F.eventSource);
+      const name = this.stringId(sf, at + F.eventName);
+      const region = this.stringId(sf, at + F.awsRegion);
       const account = at + F.recipientAccountId;
-      c[cell + COL.account] =
+      const accountId =
         kinds[account] === STRING || kinds[account] === ESCAPED
           ? this.stringId(sf, account)
           : identityKind === IDENTITY
             ? (this.accountsByIdentity[identity] ??= this.intern((values[identity] as { accountId?: string }).accountId))
             : 0;
-      c[cell + COL.principal] = principal;
-      c[cell + COL.sourceIp] = this.stringId(sf, at + F.sourceIPAddress);
-      c[cell + COL.userAgent] = this.stringId(sf, at + F.userAgent);
-      c[cell + COL.errorCode] = this.stringId(sf, at + F.errorCode);
-      c[cell + COL.errorMessage] = this.stringId(sf, at + F.errorMessage);
+      const sourceIp = this.stringId(sf, at + F.sourceIPAddress);
+      const userAgent = this.stringId(sf, at + F.userAgent);
+      const errorCode = this.stringId(sf, at + F.errorCode);
+      const errorMessage = this.stringId(sf, at + F.errorMessage);
+      this.writeIds(k, source, name, region, accountId, principal, sourceIp, userAgent, errorCode, errorMessage);
       this.readOnly.data[this.readOnly.length++] = readOnlyOf(sf, at + F.readOnly);
       const id = at + F.eventID;
       if (kinds[id] === STRING) this.eventIds.addBytes(bytes, starts[id], ends[id], sf);
@@ -353,22 +380,36 @@ export class CompactBuilder {
     this.fileIdx.data[this.fileIdx.length++] = file;
     this.recIdx.data[this.recIdx.length++] = rec;
     const ui = r.userIdentity;
-    const c = this.cells.data;
-    const at = this.cells.length;
-    this.cells.length += NCOL;
-    c[at + COL.source] = this.internIn(COL.source, r.eventSource);
-    c[at + COL.name] = this.internIn(COL.name, r.eventName);
-    c[at + COL.region] = this.internIn(COL.region, r.awsRegion);
-    c[at + COL.account] = this.internIn(COL.account, r.recipientAccountId ?? ui?.accountId);
-    c[at + COL.principal] = principal;
-    c[at + COL.sourceIp] = this.internIn(COL.sourceIp, r.sourceIPAddress);
-    c[at + COL.userAgent] = this.internIn(COL.userAgent, r.userAgent);
-    c[at + COL.errorCode] = this.internIn(COL.errorCode, r.errorCode);
-    c[at + COL.errorMessage] = this.internIn(COL.errorMessage, r.errorMessage);
+    this.writeIds(
+      k,
+      this.internIn(COL.source, r.eventSource),
+      this.internIn(COL.name, r.eventName),
+      this.internIn(COL.region, r.awsRegion),
+      this.internIn(COL.account, r.recipientAccountId ?? ui?.accountId),
+      principal,
+      this.internIn(COL.sourceIp, r.sourceIPAddress),
+      this.internIn(COL.userAgent, r.userAgent),
+      this.internIn(COL.errorCode, r.errorCode),
+      this.internIn(COL.errorMessage, r.errorMessage),
+    );
     const ro = r.readOnly;
     this.readOnly.data[this.readOnly.length++] = ro === true || ro === 'true' ? 1 : ro === false || ro === 'false' ? 0 : 2;
     this.eventIds.add(r.eventID ?? `${r.eventTime}:${r.eventSource}:${r.eventName}:${r.requestID ?? ''}`);
     this.resources.add(r.resources ? resourcesText(r.resources) : '');
+  }
+
+  /** Event k's string ids, in COLUMNS' order. */
+  private writeIds(k: number, source: number, name: number, region: number, account: number, principal: number, sourceIp: number, userAgent: number, errorCode: number, errorMessage: number): void {
+    const c = this.colData;
+    c[COL.source][k] = source;
+    c[COL.name][k] = name;
+    c[COL.region][k] = region;
+    c[COL.account][k] = account;
+    c[COL.principal][k] = principal;
+    c[COL.sourceIp][k] = sourceIp;
+    c[COL.userAgent][k] = userAgent;
+    c[COL.errorCode][k] = errorCode;
+    c[COL.errorMessage][k] = errorMessage;
   }
 
   finish(): CompactResult {
@@ -379,7 +420,7 @@ export class CompactBuilder {
       times: this.times.done(),
       fileIdx: this.fileIdx.done(),
       recIdx: this.recIdx.done(),
-      cells: this.cells.done(),
+      cols: this.cols.map((g) => ((g.length = this.times.length), g.done())),
       readOnly: this.readOnly.done(),
       ids: this.eventIds.done(),
       resources: this.resources.done(),
@@ -421,6 +462,6 @@ function readOnlyOf(sf: ScannedFile, slot: number): number {
 }
 
 export const transferables = (r: CompactResult): ArrayBuffer[] =>
-  [r.times, r.fileIdx, r.recIdx, r.cells, r.readOnly, r.ids.uuids, r.ids.other.bytes, r.ids.other.ends, r.resources.bytes, r.resources.ends, ...(r.order ? [r.order] : []), ...(r.runs ? [r.runs] : [])].map(
+  [r.times, r.fileIdx, r.recIdx, r.readOnly, r.ids.uuids, r.ids.other.bytes, r.ids.other.ends, r.resources.bytes, r.resources.ends, ...(r.order ? [r.order] : []), ...(r.runs ? [r.runs] : [])].map(
     (a) => a.buffer as ArrayBuffer,
   );

@@ -28,7 +28,7 @@ function bufferOf(bytes: Uint8Array): Buffer {
 }
 
 /** A typed array that doubles as values are pushed. */
-export class Growing<T extends Float64Array | Uint32Array | Uint8Array> {
+export class Growing<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array> {
   length = 0;
   constructor(
     public data: T,
@@ -143,7 +143,7 @@ export class TextColumnBuilder {
  * Values `[start, start + order.length)` of `a`, `width` numbers per event, rewritten in `order` (positions relative
  * to `start`); `scratch` has room for them.
  */
-export function permuteRange<T extends Float64Array | Uint32Array | Uint8Array>(a: T, start: number, order: Uint32Array, width: number, scratch: T): void {
+export function permuteRange<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T, start: number, order: Uint32Array, width: number, scratch: T): void {
   const m = order.length;
   const base = start * width;
   scratch.set(a.subarray(base, base + m * width));

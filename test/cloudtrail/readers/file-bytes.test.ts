@@ -109,7 +109,7 @@ function eventsOf(r: CompactResult, file: number): string[][] {
   const out: string[][] = [];
   for (let k = 0; k < r.count; k++) {
     if (r.fileIdx[k] !== file) continue;
-    const cells = Array.from(r.cells.subarray(k * 9, k * 9 + 9), (id) => r.strings[id]);
+    const cells = r.cols.map((col) => r.strings[col[k]]);
     out.push([String(r.times[k]), String(r.recIdx[k]), String(r.readOnly[k]), idAt(r.ids, k), textAt(r.resources, k), ...cells]);
   }
   return out;

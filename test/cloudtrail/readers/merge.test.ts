@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompactBuilder, type CompactResult } from '../../../cloudtrail/readers/compact.ts';
 import { mergeParts, partOrder, sortPart, withColumns, type EventColumns } from '../../../cloudtrail/readers/columns.ts';
-import { COLUMNS, NCOL } from '../../../cloudtrail/readers/compact.ts';
+import { COL, COLUMNS, NCOL } from '../../../cloudtrail/readers/compact.ts';
 import { idAt } from '../../../cloudtrail/readers/event-ids.ts';
 import { textAt } from '../../../cloudtrail/readers/text-column.ts';
 
@@ -75,10 +75,11 @@ describe('mergeParts', () => {
     ['a part with files in reverse', [[0, 1, 12, 11, 10, 9], [2, 3, 4, 5, 6, 7, 8]]],
   ])('%s: events in (time, id) order, ties in file-list order, with or without the threads\' own orders, and gathered column by column', (_, split) => {
     for (const given of ['plain', 'ordered', 'gathered'] as const) {
-      const parts = build(split as number[][]);
-      if (given === 'ordered') for (const p of parts) p.order = partOrder(p);
+      // As built (sorted runs), or without runs: gathered through partOrder's order or a given one.
+      const built = build(split as number[][]);
+      const parts = given === 'plain' ? built : built.map((p) => ({ ...p, runs: undefined, order: given === 'ordered' ? partOrder(p) : undefined }));
       const want = expected(parts);
-      const c = mergeParts(given === 'gathered' ? parts.map(withColumns) : parts);
+      const c = mergeParts(parts);
       const got = Array.from({ length: c.count }, (_, k) => [c.times[k], idAt(c.ids(), k), c.later().fileIdx[k], c.later().recIdx[k]]);
       expect(got).toEqual(want);
       expect(new Set(want.map((e) => e[1])).size).toBeLessThan(want.length);
@@ -108,7 +109,7 @@ describe('mergeParts', () => {
     // The first part's numbering is kept, the second's is remapped into it.
     const parts = build(split);
     const merged = mergeParts(parts);
-    const text = (p: (typeof parts)[number], k: number) => COLUMNS.map((_, c) => p.strings[p.cells[k * NCOL + c]]);
+    const text = (p: (typeof parts)[number], k: number) => COLUMNS.map((_, c) => p.strings[p.cols[c][k]]);
     const want = parts.flatMap((p) => Array.from({ length: p.count }, (_, k) => [p.fileIdx[k], p.recIdx[k], ...text(p, k)].join('|'))).sort();
     const got = Array.from({ length: merged.count }, (_, k) => [merged.later().fileIdx[k], merged.later().recIdx[k], ...merged.cols.map((col) => merged.strings[col[k]])].join('|')).sort();
     expect(got).toEqual(want);
@@ -123,7 +124,7 @@ describe('mergeParts', () => {
       const uuids = new Uint8Array(16 * n);
       for (let k = 0; k < n; k++) for (let b = 0; b < 16; b++) uuids[16 * k + b] = b === 15 ? 1 + ((k * 7) % 4) : 0x20;
       const empty = { bytes: new Uint8Array(0), ends: new Uint32Array(n), ascii: true };
-      const part = { count: n, strings: [''], times, fileIdx: new Uint32Array(n), recIdx: Uint32Array.from({ length: n }, (_, k) => k), cells: new Uint32Array(n * NCOL), readOnly: new Uint8Array(n), ids: { uuids, other: empty }, resources: empty, outcomes: [] } satisfies CompactResult;
+      const part = { count: n, strings: [''], times, fileIdx: new Uint32Array(n), recIdx: Uint32Array.from({ length: n }, (_, k) => k), cols: Array.from({ length: NCOL }, () => new Uint16Array(n)), readOnly: new Uint8Array(n), ids: { uuids, other: empty }, resources: empty, outcomes: [] } satisfies CompactResult;
       const want = Array.from({ length: n }, (_, k) => k).sort((a, b) => times[a] - times[b] || uuids[16 * a + 15] - uuids[16 * b + 15] || a - b);
       expect(Array.from(partOrder(part))).toEqual(want);
       expect(Array.from(withColumns(part).recIdx)).toEqual(want);
@@ -170,18 +171,38 @@ describe('mergeParts', () => {
     }
   });
 
+  it('widens a part\'s string ids to 32 bits when its table passes 65,536 strings in the middle of a file and of a run', () => {
+    // Every record a new user agent and address: the 65,537th string comes in record ~32,700 of one file.
+    const n = 40_000;
+    const records = Array.from({ length: n }, (_, i) => ({ eventTime: `2026-10-27T04:${String(59 - (i % 60)).padStart(2, '0')}:00Z`, eventSource: 's.amazonaws.com', eventName: `N${i % 3}`, eventID: `id-${i}`, userAgent: `ua-${i}`, sourceIPAddress: `10.0.${i >> 8}.${i & 255}` }));
+    const file = join(tmp, 'wide.json');
+    writeFileSync(file, JSON.stringify({ Records: records }));
+    const b = new CompactBuilder(true, undefined, 5_000);
+    b.addFile(0, list[0]);
+    b.addFile(1, file);
+    const part = b.finish();
+    expect(part.strings.length).toBeGreaterThan(0x10000);
+    expect(part.cols.every((col) => col instanceof Uint32Array)).toBe(true);
+    const merged = mergeParts([part]);
+    expect(rows(merged)).toEqual(rows(mergeParts([sortPart(part)])));
+    for (let k = 0; k < merged.count; k++) {
+      const rec = merged.later().recIdx[k];
+      if (merged.later().fileIdx[k] !== 1) continue;
+      expect([merged.strings[merged.cols[COL.userAgent][k]], merged.strings[merged.cols[COL.sourceIp][k]], merged.strings[merged.cols[COL.name][k]]]).toEqual([`ua-${rec}`, `10.0.${rec >> 8}.${rec & 255}`, `N${rec % 3}`]);
+    }
+  });
+
   it('widens string ids to 32 bits when the merged table outgrows 16, from parts that each fit in 16', () => {
     // Two synthetic sorted parts of 40,000 distinct strings each: 80,001 strings merged.
     const part = (tag: string, t0: number) => {
       const n = 40_000;
       const strings = ['', ...Array.from({ length: n - 1 }, (_, i) => `${tag}${i}`)];
-      const cells = new Uint32Array(n * NCOL);
-      for (let k = 0; k < n; k++) for (let c = 0; c < NCOL; c++) cells[k * NCOL + c] = (k + c) % n;
+      const cols = Array.from({ length: NCOL }, (_, c) => Uint16Array.from({ length: n }, (_, k) => (k + c) % n));
       const times = Float64Array.from({ length: n }, (_, k) => t0 + k);
       const uuids = new Uint8Array(16 * n);
       for (let k = 0; k < n; k++) uuids[16 * k] = 1 + (k % 200);
       const empty = { bytes: new Uint8Array(0), ends: new Uint32Array(n), ascii: true };
-      return { count: n, strings, times, fileIdx: new Uint32Array(n), recIdx: Uint32Array.from({ length: n }, (_, k) => k), cells, readOnly: new Uint8Array(n), ids: { uuids, other: empty }, resources: empty, outcomes: [], sorted: true } satisfies CompactResult;
+      return { count: n, strings, times, fileIdx: new Uint32Array(n), recIdx: Uint32Array.from({ length: n }, (_, k) => k), cols, readOnly: new Uint8Array(n), ids: { uuids, other: empty }, resources: empty, outcomes: [], sorted: true } satisfies CompactResult;
     };
     const parts = () => [part('a', 0), part('b', 100_000)];
     for (const given of [parts(), parts().map(withColumns)]) {
