@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { EventResource, Principal, TrailEvent } from '../event.ts';
 import { principalMatches, type ProgressReport, type StoreStatus } from '../query.ts';
 import { CloudTrailRecord } from '../record.ts';
@@ -9,9 +8,8 @@ import { COL, CompactBuilder, type CompactResult, type FileOutcome } from '../re
 import { textAt } from '../readers/text-column.ts';
 import { idAt } from '../readers/event-ids.ts';
 import { mergeParts, type EventColumns, type StringIds } from '../readers/columns.ts';
-import type { FromWorker, ParserData, ToWorker } from '../readers/parse-worker.ts';
+import { FILES_PER_BATCH, startParserThreads, type ParserThreads } from '../readers/parser-threads.ts';
 import { parserWorkerCode } from '../readers/worker-code.ts';
-import { FileDispatch } from '../readers/dispatch.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
 import { listAndStat, listCloudTrailFilesSync } from '../readers/walk.ts';
 import { isNotable, loadIndex, saveIndex, type IndexRepair } from '../readers/index-cache.ts';
@@ -19,7 +17,7 @@ import { signatureOf as statedSignature, startSignature } from '../readers/signa
 import { PROJECT_ROOT } from '../config.ts';
 import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
 import { MemoryStore } from './memory.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** A file that could not be read at all (not CloudTrail, corrupt gzip, unreadable). */
 export interface FileLoadError {
@@ -67,7 +65,6 @@ export interface LoadStats {
   ms: number;
 }
 
-const FILES_PER_BATCH = 64;
 const RAW_CACHE_FILES = 32;
 
 /** Re-reads records from their files on demand (the store keeps only compact fields in memory). */
@@ -343,67 +340,6 @@ export class FilesStore extends MemoryStore {
   }
 }
 
-/** Node options minus module loaders (`--import tsx` and the like), which would load themselves into each worker again. */
-function withoutLoaders(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (/^--(import|loader|experimental-loader|require)$/.test(args[i]) || args[i] === '-r') i++;
-    else if (!/^--(import|loader|experimental-loader|require|input-type)=/.test(args[i]) && !args[i].startsWith('--input-type')) out.push(args[i]);
-  }
-  return out;
-}
-
-/** Parses `files` in `workers` threads, which are started at once and given files once `start` settles. */
-async function parseInWorkers(files: string[], workers: number, progress: (files: number, events: number) => void, start?: Promise<unknown>): Promise<CompactResult[]> {
-  const dispatch = new FileDispatch(files, workers, FILES_PER_BATCH);
-  const code = await parserWorkerCode();
-  const entry = code ?? new URL('../readers/worker-entry.mjs', import.meta.url);
-  return Promise.all(
-    Array.from({ length: workers }, (_, thread) =>
-      new Promise<CompactResult>((resolve, reject) => {
-        // Files are scanned without building their records (readers/delivery-scan.ts), so each leaves little garbage:
-        // a 16 MB young generation measured the same CPU as 64 MB and ~140 MB less peak RSS at 1M events (issue #14).
-        const worker = new Worker(entry, {
-          eval: code !== undefined,
-          // Room for ~64 events per file of its share (a guess: the columns grow past it).
-          workerData: { capacity: Math.ceil(files.length / workers) * 64 } satisfies ParserData,
-          resourceLimits: { maxYoungGenerationSizeMb: 16 },
-          // --input-type (from `node -e`) is refused by a worker started from a file; the bundle needs no loader.
-          execArgv: code === undefined ? process.execArgv.filter((a) => !a.startsWith('--input-type')) : withoutLoaders(process.execArgv),
-        });
-        let done = false;
-        const send = () => {
-          if (done) return;
-          const batch = dispatch.next(thread);
-          if (!batch.length) {
-            done = true;
-            worker.postMessage({ type: 'done' } satisfies ToWorker);
-            return;
-          }
-          worker.postMessage({ type: 'files', files: batch.map((i): [number, string] => [i, files[i]]) } satisfies ToWorker);
-        };
-        worker.on('message', (msg: FromWorker) => {
-          // Two batches in flight: the thread starts its next one without waiting for this thread's answer.
-          if (msg.type === 'ready')
-            Promise.resolve(start).then(() => (send(), send()), (err: unknown) => {
-              void worker.terminate();
-              reject(err as Error);
-            });
-          else if (msg.type === 'progress') {
-            progress(msg.files, msg.events);
-            send();
-          } else {
-            resolve(msg.result);
-            void worker.terminate();
-          }
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => code !== 0 && reject(new Error(`parser worker exited with code ${code}`)));
-      }),
-    ),
-  );
-}
-
 function parseHere(files: string[], progress: (files: number, events: number) => void): CompactResult {
   const builder = new CompactBuilder();
   files.forEach((f, i) => {
@@ -421,6 +357,21 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   const t0 = performance.now();
   const cacheRoot = opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
   const cachePath = cacheRoot === false ? undefined : join(cacheRoot, 'files-index', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.bin`);
+  // The parser threads' code is kept in the process's cache directory, not this store's (often a fresh one): it is a
+  // build of this checkout's sources, checked against their contents (readers/worker-code.ts).
+  const codeRoot = cacheRoot === false ? undefined : (process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'));
+  // No index to check: the files will be parsed, so the parser threads start now (code read or bundled, Node booted)
+  // while find lists the directory, instead of after it (issue #14). Ended unused if the listing is small.
+  const early = cachePath && opts.workers !== 0 && !existsSync(cachePath) ? startParserThreads(opts.workers ?? Math.min(2, availableParallelism()), parserWorkerCode(codeRoot)) : undefined;
+  try {
+    return await openWith(dir, opts, t0, cachePath, codeRoot, early);
+  } catch (err) {
+    early?.close();
+    throw err;
+  }
+}
+
+async function openWith(dir: string, opts: FilesStoreOptions, t0: number, cachePath: string | undefined, codeRoot: string | undefined, early?: ParserThreads): Promise<FilesStore> {
   // With a cache to check, one `find` process lists and stats every file (walk.ts listAndStat), in C and on another
   // core; without one, or where find cannot run, the walk here and the stats below.
   const stated = cachePath ? await listAndStat(dir) : undefined;
@@ -458,8 +409,9 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   const found = cachePath ? await loadIndex(cachePath, signatureOf, files.length, repair) : undefined;
   const fromCache = found && 'index' in found ? found.index : undefined;
   // Taken before any file is parsed, so a file that changes during the parse makes the index written after it
-  // stale. The parser threads start (bundle, compile) meanwhile and are given files once it is taken.
-  const signed = cachePath && !fromCache ? signatureOf() : undefined;
+  // stale: the parser threads are given files once it is taken. find's stats were taken before any parse, so their
+  // digest waits for the index to be written, off the load's path (~0.1 CPU-s at 22,528 files).
+  const signed = cachePath && !fromCache && !stated ? signatureOf() : undefined;
   let cacheNotice: string | undefined;
   if (found && ('corrupt' in found || 'stale' in found)) {
     cacheNotice =
@@ -473,6 +425,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
   let outcomes: FileOutcome[];
   let threads = workers;
   let threadError: string | undefined;
+  if (workers === 0) early?.close();
   if (fromCache) {
     ({ columns, outcomes } = fromCache);
     progress(files.length, columns.count);
@@ -480,7 +433,7 @@ export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}):
     let parts: CompactResult[];
     if (workers > 0) {
       try {
-        parts = await parseInWorkers(files, workers, progress, signed);
+        parts = await (early ?? startParserThreads(workers, parserWorkerCode(codeRoot))).parse(files, workers, progress, signed);
       } catch (err) {
         await signed;
         // Threads unavailable (e.g. a bundled deployment without the worker file): parse here instead.
