@@ -16,6 +16,9 @@
  * loader pays for the same (gunzip into a buffer sized from the trailer, then the delivery scan, which reads only
  * the fields it keeps).
  * Datasets are cached under $TRAILBOOK_CACHE_DIR/bench (default .cache/bench) and reused.
+ * `start ms` (files engine) is from the call to the first batch of files parsed: the serial start (listing, index
+ * check, parser threads' code and boot); `close ms` from the last file read to the usable store: the threads' closing
+ * sort and the merge. A warm load reads no file: its one progress step is the index read.
  * Each size is loaded twice per engine: cold (parsing every file) and warm (from the on-disk index, or the DuckDB
  * database, the cold load wrote). The machine's 1-minute load average is printed beside each run: on a shared
  * machine wall time follows it, CPU seconds much less.
@@ -42,6 +45,9 @@ interface ChildResult {
   cpuS: number;
   peakRssMb: number;
   errors: number;
+  /** `files` engine: from the call to the first batch of files parsed (progress past 0), and from the last file read to the store's return. */
+  startMs?: number;
+  closeMs?: number;
 }
 
 const { values } = parseArgs({
@@ -89,9 +95,16 @@ async function child(dir: string): Promise<void> {
   const { openFilesStore } = await import('../cloudtrail/stores/files.ts');
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  let firstBatch: number | undefined;
+  let allRead: number | undefined;
   const store = await openFilesStore(dir, {
     cacheDir: values['index-dir'],
     ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
+    onProgress: ({ phase, done, total }) => {
+      if (phase !== 'read' || done === 0) return;
+      firstBatch ??= performance.now();
+      if (done === total) allRead = performance.now();
+    },
   });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -106,6 +119,8 @@ async function child(dir: string): Promise<void> {
     cpuS: (cpu.user + cpu.system) / 1e6,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     errors: store.errors.length,
+    startMs: firstBatch === undefined ? undefined : firstBatch - t0,
+    closeMs: allRead === undefined ? undefined : t0 + ms - allRead,
   };
   // Peak RSS is taken before the index is written, which happens after the store is in use.
   await store.indexSaved;
@@ -211,13 +226,15 @@ async function parent(): Promise<void> {
           Math.round(r.events / (r.ms / 1000)).toLocaleString('en-US'),
           r.peakRssMb.toFixed(0),
           String(r.errors),
+          r.startMs === undefined ? '-' : r.startMs.toFixed(0),
+          r.closeMs === undefined ? '-' : r.closeMs.toFixed(0),
           `${load.toFixed(1)}-${loadavg()[0].toFixed(1)}`,
         ]);
       }
       rmSync(indexDir, { recursive: true, force: true });
     }
   }
-  const head = ['target', 'shape', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors', 'load avg'];
+  const head = ['target', 'shape', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors', 'start ms', 'close ms', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(line(head));
