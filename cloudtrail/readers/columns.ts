@@ -2,6 +2,7 @@ import { NCOL, type CompactResult } from './compact.ts';
 import type { TextColumn } from './text-column.ts';
 import type { IdColumn } from './event-ids.ts';
 import { compareIds, rangeOrder } from './run-order.ts';
+import type { MergeTarget } from './merge-target.ts';
 
 /** String ids of one column: 16 bits while the string table has at most 65,536 entries (it does for most trails). */
 export type StringIds = Uint16Array | Uint32Array;
@@ -264,17 +265,19 @@ function mergeStrings(parts: CompactResult[]): { strings: string[]; remaps: (Uin
  * the same order as sorting all the events together by (time, id), stable on the parts laid end to end.
  * Event ids and the later columns are put together on first use (`ids()`, `later()`): a query needs the ids only
  * for its cursor, and the resources (23 MB at 1M events) were ~0.2 s of the load's serial tail (issue #14).
+ * The times, readOnly and string ids go into `into`'s memory when it has room (touched while the files were read).
  */
-export function mergeParts(unsorted: PartWithColumns[]): EventColumns {
+export function mergeParts(unsorted: PartWithColumns[], into?: MergeTarget): EventColumns {
   // One way to put a part in order, the parser threads' gather, here too (a part parsed on this thread comes unsorted).
   const parts = unsorted.map(withColumns);
   const n = parts.reduce((s, r) => s + r.count, 0);
   const { strings, remaps } = mergeStrings(parts);
   const partCols = parts.map((p) => p.cols);
   const runs = mergeRuns(parts);
-  const times = new Float64Array(n);
-  const readOnly = new Uint8Array(n);
-  const cols = Array.from({ length: NCOL }, () => stringIds(strings.length, n));
+  const room = into?.fits(n) ? into : undefined;
+  const times = room ? room.times.subarray(0, n) : new Float64Array(n);
+  const readOnly = room ? room.readOnly.subarray(0, n) : new Uint8Array(n);
+  const cols = room && strings.length <= 0x10000 ? room.cols.map((c) => c.subarray(0, n)) : Array.from({ length: NCOL }, () => stringIds(strings.length, n));
   for (let r = 0, k = 0; r < runs.length; r += 3) {
     const p = parts[runs[r]];
     const start = runs[r + 1];

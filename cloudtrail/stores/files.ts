@@ -8,6 +8,7 @@ import { COL, CompactBuilder, type CompactResult, type FileOutcome } from '../re
 import { textAt } from '../readers/text-column.ts';
 import { idAt } from '../readers/event-ids.ts';
 import { mergeParts, type EventColumns, type StringIds } from '../readers/columns.ts';
+import { MergeTarget } from '../readers/merge-target.ts';
 import { FILES_PER_BATCH, startParserThreads, type ParserThreads } from '../readers/parser-threads.ts';
 import { parserWorkerCode } from '../readers/worker-code.ts';
 import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
@@ -426,6 +427,12 @@ async function openWith(dir: string, opts: FilesStoreOptions, t0: number, cacheP
   let threads = workers;
   let threadError: string | undefined;
   if (workers === 0) early?.close();
+  // The merged columns' memory, touched as the parse reports events (readers/merge-target.ts).
+  const target = new MergeTarget();
+  const parsed = (f: number, e: number) => {
+    progress(f, e);
+    target.reserve(doneEvents, doneFiles, files.length);
+  };
   if (fromCache) {
     ({ columns, outcomes } = fromCache);
     progress(files.length, columns.count);
@@ -433,21 +440,21 @@ async function openWith(dir: string, opts: FilesStoreOptions, t0: number, cacheP
     let parts: CompactResult[];
     if (workers > 0) {
       try {
-        parts = await (early ?? startParserThreads(workers, parserWorkerCode(codeRoot))).parse(files, workers, progress, signed);
+        parts = await (early ?? startParserThreads(workers, parserWorkerCode(codeRoot))).parse(files, workers, parsed, signed);
       } catch (err) {
         await signed;
         // Threads unavailable (e.g. a bundled deployment without the worker file): parse here instead.
         threadError = (err as Error).message;
         doneFiles = doneEvents = 0;
         threads = 0;
-        parts = [parseHere(files, progress)];
+        parts = [parseHere(files, parsed)];
       }
     } else {
       await signed;
-      parts = [parseHere(files, progress)];
+      parts = [parseHere(files, parsed)];
     }
     outcomes = parts.flatMap((r) => r.outcomes);
-    columns = mergeParts(parts);
+    columns = mergeParts(parts, target);
   }
 
   const n = columns.count;
