@@ -268,7 +268,7 @@ function mergeStrings(parts: CompactResult[]): { strings: string[]; remaps: (Uin
  * The times, readOnly and string ids go into `into`'s memory when it has room (touched while the files were read).
  */
 export function mergeParts(unsorted: PartWithColumns[], into?: MergeTarget): EventColumns {
-  // One way to put a part in order, the parser threads' gather, here too (a part parsed on this thread comes unsorted).
+  // The builder's parts come with sorted runs; a part made otherwise is put in order first.
   const parts = unsorted.map(withColumns);
   const n = parts.reduce((s, r) => s + r.count, 0);
   const { strings, remaps } = mergeStrings(parts);
