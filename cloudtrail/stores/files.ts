@@ -15,7 +15,7 @@ import { readCloudTrailFileSync, recordsIn } from '../readers/file.ts';
 import { listAndStat, listCloudTrailFilesSync } from '../readers/walk.ts';
 import { isNotable, loadIndex, saveIndex, type IndexRepair } from '../readers/index-cache.ts';
 import { signatureOf as statedSignature, startSignature } from '../readers/signature.ts';
-import { PROJECT_ROOT } from '../config.ts';
+import { DEFAULT_CACHE_DIR } from '../config.ts';
 import { SKIPPED_EXAMPLES, type SkippedExample, type SkippedInput } from '../skipped.ts';
 import { MemoryStore } from './memory.ts';
 import { existsSync, readFileSync } from 'node:fs';
@@ -356,11 +356,12 @@ function parseHere(files: string[], progress: (files: number, events: number) =>
  */
 export async function openFilesStore(dir: string, opts: FilesStoreOptions = {}): Promise<FilesStore> {
   const t0 = performance.now();
-  const cacheRoot = opts.cacheDir ?? process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
+  const processCacheRoot = process.env.TRAILBOOK_CACHE_DIR ?? DEFAULT_CACHE_DIR;
+  const cacheRoot = opts.cacheDir ?? processCacheRoot;
   const cachePath = cacheRoot === false ? undefined : join(cacheRoot, 'files-index', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.bin`);
   // The parser threads' code is kept in the process's cache directory, not this store's (often a fresh one): it is a
   // build of this checkout's sources, checked against their contents (readers/worker-code.ts).
-  const codeRoot = cacheRoot === false ? undefined : (process.env.TRAILBOOK_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'));
+  const codeRoot = cacheRoot === false ? undefined : processCacheRoot;
   // No index to check: the files will be parsed, so the parser threads start now (code read or bundled, Node booted)
   // while find lists the directory, instead of after it (issue #14). Ended unused if the listing is small.
   const early = cachePath && opts.workers !== 0 && !existsSync(cachePath) ? startParserThreads(opts.workers ?? Math.min(2, availableParallelism()), parserWorkerCode(codeRoot)) : undefined;
