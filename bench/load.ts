@@ -9,6 +9,8 @@
  *   npx tsx bench/load.ts --shapes org         # only the issue's shape (default: single,org)
  *   npx tsx bench/load.ts --floor false        # skip the single-thread read+gunzip / JSON.parse floor
  *   npx tsx bench/load.ts --memory-limit 1GB   # DuckDB's memory limit while building (default: the engine's)
+ *   npx tsx bench/load.ts --from-disk true     # drop the page cache before each cold load (root on Linux): a first
+ *                                              # load after a reboot, the files read from disk
  * Two shapes of the same events: `single`, one account (one file per region and 5 minutes, ~65 events per file at
  * 1M), and `org`, the shape of issue #14 (two member accounts: one file per account, region and 5 minutes, ~44 events
  * per file, 22,528 files at 1M). The floor is what any loader of these files pays on one thread before it keeps
@@ -24,7 +26,7 @@
  * machine wall time follows it, CPU seconds much less.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -43,6 +45,8 @@ interface ChildResult {
   ms: number;
   /** CPU seconds of the whole process (all threads) while loading: wall time is at the mercy of other load. */
   cpuS: number;
+  /** Of which the kernel's: from disk, reading the files costs this VM ~1.4 CPU-s more at 1M events. */
+  sysS: number;
   peakRssMb: number;
   errors: number;
   /** `files` engine: from the call to the first batch of files parsed (progress past 0), and from the last file read to the store's return. */
@@ -61,6 +65,7 @@ const { values } = parseArgs({
     shapes: { type: 'string', default: 'single,org' },
     floor: { type: 'string', default: 'true' },
     'memory-limit': { type: 'string' },
+    'from-disk': { type: 'string', default: 'false' },
   },
 });
 
@@ -83,6 +88,7 @@ async function duckdbChild(dir: string): Promise<void> {
     threads,
     ms,
     cpuS: (cpu.user + cpu.system) / 1e6,
+    sysS: cpu.system / 1e6,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     errors: sql.skipped.files,
   };
@@ -117,6 +123,7 @@ async function child(dir: string): Promise<void> {
     threads: store.stats.threads,
     ms,
     cpuS: (cpu.user + cpu.system) / 1e6,
+    sysS: cpu.system / 1e6,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     errors: store.errors.length,
     startMs: firstBatch === undefined ? undefined : firstBatch - t0,
@@ -125,6 +132,16 @@ async function child(dir: string): Promise<void> {
   // Peak RSS is taken before the index is written, which happens after the store is in use.
   await store.indexSaved;
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/** Empties Linux's page cache, so the next load reads its files from disk: needs root (writes /proc/sys/vm/drop_caches). */
+function dropPageCache(): void {
+  try {
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+  } catch (err) {
+    throw new Error(`--from-disk: cannot drop the page cache (${(err as Error).message}); it needs root on Linux`);
+  }
 }
 
 function dirBytes(dir: string): number {
@@ -208,6 +225,7 @@ async function parent(): Promise<void> {
       const indexDir = mkdtempSync(join(tmpdir(), 'trailbook-bench-index-'));
       for (const mode of ['cold', 'warm']) {
         const args = ['--import', 'tsx', import.meta.filename, '--child', dir, '--index-dir', indexDir, '--engine', engine, ...(values.workers === undefined ? [] : ['--workers', values.workers]), ...(values['memory-limit'] ? ['--memory-limit', values['memory-limit']] : [])];
+        if (mode === 'cold' && values['from-disk'] === 'true') dropPageCache();
         const load = loadavg()[0];
         const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
         const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
@@ -223,6 +241,7 @@ async function parent(): Promise<void> {
           String(r.threads),
           (r.ms / 1000).toFixed(2),
           r.cpuS.toFixed(2),
+          r.sysS.toFixed(2),
           Math.round(r.events / (r.ms / 1000)).toLocaleString('en-US'),
           r.peakRssMb.toFixed(0),
           String(r.errors),
@@ -234,7 +253,7 @@ async function parent(): Promise<void> {
       rmSync(indexDir, { recursive: true, force: true });
     }
   }
-  const head = ['target', 'shape', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'events/s', 'peak RSS MB', 'errors', 'start ms', 'close ms', 'load avg'];
+  const head = ['target', 'shape', 'engine', 'load', 'events', 'files', 'gz MB', 'threads', 'load s', 'cpu s', 'sys s', 'events/s', 'peak RSS MB', 'errors', 'start ms', 'close ms', 'load avg'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(line(head));
