@@ -22,8 +22,9 @@ export function mcpClient(ctx: PreludeContext): Promise<Client> {
 }
 
 async function connect(ctx: PreludeContext): Promise<Client> {
-  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-  const client = new Client({ name: 'trailbook-kernel', version: '0.1.0' });
+  const [{ Client }, { LazyOutputValidators }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('../../mcp/output-validators.ts')]);
+  // Output schemas compiled per tool when first used, not all on each listTools (mcp/output-validators.ts).
+  const client = new Client({ name: 'trailbook-kernel', version: '0.1.0' }, { jsonSchemaValidator: new LazyOutputValidators() });
   const url = ctx.env.TRAILBOOK_MCP_URL;
   if (url) {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');

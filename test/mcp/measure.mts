@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { generate, hasDeliveryFiles } from '../../cloudtrail/generator/index.ts';
@@ -20,6 +20,7 @@ import { openFilesStore } from '../../cloudtrail/stores/files.ts';
 import { createToolContext } from '../../mcp/context.ts';
 import { startMcpHttpServer } from '../../mcp/http.ts';
 import { storeIndex } from '../../mcp/index/for-store.ts';
+import { LazyOutputValidators } from '../../mcp/output-validators.ts';
 import { createCloudTrailMcpServer } from '../../mcp/server.ts';
 import { answerMessages } from './answer-body.ts';
 
@@ -75,14 +76,14 @@ function httpRpc(url: string, token: string): Rpc & { label?: string } {
  * The SDK's own client (StreamableHTTPClientTransport on fetch): what an MCP client application sees,
  * including its response parsing and its check of each tool result against the tool's output schema.
  */
-async function sdkRpc(url: string, token: string): Promise<Rpc & { label?: string; close(): Promise<void> }> {
+async function sdkRpc(url: string, token: string, options?: ClientOptions): Promise<Rpc & { label?: string; close(): Promise<void> }> {
   let label = '';
   const fetchLabelled: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
     headers.set(MEASURE_HEADER, label);
     return fetch(input, { ...init, headers });
   };
-  const client = new Client({ name: 'measure', version: '1' });
+  const client = new Client({ name: 'measure', version: '1' }, options);
   label = 'initialize';
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: fetchLabelled, requestInit: { headers: { authorization: `Bearer ${token}` } } }));
   label = 'tools/list (validators)';
@@ -164,6 +165,9 @@ if (values.client) {
   const sdk = await sdkRpc(url, token);
   await measure(sdk, callsFor(plan), title("the SDK's Client and StreamableHTTPClientTransport (fetch)"), 'sdk');
   await sdk.close();
+  const lazy = await sdkRpc(url, token, { jsonSchemaValidator: new LazyOutputValidators() });
+  await measure(lazy, callsFor(plan), title("the same Client with the kernel's output checks (mcp/output-validators.ts: compiled when first used)"), 'kernel');
+  await lazy.close();
   process.exit(0);
 }
 
@@ -234,7 +238,7 @@ const serverCpu0 = process.cpuUsage();
 const client = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--reps', String(reps), '--client', JSON.stringify({ url: http.url, token: http.token, plan })], { stdio: 'inherit' });
 await new Promise((done) => client.once('exit', done));
 const serverCpu = process.cpuUsage(serverCpu0);
-for (const [client, title] of [['plain', 'plain POSTs'], ['sdk', 'SDK client']]) {
+for (const [client, title] of [['plain', 'plain POSTs'], ['sdk', 'SDK client'], ['kernel', "SDK client with the kernel's output checks"]]) {
   console.log(`  server side of the ${title} (request received to response finished), median and p90 of the ${reps} after the first:`);
   for (const call of callsFor(plan)) {
     const ms = (serverMs.get(`${client} | ${call.label}`) ?? []).slice(1).sort((a, b) => a - b);
