@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompactBuilder, NCOL } from '../../../cloudtrail/readers/compact.ts';
 import { mergeParts, type EventColumns } from '../../../cloudtrail/readers/columns.ts';
-import { MergeTarget } from '../../../cloudtrail/readers/merge-target.ts';
+import { MergeTarget, SAMPLE_FILES, TOUCH_PER_CALL } from '../../../cloudtrail/readers/merge-target.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trailbook-merge-target-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,16 +33,48 @@ const columns = (c: EventColumns) => ({ times: Array.from(c.times), readOnly: Ar
 describe('MergeTarget', () => {
   it('gives mergeParts memory it touched as events came in, and the merge the same columns as in fresh arrays', () => {
     const target = new MergeTarget();
-    // Reported as a load reports: 500 events from 10 of 40 files project to 2,000 and a quarter more.
-    target.reserve(500, 10, 40);
-    expect(target.fits(3_000)).toBe(true);
-    expect(target.fits(3_600)).toBe(false);
-    target.reserve(1_200, 30, 40);
+    // Reported as a load reports: 300 events from the first 256 of 1,024 files project to 1,200 and a quarter more.
+    target.reserve(300, SAMPLE_FILES, 1_024);
+    expect(target.fits(2_524)).toBe(true);
+    expect(target.fits(2_525)).toBe(false);
+    expect(target.touchedEvents).toBe(300);
+    target.reserve(1_200, 1_000, 1_024);
+    expect(target.touchedEvents).toBe(1_200);
     const got = mergeParts(parts(1_200), target);
     expect(got.times.buffer).toBe(target.times.buffer);
     expect(got.cols[0].buffer).toBe(target.cols[0].buffer);
     expect(got.count).toBe(1_200);
     expect(columns(got)).toEqual(columns(mergeParts(parts(1_200))));
+  });
+
+  it('waits for a sample of files before sizing the room: the first batch is the trail\'s first hours', () => {
+    const target = new MergeTarget();
+    target.reserve(1_525, 64, 22_528);
+    expect(target.fits(1)).toBe(false);
+    expect(target.touchedEvents).toBe(0);
+    target.reserve(10_990, SAMPLE_FILES, 22_528);
+    expect(target.fits(1_000_001)).toBe(true);
+    // A load of fewer files than the sample is sized when its last file is in.
+    const small = new MergeTarget();
+    small.reserve(40, 4, 5);
+    expect(small.fits(1)).toBe(false);
+    small.reserve(50, 5, 5);
+    expect(small.fits(50)).toBe(true);
+  });
+
+  it('touches a bounded number of events per call, catching up over the calls after', () => {
+    const target = new MergeTarget();
+    target.reserve(100_000, 1, 1);
+    expect(target.touchedEvents).toBe(TOUCH_PER_CALL);
+    target.reserve(100_000, 1, 1);
+    expect(target.touchedEvents).toBe(2 * TOUCH_PER_CALL);
+    target.reserve(100_000, 1, 1);
+    target.reserve(100_000, 1, 1);
+    expect(target.touchedEvents).toBe(100_000);
+    // Made again when the events outrun it: touched from its start, a call at a time.
+    target.reserve(200_000, 1, 1);
+    expect(target.fits(200_000)).toBe(true);
+    expect(target.touchedEvents).toBe(TOUCH_PER_CALL);
   });
 
   it('grows when the events outrun the projection (it holds no data yet), and is passed by when too small', () => {
