@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,8 @@ interface Answer {
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
+const watchedSockets = new WeakSet<Socket>();
+
 function post(server: Server, body: string | Buffer, headers: Record<string, string> = JSON_HEADERS): Promise<Answer> {
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
@@ -73,8 +75,16 @@ function post(server: Server, body: string | Buffer, headers: Record<string, str
     const closedUnder = (err: NodeJS.ErrnoException) => err.code === 'EPIPE' || err.code === 'ECONNRESET';
     req.on('error', (err: NodeJS.ErrnoException) => (closedUnder(err) ? undefined : reject(err)));
     // The body's last write can fail after the answer has come and the request has let go of its socket: an
-    // uncaught EPIPE on a loaded machine (seen once in a run of test/mcp).
-    req.on('socket', (socket) => socket.on('error', (err: NodeJS.ErrnoException) => closedUnder(err) || reject(err)));
+    // uncaught EPIPE on a loaded machine (seen once in a run of test/mcp). One listener per socket: keep-alive
+    // sockets serve many requests, and a listener per request piled up past Node's limit of ten. While a request
+    // holds the socket, its other errors reach the request's 'error' above.
+    req.on('socket', (socket) => {
+      if (watchedSockets.has(socket)) return;
+      watchedSockets.add(socket);
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (!closedUnder(err)) reject(err);
+      });
+    });
     req.end(body);
   });
 }
