@@ -194,7 +194,7 @@ export type PartWithColumns = CompactResult;
  * a part without runs is put in order here. Called by each parser thread on its own part.
  */
 export function withColumns(part: CompactResult): CompactResult {
-  return part.sorted || part.runs ? part : gatherColumns(part, part.order ?? partOrder(part));
+  return part.runs ? part : sortPart(part);
 }
 
 /** An unsorted part's events in `order`: a gather into fresh arrays, reading the part's events in `order` and writing every column in sequence. */
